@@ -1,0 +1,28 @@
+package io.streamalign.model;
+
+import java.util.Map;
+
+/**
+ * What one {@link OnlineLearner#learn} step did. Accuracies are prequential (test-then-train,
+ * cumulative since start or restore): per modality and {@code "FUSED"}.
+ *
+ * @param samples            samples in the batch
+ * @param samplesSeen        total samples learned from
+ * @param losses             named loss values of this step (e.g. "align", "meta_cls", "fused_ce", "pce", "per")
+ * @param rho                PMR imbalance ratio (eq. 8) for the source/target pair; NaN when not computed
+ * @param beta               PMR coefficient of the first modality's PCE (eq. 11)
+ * @param gamma              PMR coefficient of the second modality's PCE (eq. 11)
+ * @param prequentialAccuracy accuracy per modality name and "FUSED"
+ * @param skippedNonFinite   total updates skipped because a loss or gradient was not finite
+ * @param stepMillis         wall time of the step
+ */
+public record StepReport(
+        int samples,
+        long samplesSeen,
+        Map<String, Double> losses,
+        double rho,
+        double beta,
+        double gamma,
+        Map<String, Double> prequentialAccuracy,
+        long skippedNonFinite,
+        double stepMillis) {}
