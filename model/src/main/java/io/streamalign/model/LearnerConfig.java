@@ -39,12 +39,42 @@ public record LearnerConfig(
         int episodeShots,
         int reservoirPerClass,
         long seed,
-        String device) {
+        String device,
+        String pmrRule,
+        int classCapacity) {
+
+    /** PMR eq. 11 coefficients (clipped ratio); the default. */
+    public static final String PMR_CLIP = "clip";
+    /** The PMR authors' code: coefficient alpha for the slower modality, 0 otherwise. */
+    public static final String PMR_SWITCH = "switch";
+    /** No PMR terms (plain fused cross-entropy). */
+    public static final String PMR_NONE = "none";
 
     public LearnerConfig {
         Objects.requireNonNull(sourceModality, "sourceModality");
         Objects.requireNonNull(targetModality, "targetModality");
         if (embeddingDim <= 0) throw new IllegalArgumentException("embeddingDim must be > 0");
+        if (pmrRule == null) pmrRule = PMR_CLIP;
+        if (classCapacity <= 0) classCapacity = 16;
+        if (fusion == null) fusion = "concat";
+        if (alignmentLoss == null) alignmentLoss = "margin";
+        if (device == null) device = "auto";
+    }
+
+    /** The original 30-field constructor (PMR rule "clip", class capacity 16). */
+    public LearnerConfig(
+            int videoChannels, int videoHeight, int videoWidth, int audioMelBands, int audioFrames,
+            int textVocab, int embeddingDim, Modality sourceModality, Modality targetModality,
+            String fusion, String alignmentLoss, double margin, double temperature, double metaStepSize,
+            double innerLearningRate, int innerSteps, double learningRate, double momentum,
+            double weightDecay, double pmrAlpha, double pmrMu, double prototypeMomentum,
+            double prototypeSubset, int prototypeEvery, int warmupSamples, int episodeWays,
+            int episodeShots, int reservoirPerClass, long seed, String device) {
+        this(videoChannels, videoHeight, videoWidth, audioMelBands, audioFrames, textVocab, embeddingDim,
+                sourceModality, targetModality, fusion, alignmentLoss, margin, temperature, metaStepSize,
+                innerLearningRate, innerSteps, learningRate, momentum, weightDecay, pmrAlpha, pmrMu,
+                prototypeMomentum, prototypeSubset, prototypeEvery, warmupSamples, episodeWays,
+                episodeShots, reservoirPerClass, seed, device, PMR_CLIP, 16);
     }
 
     /** Defaults for the digit data (28x28 gray frames, 40 mel bands x 64 frames, 1024 hashed tokens). */
@@ -62,7 +92,35 @@ public record LearnerConfig(
                 0.2, 0.1, 256,
                 2000,
                 5, 5, 200,
-                42L, "auto");
+                42L, "auto",
+                PMR_CLIP, 16);
+    }
+
+    /** This config as a flat JSON object, one member per field (enums as names). */
+    public String toJson() {
+        return ConfigJson.write(this);
+    }
+
+    /**
+     * Parses {@link #toJson()} output. Members missing from {@code json} keep their
+     * {@link #defaults()} value and unknown members are ignored, so configs written by older or newer
+     * versions still load; a member of the wrong type throws {@link IllegalArgumentException}.
+     */
+    public static LearnerConfig fromJson(String json) {
+        return ConfigJson.read(json, defaults());
+    }
+
+    /**
+     * A copy with some fields replaced, given as name -> value text (e.g. {@code "innerSteps" -> "3"}),
+     * for command-line overrides. Unknown names throw {@link IllegalArgumentException}.
+     */
+    public LearnerConfig with(java.util.Map<String, String> overrides) {
+        return ConfigJson.override(this, overrides);
+    }
+
+    /** Shorthand for {@link #with(java.util.Map)} with one field. */
+    public LearnerConfig with(String field, Object value) {
+        return with(java.util.Map.of(field, String.valueOf(value)));
     }
 
     /** True when a model made under {@code other} takes the same inputs and embedding size. */
