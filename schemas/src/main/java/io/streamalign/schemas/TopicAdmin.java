@@ -1,0 +1,82 @@
+package io.streamalign.schemas;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates the StreamAlign topics on a cluster.
+ */
+public final class TopicAdmin {
+  /** How long {@link #createAll(Admin, Topics, int, short)} waits for the cluster. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+  private TopicAdmin() {}
+
+  /**
+   * Creates every topic of the registry and its dead-letter topic, with their configs, and waits
+   * until the cluster has created them. Idempotent: topics that already exist are left as they are.
+   *
+   * @param partitions partition count for topics that do not declare their own
+   * @param replication replication factor of every topic
+   * @return the names of the topics this call created (not those that already existed)
+   * @throws KafkaException if a topic cannot be created or the cluster does not answer within
+   *     {@link #DEFAULT_TIMEOUT}
+   */
+  public static Set<String> createAll(Admin admin, Topics topics, int partitions, short replication) {
+    return createAll(admin, topics.allWithDeadLetters(), partitions, replication, DEFAULT_TIMEOUT);
+  }
+
+  /** As {@link #createAll(Admin, Topics, int, short)}, for any list of topics and timeout. */
+  public static Set<String> createAll(Admin admin, List<Topic<?, ?>> topics, int partitions, short replication,
+      Duration timeout) {
+    if (partitions < 1) {
+      throw new IllegalArgumentException("partitions must be >= 1: " + partitions);
+    }
+    if (replication < 1) {
+      throw new IllegalArgumentException("replication must be >= 1: " + replication);
+    }
+    List<NewTopic> requests = new ArrayList<>(topics.size());
+    for (Topic<?, ?> t : topics) {
+      requests.add(newTopic(t, partitions, replication));
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, KafkaFuture<Void>> results = admin.createTopics(requests,
+        new CreateTopicsOptions().timeoutMs((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))).values();
+    Set<String> created = new LinkedHashSet<>();
+    for (Map.Entry<String, KafkaFuture<Void>> e : results.entrySet()) {
+      try {
+        e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        created.add(e.getKey());
+      } catch (ExecutionException ex) {
+        if (!(ex.getCause() instanceof TopicExistsException)) {
+          throw new KafkaException("cannot create topic " + e.getKey() + ": " + ex.getCause(), ex.getCause());
+        }
+      } catch (TimeoutException ex) {
+        throw new KafkaException("timed out after " + timeout + " creating topic " + e.getKey(), ex);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw new KafkaException("interrupted while creating topic " + e.getKey(), ex);
+      }
+    }
+    return created;
+  }
+
+  /** The creation request for one topic. */
+  public static NewTopic newTopic(Topic<?, ?> topic, int defaultPartitions, short replication) {
+    return new NewTopic(topic.name(), topic.partitions().orElse(defaultPartitions), replication)
+        .configs(topic.configs());
+  }
+}
