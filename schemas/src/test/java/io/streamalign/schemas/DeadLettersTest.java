@@ -1,0 +1,60 @@
+package io.streamalign.schemas;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.streamalign.schemas.avro.DeadLetter;
+import io.streamalign.schemas.avro.PairedSample;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+class DeadLettersTest {
+
+  @Test
+  void fromAConsumerRecordThatFailedToDecode() {
+    byte[] key = "cam-9".getBytes(StandardCharsets.UTF_8);
+    byte[] value = {0x7b, 0x22, 0x78, 0x22, 0x7d}; // {"x"} - JSON on an Avro topic
+    ConsumerRecord<byte[], byte[]> rec = new ConsumerRecord<>("av.paired", 3, 1234L, key, value);
+    AvroDecodeException error = org.junit.jupiter.api.Assertions.assertThrows(AvroDecodeException.class,
+        () -> AvroSerde.of(PairedSample.class).deserialize(rec.topic(), rec.value()));
+    long before = System.currentTimeMillis();
+    DeadLetter d = DeadLetters.of(rec, new IllegalStateException("pairing failed", error), "pairing.decode");
+    assertEquals("av.paired", d.getOriginalTopic());
+    assertEquals(3, d.getPartition());
+    assertEquals(1234L, d.getOffset());
+    assertArrayEquals(key, DeadLetters.keyBytes(d));
+    assertArrayEquals(value, DeadLetters.valueBytes(d));
+    assertEquals("java.lang.IllegalStateException", d.getErrorClass());
+    assertTrue(d.getErrorMessage().startsWith("java.lang.IllegalStateException: pairing failed; caused by "
+        + "io.streamalign.schemas.AvroDecodeException: not Avro single-object encoding"), d.getErrorMessage());
+    assertEquals("pairing.decode", d.getStage());
+    assertTrue(d.getFailedAtMs() >= before);
+
+    // and it travels on the DLQ
+    AvroSerde<DeadLetter> serde = AvroSerde.of(DeadLetter.class);
+    assertEquals(d, serde.decode(serde.encode(d)));
+  }
+
+  @Test
+  void nullKeyAndValueAndHugeMessages() {
+    DeadLetter d = DeadLetters.of("av.video", -1, -1L, null, null, new RuntimeException("x".repeat(100_000)),
+        "ingest");
+    assertNull(d.getKey());
+    assertNull(d.getValue());
+    assertEquals(DeadLetters.MAX_MESSAGE_CHARS, d.getErrorMessage().length());
+    assertTrue(d.getErrorMessage().endsWith("..."));
+    DeadLetter noMsg = DeadLetters.of("t", 0, 0, null, null, new NullPointerException(), "s");
+    assertEquals("java.lang.NullPointerException", noMsg.getErrorMessage());
+  }
+
+  @Test
+  void copiesTheBytes() {
+    byte[] value = {1, 2, 3};
+    DeadLetter d = DeadLetters.of("t", 0, 0, null, value, new RuntimeException(), "s");
+    value[0] = 9;
+    assertEquals(1, DeadLetters.valueBytes(d)[0]);
+  }
+}
