@@ -1,0 +1,171 @@
+package io.streamalign.serving;
+
+import io.streamalign.model.CrossModalLearner;
+import io.streamalign.model.OnlineLearner;
+import io.streamalign.schemas.Topics;
+import io.streamalign.serving.http.HttpApi;
+import io.streamalign.serving.metrics.ServingMetrics;
+import io.streamalign.serving.model.Enrollments;
+import io.streamalign.serving.model.ModelHolder;
+import io.streamalign.serving.model.SnapshotFollower;
+import io.streamalign.serving.model.SnapshotVerifier;
+import io.streamalign.serving.predict.PredictionLoop;
+import io.streamalign.serving.predict.SupportConsumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.Properties;
+import java.util.function.Function;
+
+/**
+ * The serving service: hot-swapped model snapshots, exactly-once predictions, few-shot enrollment
+ * and an optional HTTP endpoint.
+ *
+ * <p>Topics (names from {@link Topics} with the configured prefix; keys are String, values Avro
+ * single-object encoded):
+ * <ul>
+ *   <li>reads {@code av.model.snapshots} (key model name, {@code ModelSnapshot}) — {@link SnapshotFollower}</li>
+ *   <li>reads {@code av.infer} (key streamId, {@code PairedSample}) — {@link PredictionLoop}</li>
+ *   <li>writes {@code av.predictions} (key streamId, {@code Prediction}) and {@code av.infer.dlq}
+ *       ({@code DeadLetter}) in the same transactions as the consumed offsets</li>
+ *   <li>reads {@code av.support} (key className, {@code SupportExample}), writes {@code av.support.dlq}
+ *       — {@link SupportConsumer}</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * ServingConfig cfg = ServingConfig.builder(KafkaSettings.fromEnv()).setModelName("digits").optHttpPort(8080).build();
+ * try (ServingService svc = ServingService.withCrossModalLearner(cfg)) {
+ *     svc.start();
+ *     svc.awaitModel(Duration.ofMinutes(1));
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class ServingService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServingService.class);
+
+    private final ServingConfig cfg;
+    private final Topics topics;
+    private final ModelHolder holder = new ModelHolder();
+    private final Enrollments enrollments;
+    private final ServingMetrics metrics;
+    private final SnapshotFollower follower;
+    private final SupportConsumer support;
+    private final PredictionLoop loop;
+    private HttpApi http;
+    private boolean started;
+    private boolean stopped;
+
+    /**
+     * A service that restores snapshot bytes with {@code restore} (it must throw on bad bytes).
+     */
+    public ServingService(ServingConfig cfg, Function<byte[], ? extends OnlineLearner> restore) {
+        this.cfg = Objects.requireNonNull(cfg, "cfg");
+        this.topics = Topics.withPrefix(cfg.kafka().topicPrefix());
+        this.enrollments = new Enrollments(cfg.supportPerClass());
+        this.metrics = new ServingMetrics(holder::version);
+        Properties client = cfg.kafka().clientProperties();
+        SnapshotVerifier verifier = new SnapshotVerifier(restore, cfg.formatVersions());
+        this.follower = new SnapshotFollower(client, topics.snapshots().name(),
+                topics.snapshots().valueSerde().deserializer(), cfg.modelName(), cfg.promotedOnly(), verifier,
+                holder, enrollments, metrics);
+        this.support = new SupportConsumer(client, topics.support(), topics.deadLetters(topics.support()),
+                enrollments, holder, metrics);
+        this.loop = new PredictionLoop(client, cfg.applicationId(), cfg.transactionalId(), topics.infer(),
+                topics.predictions(), topics.deadLetters(topics.infer()), holder, metrics, cfg.batchSize(),
+                cfg.batchMaxWait(), cfg.topK());
+    }
+
+    /** A service serving {@link CrossModalLearner} snapshots. */
+    public static ServingService withCrossModalLearner(ServingConfig cfg) {
+        return new ServingService(cfg, CrossModalLearner::restore);
+    }
+
+    /**
+     * Starts following snapshots and support examples, the prediction loop (which joins the consumer
+     * group once the first model is served) and, if configured, HTTP. Does not block.
+     */
+    public synchronized void start() {
+        if (started) throw new IllegalStateException("already started");
+        started = true;
+        LOG.info("starting serving: {}", cfg);
+        follower.start();
+        support.start();
+        loop.start();
+        if (cfg.httpPort() != 0) {
+            try {
+                http = new HttpApi(cfg.httpHost(), cfg.httpPort(), holder, enrollments, metrics,
+                        loop::isRunning, cfg.topK());
+            } catch (IOException e) {
+                stop();
+                throw new UncheckedIOException("cannot bind HTTP to " + cfg.httpHost() + ":" + cfg.httpPort(), e);
+            }
+        }
+    }
+
+    /** Waits until a model is served; true if one is. */
+    public boolean awaitModel(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (holder.version() < 0 && System.nanoTime() < deadline) Thread.sleep(20);
+        return holder.version() >= 0;
+    }
+
+    /** Waits until the prediction consumer has partitions assigned. */
+    public boolean awaitAssigned(Duration timeout) throws InterruptedException {
+        return loop.awaitAssigned(timeout);
+    }
+
+    /** Waits until the support examples present at start are enrolled. */
+    public boolean awaitSupportCaughtUp(Duration timeout) throws InterruptedException {
+        return support.awaitCaughtUp(timeout);
+    }
+
+    /** Stops HTTP, the prediction loop, the consumers, and closes the served model. Idempotent. */
+    public synchronized void stop() {
+        if (stopped) return;
+        stopped = true;
+        if (http != null) http.close();
+        loop.close();
+        support.close();
+        follower.close();
+        holder.close();
+        LOG.info("serving stopped after {} predictions, {} swaps, {} rejected snapshots",
+                metrics.predictionCount(), metrics.swapCount(), metrics.rejectedCount());
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** The served version, -1 before the first. */
+    public long modelVersion() {
+        return holder.version();
+    }
+
+    /** The model holder (for the CLI's status output and tests). */
+    public ModelHolder holder() { return holder; }
+
+    public Enrollments enrollments() { return enrollments; }
+
+    public ServingMetrics metrics() { return metrics; }
+
+    public ServingConfig config() { return cfg; }
+
+    /** The bound HTTP port, if HTTP is on. */
+    public OptionalInt httpPort() {
+        return http == null ? OptionalInt.empty() : OptionalInt.of(http.port());
+    }
+
+    /** True while the prediction loop runs. */
+    public boolean isRunning() {
+        return loop.isRunning();
+    }
+}

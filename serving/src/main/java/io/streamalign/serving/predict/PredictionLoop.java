@@ -1,0 +1,393 @@
+package io.streamalign.serving.predict;
+
+import io.streamalign.model.Inference;
+import io.streamalign.model.Sample;
+import io.streamalign.schemas.DeadLetters;
+import io.streamalign.schemas.Topic;
+import io.streamalign.schemas.avro.DeadLetter;
+import io.streamalign.schemas.avro.PairedSample;
+import io.streamalign.schemas.avro.Prediction;
+import io.streamalign.serving.metrics.ServingMetrics;
+import io.streamalign.serving.model.ModelHolder;
+import io.streamalign.serving.model.ServedModel;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The exactly-once prediction loop: a consume-transform-produce loop over {@code av.infer}
+ * (key: streamId, value: Avro {@code PairedSample}) writing {@code av.predictions} (key: streamId,
+ * value: Avro {@code Prediction}) and {@code av.infer.dlq} (key: original key, value: Avro
+ * {@code DeadLetter}).
+ *
+ * <p>Why plain clients rather than Kafka Streams: the loop needs its own micro-batching (one
+ * {@code predictBatch} per batch, with a size and a maximum wait) and must pin one model version per
+ * batch while a hot swap goes on beside it; a hand-written loop keeps both explicit. Exactly-once
+ * is Kafka's transactional pattern (KIP-98, KIP-447): a {@code read_committed} consumer in the
+ * group {@code applicationId}, and a transactional producer that, per micro-batch, begins a
+ * transaction, sends the predictions and dead letters, adds the consumed offsets with
+ * {@code sendOffsetsToTransaction(offsets, consumer.groupMetadata())} and commits. Either all of a
+ * batch's outputs and its offsets are committed or none are, and the group-generation check of
+ * KIP-447 fences a zombie that lost its partitions in a rebalance, so a restart or rebalance
+ * publishes no duplicate prediction (consumers of {@code av.predictions} must read committed).
+ *
+ * <p>When the group rebalances, records already polled from a revoked partition are flushed in
+ * their own transaction inside {@code onPartitionsRevoked}, while this instance still owns them.
+ * When a transaction fails it is aborted and the consumer is rewound to the batch's first offsets;
+ * a fenced producer is replaced. Bad records (undecodable, no modality, wrong size, non-finite, or a
+ * sample the learner refuses) go to the dead-letter topic with the reason; the loop never dies on
+ * bad input.
+ *
+ * <p>Instances with the same {@code applicationId} split the partitions of {@code av.infer}.
+ */
+public final class PredictionLoop implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PredictionLoop.class);
+
+    private final Properties clientProps;
+    private final String groupId;
+    private final String transactionalId;
+    private final Topic<String, PairedSample> infer;
+    private final Topic<String, Prediction> predictions;
+    private final Topic<byte[], DeadLetter> dlq;
+    private final ModelHolder holder;
+    private final ServingMetrics metrics;
+    private final int batchSize;
+    private final long maxWaitMs;
+    private final int topK;
+    private final Deserializer<PairedSample> sampleDeserializer;
+    private final Serializer<String> keySerializer;
+    private final Serializer<Prediction> predictionSerializer;
+    private final Serializer<DeadLetter> deadLetterSerializer;
+
+    private final List<ConsumerRecord<byte[], byte[]>> pending = new ArrayList<>();
+    private long pendingSinceMs;
+    private final CountDownLatch assigned = new CountDownLatch(1);
+    private volatile boolean running;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private KafkaProducer<byte[], byte[]> producer;
+    private Thread thread;
+    private volatile Throwable failure;
+
+    /**
+     * @param clientProps     base client properties (bootstrap servers, security)
+     * @param groupId         consumer group (instances with the same id share partitions)
+     * @param transactionalId this instance's transactional.id (unique among live instances)
+     */
+    public PredictionLoop(Properties clientProps, String groupId, String transactionalId,
+                          Topic<String, PairedSample> infer, Topic<String, Prediction> predictions,
+                          Topic<byte[], DeadLetter> dlq, ModelHolder holder, ServingMetrics metrics,
+                          int batchSize, Duration maxWait, int topK) {
+        this.clientProps = clientProps;
+        this.groupId = groupId;
+        this.transactionalId = transactionalId;
+        this.infer = infer;
+        this.predictions = predictions;
+        this.dlq = dlq;
+        this.holder = holder;
+        this.metrics = metrics;
+        this.batchSize = batchSize;
+        this.maxWaitMs = maxWait.toMillis();
+        this.topK = topK;
+        this.sampleDeserializer = infer.valueSerde().deserializer();
+        this.keySerializer = predictions.keySerde().serializer();
+        this.predictionSerializer = predictions.valueSerde().serializer();
+        this.deadLetterSerializer = dlq.valueSerde().serializer();
+    }
+
+    /** Starts the loop thread; it waits for the first model before joining the group. */
+    public synchronized void start() {
+        if (thread != null) throw new IllegalStateException("already started");
+        running = true;
+        thread = new Thread(this::run, "serving-predict-" + transactionalId);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** True while the loop thread runs. */
+    public boolean isRunning() {
+        Thread t = thread;
+        return running && t != null && t.isAlive();
+    }
+
+    /** The error that stopped the loop, if any. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** Waits until the consumer got its first partition assignment. */
+    public boolean awaitAssigned(Duration timeout) throws InterruptedException {
+        return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void run() {
+        try {
+            while (running && holder.version() < 0) {
+                Thread.sleep(50);
+            }
+            if (!running) return;
+            producer = newProducer();
+            try (KafkaConsumer<byte[], byte[]> c = newConsumer()) {
+                consumer = c;
+                c.subscribe(List.of(infer.name()), new Rebalance());
+                while (running) {
+                    long wait = pending.isEmpty() ? 200
+                            : Math.max(0, pendingSinceMs + maxWaitMs - System.currentTimeMillis());
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(wait))) {
+                        if (pending.isEmpty()) pendingSinceMs = System.currentTimeMillis();
+                        pending.add(r);
+                    }
+                    if (!pending.isEmpty() && (pending.size() >= batchSize
+                            || System.currentTimeMillis() - pendingSinceMs >= maxWaitMs)) {
+                        flush();
+                    }
+                }
+            } catch (WakeupException e) {
+                if (running) throw e;
+            } finally {
+                consumer = null;
+                pending.clear();
+                producer.close(Duration.ofSeconds(10));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable e) {
+            failure = e;
+            LOG.error("prediction loop {} stopped by an unexpected error", transactionalId, e);
+        } finally {
+            running = false;
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> newConsumer() {
+        Properties p = new Properties();
+        p.putAll(clientProps);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(batchSize));
+        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, transactionalId + "-consumer");
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private KafkaProducer<byte[], byte[]> newProducer() {
+        Properties p = new Properties();
+        p.putAll(clientProps);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "2");
+        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, transactionalId + "-producer");
+        KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        prod.initTransactions();
+        return prod;
+    }
+
+    /** Flushes the pending records as one transaction (one model version, one predictBatch). */
+    private void flush() {
+        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(pending);
+        pending.clear();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        Map<TopicPartition, Long> firstOffsets = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            offsets.merge(tp, new OffsetAndMetadata(r.offset() + 1),
+                    (a, b) -> a.offset() >= b.offset() ? a : b);
+            firstOffsets.merge(tp, r.offset(), Math::min);
+        }
+        ModelHolder.Lease lease = holder.acquire().orElseThrow(() -> new IllegalStateException("no model"));
+        int published;
+        int deadLetters;
+        List<Long> latencies = new ArrayList<>();
+        try {
+            producer.beginTransaction();
+            Outputs out = transform(batch, lease.model());
+            for (ProducerRecord<byte[], byte[]> pr : out.records) producer.send(pr);
+            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            producer.commitTransaction();
+            published = out.predictions;
+            deadLetters = out.deadLetters;
+            latencies = out.latencies;
+        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
+                 | UnsupportedVersionException | AuthorizationException e) {
+            LOG.warn("producer {} cannot continue ({}); replacing it and re-reading the batch", transactionalId, e.toString());
+            metrics.aborted();
+            producer.close(Duration.ZERO);
+            rewind(firstOffsets);
+            producer = newProducer();
+            return;
+        } catch (KafkaException e) {
+            LOG.warn("transaction of {} records aborted ({}); re-reading them", batch.size(), e.toString());
+            metrics.aborted();
+            try {
+                producer.abortTransaction();
+            } catch (KafkaException abortError) {
+                LOG.warn("abort failed ({}); replacing the producer", abortError.toString());
+                producer.close(Duration.ZERO);
+                producer = newProducer();
+            }
+            rewind(firstOffsets);
+            return;
+        } finally {
+            lease.close();
+        }
+        metrics.kafkaPredictions(published);
+        for (long l : latencies) metrics.latencyMs(l);
+        if (deadLetters > 0) LOG.debug("{} records of the batch went to {}", deadLetters, dlq.name());
+    }
+
+    private void rewind(Map<TopicPartition, Long> firstOffsets) {
+        firstOffsets.forEach((tp, off) -> {
+            if (consumer.assignment().contains(tp)) consumer.seek(tp, off);
+        });
+    }
+
+    private static final class Outputs {
+        final List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        final List<Long> latencies = new ArrayList<>();
+        int predictions;
+        int deadLetters;
+    }
+
+    /** Decodes, predicts and encodes one batch; bad records become dead letters. */
+    private Outputs transform(List<ConsumerRecord<byte[], byte[]>> batch, ServedModel model) {
+        Outputs out = new Outputs();
+        List<ConsumerRecord<byte[], byte[]>> good = new ArrayList<>();
+        List<PairedSample> inputs = new ArrayList<>();
+        List<Sample> samples = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            try {
+                if (r.value() == null) throw new Conversions.BadSampleException("null value");
+                PairedSample p = sampleDeserializer.deserialize(r.topic(), r.value());
+                samples.add(Conversions.toSample(p, model.config()));
+                inputs.add(p);
+                good.add(r);
+            } catch (RuntimeException e) {
+                out.records.add(deadLetter(r, e, "decode"));
+                out.deadLetters++;
+            }
+        }
+        if (samples.isEmpty()) return out;
+        List<Inference> inferences;
+        long t0 = System.nanoTime();
+        try {
+            inferences = model.predictBatch(samples);
+            if (inferences.size() != samples.size()) {
+                throw new IllegalStateException("predictBatch returned " + inferences.size() + " for " + samples.size());
+            }
+        } catch (RuntimeException batchError) {
+            // isolate the sample the learner refuses: predict one by one
+            LOG.warn("predictBatch failed ({}); predicting the {} samples one by one", batchError.toString(), samples.size());
+            inferences = new ArrayList<>();
+            for (Sample s : samples) {
+                try {
+                    inferences.add(model.predict(s));
+                } catch (RuntimeException e) {
+                    inferences.add(null);
+                }
+            }
+        }
+        metrics.batchPredictNanos(System.nanoTime() - t0, samples.size());
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < good.size(); i++) {
+            ConsumerRecord<byte[], byte[]> r = good.get(i);
+            PairedSample p = inputs.get(i);
+            Inference inf = inferences.get(i);
+            if (inf == null) {
+                out.records.add(deadLetter(r, new Conversions.BadSampleException("the model cannot predict sample "
+                        + p.getSampleId()), "predict"));
+                out.deadLetters++;
+                continue;
+            }
+            Prediction pred = Conversions.toPrediction(p, inf, model.modelName(), model.version(), topK, now);
+            out.records.add(new ProducerRecord<>(predictions.name(), null, now,
+                    keySerializer.serialize(predictions.name(), p.getStreamId()),
+                    predictionSerializer.serialize(predictions.name(), pred)));
+            out.latencies.add(pred.getLatencyMs());
+            out.predictions++;
+        }
+        return out;
+    }
+
+    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, Throwable e, String stage) {
+        metrics.deadLetter(dlq.name());
+        LOG.warn("{}-{}@{} -> {}: {}", r.topic(), r.partition(), r.offset(), dlq.name(), e.getMessage());
+        DeadLetter letter = DeadLetters.of(r, e, "serving." + stage);
+        return new ProducerRecord<>(dlq.name(), null, r.key(), deadLetterSerializer.serialize(dlq.name(), letter));
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (pending.isEmpty()) return;
+            if (!running) {
+                pending.clear(); // shutting down: not committed, whoever takes over reads them again
+                return;
+            }
+            LOG.info("partitions {} revoked; flushing {} pending records first", partitions, pending.size());
+            flush();
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            LOG.info("{} assigned {}", transactionalId, partitions);
+            assigned.countDown();
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            LOG.warn("partitions {} lost; dropping {} pending records (not committed)", partitions, pending.size());
+            pending.clear();
+        }
+    }
+
+    /** Stops the loop: records polled but not committed are read again by whoever owns them next. */
+    @Override
+    public void close() {
+        running = false;
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) c.wakeup();
+        Thread t;
+        synchronized (this) {
+            t = thread;
+        }
+        if (t != null) {
+            try {
+                t.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
