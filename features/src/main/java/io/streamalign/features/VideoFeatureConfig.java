@@ -13,6 +13,8 @@ public record VideoFeatureConfig(int width, int height, int channels, Standardiz
 
     /** Largest accepted input or output side, in pixels. */
     public static final int MAX_SIDE = 8192;
+    /** Largest accepted input frame in pixels (4K UHD, 3840 x 2160), checked before decoding. */
+    public static final long MAX_PIXELS = 3840L * 2160L;
 
     /** Standardization applied after scaling pixels to [0, 1]. */
     public enum Standardization {

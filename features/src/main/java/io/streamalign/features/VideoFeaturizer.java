@@ -10,6 +10,7 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Featurizer for video frames: decode, convert channels, resize, scale to [0, 1], standardize.
@@ -22,7 +23,7 @@ import javax.imageio.stream.ImageInputStream;
  *   <li>{@code RGB24}: 8-bit R, G, B interleaved; {@code channels} must be 3 and the length
  *       {@code width * height * 3}.</li>
  *   <li>{@code PNG}, {@code JPEG}: decoded with ImageIO; gray images are read from the raster
- *       (no colour-space conversion), others as sRGB. {@code width}/{@code height} may be 0 (unknown);
+ *       (no colour-space conversion), others as sRGB; alpha is ignored. {@code width}/{@code height} may be 0 (unknown);
  *       when positive they must match the decoded image. {@code channels} is not checked.</li>
  * </ul>
  *
@@ -126,9 +127,10 @@ public final class VideoFeaturizer {
     }
 
     private static void checkDims(int width, int height) {
-        if (width < 1 || height < 1 || width > VideoFeatureConfig.MAX_SIDE || height > VideoFeatureConfig.MAX_SIDE) {
-            throw new FeatureException("bad frame size " + width + "x" + height
-                    + " (each side 1.." + VideoFeatureConfig.MAX_SIDE + ")");
+        if (width < 1 || height < 1 || width > VideoFeatureConfig.MAX_SIDE || height > VideoFeatureConfig.MAX_SIDE
+                || (long) width * height > VideoFeatureConfig.MAX_PIXELS) {
+            throw new FeatureException("bad frame size " + width + "x" + height + " (each side 1.."
+                    + VideoFeatureConfig.MAX_SIDE + ", at most " + VideoFeatureConfig.MAX_PIXELS + " pixels)");
         }
     }
 
@@ -151,9 +153,10 @@ public final class VideoFeaturizer {
     }
 
     private static BufferedImage decode(byte[] data, String encoding) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) {
+        // In-memory stream: ImageIO.createImageInputStream would spool to a temp file when its cache is on.
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
                 throw new FeatureException("cannot decode " + encoding + " frame: no image reader recognizes the "
                         + data.length + " bytes");
             }
@@ -162,7 +165,7 @@ public final class VideoFeaturizer {
                 reader.setInput(in, true, true);
                 int w = reader.getWidth(0);
                 int h = reader.getHeight(0);
-                checkDims(w, h); // before allocating the pixels
+                checkDims(w, h); // before allocating the pixels (decompression bombs)
                 BufferedImage img = reader.read(0);
                 if (img == null) {
                     throw new FeatureException("cannot decode " + encoding + " frame");

@@ -90,6 +90,27 @@ class AudioFeaturizerTest {
     }
 
     @Test
+    void preEmphasisTiltsTheSpectrumUpwards() {
+        AudioFeaturizer pre = new AudioFeaturizer(AudioFeatureConfig.defaults().withPreEmphasis(0.97));
+        short[] low = Signals.sine(200, 16000, 0.5, 0.5);
+        short[] high = Signals.sine(5000, 16000, 0.5, 0.5);
+        int bLow = fz.filterbank().nearestBand(200);
+        int bHigh = fz.filterbank().nearestBand(5000);
+        // y[n] = x[n] - 0.97 x[n-1] has power gain |1 - 0.97 e^{-iw}|^2 (0.083^2 at 200 Hz, 1.64^2 at 5 kHz)
+        double dLow = Signals.bandMeans(pre.logMel(low, 16000))[bLow] - Signals.bandMeans(fz.logMel(low, 16000))[bLow];
+        double dHigh = Signals.bandMeans(pre.logMel(high, 16000))[bHigh] - Signals.bandMeans(fz.logMel(high, 16000))[bHigh];
+        assertEquals(Math.log(preEmphasisPowerGain(200)), dLow, 0.2);
+        assertEquals(Math.log(preEmphasisPowerGain(5000)), dHigh, 0.1);
+    }
+
+    private static double preEmphasisPowerGain(double hz) {
+        double w = 2 * Math.PI * hz / 16000;
+        double re = 1 - 0.97 * Math.cos(w);
+        double im = 0.97 * Math.sin(w);
+        return re * re + im * im;
+    }
+
+    @Test
     void silenceGivesFiniteZeros() {
         float[] f = fz.featurize(new short[16000], 16000);
         assertEquals(40 * 64, f.length);

@@ -211,5 +211,12 @@ class VideoFeaturizerTest {
         }
         assertThrows(FeatureException.class, () -> v.featurize(28, 28, 1, "PNG", truncated));
         assertThrows(IllegalArgumentException.class, () -> VideoFeatureConfig.of(28, 28, 2));
+        try {
+            byte[] huge = encode(new BufferedImage(8000, 8000, BufferedImage.TYPE_BYTE_BINARY), "png");
+            FeatureException big = assertThrows(FeatureException.class, () -> v.featurize(0, 0, 1, "PNG", huge));
+            assertTrue(big.getMessage().contains("pixels"), big.getMessage());
+        } catch (IOException ex) {
+            throw new AssertionError(ex);
+        }
     }
 }
