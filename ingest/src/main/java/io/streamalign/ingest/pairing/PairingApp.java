@@ -1,0 +1,96 @@
+package io.streamalign.ingest.pairing;
+
+import io.streamalign.schemas.KafkaSettings;
+import io.streamalign.schemas.Topics;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pairing service: runs {@link PairingTopology} in a {@link KafkaStreams} instance with exactly-once
+ * processing ({@code exactly_once_v2}), a thread-replacing uncaught-exception handler and a logging
+ * production-exception handler. No deserialization handler is needed: inputs are read as raw bytes and
+ * bad ones go to the dead-letter topics.
+ *
+ * <p>Topics (see {@link PairingTopology}) must exist; create them with {@code TopicAdmin.createAll}.
+ */
+public final class PairingApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PairingApp.class);
+
+  private final KafkaStreams streams;
+  private final CountDownLatch running = new CountDownLatch(1);
+
+  /** App from typed settings; {@code settings.clientProperties()} passes through SASL/SSL etc. */
+  public PairingApp(PairingConfig cfg, KafkaSettings settings, Topics topics) {
+    this(cfg, settings.clientProperties(), topics);
+  }
+
+  /** App from raw client properties (must contain bootstrap.servers; may override any Streams config). */
+  public PairingApp(PairingConfig cfg, Properties clientProperties, Topics topics) {
+    this(PairingTopology.build(cfg, topics), streamsProperties(cfg, clientProperties));
+  }
+
+  PairingApp(Topology topology, Properties props) {
+    this.streams = new KafkaStreams(topology, props);
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("pairing stream thread died; replacing it", e);
+      return StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streams.setStateListener((now, before) -> {
+      LOG.info("pairing state {} -> {}", before, now);
+      if (now == KafkaStreams.State.RUNNING) running.countDown();
+    });
+  }
+
+  /** The Streams configuration: StreamAlign defaults, then {@code client}, then exactly-once. */
+  public static Properties streamsProperties(PairingConfig cfg, Properties client) {
+    Objects.requireNonNull(cfg, "cfg");
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, cfg.applicationId());
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(cfg.streamThreads()));
+    p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, LoggingProductionExceptionHandler.class.getName());
+    p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
+    p.put(StreamsConfig.producerPrefix("max.request.size"), Integer.toString(8 * 1024 * 1024));
+    p.putAll(client);
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    return p;
+  }
+
+  /** Starts processing (returns at once). */
+  public void start() {
+    streams.start();
+  }
+
+  /** Waits until the app reaches RUNNING for the first time. */
+  public boolean awaitRunning(Duration timeout) throws InterruptedException {
+    return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Current Streams state. */
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  /** The underlying Streams instance (metrics, state queries). */
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  /** Stops processing and releases resources, waiting at most {@code timeout}. */
+  public boolean stop(Duration timeout) {
+    return streams.close(timeout);
+  }
+
+  @Override
+  public void close() {
+    stop(Duration.ofSeconds(30));
+  }
+}

@@ -1,0 +1,286 @@
+package io.streamalign.ingest.pairing;
+
+import io.streamalign.features.FeatureException;
+import io.streamalign.schemas.FeatureTensors;
+import io.streamalign.schemas.Topic;
+import io.streamalign.schemas.Topics;
+import io.streamalign.schemas.avro.AudioChunk;
+import io.streamalign.schemas.avro.DeadLetter;
+import io.streamalign.schemas.avro.FrameEncoding;
+import io.streamalign.schemas.avro.LabelEvent;
+import io.streamalign.schemas.avro.Modality;
+import io.streamalign.schemas.avro.PairedSample;
+import io.streamalign.schemas.avro.PairingKind;
+import io.streamalign.schemas.avro.TextSegment;
+import io.streamalign.schemas.avro.VideoFrame;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.JoinWindows;
+import org.apache.kafka.streams.kstream.Joined;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.StreamJoined;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The pairing topology: decodes, validates and featurizes the raw streams, pairs them by stream and
+ * event time, attaches labels, and publishes paired samples.
+ *
+ * <p>Reads (key = streamId as UTF-8, value = Avro single-object bytes, read as raw bytes so that no
+ * input can fail deserialization inside Streams): {@code av.video} ({@code VideoFrame}), {@code av.audio}
+ * ({@code AudioChunk}), {@code av.text} ({@code TextSegment}), {@code av.labels} ({@code LabelEvent}).
+ * Writes: {@code av.paired} (streamId, {@code PairedSample}) with every sample; {@code av.infer} (streamId,
+ * {@code PairedSample}) with the unlabeled ones (if configured); {@code <input>.dlq} (original key bytes,
+ * {@code DeadLetter}) with every input record that could not be decoded (stage {@code pairing.decode}),
+ * broke its topic's contract (stage {@code pairing.validate}: key differs from streamId, negative event
+ * time, wrong frame size, unsupported encoding/channels, empty or truncated audio, bad sample rate or
+ * channel count, empty text, empty label range) or could not be featurized (stage {@code pairing.featurize}:
+ * undecodable image, non-finite features).
+ *
+ * <p>Pairing rules, in event time (each record's timestamp is set to its {@code eventTimeMs}; labels to
+ * {@code startTimeMs}):
+ * <ul>
+ *   <li>Video x audio: inner join by streamId within {@code joinWindow}, late records accepted for
+ *       {@code joinGrace}. When a window holds several frames for one chunk, Streams' join emits each
+ *       combination; we keep only combinations of the same moment: if both records carry a sequence number
+ *       ({@code seq >= 0}, a live camera+microphone tags the frame and chunk of one moment with the same
+ *       seq), they pair only if the seqs are equal. If either is untagged ({@code seq < 0}) every
+ *       combination in the window pairs (the window alone decides). A frame without audio never pairs.</li>
+ *   <li>Sample id: {@code streamId#seq} (tagged) or {@code streamId@videoTime/audioTime} (untagged).
+ *       Duplicates (the same input record twice, or several texts in a window) yield exactly one sample
+ *       per id: the first one assembled wins and later ones are dropped for {@code dedupeRetention}.</li>
+ *   <li>Text: left join within the same window; a text of a different seq is not attached (the sample
+ *       goes out without text), a sample with no text at all is emitted once the window closes.</li>
+ *   <li>Labels: a versioned table of the latest {@link LabelEvent} per stream; a sample takes the label
+ *       valid at its event time, waiting up to {@code labelGrace} of stream time for labels that arrive
+ *       after it, and is labeled when {@code startTimeMs <= eventTimeMs < endTimeMs}. The labeled modalities
+ *       are the label's modality (if present in the sample) or every modality present.</li>
+ * </ul>
+ */
+public final class PairingTopology {
+
+  public static final String VIDEO_AUDIO_STORE = "pairing-video-audio";
+  public static final String PAIR_TEXT_STORE = "pairing-pair-text";
+  public static final String DEDUPE_STORE = "pairing-dedupe";
+  public static final String LABEL_STORE = "pairing-labels";
+
+  private PairingTopology() {}
+
+  /** The topology with the features module's default featurizers. */
+  public static Topology build(PairingConfig cfg, Topics topics) {
+    return build(cfg, topics, Featurizers.defaults());
+  }
+
+  /** The topology with the given featurizers. */
+  public static Topology build(PairingConfig cfg, Topics topics, Featurizers f) {
+    StreamsBuilder b = new StreamsBuilder();
+
+    KStream<String, Partial> video = decode(b, topics, topics.video(), "video", (key, v) -> {
+      checkKeyAndTime(key, v.getStreamId(), v.getEventTimeMs());
+      byte[] data = bytes(v.getData());
+      checkFrame(v.getEncoding(), v.getWidth(), v.getHeight(), v.getChannels(), data);
+      float[] x = finite(f.video(v.getWidth(), v.getHeight(), v.getChannels(), v.getEncoding().name(), data), "video");
+      return Partial.video(v.getStreamId(), v.getSeq(), v.getEventTimeMs(), x);
+    }, Partial::eventTimeMs);
+
+    KStream<String, Partial> audio = decode(b, topics, topics.audio(), "audio", (key, a) -> {
+      checkKeyAndTime(key, a.getStreamId(), a.getEventTimeMs());
+      byte[] data = bytes(a.getData());
+      checkAudio(a.getSampleRate(), a.getChannels(), data);
+      float[] x = finite(f.audio(data, a.getSampleRate(), a.getChannels()), "audio");
+      return Partial.audio(a.getStreamId(), a.getSeq(), a.getEventTimeMs(), x);
+    }, Partial::eventTimeMs);
+
+    KStream<String, Partial> text = decode(b, topics, topics.text(), "text", (key, t) -> {
+      checkKeyAndTime(key, t.getStreamId(), t.getEventTimeMs());
+      if (t.getText() == null || t.getText().isBlank()) {
+        throw new InvalidInputException("empty text");
+      }
+      float[] x = finite(f.text(t.getText()), "text");
+      return Partial.text(t.getStreamId(), t.getSeq(), t.getEventTimeMs(), x, t.getText());
+    }, Partial::eventTimeMs);
+
+    KStream<String, LabelEvent> labelStream = decode(b, topics, topics.labels(), "labels", (key, l) -> {
+      checkKeyAndTime(key, l.getStreamId(), l.getEventTimeMs());
+      if (l.getClassName() == null || l.getClassName().isBlank()) {
+        throw new InvalidInputException("empty class name");
+      }
+      if (l.getStartTimeMs() < 0 || l.getEndTimeMs() <= l.getStartTimeMs()) {
+        throw new InvalidInputException("empty or negative label range [" + l.getStartTimeMs() + ", "
+            + l.getEndTimeMs() + ")");
+      }
+      return l;
+    }, LabelEvent::getStartTimeMs);
+
+    JoinWindows window = JoinWindows.ofTimeDifferenceAndGrace(cfg.joinWindow(), cfg.joinGrace());
+
+    KStream<String, Partial> pairs = video.join(audio,
+            (v, a) -> v.sameMomentAs(a)
+                ? new Partial(v.streamId(), v.seq(), v.eventTimeMs(), sampleId(v, a), v.video(), a.audio(), null, null)
+                : null,
+            window,
+            StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
+                .withName("video-audio-join").withStoreName(VIDEO_AUDIO_STORE))
+        .filter((k, p) -> p != null, Named.as("same-moment"));
+
+    KStream<String, Partial> withText = pairs.leftJoin(text,
+        (p, t) -> t == null || !p.sameMomentAs(t) ? p : p.withText(t),
+        window,
+        StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
+            .withName("pair-text-join").withStoreName(PAIR_TEXT_STORE));
+
+    long retention = cfg.dedupeRetention().toMillis();
+    b.addStateStore(Stores.windowStoreBuilder(
+        Stores.persistentWindowStore(DEDUPE_STORE, cfg.dedupeRetention(), cfg.dedupeRetention(), false),
+        Serdes.String(), Serdes.Long()));
+    KStream<String, Partial> unique =
+        withText.processValues(() -> new DedupeProcessor(DEDUPE_STORE, retention), Named.as("dedupe"), DEDUPE_STORE);
+
+    Topic<String, LabelEvent> labelTopic = topics.labels();
+    KTable<String, LabelEvent> labels = labelStream.toTable(Named.as("labels-table"),
+        Materialized.<String, LabelEvent>as(Stores.persistentVersionedKeyValueStore(LABEL_STORE, cfg.labelHistory()))
+            .withKeySerde(Serdes.String()).withValueSerde(labelTopic.valueSerde()));
+
+    Featurizers shapes = f;
+    KStream<String, PairedSample> samples = unique.leftJoin(labels,
+        (p, l) -> toSample(p, l, shapes),
+        Joined.with(Serdes.String(), Partial.SERDE, labelTopic.valueSerde(), "label-join")
+            .withGracePeriod(cfg.labelGrace()));
+
+    Topic<String, PairedSample> paired = topics.paired();
+    samples.to(paired.name(), Produced.with(paired.keySerde(), paired.valueSerde()).withName("to-paired"));
+    if (cfg.routeUnlabeledToInfer()) {
+      Topic<String, PairedSample> infer = topics.infer();
+      samples.filter((k, s) -> s.getLabel() == null, Named.as("unlabeled"))
+          .to(infer.name(), Produced.with(infer.keySerde(), infer.valueSerde()).withName("to-infer"));
+    }
+    return b.build();
+  }
+
+  private static <T, R> KStream<String, R> decode(StreamsBuilder b, Topics topics, Topic<String, T> topic, String name,
+      DecodeProcessor.Step<T, R> step, Function<R, Long> timestamp) {
+    KStream<String, Outcome<R>> out = b
+        .stream(topic.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(name + "-source"))
+        .processValues(() -> new DecodeProcessor<>(topic.name(), topic.valueSerde().deserializer(), step, timestamp),
+            Named.as(name + "-decode"));
+    Topic<byte[], DeadLetter> dlq = topics.deadLetters(topic);
+    out.filter((k, o) -> o.isDead(), Named.as(name + "-failed"))
+        .map((k, o) -> KeyValue.pair(k == null ? null : k.getBytes(StandardCharsets.UTF_8), o.dead()),
+            Named.as(name + "-dead-letter"))
+        .to(dlq.name(), Produced.with(dlq.keySerde(), dlq.valueSerde()).withName(name + "-to-dlq"));
+    return out.filter((k, o) -> !o.isDead(), Named.as(name + "-ok")).mapValues(Outcome::value, Named.as(name + "-value"));
+  }
+
+  static String sampleId(Partial v, Partial a) {
+    return v.tagged() && a.tagged()
+        ? v.streamId() + "#" + v.seq()
+        : v.streamId() + "@" + v.eventTimeMs() + "/" + a.eventTimeMs();
+  }
+
+  static PairedSample toSample(Partial p, LabelEvent label, Featurizers f) {
+    List<Modality> present = new ArrayList<>(3);
+    present.add(Modality.VIDEO);
+    present.add(Modality.AUDIO);
+    if (p.text() != null) present.add(Modality.TEXT);
+    String className = null;
+    List<Modality> labeled = new ArrayList<>();
+    if (label != null && label.getStartTimeMs() <= p.eventTimeMs() && p.eventTimeMs() < label.getEndTimeMs()) {
+      if (label.getModality() == null) {
+        labeled.addAll(present);
+      } else if (present.contains(label.getModality())) {
+        labeled.add(label.getModality());
+      }
+      if (!labeled.isEmpty()) className = label.getClassName();
+    }
+    return PairedSample.newBuilder()
+        .setSampleId(p.sampleId())
+        .setStreamId(p.streamId())
+        .setEventTimeMs(p.eventTimeMs())
+        .setVideo(FeatureTensors.of(p.video(), f.videoShape()))
+        .setAudio(FeatureTensors.of(p.audio(), f.audioShape()))
+        .setText(p.text() == null ? null : FeatureTensors.of(p.text(), f.textShape()))
+        .setCaption(p.caption())
+        .setLabel(className)
+        .setLabeledModalities(labeled)
+        .setPairing(PairingKind.STRONG)
+        .setConceptGroup(className)
+        .build();
+  }
+
+  private static void checkKeyAndTime(String key, String streamId, long eventTimeMs) {
+    if (streamId == null || streamId.isBlank()) {
+      throw new InvalidInputException("empty streamId");
+    }
+    if (!streamId.equals(key)) {
+      throw new InvalidInputException("record key '" + key + "' does not match streamId '" + streamId + "'");
+    }
+    if (eventTimeMs < 0) {
+      throw new InvalidInputException("negative eventTimeMs " + eventTimeMs);
+    }
+  }
+
+  private static void checkFrame(FrameEncoding enc, int w, int h, int c, byte[] data) {
+    if (data.length == 0) {
+      throw new InvalidInputException("empty frame data");
+    }
+    if (enc == FrameEncoding.RAW8 || enc == FrameEncoding.RGB24) {
+      if (w <= 0 || h <= 0) {
+        throw new InvalidInputException("bad frame size " + w + "x" + h);
+      }
+      boolean ok = enc == FrameEncoding.RAW8 ? (c == 1 || c == 3) : c == 3;
+      if (!ok) {
+        throw new InvalidInputException("unsupported encoding " + enc + " with " + c
+            + " channels (RAW8 takes 1 or 3 channels, RGB24 takes 3)");
+      }
+      long expected = (long) w * h * c;
+      if (data.length != expected) {
+        throw new InvalidInputException("frame data length " + data.length + " != width*height*channels = "
+            + w + "*" + h + "*" + c + " = " + expected);
+      }
+    }
+  }
+
+  private static void checkAudio(int sampleRate, int channels, byte[] data) {
+    if (data.length == 0) {
+      throw new InvalidInputException("empty audio");
+    }
+    if (sampleRate < 1000 || sampleRate > 384_000) {
+      throw new InvalidInputException("bad sample rate " + sampleRate + " Hz (1000..384000)");
+    }
+    if (channels < 1 || channels > 32) {
+      throw new InvalidInputException("bad channel count " + channels + " (1..32)");
+    }
+    if (data.length % (2 * channels) != 0) {
+      throw new InvalidInputException("truncated PCM16: " + data.length + " bytes is not a multiple of 2*"
+          + channels + " channels");
+    }
+  }
+
+  private static float[] finite(float[] x, String what) {
+    for (int i = 0; i < x.length; i++) {
+      if (!Float.isFinite(x[i])) {
+        throw new FeatureException("non-finite " + what + " feature " + x[i] + " at index " + i);
+      }
+    }
+    return x;
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    if (b == null) return new byte[0];
+    ByteBuffer d = b.duplicate();
+    byte[] out = new byte[d.remaining()];
+    d.get(out);
+    return out;
+  }
+}
