@@ -82,6 +82,23 @@ class VideoFeaturizerTest {
     }
 
     @Test
+    void sixteenBitAndOneBitGrayPngs() throws IOException {
+        BufferedImage g16 = new BufferedImage(4, 2, BufferedImage.TYPE_USHORT_GRAY);
+        short[] v16 = {0, 1000, 20000, (short) 65535, 300, (short) 40000, 12345, 7};
+        g16.getRaster().setDataElements(0, 0, 4, 2, v16);
+        VideoFeaturizer f16 = new VideoFeaturizer(VideoFeatureConfig.of(4, 2, 1).withStandardization(Standardization.NONE));
+        float[] out = f16.featurize(4, 2, 1, "PNG", encode(g16, "png"));
+        for (int i = 0; i < v16.length; i++) {
+            assertEquals((v16[i] & 0xffff) / 65535f, out[i], 1e-6, "pixel " + i);
+        }
+        BufferedImage bin = new BufferedImage(4, 2, BufferedImage.TYPE_BYTE_BINARY);
+        bin.setRGB(1, 0, 0xffffff);
+        bin.setRGB(3, 1, 0xffffff);
+        float[] b = f16.featurize(4, 2, 1, "PNG", encode(bin, "png"));
+        assertArrayEquals(new float[] {0, 1, 0, 0, 0, 0, 0, 1}, b);
+    }
+
+    @Test
     void rgbPngAndRgb24ConvertToLumaOrKeepChannels() throws IOException {
         byte[] rgb = pattern(20, 10, 3);
         BufferedImage img = new BufferedImage(20, 10, BufferedImage.TYPE_INT_RGB);
