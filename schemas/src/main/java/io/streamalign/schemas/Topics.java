@@ -20,7 +20,6 @@ import java.util.OptionalInt;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.TopicConfig;
-
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
@@ -251,5 +250,4 @@ public final class Topics {
   public String toString() {
     return "Topics[prefix=" + prefix + "]";
   }
-
 }

@@ -267,4 +267,44 @@ class AvroSerdeTest {
     assertArrayEquals(FeatureTensors.toFloats(s.getVideo()), FeatureTensors.toFloats(v));
     assertEquals(List.of(1, 28, 28), v.getShape());
   }
+
+  @Test
+  void aLargeSnapshotRoundTripsQuickly() {
+    io.streamalign.schemas.avro.ModelSnapshot big = new SampleRecords(10).largeModelSnapshot();
+    AvroSerde<io.streamalign.schemas.avro.ModelSnapshot> serde = AvroSerde.of(io.streamalign.schemas.avro.ModelSnapshot.class);
+    io.streamalign.schemas.avro.ModelSnapshot back =
+        assertTimeoutPreemptively(FAST, () -> serde.decode(serde.encode(big)));
+    assertEquals(big, back);
+    byte[] params = new byte[back.getParameters().remaining()];
+    back.getParameters().duplicate().get(params);
+    assertEquals(big.getSha256(), SampleRecords.sha256(params));
+  }
+
+  @Test
+  void oneSerdeIsSafeToShareAcrossThreads() throws Exception {
+    AvroSerde<PairedSample> serde = AvroSerde.of(PairedSample.class);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int seed = t;
+        results.add(pool.submit(() -> {
+          SampleRecords gen = new SampleRecords(100 + seed);
+          for (int i = 0; i < 200; i++) {
+            PairedSample s = gen.pairedSample();
+            s.setSampleId("t" + seed + "-" + i);
+            if (!s.equals(serde.deserialize("t", serde.serialize("t", s)))) {
+              return i;
+            }
+          }
+          return -1;
+        }));
+      }
+      for (java.util.concurrent.Future<Integer> f : results) {
+        assertEquals(-1, f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }

@@ -49,7 +49,7 @@ final class SampleRecords {
     int cy = 10 + rnd.nextInt(8);
     for (int y = 0; y < 28; y++) {
       for (int x = 0; x < 28; x++) {
-        double d = Math.hypot(x - cx, y - cy);
+        double d = StrictMath.hypot(x - cx, y - cy);
         px[y * 28 + x] = (byte) Math.max(0, 255 - (int) (d * 40));
       }
     }
@@ -64,7 +64,7 @@ final class SampleRecords {
     int n = rate / 4;
     ByteBuffer pcm = ByteBuffer.allocate(2 * n).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < n; i++) {
-      pcm.putShort((short) (12000 * Math.sin(2 * Math.PI * 440 * i / rate) + rnd.nextGaussian() * 200));
+      pcm.putShort((short) (12000 * StrictMath.sin(2 * Math.PI * 440 * i / rate) + rnd.nextGaussian() * 200));
     }
     pcm.flip();
     return AudioChunk.newBuilder().setStreamId("cam-1").setSeq(42).setEventTimeMs(t0 + 250).setSampleRate(rate)
@@ -112,7 +112,7 @@ final class SampleRecords {
   }
 
   ModelSnapshot modelSnapshot() {
-    byte[] params = new byte[64 * 1024];
+    byte[] params = new byte[8 * 1024];
     rnd.nextBytes(params);
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put("acc.VIDEO", 0.93);
@@ -130,6 +130,16 @@ final class SampleRecords {
         .setBuildVersion("0.1.0-SNAPSHOT").build();
   }
 
+  /** A snapshot with 4 MiB of parameters, for size tests. */
+  ModelSnapshot largeModelSnapshot() {
+    ModelSnapshot s = modelSnapshot();
+    byte[] params = new byte[4 * 1024 * 1024];
+    rnd.nextBytes(params);
+    s.setParameters(ByteBuffer.wrap(params));
+    s.setSha256(sha256(params));
+    return s;
+  }
+
   TrainerMetrics trainerMetrics() {
     return TrainerMetrics.newBuilder().setModelName("crossmodal").setVersion(12).setTimeMs(t0 + 61_000)
         .setSamplesSeen(24_346).setSamplesPerSec(812.5)
@@ -139,9 +149,11 @@ final class SampleRecords {
   }
 
   DeadLetter deadLetter() {
-    return DeadLetters.of("av.video", 2, 991L, "cam-1".getBytes(StandardCharsets.UTF_8),
+    DeadLetter d = DeadLetters.of("av.video", 2, 991L, "cam-1".getBytes(StandardCharsets.UTF_8),
         new byte[] {1, 2, 3, (byte) 0xC3}, new AvroDecodeException("not Avro single-object encoding"),
         "pairing.decode");
+    d.setFailedAtMs(t0 + 3);
+    return d;
   }
 
   static String sha256(byte[] data) {
