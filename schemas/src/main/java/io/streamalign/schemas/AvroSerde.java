@@ -155,7 +155,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
     }
     DatumReader<T> reader = readers.get(fp);
     if (reader == null) {
-      Schema writer = KnownSchemas.byFingerprint(fp);
+      // the current schema is always known, also for nested types (FeatureTensor) that have no history
+      Schema writer = fp == fingerprint ? schema : KnownSchemas.byFingerprint(fp);
       if (writer == null) {
         throw new AvroDecodeException(String.format(
             "unknown writer schema fingerprint %016x%s while reading %s (current %016x); if it was written by"

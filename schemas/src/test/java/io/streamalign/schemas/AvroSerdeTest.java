@@ -307,4 +307,11 @@ class AvroSerdeTest {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void nestedTypesHaveASerdeToo() {
+    AvroSerde<FeatureTensor> serde = AvroSerde.of(FeatureTensor.class);
+    FeatureTensor t = FeatureTensors.of(new float[] {1f, 2f, 3f}, 3);
+    assertEquals(t, serde.decode(serde.encode(t)));
+  }
 }
