@@ -1,10 +1,12 @@
 package io.streamalign.embedded;
 
+import io.streamalign.schemas.Topic;
 import io.streamalign.schemas.TopicAdmin;
 import io.streamalign.schemas.Topics;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.ServerSocketFactory;
@@ -28,10 +30,14 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /**
  * A real single-node Kafka broker (KRaft mode, one combined broker + controller process) running
@@ -127,7 +133,43 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         try (Admin admin = admin()) {
             TopicAdmin.createAll(admin, topics, partitions, (short) 1);
+            List<String> names = topics.allWithDeadLetters().stream().map(Topic::name).collect(Collectors.toList());
+            awaitLeaders(admin, names);
         }
+    }
+
+    /**
+     * Waits until the broker's metadata shows every topic with a leader for every partition.
+     * Creation returns once the controller has committed the topics; the broker's metadata cache
+     * (what clients see) follows a moment later, and a consumer asking in between is told the topic
+     * does not exist.
+     */
+    private static void awaitLeaders(Admin admin, List<String> names) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                Map<String, TopicDescription> described =
+                        admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+                boolean ready = described.size() == names.size() && described.values().stream()
+                        .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (ready) {
+                    return;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                last = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for topics", e);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for topics", e);
+            }
+        }
+        throw new IllegalStateException("topics not ready after 30 s: " + names, last);
     }
 
     /** Stops the broker and deletes its data directory. Safe to call more than once. */
