@@ -40,7 +40,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * one frame and one chunk per moment gets equal seqs for the frame and chunk of the same moment, which is
  * what the pairing topology matches on.
  */
-public final class AvProducer implements AutoCloseable {
+public final class AvProducer implements AvSink, AutoCloseable {
 
   private final Producer<byte[], byte[]> producer;
   private final Topics topics;
@@ -91,6 +91,7 @@ public final class AvProducer implements AutoCloseable {
   }
 
   /** Sends a frame as given (its seq is kept). */
+  @Override
   public CompletableFuture<RecordMetadata> sendFrame(VideoFrame frame) {
     return send(topics.video(), frame.getStreamId(), frame, frame.getEventTimeMs());
   }
@@ -111,6 +112,7 @@ public final class AvProducer implements AutoCloseable {
   }
 
   /** Sends an audio chunk as given (its seq is kept). */
+  @Override
   public CompletableFuture<RecordMetadata> sendAudio(AudioChunk chunk) {
     return send(topics.audio(), chunk.getStreamId(), chunk, chunk.getEventTimeMs());
   }
@@ -135,6 +137,7 @@ public final class AvProducer implements AutoCloseable {
   }
 
   /** Sends a text segment as given. */
+  @Override
   public CompletableFuture<RecordMetadata> sendText(TextSegment segment) {
     return send(topics.text(), segment.getStreamId(), segment, segment.getEventTimeMs());
   }
@@ -151,6 +154,7 @@ public final class AvProducer implements AutoCloseable {
   }
 
   /** Sends a label event; its record timestamp is the start of the labeled range. */
+  @Override
   public CompletableFuture<RecordMetadata> sendLabel(LabelEvent label) {
     return send(topics.labels(), label.getStreamId(), label, label.getStartTimeMs());
   }
@@ -205,6 +209,7 @@ public final class AvProducer implements AutoCloseable {
   }
 
   /** Blocks until every record sent so far is acknowledged (or failed). */
+  @Override
   public void flush() {
     producer.flush();
   }
