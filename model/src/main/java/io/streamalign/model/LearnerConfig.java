@@ -41,7 +41,8 @@ public record LearnerConfig(
         long seed,
         String device,
         String pmrRule,
-        int classCapacity) {
+        int classCapacity,
+        double unimodalWeight) {
 
     /** PMR eq. 11 coefficients (clipped ratio); the default. */
     public static final String PMR_CLIP = "clip";
@@ -61,7 +62,7 @@ public record LearnerConfig(
         if (device == null) device = "auto";
     }
 
-    /** The original 30-field constructor (PMR rule "clip", class capacity 16). */
+    /** The original 30-field constructor (PMR rule "clip", class capacity 16, unimodal weight 1). */
     public LearnerConfig(
             int videoChannels, int videoHeight, int videoWidth, int audioMelBands, int audioFrames,
             int textVocab, int embeddingDim, Modality sourceModality, Modality targetModality,
@@ -74,7 +75,7 @@ public record LearnerConfig(
                 sourceModality, targetModality, fusion, alignmentLoss, margin, temperature, metaStepSize,
                 innerLearningRate, innerSteps, learningRate, momentum, weightDecay, pmrAlpha, pmrMu,
                 prototypeMomentum, prototypeSubset, prototypeEvery, warmupSamples, episodeWays,
-                episodeShots, reservoirPerClass, seed, device, PMR_CLIP, 16);
+                episodeShots, reservoirPerClass, seed, device, PMR_CLIP, 16, 1.0);
     }
 
     /** Defaults for the digit data (28x28 gray frames, 40 mel bands x 64 frames, 1024 hashed tokens). */
@@ -93,7 +94,7 @@ public record LearnerConfig(
                 2000,
                 5, 5, 200,
                 42L, "auto",
-                PMR_CLIP, 16);
+                PMR_CLIP, 16, 1.0);
     }
 
     /** This config as a flat JSON object, one member per field (enums as names). */

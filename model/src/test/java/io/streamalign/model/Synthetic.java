@@ -1,0 +1,40 @@
+package io.streamalign.model;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/** Class-dependent random inputs for contract tests (not for accuracy claims: those use real data). */
+final class Synthetic {
+
+    private Synthetic() {}
+
+    static float[] features(LearnerConfig cfg, Modality m, int cls, Random r) {
+        int n = cfg.featureSize(m);
+        float[] v = new float[n];
+        Random pattern = new Random(1000L * (m.ordinal() + 1) + cls);
+        for (int i = 0; i < n; i++) v[i] = (float) (pattern.nextGaussian() + 0.8 * r.nextGaussian());
+        return v;
+    }
+
+    static List<Sample> batch(LearnerConfig cfg, int size, int classes, Random r, Set<Modality> mods, Set<Modality> labeled) {
+        List<Sample> out = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            int c = r.nextInt(classes);
+            Map<Modality, float[]> f = new EnumMap<>(Modality.class);
+            for (Modality m : mods) f.put(m, features(cfg, m, c, r));
+            String id = "s" + r.nextLong();
+            out.add(new Sample(id, "stream", i, f, "c" + c, labeled, "c" + c));
+        }
+        return out;
+    }
+
+    static List<Sample> avBatch(LearnerConfig cfg, int size, int classes, Random r) {
+        Set<Modality> av = EnumSet.of(Modality.VIDEO, Modality.AUDIO);
+        return batch(cfg, size, classes, r, av, av);
+    }
+}
