@@ -159,9 +159,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
       Schema writer = fp == fingerprint ? schema : KnownSchemas.byFingerprint(fp);
       if (writer == null) {
         throw new AvroDecodeException(String.format(
-            "unknown writer schema fingerprint %016x%s while reading %s (current %016x); if it was written by"
-                + " an older version add that schema under %s", fp, where(topic), schema.getFullName(),
-            fingerprint, KnownSchemas.HISTORY_DIR));
+            "unknown writer schema fingerprint %016x%s while reading %s (current %016x): written by a newer"
+                + " producer (upgrade consumers first) or an older schema missing from %s", fp, where(topic),
+            schema.getFullName(), fingerprint, KnownSchemas.HISTORY_DIR));
       }
       if (!writer.getFullName().equals(schema.getFullName())) {
         throw new AvroDecodeException("record is a " + writer.getFullName() + where(topic) + ", expected "

@@ -22,7 +22,7 @@ import org.apache.kafka.common.config.ConfigException;
  *   <li>bootstrap servers: the explicit argument (a {@code --bootstrap-servers} flag), env
  *       {@value #BOOTSTRAP_SERVERS_ENV}, {@code bootstrap.servers} in the config file, else
  *       {@value #DEFAULT_BOOTSTRAP_SERVERS};
- *   <li>topic prefix: env {@value #TOPIC_PREFIX_ENV}, {@value #TOPIC_PREFIX_PROPERTY} in the config
+ *   <li>topic prefix: env {@value #TOPIC_PREFIX_ENV} (if not blank), {@value #TOPIC_PREFIX_PROPERTY} in the config
  *       file, else {@value Topics#DEFAULT_PREFIX};
  *   <li>client properties: the config file (the explicit argument, a {@code --config FILE} flag,
  *       else env {@value #CONFIG_ENV}), a Java properties file passed to every client unchanged,
@@ -96,7 +96,9 @@ public final class KafkaSettings {
     }
     String servers = firstNonBlank(bootstrap, env.get(BOOTSTRAP_SERVERS_ENV),
         fromFile.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG), DEFAULT_BOOTSTRAP_SERVERS);
-    String prefix = env.get(TOPIC_PREFIX_ENV) != null ? env.get(TOPIC_PREFIX_ENV).trim()
+    // a blank env variable counts as unset (compose files often pass VAR= through); an empty prefix
+    // can still be chosen in the config file
+    String prefix = notBlank(env.get(TOPIC_PREFIX_ENV)) ? env.get(TOPIC_PREFIX_ENV).trim()
         : fromFile.getProperty(TOPIC_PREFIX_PROPERTY, Topics.DEFAULT_PREFIX).trim();
     return b.setBootstrapServers(servers).optTopicPrefix(prefix).build();
   }

@@ -69,6 +69,8 @@ class KafkaSettingsTest {
     assertEquals("env.", fromEnv.topicPrefix());
     assertEquals("x", fromEnv.clientProperties().getProperty("client.id"), "STREAMALIGN_CONFIG names the file");
 
+    assertEquals("file.", KafkaSettings.load(null, f, Map.of("STREAMALIGN_TOPIC_PREFIX", " ")).topicPrefix(),
+        "a blank env variable counts as unset");
     KafkaSettings flag = KafkaSettings.load("flag:3", null, env);
     assertEquals("flag:3", flag.bootstrapServers());
 
