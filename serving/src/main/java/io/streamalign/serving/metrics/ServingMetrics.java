@@ -66,9 +66,9 @@ public final class ServingMetrics {
         aborted = Counter.builder("streamalign.serving.transactions.aborted").description("aborted prediction transactions")
                 .register(registry);
         Gauge.builder("streamalign.serving.model.version", modelVersion, s -> s.getAsLong())
-                .description("served model version (-1: none)").register(registry);
+                .description("served model version (-1: none)").strongReference(true).register(registry);
         Gauge.builder("streamalign.serving.predictions.per.second", this, ServingMetrics::ratePerSecond)
-                .description("predictions per second over the last 10 s").register(registry);
+                .description("predictions per second over the last 10 s").strongReference(true).register(registry);
     }
 
     public PrometheusMeterRegistry registry() { return registry; }

@@ -324,9 +324,10 @@ public final class PredictionLoop implements AutoCloseable {
             ConsumerRecord<byte[], byte[]> r = good.get(i);
             PairedSample p = inputs.get(i);
             Inference inf = inferences.get(i);
-            if (inf == null) {
-                out.records.add(deadLetter(r, new Conversions.BadSampleException("the model cannot predict sample "
-                        + p.getSampleId()), "predict"));
+            if (inf == null || inf.label() == null) {
+                String why = inf == null ? "the model cannot predict sample " + p.getSampleId()
+                        : "model " + model + " knows no class yet";
+                out.records.add(deadLetter(r, new Conversions.BadSampleException(why), "predict"));
                 out.deadLetters++;
                 continue;
             }
