@@ -1,5 +1,6 @@
 package io.streamalign.eval;
 
+import io.streamalign.eval.pmr.PmrCgMnist;
 import io.streamalign.eval.synthetic.SyntheticLinear;
 
 import java.io.IOException;
@@ -18,6 +19,7 @@ public final class EvalRunner {
 
     static {
         register(SyntheticLinear::new);
+        register(PmrCgMnist::new);
     }
 
     private EvalRunner() {
