@@ -15,6 +15,7 @@ import io.streamalign.schemas.Topics;
 import io.streamalign.schemas.avro.DeadLetter;
 import io.streamalign.schemas.avro.ModelSnapshot;
 import io.streamalign.schemas.avro.PairedSample;
+import io.streamalign.schemas.avro.SupportExample;
 import io.streamalign.trainer.snapshot.SnapshotReader;
 import io.streamalign.trainer.snapshot.SnapshotTooLargeException;
 
@@ -73,6 +74,15 @@ class TrainerFencingIT {
                     "not avro".getBytes(StandardCharsets.UTF_8))).get();
         }
         TrainerServiceIT.produce(broker, topics, data);
+        // a few-shot enrollment of a class the stream never labels: spoken "seven" clips as class "seven-spoken"
+        try (KafkaProducer<String, SupportExample> p = new KafkaProducer<>(broker.clientProperties(),
+                topics.support().keySerde().serializer(), topics.support().valueSerde().serializer())) {
+            PairedSample source = data.get(0);
+            p.send(new ProducerRecord<>(topics.support().name(), "seven-spoken", SupportExample.newBuilder()
+                    .setExampleId("support-0").setClassName("seven-spoken")
+                    .setModality(io.streamalign.schemas.avro.Modality.AUDIO).setFeatures(source.getAudio())
+                    .setEventTimeMs(source.getEventTimeMs()).build())).get();
+        }
         int port = freePort();
         TrainerConfig cfg = config(broker, topics, "digits-fence").optSnapshotEverySamples(64).optMetricsPort(port).build();
 
@@ -117,6 +127,7 @@ class TrainerFencingIT {
         for (int i = 0; i < all.size(); i++) assertEquals(i + 1, all.get(i).getVersion());
         ModelSnapshot last = all.get(all.size() - 1);
         assertEquals(SAMPLES, last.getSamplesSeen());
+        assertTrue(last.getClasses().contains("seven-spoken"), "the enrolled class is in the model: " + last.getClasses());
         assertEquals(endOffsets(broker, topics.paired().name()), sourceOffsets(last, topics.paired().name()));
 
         List<DeadLetter> letters = committedDeadLetters(broker, topics.paired().dlq());

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
 class TrainerServiceIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainerServiceIT.class);
-    static final int SAMPLES = 2000;
+    static final int SAMPLES = 1600;
 
     static TrainerConfig.Builder config(EmbeddedKafkaBroker broker, Topics topics, String model) {
         KafkaSettings kafka = KafkaSettings.builder().setBootstrapServers(broker.bootstrapServers())
@@ -132,6 +132,10 @@ class TrainerServiceIT {
         await("some unsnapshotted work", Duration.ofMinutes(2), () -> first.learnedSinceStart() >= v3learned + 64
                 || first.state().isTerminal());
         long learnedBeforeCrash = first.learnedSinceStart();
+        // backpressure: the whole input was waiting, so the bounded buffer filled and the input was paused
+        assertTrue(first.pauses() > 0, "the input partitions were never paused");
+        assertTrue(first.maxPendingSeen() <= cfg.maxPendingSamples() + cfg.batchSize(),
+                "pending buffer exceeded its bound: " + first.maxPendingSeen());
         assertTrue(first.crash(Duration.ofSeconds(60)));
         assertEquals(TrainerState.CRASHED, first.state(), () -> "failure: " + first.failure());
         double firstSecs = (System.nanoTime() - t0) / 1e9;
@@ -176,12 +180,13 @@ class TrainerServiceIT {
         double firstAccuracy = all.get(0).getMetrics().getOrDefault("gate.accuracy", Double.NaN);
         LOG.info("FIGURES exactly-once: {} samples, {} snapshots, crash after {} learned ({} in the last committed "
                         + "snapshot, {} redone), first run {} s, total {} s ({} samples/s), snapshot {} bytes, "
-                        + "window fused accuracy first {} last {}, learner cumulative FUSED {}, promoted {}",
+                        + "window fused accuracy first {} last {}, learner cumulative FUSED {}, promoted {}, pauses {}, max pending {}",
                 SAMPLES, all.size(), learnedBeforeCrash, beforeRestart.getSamplesSeen(),
                 learnedBeforeCrash - beforeRestart.getSamplesSeen(), String.format("%.1f", firstSecs),
                 String.format("%.1f", totalSecs), String.format("%.1f", (learnedBeforeCrash + second.learnedSinceStart()) / totalSecs),
                 last.getParameters().remaining(), firstAccuracy, accuracy, learnerFused,
-                all.stream().map(s -> s.getPromoted() ? "y" : "n").toList());
+                all.stream().map(s -> s.getPromoted() ? "y" : "n").toList(), first.pauses() + second.pauses(),
+                Math.max(first.maxPendingSeen(), second.maxPendingSeen()));
         assertTrue(accuracy > 0.3, "prequential fused accuracy over the last 300 samples is " + accuracy + " (chance 0.1)");
         assertFalse(Double.isNaN(learnerFused), "the learner reports its prequential FUSED accuracy");
     }
