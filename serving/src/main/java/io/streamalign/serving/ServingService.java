@@ -164,6 +164,14 @@ public final class ServingService implements AutoCloseable {
         return http == null ? OptionalInt.empty() : OptionalInt.of(http.port());
     }
 
+    /**
+     * Fault injection for tests: the next prediction batch is published but never committed and the
+     * prediction loop dies as if the process were killed. Not for production use.
+     */
+    public void crashBeforeNextCommit() {
+        loop.crashBeforeNextCommit();
+    }
+
     /** True while the prediction loop runs. */
     public boolean isRunning() {
         return loop.isRunning();

@@ -98,6 +98,15 @@ public final class PredictionLoop implements AutoCloseable {
     private KafkaProducer<byte[], byte[]> producer;
     private Thread thread;
     private volatile Throwable failure;
+    private volatile boolean crashBeforeNextCommit;
+    private volatile KafkaProducer<byte[], byte[]> abandoned;
+
+    /** Thrown by the fault-injection hook: the loop dies as a killed process would. */
+    private static final class SimulatedCrash extends Error {
+        SimulatedCrash() {
+            super("simulated crash between send and commit", null, false, false);
+        }
+    }
 
     /**
      * @param clientProps     base client properties (bootstrap servers, security)
@@ -174,10 +183,17 @@ public final class PredictionLoop implements AutoCloseable {
                 }
             } catch (WakeupException e) {
                 if (running) throw e;
+            } catch (SimulatedCrash e) {
+                // as if the process died: the open transaction is neither committed nor aborted and the
+                // producer is not closed; only the consumer leaves the group (as a session timeout would)
+                LOG.warn("prediction loop {}: {}", transactionalId, e.getMessage());
+                running = false;
+                abandoned = producer;
+                producer = null;
             } finally {
                 consumer = null;
                 pending.clear();
-                producer.close(Duration.ofSeconds(10));
+                if (producer != null) producer.close(Duration.ofSeconds(10));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -235,6 +251,11 @@ public final class PredictionLoop implements AutoCloseable {
             Outputs out = transform(batch, lease.model());
             for (ProducerRecord<byte[], byte[]> pr : out.records) producer.send(pr);
             producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            if (crashBeforeNextCommit) {
+                producer.flush(); // the predictions reach the broker, uncommitted
+                running = false;
+                throw new SimulatedCrash();
+            }
             producer.commitTransaction();
             published = out.predictions;
             deadLetters = out.deadLetters;
@@ -373,6 +394,15 @@ public final class PredictionLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Fault injection for tests: the next micro-batch is sent but not committed, and the loop stops
+     * as if the process had been killed (transaction left open, producer not closed). A successor
+     * with the same transactional.id fences the open transaction; see the restart ITs.
+     */
+    public void crashBeforeNextCommit() {
+        crashBeforeNextCommit = true;
+    }
+
     /** Stops the loop: records polled but not committed are read again by whoever owns them next. */
     @Override
     public void close() {
@@ -389,6 +419,11 @@ public final class PredictionLoop implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        KafkaProducer<byte[], byte[]> p = abandoned;
+        if (p != null) {
+            abandoned = null;
+            p.close(Duration.ZERO);
         }
     }
 }

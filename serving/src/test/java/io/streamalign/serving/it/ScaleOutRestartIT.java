@@ -63,12 +63,15 @@ class ScaleOutRestartIT {
 
             Set<String> sent = ConcurrentHashMap.newKeySet();
             AtomicInteger next = new AtomicInteger();
+            long t0 = System.nanoTime();
             for (int i = 0; i < 200; i++) send(producer, topics, cfg, sounds, next.getAndIncrement(), sent);
             producer.flush();
             ItSupport.await("first 200 predicted", Duration.ofSeconds(60), () -> predictions.records.size() >= 200);
+            double seconds = (System.nanoTime() - t0) / 1e9;
             long byA = a.metrics().predictionCount();
             long byB = b.metrics().predictionCount();
-            System.out.printf("ScaleOutRestartIT: instance a predicted %d, b %d of 200%n", byA, byB);
+            System.out.printf("ScaleOutRestartIT: instance a predicted %d, b %d of 200 (send to committed prediction:"
+                    + " %.2f s, %.0f predictions/s, audio-only, two instances)%n", byA, byB, seconds, 200 / seconds);
             assertTrue(byA > 0 && byB > 0, "both instances take a share: a=" + byA + " b=" + byB);
             assertEquals(200, byA + byB);
 
