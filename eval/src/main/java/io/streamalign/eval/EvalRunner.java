@@ -1,5 +1,6 @@
 package io.streamalign.eval;
 
+import io.streamalign.eval.fewshot.FewShotImageToAudio;
 import io.streamalign.eval.pmr.PmrCgMnist;
 import io.streamalign.eval.synthetic.SyntheticLinear;
 
@@ -20,6 +21,7 @@ public final class EvalRunner {
     static {
         register(SyntheticLinear::new);
         register(PmrCgMnist::new);
+        register(FewShotImageToAudio::new);
     }
 
     private EvalRunner() {

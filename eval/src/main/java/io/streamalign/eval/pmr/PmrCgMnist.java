@@ -54,6 +54,7 @@ import java.util.Random;
 public final class PmrCgMnist implements Protocol {
 
     public static final String NAME = "pmr-cgmnist";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PmrCgMnist.class);
     private static final boolean DEBUG = Boolean.getBoolean("streamalign.eval.debug");
 
     /** The PMR variant a row trains with. */
@@ -137,7 +138,10 @@ public final class PmrCgMnist implements Protocol {
                 long seed = s.seed() + 1000L * k;
                 CgMnist.Split train = CgMnist.train(mnist, s.nTrain(), seed);
                 CgMnist.Split test = CgMnist.test(mnist, s.nTest(), seed);
-                perSeed.add(train(row, s, train, test, seed));
+                RunResult rr = train(row, s, train, test, seed);
+                LOG.info("{} seed {}: test accuracy {}% in {} s", row.label(), seed,
+                        String.format(Locale.ROOT, "%.1f", rr.finalAcc()), String.format(Locale.ROOT, "%.0f", rr.seconds()));
+                perSeed.add(rr);
             }
             results.add(perSeed);
         }

@@ -1,15 +1,17 @@
 package io.streamalign.eval.pmr;
 
 import ai.djl.ndarray.NDArray;
+import io.streamalign.model.Pmr;
 
 /**
  * The PMR equations (Fan et al., CVPR 2023, "PMR: Prototypical Modal Rebalance", eqs. 6-13) for
  * two modalities m0 and m1.
  *
- * <p>The model module's learner has PMR built into its online step but (at the time of writing)
- * exposes no pure PMR function, so the protocol uses this implementation of its own. The scalar
- * parts (prototypes, rho, beta, gamma) are plain Java so they can be tested exactly; the loss
- * terms are NDArray functions so gradients flow through the embeddings (prototypes are constants).
+ * <p>rho and beta/gamma come from the model module's pure {@link io.streamalign.model.Pmr}
+ * functions (the same code the online learner uses), so this protocol checks the learner's rule;
+ * the epoch-wise prototypes (eq. 12 in the paper's per-epoch form) and the NDArray loss terms are
+ * here because the learner keeps its own versions private to its streaming step. Gradients flow
+ * through the embeddings; prototypes are constants.
  */
 public final class PmrLoss {
 
@@ -30,15 +32,9 @@ public final class PmrLoss {
         if (!(s0 >= 0) || !(s1 > 0) || Double.isInfinite(s0) || Double.isInfinite(s1)) {
             throw new IllegalArgumentException("scores must be finite, s0 >= 0 and s1 > 0: " + s0 + ", " + s1);
         }
-        double rho = s0 / s1; // PMR eq. 8
-        if (rho < 1) {        // PMR eq. 11
-            return new Coefficients(rho, clip(1 / rho - 1), 0.0);
-        }
-        return new Coefficients(rho, 0.0, clip(rho - 1));
-    }
-
-    private static double clip(double v) {
-        return Math.max(0.0, Math.min(1.0, v));
+        double rho = Pmr.rho(s0, s1);        // PMR eq. 8
+        double[] bg = Pmr.betaGamma(rho);     // PMR eq. 11
+        return new Coefficients(rho, bg[0], bg[1]);
     }
 
     /**
