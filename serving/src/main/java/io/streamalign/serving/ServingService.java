@@ -102,7 +102,7 @@ public final class ServingService implements AutoCloseable {
         if (cfg.httpPort() != 0) {
             try {
                 http = new HttpApi(cfg.httpHost(), cfg.httpPort(), holder, enrollments, metrics,
-                        loop::isRunning, cfg.topK());
+                        this::isRunning, cfg.topK());
             } catch (IOException e) {
                 stop();
                 throw new UncheckedIOException("cannot bind HTTP to " + cfg.httpHost() + ":" + cfg.httpPort(), e);
@@ -172,8 +172,8 @@ public final class ServingService implements AutoCloseable {
         loop.crashBeforeNextCommit();
     }
 
-    /** True while the prediction loop runs. */
+    /** True while the prediction loop and the snapshot follower run (what {@code /health} reports). */
     public boolean isRunning() {
-        return loop.isRunning();
+        return loop.isRunning() && follower.isRunning();
     }
 }

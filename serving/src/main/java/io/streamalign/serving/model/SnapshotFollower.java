@@ -99,6 +99,12 @@ public final class SnapshotFollower implements AutoCloseable {
         thread.start();
     }
 
+    /** True while the follower thread runs. */
+    public boolean isRunning() {
+        Thread t = thread;
+        return running && t != null && t.isAlive();
+    }
+
     /** Waits until the backlog present at start has been read (and its newest good snapshot served). */
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
         return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -143,6 +149,7 @@ public final class SnapshotFollower implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("snapshot follower for {} stopped by an unexpected error; the served model stays", modelName, e);
         } finally {
+            running = false;
             consumer = null;
             caughtUp.countDown();
         }

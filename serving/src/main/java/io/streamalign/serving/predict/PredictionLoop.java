@@ -260,8 +260,14 @@ public final class PredictionLoop implements AutoCloseable {
             published = out.predictions;
             deadLetters = out.deadLetters;
             latencies = out.latencies;
-        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
-                 | UnsupportedVersionException | AuthorizationException e) {
+        } catch (ProducerFencedException | UnsupportedVersionException | AuthorizationException e) {
+            // fenced: a newer instance with the same transactional.id took over (this one is a zombie, or
+            // two replicas share serving.instance.id); re-initializing would fence it in turn, so stop.
+            LOG.error("producer {} cannot continue ({}); the prediction loop stops", transactionalId, e.toString());
+            metrics.aborted();
+            running = false;
+            throw e;
+        } catch (InvalidProducerEpochException | OutOfOrderSequenceException e) {
             LOG.warn("producer {} cannot continue ({}); replacing it and re-reading the batch", transactionalId, e.toString());
             metrics.aborted();
             producer.close(Duration.ZERO);

@@ -224,6 +224,9 @@ class HotSwapIT {
                             + " mean swap (verify+restore+re-enroll) %.1f ms, max %.1f ms; rejected %d%n",
                     sent.get(), good.size(), bad.size(), predictions.records.size(), switch2, switch3,
                     svc.metrics().meanSwapMs(), svc.metrics().maxSwapMs(), svc.metrics().rejectedCount());
+            System.out.printf("HotSwapIT: event-to-publish latency mean %.1f ms, max %.1f ms; predictBatch mean %.1f ms"
+                            + " for %.1f samples per micro-batch%n", svc.metrics().meanLatencyMs(), svc.metrics().maxLatencyMs(),
+                    svc.metrics().meanBatchPredictMs(), svc.metrics().meanBatchSize());
         }
     }
 
