@@ -16,6 +16,7 @@ import io.streamalign.schemas.avro.TopicPartitionOffset;
 import io.streamalign.trainer.snapshot.SnapshotReader;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +50,7 @@ class TrainerServiceIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainerServiceIT.class);
     static final int SAMPLES = 1600;
+    static final int DRIFT_SAMPLES = 256;
 
     static TrainerConfig.Builder config(EmbeddedKafkaBroker broker, Topics topics, String model) {
         KafkaSettings kafka = KafkaSettings.builder().setBootstrapServers(broker.bootstrapServers())
@@ -159,35 +161,58 @@ class TrainerServiceIT {
                 "the restored model's offsets equal the committed offsets");
         await("every sample was learned", Duration.ofMinutes(6),
                 () -> beforeRestart.getSamplesSeen() + second.learnedSinceStart() >= SAMPLES || second.state().isTerminal());
+        double accuracyBeforeDrift = second.windowAccuracy();
+        long falseAlarms = second.driftEvents();
+
+        // Concept drift: the same kind of inputs, but every label now names another digit (d -> d+3 mod 10).
+        List<PairedSample> drifted = new ArrayList<>();
+        for (int i = 0; i < DRIFT_SAMPLES; i++) {
+            PairedSample s = data.get(i);
+            String label = Integer.toString((Integer.parseInt(s.getLabel()) + 3) % 10);
+            drifted.add(PairedSample.newBuilder(s).setSampleId("drift-" + i).setLabel(label).setConceptGroup(label).build());
+        }
+        produce(broker, topics, drifted);
+        Map<TopicPartition, Long> endAfterDrift = endOffsets(broker, paired);
+        await("every drifted sample was learned", Duration.ofMinutes(3),
+                () -> beforeRestart.getSamplesSeen() + second.learnedSinceStart() >= SAMPLES + DRIFT_SAMPLES
+                        || second.state().isTerminal());
+        long driftEvents = second.driftEvents();
+        String scraped = second.scrapeMetrics();
         assertTrue(second.stop(Duration.ofMinutes(2)));
         assertEquals(TrainerState.STOPPED, second.state(), () -> "failure: " + second.failure());
         double totalSecs = (System.nanoTime() - t0) / 1e9;
+        assertEquals(0, falseAlarms, "no drift signalled while the stream was stationary");
+        assertTrue(driftEvents >= 1, "the label shift was not detected as drift");
+        assertTrue(scraped.contains("streamalign_trainer_drift_events_total{model=\"digits-eo\"} " + driftEvents + ".0"),
+                "drift events in /metrics:\n" + scraped);
 
         List<ModelSnapshot> all = SnapshotReader.all(client, topics.snapshots(), "digits-eo", Duration.ofSeconds(60));
         for (int i = 0; i < all.size(); i++) {
             assertEquals(i + 1, all.get(i).getVersion(), "versions continue monotonically, without gaps, across the crash");
         }
         ModelSnapshot last = all.get(all.size() - 1);
-        assertEquals(SAMPLES, last.getSamplesSeen(), "each input sample is reflected exactly once in the final model");
-        assertEquals(end, sourceOffsets(last, paired), "the final snapshot was trained up to the end of the input");
-        assertEquals(end, committed(broker, cfg.groupId(), paired), "and the group committed exactly that");
+        assertEquals(SAMPLES + DRIFT_SAMPLES, last.getSamplesSeen(),
+                "each input sample is reflected exactly once in the final model");
+        assertEquals(endAfterDrift, sourceOffsets(last, paired), "the final snapshot was trained up to the end of the input");
+        assertEquals(endAfterDrift, committed(broker, cfg.groupId(), paired), "and the group committed exactly that");
+        assertEquals((double) driftEvents, last.getMetrics().get("driftEvents"));
         assertEquals(0, second.deadLetters());
         assertEquals(TrainerService.sha256(bytes(last)), last.getSha256());
         assertTrue(last.getVersion() > beforeRestart.getVersion());
 
-        double accuracy = last.getMetrics().getOrDefault("gate.accuracy", Double.NaN);
+        double accuracy = accuracyBeforeDrift;
         double learnerFused = last.getMetrics().getOrDefault("prequential.FUSED", Double.NaN);
         double firstAccuracy = all.get(0).getMetrics().getOrDefault("gate.accuracy", Double.NaN);
         LOG.info("FIGURES exactly-once: {} samples, {} snapshots, crash after {} learned ({} in the last committed "
                         + "snapshot, {} redone), first run {} s, total {} s ({} samples/s), snapshot {} bytes, "
-                        + "window fused accuracy first {} last {}, learner cumulative FUSED {}, promoted {}, pauses {}, max pending {}",
+                        + "window fused accuracy first {} last {}, learner cumulative FUSED {}, promoted {}, pauses {}, max pending {}, drift events {} (on {} relabeled samples)",
                 SAMPLES, all.size(), learnedBeforeCrash, beforeRestart.getSamplesSeen(),
                 learnedBeforeCrash - beforeRestart.getSamplesSeen(), String.format("%.1f", firstSecs),
                 String.format("%.1f", totalSecs), String.format("%.1f", (learnedBeforeCrash + second.learnedSinceStart()) / totalSecs),
                 last.getParameters().remaining(), firstAccuracy, accuracy, learnerFused,
                 all.stream().map(s -> s.getPromoted() ? "y" : "n").toList(), first.pauses() + second.pauses(),
-                Math.max(first.maxPendingSeen(), second.maxPendingSeen()));
-        assertTrue(accuracy > 0.3, "prequential fused accuracy over the last 300 samples is " + accuracy + " (chance 0.1)");
+                Math.max(first.maxPendingSeen(), second.maxPendingSeen()), driftEvents, DRIFT_SAMPLES);
+        assertTrue(accuracy > 0.3, "prequential fused accuracy over the last 300 samples before the drift is " + accuracy + " (chance 0.1)");
         assertFalse(Double.isNaN(learnerFused), "the learner reports its prequential FUSED accuracy");
     }
 
