@@ -137,7 +137,7 @@ public final class HttpApi implements AutoCloseable {
             p = type.toLowerCase().startsWith("application/avro") ? avro.decode(body) : fromJson(body);
         } catch (HttpError e) {
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
             throw new HttpError(400, "cannot read the sample: " + e.getMessage());
         }
         Optional<ModelHolder.Lease> lease = holder.acquire();

@@ -326,26 +326,11 @@ public final class PredictionLoop implements AutoCloseable {
             }
         }
         if (samples.isEmpty()) return out;
-        List<Inference> inferences;
-        long t0 = System.nanoTime();
-        try {
-            inferences = model.predictBatch(samples);
-            if (inferences.size() != samples.size()) {
-                throw new IllegalStateException("predictBatch returned " + inferences.size() + " for " + samples.size());
-            }
-        } catch (RuntimeException batchError) {
-            // isolate the sample the learner refuses: predict one by one
-            LOG.warn("predictBatch failed ({}); predicting the {} samples one by one", batchError.toString(), samples.size());
-            inferences = new ArrayList<>();
-            for (Sample s : samples) {
-                try {
-                    inferences.add(model.predict(s));
-                } catch (RuntimeException e) {
-                    inferences.add(null);
-                }
-            }
+        // records polled while a batch filled can exceed the batch size: predict in chunks of it
+        List<Inference> inferences = new ArrayList<>(samples.size());
+        for (int from = 0; from < samples.size(); from += batchSize) {
+            inferences.addAll(predictChunk(model, samples.subList(from, Math.min(samples.size(), from + batchSize))));
         }
-        metrics.batchPredictNanos(System.nanoTime() - t0, samples.size());
         long now = System.currentTimeMillis();
         for (int i = 0; i < good.size(); i++) {
             ConsumerRecord<byte[], byte[]> r = good.get(i);
@@ -366,6 +351,30 @@ public final class PredictionLoop implements AutoCloseable {
             out.predictions++;
         }
         return out;
+    }
+
+    /** One predictBatch; if the learner refuses it, one by one so only the bad samples fail (null). */
+    private List<Inference> predictChunk(ServedModel model, List<Sample> samples) {
+        long t0 = System.nanoTime();
+        List<Inference> inferences;
+        try {
+            inferences = model.predictBatch(samples);
+            if (inferences.size() != samples.size()) {
+                throw new IllegalStateException("predictBatch returned " + inferences.size() + " for " + samples.size());
+            }
+        } catch (RuntimeException batchError) {
+            LOG.warn("predictBatch failed ({}); predicting the {} samples one by one", batchError.toString(), samples.size());
+            inferences = new ArrayList<>();
+            for (Sample s : samples) {
+                try {
+                    inferences.add(model.predict(s));
+                } catch (RuntimeException e) {
+                    inferences.add(null);
+                }
+            }
+        }
+        metrics.batchPredictNanos(System.nanoTime() - t0, samples.size());
+        return inferences;
     }
 
     private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, Throwable e, String stage) {

@@ -16,14 +16,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A test-only learner for the swap and verification logic (no DJL): predicts the first class with
  * score 1, records enrollments and whether it was closed, and fails loudly when used after close.
  */
-final class TinyLearner implements OnlineLearner {
+public final class TinyLearner implements OnlineLearner {
 
     final LearnerConfig cfg;
     final List<String> classes = new ArrayList<>(List.of("a", "b"));
     final AtomicBoolean closed = new AtomicBoolean();
     final List<String> enrolled = new ArrayList<>();
 
-    TinyLearner(LearnerConfig cfg) {
+    public TinyLearner(LearnerConfig cfg) {
         this.cfg = cfg;
     }
 
