@@ -121,7 +121,8 @@ class TrainerServiceIT {
         String paired = topics.paired().name();
         Map<TopicPartition, Long> end = endOffsets(broker, paired);
         assertEquals(SAMPLES, end.values().stream().mapToLong(Long::longValue).sum());
-        TrainerConfig cfg = config(broker, topics, "digits-eo").build();
+        // snapshots by sample count only (every 256), so the crash below surely lands between two snapshots
+        TrainerConfig cfg = config(broker, topics, "digits-eo").optSnapshotEvery(Duration.ofMinutes(10)).build();
         Properties client = cfg.kafka().clientProperties();
 
         long t0 = System.nanoTime();
