@@ -1,13 +1,249 @@
 package io.streamalign.app;
 
+import io.streamalign.app.dashboard.DashboardFeed;
+import io.streamalign.app.dashboard.DashboardServer;
+import io.streamalign.app.dashboard.DashboardState;
+import io.streamalign.app.dashboard.RunReport;
+import io.streamalign.embedded.EmbeddedKafkaBroker;
+import io.streamalign.ingest.pairing.PairingApp;
+import io.streamalign.ingest.pairing.PairingConfig;
+import io.streamalign.ingest.producer.AvProducer;
+import io.streamalign.ingest.source.AvMnistSource;
+import io.streamalign.ingest.source.Source;
+import io.streamalign.ingest.source.SourceOptions;
+import io.streamalign.ingest.source.Sources;
+import io.streamalign.model.StepReport;
+import io.streamalign.schemas.KafkaSettings;
+import io.streamalign.schemas.TopicAdmin;
+import io.streamalign.serving.ServingConfig;
+import io.streamalign.serving.ServingService;
+import io.streamalign.trainer.TrainerConfig;
+import io.streamalign.trainer.TrainerService;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** The {@code streamalign demo} command. */
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code streamalign demo} command: the whole pipeline in one process, each part its own
+ * service object with start/stop, talking only through Kafka: an embedded KRaft broker (unless
+ * {@code --bootstrap-servers} is given), a live source, the pairing application, the trainer, the
+ * serving service, and the dashboard (a Kafka consumer of metrics and predictions). A console line
+ * updates in place; at the end a report folder (Markdown + PNG plots) is written.
+ */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Runs the whole pipeline on one machine: embedded broker (unless --bootstrap-servers is given), producers replaying the recorded digit data, pairing, online training, serving and a live view of predictions.")
-final class DemoCommand extends NotWiredCommand {
+        description = "Runs the whole pipeline on one machine: embedded broker (unless --bootstrap-servers is given), "
+                + "a live audio-visual source, pairing, online training, serving, and a live dashboard.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--duration", description = "Stop after this many seconds (default: until Ctrl-C).")
+    Long durationSeconds;
+
+    @Option(names = "--source", defaultValue = "synthetic", description = "synthetic (no data needed) or avmnist (default ${DEFAULT-VALUE}).")
+    String source;
+
+    @Option(names = "--data-dir", description = "Data directory for --source avmnist (default STREAMALIGN_DATA_DIR or ../shared/data).")
+    Path dataDir;
+
+    @Option(names = "--rate", defaultValue = "8", description = "Moments per second per stream (default ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--streams", defaultValue = "4", description = "Live streams (default ${DEFAULT-VALUE}).")
+    int streams;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Dashboard port on 127.0.0.1; 0 = any free port (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--headless", description = "No dashboard server (the report is still written).")
+    boolean headless;
+
+    @Option(names = "--partitions", defaultValue = "2", description = "Partitions per topic on the embedded broker (default ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--snapshot-every-samples", defaultValue = "256", description = "Trainer snapshot interval in samples (default ${DEFAULT-VALUE}).")
+    long snapshotEverySamples;
+
+    @Option(names = "--snapshot-every-seconds", defaultValue = "5", description = "... or in seconds (default ${DEFAULT-VALUE}).")
+    long snapshotEverySeconds;
+
+    @Option(names = "--report-dir", description = "Where the report goes (default reports/demo-<time>).")
+    Path reportDir;
+
+    @Option(names = "--device", description = "Learner device: auto, cpu or gpu (default auto).")
+    String device;
+
+    @Option(names = "--model-name", defaultValue = "demo", description = "Model name (default ${DEFAULT-VALUE}).")
+    String modelName;
+
     @Override
-    String module() {
-        return "app";
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        List<AutoCloseable> open = new ArrayList<>();
+        EmbeddedKafkaBroker broker = null;
+        long started = System.currentTimeMillis();
+        try {
+            KafkaSettings settings;
+            if (kafka.bootstrapServersGiven()) {
+                settings = kafka.settings();
+                try (Admin admin = Admin.create(settings.clientProperties())) {
+                    TopicAdmin.createAll(admin, settings.topics(), partitions, (short) 1);
+                }
+                status(out, "using Kafka at " + settings.bootstrapServers());
+            } else {
+                status(out, "starting an embedded Kafka broker (KRaft) ...");
+                broker = EmbeddedKafkaBroker.builder().optPort(0).start();
+                broker.createTopics(kafka.topics(), partitions);
+                kafka.useBootstrapServers(broker.bootstrapServers());
+                settings = kafka.settings();
+                status(out, "embedded broker at " + broker.bootstrapServers());
+            }
+
+            DashboardState state = new DashboardState();
+            DashboardFeed feed = new DashboardFeed(settings.clientProperties(), settings.topics(), state).start();
+            open.add(feed);
+            DashboardServer server = null;
+            if (!headless) {
+                server = new DashboardServer("127.0.0.1", port, state).start();
+                open.add(server);
+            }
+
+            PairingApp pairing = new PairingApp(PairingConfig.defaults().withApplicationId("streamalign-demo-pairing"),
+                    settings, settings.topics());
+            open.add(pairing);
+            pairing.start();
+
+            TrainerService trainer = new TrainerService(TrainerConfig.builder()
+                    .setModelName(modelName)
+                    .setKafka(settings)
+                    .optLearnerConfig(Services.learnerConfig(List.of(), device))
+                    .optBatchSize(32)
+                    .optBatchMaxWait(Duration.ofMillis(300))
+                    .optSnapshotEverySamples(snapshotEverySamples)
+                    .optSnapshotEvery(Duration.ofSeconds(snapshotEverySeconds))
+                    .optMetricsPort(0)
+                    .build());
+            open.add(trainer);
+            trainer.start();
+
+            ServingService serving = ServingService.withCrossModalLearner(ServingConfig.builder(settings)
+                    .setModelName(modelName)
+                    .optPromotedOnly(false)
+                    .optHttpPort(0)
+                    .optApplicationId("streamalign-demo-serving")
+                    .build());
+            open.add(serving);
+            serving.start();
+
+            AvProducer producer = new AvProducer(settings, settings.topics());
+            open.add(producer);
+            SourceOptions opts = SourceOptions.defaults(source).withRate(rate).withStreams(streams).withLoop(true);
+            Source src = Sources.create(source, producer, opts, Optional.ofNullable(dataDir), AvMnistSource.Split.TRAIN);
+            open.add(src);
+            src.start();
+
+            if (server != null) {
+                status(out, "dashboard: " + server.url());
+            }
+            status(out, "running " + source + " with " + streams + " streams at " + rate + "/s each"
+                    + (durationSeconds == null ? "; Ctrl-C stops" : " for " + durationSeconds + " s"));
+
+            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "streamalign-demo-console");
+                t.setDaemon(true);
+                return t;
+            });
+            long[] last = {0, System.nanoTime()};
+            ticker.scheduleAtFixedRate(() -> out(out, trainer, serving, state, last), 1, 1, TimeUnit.SECONDS);
+            try {
+                Services.awaitShutdown(durationSeconds == null ? 0 : durationSeconds * 1000, null, () -> { });
+            } finally {
+                ticker.shutdownNow();
+            }
+            out.println();
+            status(out, "stopping ...");
+            src.stop();
+            producer.flush();
+            // let the last samples reach the trainer, then a final snapshot
+            Thread.sleep(1500);
+            trainer.stop(Duration.ofSeconds(30));
+            Thread.sleep(1500);
+            Map<String, String> info = new LinkedHashMap<>();
+            info.put("source", source);
+            info.put("streams x rate", streams + " x " + rate + "/s");
+            info.put("duration (s)", String.valueOf((System.currentTimeMillis() - started) / 1000));
+            info.put("bootstrap servers", settings.bootstrapServers());
+            info.put("machine", Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name")
+                    + ", Java " + System.getProperty("java.version"));
+            info.put("moments sent", String.valueOf(src.progress().moments()));
+            info.put("trainer failure", trainer.failure().map(Throwable::toString).orElse("none"));
+            Path dir = reportDir != null ? reportDir
+                    : Path.of("reports", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            Path report = RunReport.write(state, dir, info);
+            status(out, "report: " + report.toAbsolutePath());
+            return trainer.failure().isPresent() ? 1 : 0;
+        } finally {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                try {
+                    open.get(i).close();
+                } catch (Exception e) {
+                    // closing the rest matters more
+                }
+            }
+            if (broker != null) broker.close();
+        }
+    }
+
+    private static void status(PrintWriter out, String s) {
+        out.println("[demo] " + s);
+        out.flush();
+    }
+
+    private static void out(PrintWriter out, TrainerService trainer, ServingService serving, DashboardState state, long[] last) {
+        try {
+            long now = System.nanoTime();
+            long seen = trainer.samplesSeen();
+            double sps = (seen - last[0]) / ((now - last[1]) / 1e9);
+            last[0] = seen;
+            last[1] = now;
+            StringBuilder acc = new StringBuilder();
+            Optional<StepReport> r = trainer.lastReport();
+            r.ifPresent(rep -> rep.prequentialAccuracy().forEach((k, v) ->
+                    acc.append(' ').append(k.toLowerCase(Locale.ROOT)).append(' ').append(String.format(Locale.ROOT, "%.2f", v))));
+            String rho = r.map(rep -> Double.isFinite(rep.rho()) ? String.format(Locale.ROOT, "%.2f", rep.rho()) : "-").orElse("-");
+            out.printf(Locale.ROOT, "\r%,d samples  %.0f/s  acc:%s  rho %s  model v%d (served v%d)  %,d predictions  latency p50/p99 %s/%s ms   ",
+                    seen, Math.max(0, sps), acc.length() == 0 ? " -" : acc.toString(), rho, trainer.version(), serving.modelVersion(),
+                    state.predictionCount(), fmt(state.latencyPercentile(50)), fmt(state.latencyPercentile(99)));
+            out.flush();
+        } catch (RuntimeException e) {
+            // the console line is best effort
+        }
+    }
+
+    private static String fmt(double d) {
+        return Double.isFinite(d) ? String.valueOf((long) d) : "-";
     }
 }

@@ -1,13 +1,100 @@
 package io.streamalign.app;
 
+import io.streamalign.ingest.producer.AvProducer;
+import io.streamalign.ingest.source.AvMnistSource;
+import io.streamalign.ingest.source.Source;
+import io.streamalign.ingest.source.SourceOptions;
+import io.streamalign.ingest.source.SourceProgress;
+import io.streamalign.ingest.source.Sources;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** The {@code streamalign ingest} command. */
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/** The {@code streamalign ingest} command: runs a source into the raw topics. */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
-        description = "Publishes video frames, audio chunks, text and labels to Kafka from recorded data or files.")
-final class IngestCommand extends NotWiredCommand {
+        description = "Produces video frames, audio chunks, captions and labels from a source to Kafka.")
+final class IngestCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--source", defaultValue = "synthetic", description = "Source: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).",
+            completionCandidates = SourceNames.class)
+    String source;
+
+    @Option(names = "--rate", defaultValue = "10", description = "Moments per second per stream; 0 = as fast as possible (default ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--streams", defaultValue = "2", description = "Number of parallel streams (default ${DEFAULT-VALUE}).")
+    int streams;
+
+    @Option(names = "--duration", description = "Stop after this many seconds (default: run until Ctrl-C or the data ends).")
+    Long durationSeconds;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Stop after N moments per stream; 0 = no limit.")
+    long limit;
+
+    @Option(names = "--loop", description = "Start over when recorded data is exhausted.")
+    boolean loop;
+
+    @Option(names = "--data-dir", description = "Data directory for avmnist (default STREAMALIGN_DATA_DIR or ../shared/data).")
+    Path dataDir;
+
+    @Option(names = "--split", defaultValue = "TRAIN", description = "avmnist split: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+    AvMnistSource.Split split;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--no-progress", description = "No progress line.")
+    boolean noProgress;
+
     @Override
-    String module() {
-        return "ingest";
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        SourceOptions opts = SourceOptions.defaults(source)
+                .withRate(rate).withStreams(streams).withLoop(loop).withSeed(seed).withMaxMomentsPerStream(limit);
+        if (durationSeconds != null) opts = opts.withDuration(Duration.ofSeconds(durationSeconds));
+        if (!noProgress) {
+            opts = opts.withProgress(p -> progress(out, p), Duration.ofSeconds(1));
+        }
+        try (AvProducer producer = new AvProducer(kafka.settings(), kafka.topics());
+             Source src = Sources.create(source, producer, opts, Optional.ofNullable(dataDir), split)) {
+            src.start();
+            Services.awaitShutdown(0, src.completion(), src::stop);
+            producer.flush();
+            SourceProgress p = src.progress();
+            out.printf("%nsent %,d moments (%,d records, %,d failed)%n", p.moments(), p.records(), p.failures());
+            out.flush();
+            return p.failures() > 0 && p.records() == 0 ? 1 : 0;
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("streamalign ingest: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static void progress(PrintWriter out, SourceProgress p) {
+        out.printf("\r%s %,d moments, %,d records, %,d failed, %.1f moments/s%s",
+                p.done() ? "done:" : "ingest:", p.moments(), p.records(), p.failures(), p.momentsPerSecond(), p.done() ? "\n" : "   ");
+        out.flush();
+    }
+
+    /** Source names for the help text. */
+    static final class SourceNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Sources.NAMES.iterator();
+        }
     }
 }

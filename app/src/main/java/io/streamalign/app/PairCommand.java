@@ -1,13 +1,59 @@
 package io.streamalign.app;
 
+import io.streamalign.ingest.pairing.PairingApp;
+import io.streamalign.ingest.pairing.PairingConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** The {@code streamalign pair} command. */
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** The {@code streamalign pair} command: the Kafka Streams pairing application until Ctrl-C. */
 @Command(name = "pair", mixinStandardHelpOptions = true,
-        description = "Runs the Kafka Streams pairing and featurization application (video/audio/text/labels -> paired samples).")
-final class PairCommand extends NotWiredCommand {
+        description = "Runs the pairing application: joins video, audio, text and labels by stream into featurized paired samples.")
+final class PairCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--application-id", defaultValue = PairingConfig.DEFAULT_APPLICATION_ID, description = "Kafka Streams application id (default ${DEFAULT-VALUE}).")
+    String applicationId;
+
+    @Option(names = "--join-window-ms", defaultValue = "1000", description = "Video-audio join window (default ${DEFAULT-VALUE}).")
+    long joinWindowMs;
+
+    @Option(names = "--grace-ms", defaultValue = "2000", description = "Grace period for late events (default ${DEFAULT-VALUE}).")
+    long graceMs;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Stream threads (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--no-infer", description = "Do not route unlabeled samples to the infer topic.")
+    boolean noInfer;
+
+    PairingConfig config() {
+        return PairingConfig.defaults()
+                .withApplicationId(applicationId)
+                .withJoin(Duration.ofMillis(joinWindowMs), Duration.ofMillis(graceMs))
+                .withStreamThreads(threads)
+                .withRouteUnlabeledToInfer(!noInfer);
+    }
+
     @Override
-    String module() {
-        return "ingest";
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (PairingApp app = new PairingApp(config(), kafka.settings(), kafka.topics())) {
+            app.start();
+            Services.println(out, "pairing '" + applicationId + "' running against " + kafka.bootstrapServers() + " (Ctrl-C stops it)");
+            Services.awaitShutdown(0, () -> app.stop(Duration.ofSeconds(30)));
+            return 0;
+        }
     }
 }

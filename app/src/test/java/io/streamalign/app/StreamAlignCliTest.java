@@ -40,11 +40,18 @@ class StreamAlignCliTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"demo", "broker", "topics", "ingest", "pair", "train", "serve", "eval", "bench", "tail"})
-    void everySubcommandHasHelpWithTheKafkaOptions(String sub) {
+    void everySubcommandHasHelp(String sub) {
         Run r = run(sub, "--help");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("Usage: streamalign " + sub), r.out());
-        for (String option : new String[] {"--bootstrap-servers", "--config", "--topic-prefix", "--help"}) {
+        assertTrue(r.out().contains("--help"), r.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"broker", "topics", "tail"})
+    void kafkaCommandsTakeTheKafkaOptions(String sub) {
+        Run r = run(sub, "--help");
+        for (String option : new String[] {"--bootstrap-servers", "--config", "--topic-prefix"}) {
             assertTrue(r.out().contains(option), sub + " help lists " + option + ":\n" + r.out());
         }
     }
@@ -59,12 +66,17 @@ class StreamAlignCliTest {
         assertTrue(run("broker", "--help").out().contains("--bootstrap-file"));
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"demo", "ingest", "pair", "train", "serve", "eval", "bench"})
-    void unwiredServicesSaySoAndExitWithTwo(String sub) {
-        Run r = run(sub, "--bootstrap-servers", "127.0.0.1:1");
-        assertEquals(NotWiredCommand.EXIT_NOT_WIRED, r.code());
-        assertTrue(r.err().contains("not wired"), r.err());
+    /** Commands whose service is not wired yet (this shrinks as services are wired in). */
+    @Test
+    void unwiredServicesSaySoAndExitWithTwo() {
+        picocli.CommandLine cl = StreamAlignCli.commandLine();
+        for (var entry : cl.getSubcommands().entrySet()) {
+            if (entry.getValue().getCommandSpec().userObject() instanceof NotWiredCommand) {
+                Run r = run(entry.getKey(), "--bootstrap-servers", "127.0.0.1:1");
+                assertEquals(NotWiredCommand.EXIT_NOT_WIRED, r.code(), entry.getKey());
+                assertTrue(r.err().contains("not wired"), r.err());
+            }
+        }
     }
 
     @Test

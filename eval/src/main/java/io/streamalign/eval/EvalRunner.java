@@ -1,5 +1,7 @@
 package io.streamalign.eval;
 
+import io.streamalign.eval.fewshot.FewShotImageToAudio;
+import io.streamalign.eval.pmr.PmrCgMnist;
 import io.streamalign.eval.synthetic.SyntheticLinear;
 
 import java.io.IOException;
@@ -18,6 +20,8 @@ public final class EvalRunner {
 
     static {
         register(SyntheticLinear::new);
+        register(PmrCgMnist::new);
+        register(FewShotImageToAudio::new);
     }
 
     private EvalRunner() {

@@ -39,6 +39,12 @@ final class Nets {
     static final int C1 = 16;
     static final int C2 = 32;
     static final int TEXT_HIDDEN = 256;
+    /**
+     * Fixed scale of the unit-norm features entering phi and the fusion output layer (a cosine-classifier
+     * temperature): with ||e|| = 1 a plain linear layer needs large weights before its softmax can be
+     * confident, which SGD at lr 1e-2 reaches only slowly; the scale makes early online steps count.
+     */
+    static final float LOGIT_SCALE = 10f;
 
     private Nets() {}
 
@@ -163,7 +169,7 @@ final class Nets {
 
     /** phi: logits (B, n) over the first n classes from aligned embeddings (B, d). */
     static NDArray classify(Map<String, NDArray> p, NDArray e, int n) {
-        return Linear.linear(e, rows(p.get("phi.w"), n), rows(p.get("phi.b"), n)).get(0);
+        return Linear.linear(e.mul(LOGIT_SCALE), rows(p.get("phi.w"), n), rows(p.get("phi.b"), n)).get(0);
     }
 
     static NDArray rows(NDArray a, int n) {
@@ -225,6 +231,6 @@ final class Nets {
             }
             default -> throw new IllegalStateException();
         }
-        return Linear.linear(h, w, bias).get(0);
+        return Linear.linear(h.mul(LOGIT_SCALE), w, bias).get(0);
     }
 }

@@ -13,6 +13,13 @@ final class Synthetic {
 
     private Synthetic() {}
 
+    /** A small-shaped config (12x12 frames, 8x16 log-mel, 64 tokens, d=16) so contract tests run fast. */
+    static LearnerConfig tiny() {
+        return LearnerConfig.defaults().with(java.util.Map.of(
+                "videoHeight", "12", "videoWidth", "12", "audioMelBands", "8", "audioFrames", "16",
+                "textVocab", "64", "embeddingDim", "16", "device", "cpu", "prototypeEvery", "32"));
+    }
+
     static float[] features(LearnerConfig cfg, Modality m, int cls, Random r) {
         int n = cfg.featureSize(m);
         float[] v = new float[n];

@@ -102,7 +102,7 @@ public final class ServingService implements AutoCloseable {
         if (cfg.httpPort() != 0) {
             try {
                 http = new HttpApi(cfg.httpHost(), cfg.httpPort(), holder, enrollments, metrics,
-                        loop::isRunning, cfg.topK());
+                        this::isRunning, cfg.topK());
             } catch (IOException e) {
                 stop();
                 throw new UncheckedIOException("cannot bind HTTP to " + cfg.httpHost() + ":" + cfg.httpPort(), e);
@@ -164,8 +164,16 @@ public final class ServingService implements AutoCloseable {
         return http == null ? OptionalInt.empty() : OptionalInt.of(http.port());
     }
 
-    /** True while the prediction loop runs. */
+    /**
+     * Fault injection for tests: the next prediction batch is published but never committed and the
+     * prediction loop dies as if the process were killed. Not for production use.
+     */
+    public void crashBeforeNextCommit() {
+        loop.crashBeforeNextCommit();
+    }
+
+    /** True while the prediction loop and the snapshot follower run (what {@code /health} reports). */
     public boolean isRunning() {
-        return loop.isRunning();
+        return loop.isRunning() && follower.isRunning();
     }
 }

@@ -176,6 +176,8 @@ public final class TrainerService implements AutoCloseable {
     private volatile long deadLetters;
     private volatile long lastSnapshotBytes;
     private volatile long consumerLag;
+    private volatile long pauses;
+    private volatile int maxPendingSeen;
     private volatile StepReport lastReport;
     private volatile boolean lastPromoted;
     private volatile Map<TopicPartition, Long> restoredOffsets = Map.of();
@@ -330,6 +332,10 @@ public final class TrainerService implements AutoCloseable {
     public long driftEvents() { return driftEvents; }
     public long deadLetters() { return deadLetters; }
     public long consumerLag() { return consumerLag; }
+    /** How often the input partitions were paused because the pending buffer was full. */
+    public long pauses() { return pauses; }
+    /** The most samples ever buffered at once (bounded by max pending + one poll). */
+    public int maxPendingSeen() { return maxPendingSeen; }
     public Optional<StepReport> lastReport() { return Optional.ofNullable(lastReport); }
     /** Fused test-then-train accuracy over the promotion window, NaN before any labeled sample. */
     public double windowAccuracy() { synchronized (window) { return window.windowAccuracy(); } }
@@ -613,11 +619,13 @@ public final class TrainerService implements AutoCloseable {
     }
 
     private void backpressure() {
+        maxPendingSeen = Math.max(maxPendingSeen, pending.size());
         if (!paused && pending.isFull()) {
             Set<TopicPartition> input = new HashSet<>();
             for (TopicPartition tp : consumer.assignment()) if (tp.topic().equals(pairedTopic.name())) input.add(tp);
             consumer.pause(input);
             paused = true;
+            pauses++;
             meters.setPaused(true);
             LOG.debug("Pending buffer full ({} samples): paused {}", pending.size(), input);
         } else if (paused && pending.hasDrained()) {

@@ -60,8 +60,11 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>Sample id: {@code streamId#seq} (tagged) or {@code streamId@videoTime/audioTime} (untagged).
  *       Duplicates (the same input record twice, or several texts in a window) yield exactly one sample
  *       per id: the first one assembled wins and later ones are dropped for {@code dedupeRetention}.</li>
- *   <li>Text: left join within the same window; a text of a different seq is not attached (the sample
- *       goes out without text), a sample with no text at all is emitted once the window closes.</li>
+ *   <li>Text: left join within the same window on the moment key ({@code streamId#seq}, or streamId when
+ *       untagged), so only the caption of the same moment is attached (a tagged pair ignores untagged
+ *       text); a sample whose moment has no text is emitted without text once the window closes. The pair
+ *       and text streams are repartitioned by that key for this join and the result back by streamId
+ *       for the label join.</li>
  *   <li>Labels: a versioned table of the latest {@link LabelEvent} per stream; a sample takes the label
  *       valid at its event time, waiting up to {@code labelGrace} of stream time for labels that arrive
  *       after it, and is labeled when {@code startTimeMs <= eventTimeMs < endTimeMs}. The labeled modalities
@@ -134,11 +137,18 @@ public final class PairingTopology {
                 .withName("video-audio-join").withStoreName(VIDEO_AUDIO_STORE))
         .filter((k, p) -> p != null, Named.as("same-moment"));
 
-    KStream<String, Partial> withText = pairs.leftJoin(text,
-        (p, t) -> t == null || !p.sameMomentAs(t) ? p : p.withText(t),
-        window,
-        StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
-            .withName("pair-text-join").withStoreName(PAIR_TEXT_STORE));
+    // The text join is keyed by moment (streamId#seq for tagged records), so a pair only ever meets the
+    // text of its own moment: the left join then emits either that text or, once the window closes,
+    // the pair without text. (Keyed by streamId, the neighbours' captions in the window would count as
+    // matches and suppress the "no text" result.) Both sides are repartitioned by the moment key.
+    KStream<String, Partial> pairsByMoment = pairs.selectKey((k, p) -> momentKey(p), Named.as("pair-moment-key"));
+    KStream<String, Partial> textByMoment = text.selectKey((k, t) -> momentKey(t), Named.as("text-moment-key"));
+    KStream<String, Partial> withText = pairsByMoment.leftJoin(textByMoment,
+            (p, t) -> t == null ? p : p.withText(t),
+            window,
+            StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
+                .withName("pair-text-join").withStoreName(PAIR_TEXT_STORE))
+        .selectKey((k, p) -> p.streamId(), Named.as("stream-key"));
 
     long retention = cfg.dedupeRetention().toMillis();
     b.addStateStore(Stores.windowStoreBuilder(
@@ -180,6 +190,11 @@ public final class PairingTopology {
             Named.as(name + "-dead-letter"))
         .to(dlq.name(), Produced.with(dlq.keySerde(), dlq.valueSerde()).withName(name + "-to-dlq"));
     return out.filter((k, o) -> !o.isDead(), Named.as(name + "-ok")).mapValues(Outcome::value, Named.as(name + "-value"));
+  }
+
+  /** Key of the text join: streamId#seq for a tagged record, streamId for an untagged one. */
+  static String momentKey(Partial p) {
+    return p.tagged() ? p.streamId() + "#" + p.seq() : p.streamId();
   }
 
   static String sampleId(Partial v, Partial a) {

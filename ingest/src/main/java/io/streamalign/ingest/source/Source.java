@@ -104,9 +104,14 @@ public abstract class Source implements AutoCloseable {
     long eventStart = options.startTimeMs() > 0 ? options.startTimeMs() : wallStart;
     long deadline = options.duration() == null ? Long.MAX_VALUE : wallStart + options.duration().toMillis();
     long nextReport = wallStart + options.progressInterval().toMillis();
+    long lastEventTime = eventStart - 1;
     for (long seq = 0; !stopRequested; seq++) {
       if (options.maxMomentsPerStream() > 0 && seq >= options.maxMomentsPerStream()) break;
       long offset = options.eventOffsetMs(seq);
+      long eventTime = options.wallClockUnpaced()
+          ? Math.max(System.currentTimeMillis(), lastEventTime + 1) // the broker rejects far-future timestamps
+          : eventStart + offset;
+      lastEventTime = eventTime;
       if (options.ratePerStream() > 0) {
         long sleep = wallStart + offset - System.currentTimeMillis();
         if (sleep > 0) {
@@ -121,7 +126,7 @@ public abstract class Source implements AutoCloseable {
       if (System.currentTimeMillis() >= deadline) break;
       boolean any = false;
       for (int s = 0; s < options.streams() && !stopRequested; s++) {
-        Moment m = moment(s, seq, eventStart + offset);
+        Moment m = moment(s, seq, eventTime);
         if (m == null) continue;
         any = true;
         publish(m);

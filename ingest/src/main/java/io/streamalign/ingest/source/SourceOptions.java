@@ -8,7 +8,8 @@ import java.util.function.Consumer;
  * How a {@link Source} runs.
  *
  * @param ratePerStream moments per second per stream (each moment = frame + chunk [+ caption] [+ label]);
- *     {@code <= 0} runs as fast as possible with event times 100 ms apart
+ *     {@code <= 0} runs as fast as possible: event time is then the wall clock (at least 1 ms after the
+ *     previous moment), or, with an explicit {@code startTimeMs}, virtual time 100 ms per moment
  * @param streams number of parallel streams (stream ids {@code streamPrefix + "-" + i})
  * @param duration wall-clock limit, or null for none
  * @param maxMomentsPerStream limit per stream, or 0 for none
@@ -88,13 +89,19 @@ public record SourceOptions(double ratePerStream, int streams, Duration duration
     return streamPrefix + "-" + i;
   }
 
-  /** Event-time offset of moment {@code seq} from the start. */
+  /** Event-time offset of moment {@code seq} from the start (paced or virtual time). */
   public long eventOffsetMs(long seq) {
     return ratePerStream > 0 ? Math.round(seq * 1000.0 / ratePerStream) : seq * 100;
   }
 
+  /** True when event time follows the wall clock of an unpaced run rather than a schedule. */
+  public boolean wallClockUnpaced() {
+    return ratePerStream <= 0 && startTimeMs == 0;
+  }
+
   /** Length of one moment in event time (label ranges cover it). */
   public long momentMs() {
-    return Math.max(1, ratePerStream > 0 ? Math.round(1000.0 / ratePerStream) : 100);
+    if (ratePerStream > 0) return Math.max(1, Math.round(1000.0 / ratePerStream));
+    return wallClockUnpaced() ? 1 : 100;
   }
 }

@@ -147,6 +147,27 @@ class SyntheticSourceTest {
   }
 
   @Test
+  void unpacedRunUsesIncreasingWallClockEventTimesAndFactoryCreatesByName() {
+    CollectingSink sink = new CollectingSink();
+    SourceOptions o = SourceOptions.defaults("fast").withRate(0).withMaxMomentsPerStream(50);
+    long before = System.currentTimeMillis();
+    try (Source src = new SyntheticSource(sink, o, SyntheticOptions.defaults(), speech)) {
+      assertEquals(50, src.run().moments());
+    }
+    long prev = 0;
+    for (var f : sink.frames) {
+      assertTrue(f.getEventTimeMs() > prev && f.getEventTimeMs() >= before);
+      prev = f.getEventTimeMs();
+    }
+    assertTrue(prev <= System.currentTimeMillis() + 100, "never far in the future");
+    try (Source s = Sources.create("synthetic", sink, o, java.util.Optional.empty(), AvMnistSource.Split.TRAIN)) {
+      assertEquals("synthetic", s.name());
+    }
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Sources.create("webcam", sink, o, java.util.Optional.empty(), AvMnistSource.Split.TRAIN));
+  }
+
+  @Test
   void sameSeedSameScenesAndSpeech() {
     SourceOptions o = SourceOptions.defaults("syn").withRate(0).withSeed(11);
     SyntheticSource a = new SyntheticSource(new CollectingSink(), o, SyntheticOptions.defaults(), speech);

@@ -103,7 +103,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex, String method, Handler h) {
-        try (ex) {
+        try {
             if (!method.equals(ex.getRequestMethod())) {
                 ex.getResponseHeaders().add("Allow", method);
                 send(ex, 405, error("use " + method));
@@ -115,6 +115,8 @@ public final class HttpApi implements AutoCloseable {
         } catch (RuntimeException | IOException e) {
             LOG.warn("HTTP {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
             trySend(ex, 500, error(e.toString()));
+        } finally {
+            ex.close(); // after the error answer: a try-with-resources would close before the catch
         }
     }
 

@@ -66,9 +66,9 @@ public final class ServingMetrics {
         aborted = Counter.builder("streamalign.serving.transactions.aborted").description("aborted prediction transactions")
                 .register(registry);
         Gauge.builder("streamalign.serving.model.version", modelVersion, s -> s.getAsLong())
-                .description("served model version (-1: none)").register(registry);
+                .description("served model version (-1: none)").strongReference(true).register(registry);
         Gauge.builder("streamalign.serving.predictions.per.second", this, ServingMetrics::ratePerSecond)
-                .description("predictions per second over the last 10 s").register(registry);
+                .description("predictions per second over the last 10 s").strongReference(true).register(registry);
     }
 
     public PrometheusMeterRegistry registry() { return registry; }
@@ -118,6 +118,12 @@ public final class ServingMetrics {
     public double meanSwapMs() {
         return swapTime.count() == 0 ? Double.NaN : swapTime.mean(java.util.concurrent.TimeUnit.MILLISECONDS);
     }
+    /** Mean and max event-to-publish latency of Kafka predictions, ms. */
+    public double meanLatencyMs() { return latency.mean(java.util.concurrent.TimeUnit.MILLISECONDS); }
+    public double maxLatencyMs() { return latency.max(java.util.concurrent.TimeUnit.MILLISECONDS); }
+    /** Mean predictBatch wall time, ms, and mean micro-batch size. */
+    public double meanBatchPredictMs() { return batchPredict.mean(java.util.concurrent.TimeUnit.MILLISECONDS); }
+    public double meanBatchSize() { return batchSize.mean(); }
     public double maxSwapMs() { return swapTime.max(java.util.concurrent.TimeUnit.MILLISECONDS); }
 
     /** Prometheus text exposition. */

@@ -36,7 +36,9 @@ import java.util.concurrent.TimeUnit;
  * <p>On start it reads up to the end offsets, keeps the newest snapshots of the configured model
  * (promoted ones only, unless told otherwise) and serves the newest that verifies. Then it keeps
  * following: a snapshot of a newer version is verified and restored on this thread, off the
- * prediction hot path, the few-shot enrollments are replayed into it, and it is swapped in. A
+ * prediction hot path, the few-shot enrollments are replayed into it, and it is swapped in (of the
+ * snapshots that arrive in one poll the newest is tried first, then older ones, so that a rejected
+ * newest does not hide a good one that is still newer than the served version). A
  * snapshot that fails verification is rejected with a logged reason and a counter (by reason); the
  * old model keeps serving. Versions never go backwards: an older or equal version is skipped.
  */
@@ -97,6 +99,12 @@ public final class SnapshotFollower implements AutoCloseable {
         thread.start();
     }
 
+    /** True while the follower thread runs. */
+    public boolean isRunning() {
+        Thread t = thread;
+        return running && t != null && t.isAlive();
+    }
+
     /** Waits until the backlog present at start has been read (and its newest good snapshot served). */
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
         return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -122,28 +130,26 @@ public final class SnapshotFollower implements AutoCloseable {
                 }
             }
             for (ModelSnapshot s : backlog) {
-                if (install(s)) break;
+                if (install(s)) break; // newest good one wins
             }
             LOG.info("snapshot follower for {} caught up at {}; serving version {}", modelName, end, holder.version());
             caughtUp.countDown();
             while (running) {
                 ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(500));
-                ModelSnapshot newest = null;
-                for (ConsumerRecord<String, byte[]> r : records) {
-                    Optional<ModelSnapshot> s = decode(r).filter(this::wanted);
-                    if (s.isPresent() && (newest == null || s.get().getVersion() > newest.getVersion())) {
-                        if (newest != null) LOG.info("skipping {} v{}: v{} arrived in the same poll", modelName,
-                                newest.getVersion(), s.get().getVersion());
-                        newest = s.get();
-                    }
+                List<ModelSnapshot> arrived = new ArrayList<>();
+                for (ConsumerRecord<String, byte[]> r : records) decode(r).filter(this::wanted).ifPresent(arrived::add);
+                // newest first; if it is rejected, an older one of the same poll may still be newer than the served one
+                arrived.sort(Comparator.comparingLong(ModelSnapshot::getVersion).reversed());
+                for (ModelSnapshot s : arrived) {
+                    if (install(s)) break;
                 }
-                if (newest != null) install(newest);
             }
         } catch (WakeupException e) {
             if (running) LOG.error("snapshot follower woken up while running", e);
         } catch (RuntimeException e) {
             LOG.error("snapshot follower for {} stopped by an unexpected error; the served model stays", modelName, e);
         } finally {
+            running = false;
             consumer = null;
             caughtUp.countDown();
         }

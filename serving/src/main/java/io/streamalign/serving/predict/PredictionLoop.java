@@ -98,6 +98,15 @@ public final class PredictionLoop implements AutoCloseable {
     private KafkaProducer<byte[], byte[]> producer;
     private Thread thread;
     private volatile Throwable failure;
+    private volatile boolean crashBeforeNextCommit;
+    private volatile KafkaProducer<byte[], byte[]> abandoned;
+
+    /** Thrown by the fault-injection hook: the loop dies as a killed process would. */
+    private static final class SimulatedCrash extends Error {
+        SimulatedCrash() {
+            super("simulated crash between send and commit", null, false, false);
+        }
+    }
 
     /**
      * @param clientProps     base client properties (bootstrap servers, security)
@@ -174,10 +183,17 @@ public final class PredictionLoop implements AutoCloseable {
                 }
             } catch (WakeupException e) {
                 if (running) throw e;
+            } catch (SimulatedCrash e) {
+                // as if the process died: the open transaction is neither committed nor aborted and the
+                // producer is not closed; only the consumer leaves the group (as a session timeout would)
+                LOG.warn("prediction loop {}: {}", transactionalId, e.getMessage());
+                running = false;
+                abandoned = producer;
+                producer = null;
             } finally {
                 consumer = null;
                 pending.clear();
-                producer.close(Duration.ofSeconds(10));
+                if (producer != null) producer.close(Duration.ofSeconds(10));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -235,12 +251,23 @@ public final class PredictionLoop implements AutoCloseable {
             Outputs out = transform(batch, lease.model());
             for (ProducerRecord<byte[], byte[]> pr : out.records) producer.send(pr);
             producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            if (crashBeforeNextCommit) {
+                producer.flush(); // the predictions reach the broker, uncommitted
+                running = false;
+                throw new SimulatedCrash();
+            }
             producer.commitTransaction();
             published = out.predictions;
             deadLetters = out.deadLetters;
             latencies = out.latencies;
-        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
-                 | UnsupportedVersionException | AuthorizationException e) {
+        } catch (ProducerFencedException | UnsupportedVersionException | AuthorizationException e) {
+            // fenced: a newer instance with the same transactional.id took over (this one is a zombie, or
+            // two replicas share serving.instance.id); re-initializing would fence it in turn, so stop.
+            LOG.error("producer {} cannot continue ({}); the prediction loop stops", transactionalId, e.toString());
+            metrics.aborted();
+            running = false;
+            throw e;
+        } catch (InvalidProducerEpochException | OutOfOrderSequenceException e) {
             LOG.warn("producer {} cannot continue ({}); replacing it and re-reading the batch", transactionalId, e.toString());
             metrics.aborted();
             producer.close(Duration.ZERO);
@@ -324,9 +351,10 @@ public final class PredictionLoop implements AutoCloseable {
             ConsumerRecord<byte[], byte[]> r = good.get(i);
             PairedSample p = inputs.get(i);
             Inference inf = inferences.get(i);
-            if (inf == null) {
-                out.records.add(deadLetter(r, new Conversions.BadSampleException("the model cannot predict sample "
-                        + p.getSampleId()), "predict"));
+            if (inf == null || inf.label() == null) {
+                String why = inf == null ? "the model cannot predict sample " + p.getSampleId()
+                        : "model " + model + " knows no class yet";
+                out.records.add(deadLetter(r, new Conversions.BadSampleException(why), "predict"));
                 out.deadLetters++;
                 continue;
             }
@@ -372,6 +400,15 @@ public final class PredictionLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Fault injection for tests: the next micro-batch is sent but not committed, and the loop stops
+     * as if the process had been killed (transaction left open, producer not closed). A successor
+     * with the same transactional.id fences the open transaction; see the restart ITs.
+     */
+    public void crashBeforeNextCommit() {
+        crashBeforeNextCommit = true;
+    }
+
     /** Stops the loop: records polled but not committed are read again by whoever owns them next. */
     @Override
     public void close() {
@@ -388,6 +425,11 @@ public final class PredictionLoop implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        KafkaProducer<byte[], byte[]> p = abandoned;
+        if (p != null) {
+            abandoned = null;
+            p.close(Duration.ZERO);
         }
     }
 }

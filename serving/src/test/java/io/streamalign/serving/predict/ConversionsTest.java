@@ -1,0 +1,62 @@
+package io.streamalign.serving.predict;
+
+import io.streamalign.model.Inference;
+import io.streamalign.model.LearnerConfig;
+import io.streamalign.model.Modality;
+import io.streamalign.model.Sample;
+import io.streamalign.schemas.FeatureTensors;
+import io.streamalign.schemas.avro.PairedSample;
+import io.streamalign.schemas.avro.Prediction;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConversionsTest {
+
+    private final LearnerConfig cfg = LearnerConfig.defaults();
+    private final int audio = cfg.featureSize(Modality.AUDIO);
+
+    private PairedSample.Builder sample() {
+        return PairedSample.newBuilder().setSampleId("s1").setStreamId("cam").setEventTimeMs(1000L);
+    }
+
+    @Test
+    void audioOnlySampleKeepsOnlyAudio() {
+        Sample s = Conversions.toSample(sample().setAudio(FeatureTensors.of(new float[audio], 40, 64)).build(), cfg);
+        assertEquals(Set.of(Modality.AUDIO), s.modalities());
+        assertNull(s.label(), "the label is not given to predict");
+    }
+
+    @Test
+    void rejectsNoModalityWrongSizeAndNonFinite() {
+        assertTrue(assertThrows(Conversions.BadSampleException.class, () -> Conversions.toSample(sample().build(), cfg))
+                .getMessage().contains("no modality"));
+        assertThrows(Conversions.BadSampleException.class,
+                () -> Conversions.toSample(sample().setAudio(FeatureTensors.of(new float[10], 10)).build(), cfg));
+        float[] x = new float[audio];
+        x[7] = Float.NaN;
+        assertTrue(assertThrows(Conversions.BadSampleException.class,
+                () -> Conversions.toSample(sample().setAudio(FeatureTensors.of(x, 40, 64)).build(), cfg))
+                .getMessage().contains("not finite"));
+    }
+
+    @Test
+    void predictionCarriesVersionTimesTopKAndTrueLabel() {
+        Inference inf = new Inference("seven", 0.7, List.of(new Inference.ClassScore("seven", 0.7),
+                new Inference.ClassScore("one", 0.2), new Inference.ClassScore("nine", 0.1)), Set.of(Modality.AUDIO));
+        Prediction p = Conversions.toPrediction(sample().setLabel("seven").build(), inf, "m", 4, 2, 1250L);
+        assertEquals("seven", p.getLabel());
+        assertEquals(2, p.getTopK().size());
+        assertEquals(4, p.getModelVersion());
+        assertEquals(250, p.getLatencyMs());
+        assertEquals("seven", p.getTrueLabel());
+        assertEquals(List.of(io.streamalign.schemas.avro.Modality.AUDIO), p.getModalitiesUsed());
+    }
+}
