@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import io.streamalign.ingest.producer.AvSink;
 import io.streamalign.schemas.avro.AudioChunk;
 import io.streamalign.schemas.avro.FrameEncoding;
 import io.streamalign.schemas.avro.LabelEvent;
 import io.streamalign.schemas.avro.TextSegment;
 import io.streamalign.schemas.avro.VideoFrame;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
@@ -183,6 +186,63 @@ class MediaSourceTest {
     }
     // chunks of frames at 0..1.6 s are complete (400 ms each), the last ones are cut by the end of the clip
     assertTrue(full >= n - 2, "full chunks " + full + " of " + s.chunks.size());
+  }
+
+  @Test
+  void decodesFromAnHttpUrl() throws Exception {
+    byte[] body = Files.readAllBytes(clip);
+    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    http.createContext("/", ex -> {
+      try {
+        if (ex.getRequestURI().getPath().equals("/live/clip.mkv")) {
+          ex.getResponseHeaders().set("Content-Type", "video/x-matroska");
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+        } else {
+          ex.sendResponseHeaders(404, -1);
+        }
+      } catch (java.io.IOException e) {
+        // client went away
+      } finally {
+        ex.close();
+      }
+    });
+    http.start();
+    try {
+      String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/live/clip.mkv";
+      Sink s = new Sink();
+      MediaProgress p = new MediaSource(s, url, MediaOptions.defaults("net").withFps(FPS).withGray(true)).run();
+      assertTrue(Math.abs(p.frames() - FPS * SECONDS) <= 1, "frames " + p.frames());
+      assertEquals(squareX(5) + 3.5, brightCentroidX(s.frames.get(5)), 1.0);
+      assertTrue(s.chunks.size() >= p.frames() - 1, "chunks " + s.chunks.size());
+      String missing = "http://127.0.0.1:" + http.getAddress().getPort() + "/live/missing.mkv";
+      MediaException e = assertThrows(MediaException.class,
+          () -> new MediaSource(new Sink(), missing, MediaOptions.defaults("net")).run());
+      assertTrue(e.getMessage().contains("missing.mkv"), e.getMessage());
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  @Test
+  void audioOnlyInputGetsChunksOnTheFrameGrid() throws Exception {
+    short[] tone = new short[RATE * 3 / 2]; // 1.5 s
+    for (int i = 0; i < tone.length; i++) tone[i] = (short) Math.round(9000 * Math.sin(2 * Math.PI * 440 * i / RATE));
+    Path wav = dir.resolve("tone.wav");
+    Files.write(wav, io.streamalign.features.data.Wav.write(tone, RATE, 1));
+    Sink s = new Sink();
+    MediaProgress p = new MediaSource(s, wav.toString(), MediaOptions.defaults("mic").withFps(4).withStartTimeMs(5000))
+        .run();
+    assertEquals(0, s.frames.size());
+    assertEquals(6, p.frames(), "moments at 0, 250, ..., 1250 ms");
+    assertEquals(6, s.chunks.size());
+    for (int i = 0; i < 6; i++) {
+      AudioChunk c = s.chunks.get(i);
+      assertEquals(i, c.getSeq());
+      assertEquals(5000 + 250L * i, c.getEventTimeMs());
+      assertEquals(RATE / 4, pcm(c).length);
+      assertEquals(440, dominantHz(pcm(c), RATE), 5);
+    }
   }
 
   @Test
