@@ -983,6 +983,13 @@ public final class CrossModalLearner implements OnlineLearner {
         return base.getManagedArrays().size();
     }
 
+    /** Shapes and owners of the arrays the base manager holds (debugging leaks). */
+    synchronized List<String> debugArrays() {
+        List<String> out = new ArrayList<>();
+        for (NDArray a : base.getManagedArrays()) out.add(a.getShape() + "@" + a.getManager().getName() + "/" + a.getUid());
+        return out;
+    }
+
     @Override
     public synchronized byte[] snapshot(Map<String, String> provenance) {
         ensureOpen();

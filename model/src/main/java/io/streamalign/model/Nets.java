@@ -169,11 +169,13 @@ final class Nets {
 
     /** phi: logits (B, n) over the first n classes from aligned embeddings (B, d). */
     static NDArray classify(Map<String, NDArray> p, NDArray e, int n) {
-        return Linear.linear(e.mul(LOGIT_SCALE), rows(p.get("phi.w"), n), rows(p.get("phi.b"), n)).get(0);
+        NDManager mgr = e.getManager();
+        return Linear.linear(e.mul(LOGIT_SCALE), rows(p.get("phi.w"), n, mgr), rows(p.get("phi.b"), n, mgr)).get(0);
     }
 
-    static NDArray rows(NDArray a, int n) {
-        return a.getShape().get(0) == n ? a : a.get("0:" + n);
+    /** The first n rows of a (a view owned by {@code mgr}, the step's manager, never the parameters'). */
+    static NDArray rows(NDArray a, int n, NDManager mgr) {
+        return a.getShape().get(0) == n ? a : a.get(mgr, new ai.djl.ndarray.index.NDIndex("0:" + n));
     }
 
     /**
@@ -183,8 +185,8 @@ final class Nets {
      * modality in {@link #order} (PMR's FiLM: gamma(x) * y + beta(x); gated: sigmoid(W x) * (V y)).
      */
     static NDArray fuse(LearnerConfig cfg, Map<String, NDArray> p, Map<Modality, NDArray> emb, int n, NDManager mgr) {
-        NDArray w = rows(p.get("fuse.w"), n);
-        NDArray bias = rows(p.get("fuse.b"), n);
+        NDArray w = rows(p.get("fuse.w"), n, mgr);
+        NDArray bias = rows(p.get("fuse.b"), n, mgr);
         int d = cfg.embeddingDim();
         NDArray any = emb.values().iterator().next();
         long b = any.getShape().get(0);
