@@ -29,6 +29,7 @@ import java.io.PrintWriter;
             EvalCommand.class,
             BenchCommand.class,
             TailCommand.class,
+            DataCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class StreamAlignCli implements Runnable {

@@ -58,6 +58,7 @@ public final class DashboardState {
     private long correct;
     private long labeledPredictions;
     private long maxPredictionVersion = -1;
+    private final java.util.Set<String> classesSeen = new java.util.TreeSet<>();
 
     public synchronized void onMetrics(TrainerMetrics m) {
         points.addLast(new MetricPoint(m.getTimeMs(), m.getVersion(), m.getSamplesSeen(), m.getSamplesPerSec(),
@@ -82,6 +83,7 @@ public final class DashboardState {
     public synchronized void onPrediction(Prediction p) {
         predictions++;
         if (p.getTrueLabel() != null) {
+            classesSeen.add(p.getTrueLabel());
             labeledPredictions++;
             if (p.getTrueLabel().equals(p.getLabel())) correct++;
         }
@@ -116,6 +118,11 @@ public final class DashboardState {
     /** Accuracy of served predictions whose sample carried a true label, or NaN. */
     public synchronized double servedAccuracy() {
         return labeledPredictions == 0 ? Double.NaN : (double) correct / labeledPredictions;
+    }
+
+    /** The true class names seen in labeled predictions. */
+    public synchronized java.util.Set<String> classesSeen() {
+        return new java.util.TreeSet<>(classesSeen);
     }
 
     public synchronized long maxPredictionVersion() {

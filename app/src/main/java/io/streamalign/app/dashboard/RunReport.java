@@ -82,6 +82,7 @@ public final class RunReport {
             md.append("| drift events | ").append(last.driftEvents()).append(" |\n");
         }
         md.append("| predictions served | ").append(state.predictionCount()).append(" |\n");
+        md.append("| classes seen | ").append(state.classesSeen().size()).append(" |\n");
         md.append("| accuracy of served predictions on labeled samples | ").append(fmt(state.servedAccuracy())).append(" |\n");
         md.append("| model versions served | ").append(state.versionsServed().keySet()).append(" |\n");
         md.append("| prediction latency p50 / p99 (ms) | ").append(fmt(state.latencyPercentile(50))).append(" / ")

@@ -1,0 +1,151 @@
+package io.streamalign.app;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The demo users run: {@code streamalign demo --duration 60} in-process on its own embedded
+ * broker, with the live dashboard opened in headless Chromium while it runs (a screenshot is kept
+ * in {@code target/demo-it/dashboard.png}), and the report checked at the end: several snapshots,
+ * predictions whose model versions advance, and prequential accuracy above chance.
+ *
+ * <p>The browser part needs Debian's {@code chromium} ({@code .ci/run} installs it); without it
+ * that part is skipped with a message and the rest still runs.
+ */
+class DemoIT {
+
+    private static final Pattern DASHBOARD = Pattern.compile("dashboard: (http://\\S+)");
+
+    @Test
+    void demoLearnsServesAndShowsItLive(@TempDir Path tmp) throws Exception {
+        Path report = tmp.resolve("report");
+        StringWriter outText = new StringWriter();
+        StringWriter errText = new StringWriter();
+        PrintWriter out = new PrintWriter(outText, true);
+        PrintWriter err = new PrintWriter(errText, true);
+        CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(() -> StreamAlignCli.execute(out, err,
+                "demo", "--duration", "60", "--port", "0", "--report-dir", report.toString(), "--streams", "4", "--rate", "8"));
+
+        String url = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (url == null && System.nanoTime() < deadline && !demo.isDone()) {
+            Matcher m = DASHBOARD.matcher(outText.toString());
+            if (m.find()) url = m.group(1);
+            else Thread.sleep(200);
+        }
+        assertTrue(url != null, "the demo printed its dashboard address:\n" + outText + "\n" + errText);
+
+        // Wait (within the run) until the dashboard state has learning points and predictions.
+        HttpClient http = HttpClient.newHttpClient();
+        String state = "";
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(55);
+        while (System.nanoTime() < deadline && !demo.isDone()) {
+            state = http.send(HttpRequest.newBuilder(URI.create(url + "api/state")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            if (count(state, "\"predictions\":(\\d+)") > 0 && state.contains("\"t\":")) break;
+            Thread.sleep(1000);
+        }
+        assertTrue(count(state, "\"predictions\":(\\d+)") > 0, "dashboard saw predictions: " + abbreviate(state));
+
+        final String dashboard = url;
+        Path shots = Path.of("target", "demo-it");
+        Files.createDirectories(shots);
+        Chromium.find().ifPresentOrElse(chromium -> {
+            try {
+                String dom = chromium.dumpDom(dashboard, tmp.resolve("chrome-profile"));
+                Matcher points = Pattern.compile("data-points=\"(\\d+)\"").matcher(dom);
+                assertTrue(points.find() && Integer.parseInt(points.group(1)) > 0, "charts received points:\n" + abbreviate(dom));
+                assertTrue(Pattern.compile("<td data-version=\"\">v\\d+</td>").matcher(dom).find(),
+                        "a prediction with a model version is shown:\n" + abbreviate(dom));
+                chromium.screenshot(dashboard, shots.resolve("dashboard.png"), tmp.resolve("chrome-profile-2"));
+                assertTrue(Files.size(shots.resolve("dashboard.png")) > 10_000, "screenshot written");
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }, () -> System.err.println("DemoIT: browser check skipped: no chromium on PATH (apt-get install chromium)"));
+
+        int code = demo.get(150, TimeUnit.SECONDS);
+        assertEquals(0, code, "demo exit code; stderr:\n" + abbreviate(errText.toString()));
+        String md = Files.readString(report.resolve("report.md"));
+        Files.writeString(shots.resolve("report.md"), md);
+
+        long snapshots = count(md, "\\| snapshots published \\(trainer metrics records\\) \\| (\\d+) \\|");
+        assertTrue(snapshots >= 3, "several snapshots published:\n" + md);
+        Matcher served = Pattern.compile("\\| model versions served \\| \\[([0-9, ]*)\\] \\|").matcher(md);
+        assertTrue(served.find(), md);
+        List<Long> versions = new ArrayList<>();
+        for (String v : served.group(1).split(",\\s*")) if (!v.isBlank()) versions.add(Long.parseLong(v.trim()));
+        assertTrue(versions.size() >= 2, "predictions came from advancing model versions: " + versions + "\n" + md);
+        Matcher fused = Pattern.compile("\\| prequential accuracy FUSED \\| ([0-9.]+) \\|").matcher(md);
+        assertTrue(fused.find(), md);
+        Matcher classes = Pattern.compile("\\| classes seen \\| (\\d+) \\|").matcher(md);
+        double chance = classes.find() ? 1.0 / Integer.parseInt(classes.group(1)) : 0.1;
+        assertTrue(Double.parseDouble(fused.group(1)) > chance + 0.05,
+                "prequential accuracy " + fused.group(1) + " is above chance " + chance + "\n" + md);
+    }
+
+    private static long count(String s, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(s);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 4000 ? s.substring(0, 4000) + "..." : s;
+    }
+
+    /** Debian's headless Chromium, started as the workplace documents (no network, fresh profile). */
+    record Chromium(String binary) {
+        static java.util.Optional<Chromium> find() {
+            for (String b : new String[] {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"}) {
+                if (Files.isExecutable(Path.of(b))) return java.util.Optional.of(new Chromium(b));
+            }
+            return java.util.Optional.empty();
+        }
+
+        private List<String> base(Path profile) {
+            return new ArrayList<>(List.of(binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1400,1100",
+                    "--virtual-time-budget=6000"));
+        }
+
+        String dumpDom(String url, Path profile) throws IOException, InterruptedException {
+            List<String> cmd = base(profile);
+            cmd.add("--dump-dom");
+            cmd.add(url);
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            byte[] dom = p.getInputStream().readAllBytes();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+            return new String(dom, StandardCharsets.UTF_8);
+        }
+
+        void screenshot(String url, Path png, Path profile) throws IOException, InterruptedException {
+            List<String> cmd = base(profile);
+            cmd.add("--screenshot=" + png.toAbsolutePath());
+            cmd.add(url);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+        }
+    }
+
+}
