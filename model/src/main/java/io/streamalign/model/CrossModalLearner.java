@@ -69,6 +69,11 @@ public final class CrossModalLearner implements OnlineLearner {
     private static final Logger LOG = LoggerFactory.getLogger(CrossModalLearner.class);
     static final String FUSED = "FUSED";
     private static final int TOP_K = 5;
+    /**
+     * DJL's PyTorch gradient collector is JVM-global (only one may collect at a time), so learners in
+     * one JVM (e.g. a trainer and a serving-side {@link #adapt}) take turns for their backward passes.
+     */
+    private static final Object GRAD_LOCK = new Object();
 
     private final LearnerConfig cfg;
     private final Device device;
@@ -364,7 +369,7 @@ public final class CrossModalLearner implements OnlineLearner {
                     Map<String, NDArray> leaves = leaves(sub, fast, view);
                     float loss;
                     Map<String, NDArray> grads;
-                    try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                    synchronized (GRAD_LOCK) { try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                         NDArray total = null;
                         for (int i = 0; i < tasks.size(); i++) {
                             NDArray[] in = inputs.get(i);
@@ -376,7 +381,7 @@ public final class CrossModalLearner implements OnlineLearner {
                         total = maybeInject(total);
                         gc.backward(total);
                         loss = total.getFloat();
-                    }
+                    } }
                     grads = gradients(leaves);
                     if (!finite(loss, grads)) {
                         skippedNonFinite++;
@@ -510,12 +515,12 @@ public final class CrossModalLearner implements OnlineLearner {
                     Map<String, NDArray> view = new HashMap<>(params);
                     Map<String, NDArray> leaves = leaves(sub, fast, view);
                     float loss;
-                    try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                    synchronized (GRAD_LOCK) { try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                         NDArray l = Losses.crossEntropy(Nets.classify(view, emb, n).add(mask), oneHot);
                         l = maybeInject(l);
                         gc.backward(l);
                         loss = l.getFloat();
-                    }
+                    } }
                     Map<String, NDArray> grads = gradients(leaves);
                     if (!finite(loss, grads)) {
                         skippedNonFinite++;
@@ -644,7 +649,7 @@ public final class CrossModalLearner implements OnlineLearner {
             Map<String, NDArray> view = new HashMap<>(params);
             Map<String, NDArray> leaves = leaves(sub, trainable, view);
             float lossValue;
-            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+            synchronized (GRAD_LOCK) { try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                 NDArray loss = null;
                 for (Map.Entry<Set<Modality>, List<Sample>> g : groups.entrySet()) {
                     List<Sample> ss = g.getValue();
@@ -673,7 +678,7 @@ public final class CrossModalLearner implements OnlineLearner {
                 loss = maybeInject(loss);
                 gc.backward(loss);
                 lossValue = loss.getFloat();
-            }
+            } }
             Map<String, NDArray> grads = gradients(leaves);
             if (!finite(lossValue, grads)) {
                 skippedNonFinite++;
@@ -921,7 +926,7 @@ public final class CrossModalLearner implements OnlineLearner {
                 Map<String, NDArray> view = new HashMap<>(params);
                 Map<String, NDArray> leaves = leaves(sub, trainable, view);
                 float lossValue;
-                try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                synchronized (GRAD_LOCK) { try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                     NDArray loss = null;
                     for (Modality m : Modality.values()) {
                         List<Sample> ss = valid.stream().filter(s -> s.has(m) && s.labeled().contains(m)).toList();
@@ -932,7 +937,7 @@ public final class CrossModalLearner implements OnlineLearner {
                     }
                     gc.backward(loss);
                     lossValue = loss.getFloat();
-                }
+                } }
                 Map<String, NDArray> grads = gradients(leaves);
                 if (!finite(lossValue, grads)) {
                     skippedNonFinite++;

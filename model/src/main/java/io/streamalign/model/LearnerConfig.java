@@ -6,6 +6,13 @@ import java.util.Objects;
  * Configuration of a {@link OnlineLearner}: input shapes per modality, the aligned space, and the
  * hyper-parameters of the papers (defaults are the papers' values; see DESIGN section 4).
  *
+ * <p>Fields added by the model module after the first contract: {@code pmrRule} ("clip" = PMR eq. 11,
+ * "switch" = the PMR authors' on/off coefficients, "none"), {@code classCapacity} (initial rows of the
+ * classifier; it doubles, with copied weights, when more classes appear) and {@code unimodalWeight}
+ * (weight of the per-modality cross-entropy of phi over each labeled modality's embedding in the
+ * supervised step). {@code alignmentLoss} is "margin" (CroMA), "infonce" or "none"; {@code fusion} is
+ * "concat", "sum", "film" or "gated"; {@code device} is "auto", "cpu", "gpu" or "gpu:N".
+ *
  * <p>Shape fields must match the featurizers' output; {@link #compatibleWith} says whether a
  * snapshot made under another config can be served in place of this one.
  */
