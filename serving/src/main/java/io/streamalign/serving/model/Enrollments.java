@@ -53,10 +53,20 @@ public final class Enrollments {
             }
             Deque<float[]> q = examples.computeIfAbsent(className, k -> new EnumMap<>(Modality.class))
                     .computeIfAbsent(modality, k -> new ArrayDeque<>());
+            List<float[]> before = new ArrayList<>(q);
             q.addLast(features);
             while (q.size() > perClass) q.removeFirst();
             if (lease.isPresent()) {
-                lease.get().model().enroll(className, modality, new ArrayList<>(q));
+                try {
+                    lease.get().model().enroll(className, modality, new ArrayList<>(q));
+                } catch (RuntimeException e) {
+                    // the learner refuses it: forget it, or every later model would refuse it again
+                    q.clear();
+                    q.addAll(before);
+                    if (before.isEmpty()) examples.get(className).remove(modality);
+                    if (examples.get(className).isEmpty()) examples.remove(className);
+                    throw e;
+                }
             }
         } finally {
             lease.ifPresent(ModelHolder.Lease::close);
@@ -72,7 +82,11 @@ public final class Enrollments {
                         q.peekFirst().length, model.config().featureSize(m));
                 return;
             }
-            model.enroll(cls, m, new ArrayList<>(q));
+            try {
+                model.enroll(cls, m, new ArrayList<>(q));
+            } catch (RuntimeException e) {
+                LOG.warn("not re-enrolling {} ({}) into {}: {}", cls, m, model, e.toString());
+            }
         }));
     }
 

@@ -189,8 +189,18 @@ public final class SnapshotFollower implements AutoCloseable {
     }
 
     private boolean wanted(ModelSnapshot s) {
-        return modelName.equals(s.getModelName()) && (!promotedOnly || s.getPromoted());
+        if (!modelName.equals(s.getModelName())) return false;
+        if (promotedOnly && !s.getPromoted()) {
+            if (unpromoted++ % 100 == 0) {
+                LOG.info("skipping {} v{}: not promoted (serving.promoted.only=true; set it to false to serve"
+                        + " every snapshot)", modelName, s.getVersion());
+            }
+            return false;
+        }
+        return true;
     }
+
+    private long unpromoted;
 
     /** Verifies, restores, re-enrolls and swaps in {@code s}; true when it is served now. */
     boolean install(ModelSnapshot s) {

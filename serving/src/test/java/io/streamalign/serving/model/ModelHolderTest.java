@@ -129,6 +129,11 @@ class ModelHolderTest {
         assertEquals("seven/AUDIO/3", l1.enrolled.get(l1.enrolled.size() - 1), "newest 3 kept and enrolled");
         assertThrows(IllegalArgumentException.class,
                 () -> enrollments.add("bad", Modality.AUDIO, new float[3], holder));
+        // the learner refuses an example: it is forgotten, not replayed into every later model
+        l1.refuse.add("refused");
+        assertThrows(IllegalArgumentException.class,
+                () -> enrollments.add("refused", Modality.AUDIO, new float[audio], holder));
+        assertEquals(Set.of("seven"), enrollments.summary().keySet());
         TinyLearner l2 = new TinyLearner(LearnerConfig.defaults());
         enrollments.swapEnrolled(holder, model(2, l2));
         assertEquals(List.of("seven/AUDIO/3"), l2.enrolled);

@@ -22,6 +22,7 @@ public final class TinyLearner implements OnlineLearner {
     final List<String> classes = new ArrayList<>(List.of("a", "b"));
     final AtomicBoolean closed = new AtomicBoolean();
     final List<String> enrolled = new ArrayList<>();
+    final java.util.Set<String> refuse = new java.util.HashSet<>();
 
     public TinyLearner(LearnerConfig cfg) {
         this.cfg = cfg;
@@ -46,6 +47,7 @@ public final class TinyLearner implements OnlineLearner {
 
     @Override public void enroll(String className, Modality modality, List<float[]> examples) {
         check();
+        if (refuse.contains(className)) throw new IllegalArgumentException("refused " + className);
         enrolled.add(className + "/" + modality + "/" + examples.size());
         if (!classes.contains(className)) classes.add(className);
     }
