@@ -758,6 +758,13 @@ public final class CrossModalLearner implements OnlineLearner {
     // ------------------------------------------------------------------------------------------
     // prediction
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One modality: phi over its aligned embedding (a target-only sample is classified through the
+     * aligned space); several: the fusion head. While no class is known the label is {@code null}
+     * and topK empty. Features of the wrong size or not finite throw {@link IllegalArgumentException}.
+     */
     @Override
     public synchronized Inference predict(Sample sample) {
         return predictBatch(List.of(sample)).get(0);
