@@ -15,6 +15,7 @@ import io.streamalign.schemas.avro.TextSegment;
 import io.streamalign.schemas.avro.VideoFrame;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -57,18 +58,18 @@ import org.apache.kafka.streams.state.Stores;
  *       ({@code seq >= 0}, a live camera+microphone tags the frame and chunk of one moment with the same
  *       seq), they pair only if the seqs are equal. If either is untagged ({@code seq < 0}) every
  *       combination in the window pairs (the window alone decides). A frame without audio never pairs.</li>
- *   <li>Sample id: {@code streamId#seq} (tagged) or {@code streamId@videoTime/audioTime} (untagged).
- *       Duplicates (the same input record twice, or several texts in a window) yield exactly one sample
- *       per id: the first one assembled wins and later ones are dropped for {@code dedupeRetention}.</li>
- *   <li>Text: left join within the same window on the moment key ({@code streamId#seq}, or streamId when
- *       untagged), so only the caption of the same moment is attached (a tagged pair ignores untagged
- *       text); a sample whose moment has no text is emitted without text once the window closes. The pair
- *       and text streams are repartitioned by that key for this join and the result back by streamId
- *       for the label join.</li>
+ *   <li>Sample id: {@code streamId#seq} (tagged) or {@code streamId@videoTime/audioTime} (untagged).</li>
+ *   <li>Text: left join by streamId within the same window; only a caption of the same moment (equal
+ *       seq, or either untagged) is attached. A sample with its caption is emitted at once; a sample
+ *       without one is held until stream time passes its event time + 2 x window + grace and then
+ *       emitted without text ({@link SampleGate}).</li>
+ *   <li>Duplicates (the same input record twice, several captions in a window) yield exactly one sample
+ *       per id, remembered for {@code dedupeRetention}.</li>
  *   <li>Labels: a versioned table of the latest {@link LabelEvent} per stream; a sample takes the label
- *       valid at its event time, waiting up to {@code labelGrace} of stream time for labels that arrive
- *       after it, and is labeled when {@code startTimeMs <= eventTimeMs < endTimeMs}. The labeled modalities
- *       are the label's modality (if present in the sample) or every modality present.</li>
+ *       valid at its timestamp, waiting up to {@code labelGrace} of stream time for labels that arrive
+ *       after it, and is labeled when {@code startTimeMs <= eventTimeMs < endTimeMs} (end exclusive, as in
+ *       the schema). The labeled modalities are the label's modality (if present in the sample) or every
+ *       modality present. The gated samples are repartitioned by streamId for this join.</li>
  * </ul>
  */
 public final class PairingTopology {
@@ -77,6 +78,7 @@ public final class PairingTopology {
   public static final String PAIR_TEXT_STORE = "pairing-pair-text";
   public static final String DEDUPE_STORE = "pairing-dedupe";
   public static final String LABEL_STORE = "pairing-labels";
+  public static final String PENDING_STORE = "pairing-pending";
 
   private PairingTopology() {}
 
@@ -128,6 +130,10 @@ public final class PairingTopology {
 
     JoinWindows window = JoinWindows.ofTimeDifferenceAndGrace(cfg.joinWindow(), cfg.joinGrace());
 
+    // Both joins are keyed by streamId, so video, audio and text are read by one task per partition and
+    // Streams orders them by timestamp across the three topics (no repartition before a join, so a
+    // slow modality cannot fall behind stream time and be dropped as late). The joiners look at seqs
+    // only; Partial decodes feature arrays lazily, so the candidates of a dense window cost little.
     KStream<String, Partial> pairs = video.join(audio,
             (v, a) -> v.sameMomentAs(a)
                 ? new Partial(v.streamId(), v.seq(), v.eventTimeMs(), sampleId(v, a), v.video(), a.audio(), null, null)
@@ -137,25 +143,21 @@ public final class PairingTopology {
                 .withName("video-audio-join").withStoreName(VIDEO_AUDIO_STORE))
         .filter((k, p) -> p != null, Named.as("same-moment"));
 
-    // The text join is keyed by moment (streamId#seq for tagged records), so a pair only ever meets the
-    // text of its own moment: the left join then emits either that text or, once the window closes,
-    // the pair without text. (Keyed by streamId, the neighbours' captions in the window would count as
-    // matches and suppress the "no text" result.) Both sides are repartitioned by the moment key.
-    KStream<String, Partial> pairsByMoment = pairs.selectKey((k, p) -> momentKey(p), Named.as("pair-moment-key"));
-    KStream<String, Partial> textByMoment = text.selectKey((k, t) -> momentKey(t), Named.as("text-moment-key"));
-    KStream<String, Partial> withText = pairsByMoment.leftJoin(textByMoment,
-            (p, t) -> t == null ? p : p.withText(t),
-            window,
-            StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
-                .withName("pair-text-join").withStoreName(PAIR_TEXT_STORE))
-        .selectKey((k, p) -> p.streamId(), Named.as("stream-key"));
+    KStream<String, Partial> withText = pairs.leftJoin(text,
+        (p, t) -> t == null || !p.sameMomentAs(t) ? p : p.withText(t),
+        window,
+        StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
+            .withName("pair-text-join").withStoreName(PAIR_TEXT_STORE));
 
-    long retention = cfg.dedupeRetention().toMillis();
     b.addStateStore(Stores.windowStoreBuilder(
         Stores.persistentWindowStore(DEDUPE_STORE, cfg.dedupeRetention(), cfg.dedupeRetention(), false),
         Serdes.String(), Serdes.Long()));
-    KStream<String, Partial> unique =
-        withText.processValues(() -> new DedupeProcessor(DEDUPE_STORE, retention), Named.as("dedupe"), DEDUPE_STORE);
+    b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.String(),
+        Partial.SERDE));
+    Duration hold = cfg.joinWindow().multipliedBy(2).plus(cfg.joinGrace());
+    KStream<String, Partial> unique = withText.process(
+        () -> new SampleGate(DEDUPE_STORE, PENDING_STORE, hold, cfg.dedupeRetention()), Named.as("sample-gate"),
+        DEDUPE_STORE, PENDING_STORE);
 
     Topic<String, LabelEvent> labelTopic = topics.labels();
     KTable<String, LabelEvent> labels = labelStream.toTable(Named.as("labels-table"),
@@ -192,11 +194,6 @@ public final class PairingTopology {
     return out.filter((k, o) -> !o.isDead(), Named.as(name + "-ok")).mapValues(Outcome::value, Named.as(name + "-value"));
   }
 
-  /** Key of the text join: streamId#seq for a tagged record, streamId for an untagged one. */
-  static String momentKey(Partial p) {
-    return p.tagged() ? p.streamId() + "#" + p.seq() : p.streamId();
-  }
-
   static String sampleId(Partial v, Partial a) {
     return v.tagged() && a.tagged()
         ? v.streamId() + "#" + v.seq()
@@ -207,7 +204,7 @@ public final class PairingTopology {
     List<Modality> present = new ArrayList<>(3);
     present.add(Modality.VIDEO);
     present.add(Modality.AUDIO);
-    if (p.text() != null) present.add(Modality.TEXT);
+    if (p.hasText()) present.add(Modality.TEXT);
     String className = null;
     List<Modality> labeled = new ArrayList<>();
     if (label != null && label.getStartTimeMs() <= p.eventTimeMs() && p.eventTimeMs() < label.getEndTimeMs()) {
@@ -224,7 +221,7 @@ public final class PairingTopology {
         .setEventTimeMs(p.eventTimeMs())
         .setVideo(FeatureTensors.of(p.video(), f.videoShape()))
         .setAudio(FeatureTensors.of(p.audio(), f.audioShape()))
-        .setText(p.text() == null ? null : FeatureTensors.of(p.text(), f.textShape()))
+        .setText(p.hasText() ? FeatureTensors.of(p.text(), f.textShape()) : null)
         .setCaption(p.caption())
         .setLabel(className)
         .setLabeledModalities(labeled)

@@ -1,11 +1,12 @@
 package io.streamalign.ingest.pairing;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -15,21 +16,52 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * A featurized, partially assembled sample inside the pairing topology (one modality after
  * featurization, video+audio after the join, plus text after the text join). Kept only in the join
- * stores and changelogs of this topology, with the compact binary format of {@link #SERDE}.
+ * stores, repartition topics and changelogs of this topology, in the compact binary format of {@link #SERDE}.
  *
- * @param streamId the stream
- * @param seq sequence number of the moment (video seq after the join); -1 if untagged
- * @param eventTimeMs event time of the moment (the frame's event time after the join)
- * @param sampleId stable id of the assembled sample (null before the video-audio join)
- * @param video video features or null
- * @param audio audio features or null
- * @param text text features or null
- * @param caption the raw text or null
+ * <p>Deserialization is lazy: the header (stream, seq, times, ids, caption) is parsed at once and the
+ * feature arrays only when read. A window join fetches every record of the key in the window and the
+ * joiner usually looks at the seq alone, so most candidates are never decoded.
  */
-record Partial(String streamId, long seq, long eventTimeMs, String sampleId, float[] video, float[] audio,
-    float[] text, String caption) {
+final class Partial {
 
-  private static final byte FORMAT = 1;
+  private static final byte FORMAT = 2;
+
+  private final String streamId;
+  private final long seq;
+  private final long eventTimeMs;
+  private final String sampleId;
+  private final String caption;
+  private float[] video;
+  private float[] audio;
+  private float[] text;
+  // lazily decoded arrays: the serialized bytes and the offsets of the arrays (-1 = absent)
+  private final byte[] raw;
+  private final int[] offsets;
+
+  Partial(String streamId, long seq, long eventTimeMs, String sampleId, float[] video, float[] audio, float[] text,
+      String caption) {
+    this.streamId = streamId;
+    this.seq = seq;
+    this.eventTimeMs = eventTimeMs;
+    this.sampleId = sampleId;
+    this.video = video;
+    this.audio = audio;
+    this.text = text;
+    this.caption = caption;
+    this.raw = null;
+    this.offsets = null;
+  }
+
+  private Partial(String streamId, long seq, long eventTimeMs, String sampleId, String caption, byte[] raw,
+      int[] offsets) {
+    this.streamId = streamId;
+    this.seq = seq;
+    this.eventTimeMs = eventTimeMs;
+    this.sampleId = sampleId;
+    this.caption = caption;
+    this.raw = raw;
+    this.offsets = offsets;
+  }
 
   static Partial video(String streamId, long seq, long t, float[] f) {
     return new Partial(streamId, seq, t, null, f, null, null, null);
@@ -43,6 +75,45 @@ record Partial(String streamId, long seq, long eventTimeMs, String sampleId, flo
     return new Partial(streamId, seq, t, null, null, null, f, caption);
   }
 
+  String streamId() {
+    return streamId;
+  }
+
+  long seq() {
+    return seq;
+  }
+
+  long eventTimeMs() {
+    return eventTimeMs;
+  }
+
+  String sampleId() {
+    return sampleId;
+  }
+
+  String caption() {
+    return caption;
+  }
+
+  float[] video() {
+    if (video == null && raw != null) video = decode(0);
+    return video;
+  }
+
+  float[] audio() {
+    if (audio == null && raw != null) audio = decode(1);
+    return audio;
+  }
+
+  float[] text() {
+    if (text == null && raw != null) text = decode(2);
+    return text;
+  }
+
+  boolean hasText() {
+    return text != null || (raw != null && offsets[2] >= 0);
+  }
+
   boolean tagged() {
     return seq >= 0;
   }
@@ -53,28 +124,41 @@ record Partial(String streamId, long seq, long eventTimeMs, String sampleId, flo
   }
 
   Partial withText(Partial t) {
-    return new Partial(streamId, seq, eventTimeMs, sampleId, video, audio, t.text, t.caption);
+    return new Partial(streamId, seq, eventTimeMs, sampleId, video(), audio(), t.text(), t.caption());
   }
 
-  /** Binary serde: format byte, fields in order, null arrays as length -1. */
+  private float[] decode(int which) {
+    int off = offsets[which];
+    if (off < 0) return null;
+    ByteBuffer b = ByteBuffer.wrap(raw);
+    b.position(off);
+    int n = b.getInt();
+    float[] f = new float[n];
+    b.asFloatBuffer().get(f);
+    return f;
+  }
+
+  /** Binary serde: format byte, header fields, then the arrays (length + big-endian floats, -1 if absent). */
   static final Serde<Partial> SERDE = Serdes.serdeFrom(new Ser(), new Deser());
 
   private static final class Ser implements Serializer<Partial> {
     @Override
     public byte[] serialize(String topic, Partial p) {
       if (p == null) return null;
-      int size = 64 + 4 * (len(p.video) + len(p.audio) + len(p.text));
-      ByteArrayOutputStream bos = new ByteArrayOutputStream(size);
+      float[] v = p.video();
+      float[] a = p.audio();
+      float[] t = p.text();
+      ByteArrayOutputStream bos = new ByteArrayOutputStream(128 + 4 * (len(v) + len(a) + len(t)));
       try (DataOutputStream out = new DataOutputStream(bos)) {
         out.writeByte(FORMAT);
-        out.writeUTF(p.streamId);
+        writeString(out, p.streamId);
         out.writeLong(p.seq);
         out.writeLong(p.eventTimeMs);
         writeString(out, p.sampleId);
-        writeFloats(out, p.video);
-        writeFloats(out, p.audio);
-        writeFloats(out, p.text);
         writeString(out, p.caption);
+        writeFloats(out, v);
+        writeFloats(out, a);
+        writeFloats(out, t);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -86,8 +170,13 @@ record Partial(String streamId, long seq, long eventTimeMs, String sampleId, flo
     }
 
     private static void writeString(DataOutputStream out, String s) throws IOException {
-      out.writeBoolean(s != null);
-      if (s != null) out.writeUTF(s);
+      if (s == null) {
+        out.writeInt(-1);
+        return;
+      }
+      byte[] b = s.getBytes(StandardCharsets.UTF_8);
+      out.writeInt(b.length);
+      out.write(b);
     }
 
     private static void writeFloats(DataOutputStream out, float[] f) throws IOException {
@@ -96,7 +185,7 @@ record Partial(String streamId, long seq, long eventTimeMs, String sampleId, flo
         return;
       }
       out.writeInt(f.length);
-      for (float v : f) out.writeFloat(v);
+      for (float x : f) out.writeFloat(x);
     }
   }
 
@@ -104,27 +193,45 @@ record Partial(String streamId, long seq, long eventTimeMs, String sampleId, flo
     @Override
     public Partial deserialize(String topic, byte[] data) {
       if (data == null) return null;
-      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-        byte format = in.readByte();
+      try {
+        ByteBuffer b = ByteBuffer.wrap(data);
+        byte format = b.get();
         if (format != FORMAT) throw new SerializationException("unknown Partial format " + format);
-        return new Partial(in.readUTF(), in.readLong(), in.readLong(), readString(in), readFloats(in), readFloats(in),
-            readFloats(in), readString(in));
-      } catch (IOException e) {
+        String streamId = readString(b);
+        long seq = b.getLong();
+        long t = b.getLong();
+        String sampleId = readString(b);
+        String caption = readString(b);
+        int[] offsets = new int[3];
+        for (int i = 0; i < 3; i++) {
+          int off = b.position();
+          int n = b.getInt();
+          if (n < 0) {
+            offsets[i] = -1;
+            continue;
+          }
+          if (n > b.remaining() / 4) throw new SerializationException("corrupt Partial: array length " + n);
+          offsets[i] = off;
+          b.position(b.position() + 4 * n);
+        }
+        return new Partial(streamId, seq, t, sampleId, caption, data, offsets);
+      } catch (BufferUnderflowException | IllegalArgumentException e) {
         throw new SerializationException("corrupt Partial", e);
       }
     }
 
-    private static String readString(DataInputStream in) throws IOException {
-      return in.readBoolean() ? in.readUTF() : null;
+    private static String readString(ByteBuffer b) {
+      int n = b.getInt();
+      if (n < 0) return null;
+      if (n > b.remaining()) throw new SerializationException("corrupt Partial: string length " + n);
+      String s = new String(data(b, n), StandardCharsets.UTF_8);
+      return s;
     }
 
-    private static float[] readFloats(DataInputStream in) throws IOException {
-      int n = in.readInt();
-      if (n < 0) return null;
-      if (n > in.available() / 4) throw new SerializationException("corrupt Partial: array length " + n);
-      float[] f = new float[n];
-      for (int i = 0; i < n; i++) f[i] = in.readFloat();
-      return f;
+    private static byte[] data(ByteBuffer b, int n) {
+      byte[] out = new byte[n];
+      b.get(out);
+      return out;
     }
   }
 }
