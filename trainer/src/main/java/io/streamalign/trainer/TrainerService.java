@@ -394,7 +394,10 @@ public final class TrainerService implements AutoCloseable {
         meters.setSamplesSeen(samplesSeen);
         double baseline = latest.lastPromoted().map(p -> p.getMetrics().getOrDefault(metricKey("gate.accuracy"), Double.NaN))
                 .orElse(Double.NaN);
-        gate.restore(latest.lastPromoted().isPresent(), baseline);
+        double baselineSamples = latest.lastPromoted().map(p -> p.getMetrics().getOrDefault(metricKey("gate.samples"), Double.NaN))
+                .orElse(Double.NaN);
+        gate.restore(latest.lastPromoted().isPresent(), baseline,
+                Double.isNaN(baselineSamples) ? Long.MAX_VALUE : (long) baselineSamples);
         lastSnapshotBytes = params.length;
         meters.onSnapshot(version, params.length, s.getPromoted());
         LOG.info("Restored model {} from snapshot v{} ({} bytes, {} samples seen, promoted={}, {} snapshots read); "
@@ -680,16 +683,21 @@ public final class TrainerService implements AutoCloseable {
         SnapshotData d = onLearner(() -> snapshotData(provenance));
         runLearnerCallbacks(); // enrollment failures surfaced while we waited
         double accuracy;
+        int windowSamples;
         synchronized (window) {
             accuracy = window.windowAccuracy();
+            windowSamples = window.size();
         }
-        PromotionGate.Decision decision = gate.decide(accuracy);
+        PromotionGate.Decision decision = gate.decide(accuracy, windowSamples);
         Map<String, Double> metrics = new TreeMap<>();
         StepReport r = lastReport;
         if (r != null && r.prequentialAccuracy() != null) {
             r.prequentialAccuracy().forEach((k, v) -> { if (v != null) metrics.put(metricKey("prequential." + k), v); });
         }
-        if (!Double.isNaN(accuracy)) metrics.put(metricKey("gate.accuracy"), accuracy);
+        if (!Double.isNaN(accuracy)) {
+            metrics.put(metricKey("gate.accuracy"), accuracy);
+            metrics.put(metricKey("gate.samples"), (double) windowSamples);
+        }
         if (!Double.isNaN(decision.baseline())) metrics.put(metricKey("gate.baseline"), decision.baseline());
         metrics.put(metricKey("driftEvents"), (double) driftEvents);
         List<TopicPartitionOffset> sourceOffsets = new ArrayList<>();

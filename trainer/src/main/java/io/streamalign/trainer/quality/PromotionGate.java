@@ -7,12 +7,16 @@ package io.streamalign.trainer.quality;
  * restart), with {@code promoted = false}, so serving keeps the last good model.
  *
  * <p>An accuracy that is not known yet (NaN: no labeled sample scored) never counts as a
- * regression. Not thread-safe.
+ * regression. Accuracies measured on few samples are noisy: when the sample counts behind both
+ * figures are given, a drop counts as a regression only when it exceeds {@code margin} plus two
+ * standard errors of the difference (binomial, {@code sqrt(a(1-a)/n + b(1-b)/m)}), so a lucky
+ * baseline from the first few dozen samples cannot withhold every later snapshot. Not thread-safe.
  */
 public final class PromotionGate {
 
     private final double margin;
     private double baseline = Double.NaN;
+    private long baselineSamples = Long.MAX_VALUE;
     private boolean anyPromoted;
 
     /** @param margin the largest drop in accuracy (absolute, e.g. 0.02) still promoted */
@@ -28,15 +32,34 @@ public final class PromotionGate {
      * was promoted, {@code baselineAccuracy} the fused accuracy of the last promoted one.
      */
     public void restore(boolean promotedBefore, double baselineAccuracy) {
+        restore(promotedBefore, baselineAccuracy, Long.MAX_VALUE);
+    }
+
+    /** As {@link #restore(boolean, double)}, with the number of samples behind the baseline. */
+    public void restore(boolean promotedBefore, double baselineAccuracy, long baselineSamples) {
         this.anyPromoted = promotedBefore;
         this.baseline = baselineAccuracy;
+        this.baselineSamples = baselineSamples > 0 ? baselineSamples : Long.MAX_VALUE;
     }
 
     /** Whether a snapshot with this accuracy would be promoted (no state change). */
     public boolean wouldPromote(double fusedAccuracy) {
+        return wouldPromote(fusedAccuracy, Long.MAX_VALUE);
+    }
+
+    /** Whether a snapshot with this accuracy, measured on {@code samples} samples, would be promoted. */
+    public boolean wouldPromote(double fusedAccuracy, long samples) {
         if (!anyPromoted) return true;
         if (Double.isNaN(fusedAccuracy) || Double.isNaN(baseline)) return true;
-        return fusedAccuracy >= baseline - margin;
+        return fusedAccuracy >= baseline - margin - 2 * standardError(fusedAccuracy, samples, baseline, baselineSamples);
+    }
+
+    /** Standard error of the difference of two binomial proportions; 0 for unknown (infinite) counts. */
+    static double standardError(double a, long n, double b, long m) {
+        double v = 0;
+        if (n > 0 && n != Long.MAX_VALUE) v += a * (1 - a) / n;
+        if (m > 0 && m != Long.MAX_VALUE) v += b * (1 - b) / m;
+        return Math.sqrt(v);
     }
 
     /**
@@ -44,8 +67,13 @@ public final class PromotionGate {
      * {@link #accept} records it.
      */
     public Decision decide(double fusedAccuracy) {
-        boolean promote = wouldPromote(fusedAccuracy);
-        return new Decision(promote, fusedAccuracy, baseline);
+        return decide(fusedAccuracy, Long.MAX_VALUE);
+    }
+
+    /** As {@link #decide(double)}, for an accuracy measured on {@code samples} samples. */
+    public Decision decide(double fusedAccuracy, long samples) {
+        boolean promote = wouldPromote(fusedAccuracy, samples);
+        return new Decision(promote, fusedAccuracy, baseline, samples);
     }
 
     /** Records a published decision (call only after the snapshot was committed). */
@@ -54,6 +82,7 @@ public final class PromotionGate {
             anyPromoted = true;
             if (!Double.isNaN(d.accuracy())) {
                 baseline = d.accuracy();
+                baselineSamples = d.samples();
             }
         }
     }
@@ -78,5 +107,9 @@ public final class PromotionGate {
      * @param accuracy  its fused prequential accuracy
      * @param baseline  the last promoted snapshot's accuracy it was compared with (NaN if none)
      */
-    public record Decision(boolean promoted, double accuracy, double baseline) {}
+    public record Decision(boolean promoted, double accuracy, double baseline, long samples) {
+        public Decision(boolean promoted, double accuracy, double baseline) {
+            this(promoted, accuracy, baseline, Long.MAX_VALUE);
+        }
+    }
 }

@@ -59,4 +59,15 @@ class PromotionGateTest {
         assertEquals(4, w.size());
         assertEquals(9, w.total());
     }
+
+    @Test
+    void aLuckyBaselineFromFewSamplesDoesNotWithholdEverything() {
+        PromotionGate gate = new PromotionGate(0.02);
+        gate.accept(gate.decide(0.69, 36)); // the first snapshot, 36 samples: standard error ~0.08
+        assertTrue(gate.decide(0.52, 300).promoted(), "0.52 on 300 samples is within noise of 0.69 on 36");
+        assertFalse(gate.decide(0.30, 300).promoted(), "0.30 on 300 samples is a real regression");
+        gate.accept(gate.decide(0.60, 1000));
+        assertFalse(gate.decide(0.50, 1000).promoted(), "with large windows the margin dominates again");
+        assertTrue(gate.decide(0.59, 1000).promoted());
+    }
 }
