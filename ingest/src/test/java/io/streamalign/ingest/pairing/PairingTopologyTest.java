@@ -242,6 +242,49 @@ class PairingTopologyTest {
   }
 
   @Test
+  void denseStreamsGetTheirOwnMomentsCaptionEvenWhenNeighboursCaptionsComeFirst() {
+    // captions of all 10 moments arrive before any frame: every pair meets 10 captions in its window
+    for (int i = 0; i < 10; i++) send(caption("cam1", i, T0 + 100L * i, "caption " + i));
+    for (int i = 0; i < 10; i++) {
+      if (i % 3 == 0) continue; // these moments have no audio
+      send(frame("cam1", i, T0 + 100L * i));
+      send(chunk("cam1", i, T0 + 100L * i + 20));
+    }
+    send(frame("cam1", 20, T0 + 2000)); // a moment without caption
+    send(chunk("cam1", 20, T0 + 2000));
+    flush(T0 + 60_000);
+    List<PairedSample> out = samples(paired, "cam1");
+    assertEquals(7, out.size(), ids(out, "cam1").toString());
+    for (PairedSample s : out) {
+      long seq = Long.parseLong(s.getSampleId().substring("cam1#".length()));
+      if (seq == 20) {
+        assertNull(s.getCaption(), "no caption for moment 20, not a neighbour's");
+      } else {
+        assertEquals("caption " + seq, s.getCaption());
+      }
+    }
+  }
+
+  @Test
+  void partialSerdeRoundTripsLazily() {
+    Partial p = new Partial("s", 7, 123, "s#7", new float[] {1f, -2f}, new float[] {3f}, null, "hi");
+    byte[] b = Partial.SERDE.serializer().serialize("t", p);
+    Partial q = Partial.SERDE.deserializer().deserialize("t", b);
+    assertEquals("s", q.streamId());
+    assertEquals(7, q.seq());
+    assertEquals(123, q.eventTimeMs());
+    assertEquals("s#7", q.sampleId());
+    assertEquals("hi", q.caption());
+    assertArrayEquals(new float[] {1f, -2f}, q.video(), 0f);
+    assertArrayEquals(new float[] {3f}, q.audio(), 0f);
+    assertNull(q.text());
+    assertTrue(!q.hasText());
+    assertArrayEquals(b, Partial.SERDE.serializer().serialize("t", q));
+    org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.SerializationException.class,
+        () -> Partial.SERDE.deserializer().deserialize("t", Arrays.copyOf(b, 20)));
+  }
+
+  @Test
   void untaggedRecordsPairEveryCombinationInTheWindow() {
     send(frame("cam1", -1, T0));
     send(frame("cam1", -1, T0 + 300));
