@@ -17,9 +17,11 @@ import java.util.Objects;
  *     {@code joinWindow + joinGrace}
  * @param routeUnlabeledToInfer also publish unlabeled samples to {@code av.infer}
  * @param streamThreads number of stream threads of the app
+ * @param routeAllToInfer publish every sample to {@code av.infer}, labeled or not (overrides routeUnlabeledToInfer)
  */
 public record PairingConfig(String applicationId, Duration joinWindow, Duration joinGrace, Duration labelGrace,
-    Duration labelHistory, Duration dedupeRetention, boolean routeUnlabeledToInfer, int streamThreads) {
+    Duration labelHistory, Duration dedupeRetention, boolean routeUnlabeledToInfer, int streamThreads,
+    boolean routeAllToInfer) {
 
   public static final String DEFAULT_APPLICATION_ID = "streamalign-pairing";
 
@@ -43,32 +45,41 @@ public record PairingConfig(String applicationId, Duration joinWindow, Duration 
   /** 1 s join window, 2 s grace, 1 s label grace, 1 h label history, 5 min dedupe, infer routing on, 1 thread. */
   public static PairingConfig defaults() {
     return new PairingConfig(DEFAULT_APPLICATION_ID, Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(1),
-        Duration.ofHours(1), Duration.ofMinutes(5), true, 1);
+        Duration.ofHours(1), Duration.ofMinutes(5), true, 1, false);
   }
 
   public PairingConfig withApplicationId(String id) {
     return new PairingConfig(id, joinWindow, joinGrace, labelGrace, labelHistory, dedupeRetention,
-        routeUnlabeledToInfer, streamThreads);
+        routeUnlabeledToInfer, streamThreads, routeAllToInfer);
   }
 
   public PairingConfig withJoin(Duration window, Duration grace) {
     return new PairingConfig(applicationId, window, grace, labelGrace, labelHistory, dedupeRetention,
-        routeUnlabeledToInfer, streamThreads);
+        routeUnlabeledToInfer, streamThreads, routeAllToInfer);
   }
 
   public PairingConfig withLabelGrace(Duration grace) {
     return new PairingConfig(applicationId, joinWindow, joinGrace, grace, labelHistory, dedupeRetention,
-        routeUnlabeledToInfer, streamThreads);
+        routeUnlabeledToInfer, streamThreads, routeAllToInfer);
   }
 
   public PairingConfig withRouteUnlabeledToInfer(boolean route) {
     return new PairingConfig(applicationId, joinWindow, joinGrace, labelGrace, labelHistory, dedupeRetention, route,
-        streamThreads);
+        streamThreads, routeAllToInfer);
   }
 
   public PairingConfig withStreamThreads(int n) {
     return new PairingConfig(applicationId, joinWindow, joinGrace, labelGrace, labelHistory, dedupeRetention,
-        routeUnlabeledToInfer, n);
+        routeUnlabeledToInfer, n, routeAllToInfer);
+  }
+
+  /**
+   * Routes every paired sample to the infer topic too, labeled or not (the demo does, so that
+   * predictions can be shown beside the true label); the default routes only unlabeled ones.
+   */
+  public PairingConfig withRouteAllToInfer(boolean all) {
+    return new PairingConfig(applicationId, joinWindow, joinGrace, labelGrace, labelHistory, dedupeRetention,
+        routeUnlabeledToInfer, streamThreads, all);
   }
 
   private static void requirePositive(Duration d, String name) {

@@ -172,7 +172,10 @@ public final class PairingTopology {
 
     Topic<String, PairedSample> paired = topics.paired();
     samples.to(paired.name(), Produced.with(paired.keySerde(), paired.valueSerde()).withName("to-paired"));
-    if (cfg.routeUnlabeledToInfer()) {
+    if (cfg.routeAllToInfer()) {
+      Topic<String, PairedSample> infer = topics.infer();
+      samples.to(infer.name(), Produced.with(infer.keySerde(), infer.valueSerde()).withName("to-infer"));
+    } else if (cfg.routeUnlabeledToInfer()) {
       Topic<String, PairedSample> infer = topics.infer();
       samples.filter((k, s) -> s.getLabel() == null, Named.as("unlabeled"))
           .to(infer.name(), Produced.with(infer.keySerde(), infer.valueSerde()).withName("to-infer"));

@@ -369,6 +369,22 @@ class PairingTopologyTest {
   }
 
   @Test
+  void routeAllToInferSendsLabeledSamplesToo() {
+    open(PairingTopology.build(PairingConfig.defaults().withRouteAllToInfer(true), TOPICS));
+    send(label("cam1", "circle", null, T0 - 1000, T0 + 5000));
+    send(frame("cam1", 0, T0));
+    send(chunk("cam1", 0, T0));
+    send(frame("cam3", 0, T0));
+    send(chunk("cam3", 0, T0));
+    flush(T0 + 60_000);
+    List<PairedSample> inf = infer.readValuesToList();
+    assertEquals(List.of("cam1#0"), ids(inf, "cam1"), "labeled samples are routed to av.infer as well");
+    assertEquals("circle", only(inf, "cam1").getLabel(), "with their label, for predicted-vs-true views");
+    assertEquals(List.of("cam3#0"), ids(inf, "cam3"));
+    assertEquals(2, paired.readValuesToList().size());
+  }
+
+  @Test
   void labelAfterDataWithinLabelGraceLabelsItLaterOneDoesNot() {
     send(caption("cam1", 0, T0, "square"));
     send(frame("cam1", 0, T0));
