@@ -1,0 +1,105 @@
+package io.streamalign.bench;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Entry point of the benchmarks: {@code run(scenario, options)} runs one scenario (or {@code all}),
+ * writes {@code <out>/<scenario>.json} and {@code <out>/<scenario>.md} and returns the Markdown table.
+ * Benchmarks are not tests: they measure, each figure as a ratio against the baseline that bounds it
+ * in the same run, and write the figures down.
+ */
+public final class BenchRunner {
+
+    /** Scenarios in the order {@code all} runs them. */
+    public static final Map<String, Supplier<Scenario>> SCENARIOS = new LinkedHashMap<>();
+
+    static {
+        SCENARIOS.put("trainer", TrainerBench::new);
+        SCENARIOS.put("serving", ServingBench::new);
+        SCENARIOS.put("swap", SwapBench::new);
+        // SCENARIOS.put("pairing", PairingBench::new);
+        // SCENARIOS.put("soak", SoakBench::new);
+        // SCENARIOS.put("learner-micro", LearnerMicroBench::new);
+    }
+
+    private BenchRunner() {}
+
+    /** The scenario names, plus "all". */
+    public static List<String> names() {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>(SCENARIOS.keySet());
+        out.add("all");
+        return out;
+    }
+
+    /**
+     * Runs {@code scenario} ("all" runs every one and also writes {@code all.md}, the tables joined)
+     * and returns the Markdown table text.
+     */
+    public static String run(String scenario, BenchOptions opts) throws Exception {
+        if ("all".equals(scenario)) {
+            StringBuilder sb = new StringBuilder();
+            for (String name : SCENARIOS.keySet()) {
+                sb.append(run(name, opts)).append('\n');
+            }
+            String all = sb.toString();
+            java.nio.file.Files.createDirectories(opts.outDir());
+            java.nio.file.Files.writeString(opts.outDir().resolve("all.md"), all);
+            return all;
+        }
+        Supplier<Scenario> s = SCENARIOS.get(scenario);
+        if (s == null) {
+            throw new IllegalArgumentException("unknown scenario '" + scenario + "'; one of " + names());
+        }
+        if (System.getProperty("ai.djl.offline") == null) System.setProperty("ai.djl.offline", "true");
+        BenchReport report = new BenchReport(scenario, opts);
+        long t0 = System.nanoTime();
+        s.get().run(opts, report);
+        report.note(String.format(java.util.Locale.ROOT, "scenario wall time %.1f s", (System.nanoTime() - t0) / 1e9));
+        return report.write();
+    }
+
+    /** {@code BenchRunner SCENARIO [--duration D] [--out DIR] [--quick] [--device cpu|gpu|auto]} */
+    public static void main(String[] args) throws Exception {
+        String scenario = null;
+        BenchOptions opts = BenchOptions.defaults();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> opts = opts.withQuick(true);
+                case "--duration" -> opts = opts.withDuration(BenchOptions.parseDuration(need(args, ++i, "--duration")));
+                case "--out" -> opts = opts.withOutDir(Path.of(need(args, ++i, "--out")));
+                case "--device" -> opts = opts.withDevice(need(args, ++i, "--device"));
+                case "-h", "--help" -> {
+                    System.out.println(usage());
+                    return;
+                }
+                default -> {
+                    if (args[i].startsWith("-") || scenario != null) {
+                        System.err.println("unexpected argument '" + args[i] + "'\n" + usage());
+                        System.exit(2);
+                    }
+                    scenario = args[i];
+                }
+            }
+        }
+        if (scenario == null) {
+            System.err.println(usage());
+            System.exit(2);
+        }
+        System.out.println(run(scenario, opts));
+        System.exit(0); // Kafka/DJL leave non-daemon threads behind on some paths
+    }
+
+    private static String need(String[] args, int i, String opt) {
+        if (i >= args.length) throw new IllegalArgumentException(opt + " needs a value");
+        return args[i];
+    }
+
+    static String usage() {
+        return "usage: bench SCENARIO [--duration D] [--out DIR] [--quick] [--device cpu|gpu|auto]\n  scenarios: "
+                + String.join(", ", names());
+    }
+}

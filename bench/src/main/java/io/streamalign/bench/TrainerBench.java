@@ -1,0 +1,126 @@
+package io.streamalign.bench;
+
+import io.streamalign.model.CrossModalLearner;
+import io.streamalign.model.LearnerConfig;
+import io.streamalign.model.Sample;
+import io.streamalign.model.StepReport;
+import io.streamalign.schemas.avro.PairedSample;
+import io.streamalign.trainer.TrainerConfig;
+import io.streamalign.trainer.TrainerService;
+import io.streamalign.trainer.convert.SampleConverter;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The learner fed the same batches from memory (baseline) and through Kafka (PairedSample records on
+ * {@code av.paired}, real Avro serde, {@link TrainerService} with transactional snapshots every S
+ * samples). Throughput of each counts from the end of the first step (engine start-up excluded on
+ * both paths) until every sample is learned.
+ */
+public final class TrainerBench implements Scenario {
+
+    static final int BATCH = 32;
+
+    @Override
+    public String name() {
+        return "trainer";
+    }
+
+    @Override
+    public void run(BenchOptions opts, BenchReport report) throws Exception {
+        int n = opts.pick(192, 2048);
+        int snapshotEvery = opts.pick(64, 512);
+        BenchData data = BenchData.load(n);
+        LearnerConfig cfg = LearnerConfig.defaults().with("device", opts.device());
+        report.note("data: " + data.source());
+        report.note(n + " samples, batch " + BATCH + ", transactional snapshot every " + snapshotEvery
+                + " samples; engine warmed on a throw-away learner first; throughput counted after the first step on both paths");
+
+        // baseline: memory path, same samples, same batch size, same learner
+        SampleConverter conv = new SampleConverter(cfg);
+        List<Sample> samples = data.samples().stream().map(conv::toSample).toList();
+        // warm the engine and the JIT on a throw-away learner, so neither path pays for it
+        try (CrossModalLearner warm = CrossModalLearner.create(cfg)) {
+            for (int i = 0; i < opts.pick(3, 8); i++) warm.learn(samples.subList((i * BATCH) % (n - BATCH), (i * BATCH) % (n - BATCH) + BATCH));
+        }
+        List<Double> memSteps = new ArrayList<>();
+        double memRate;
+        try (CrossModalLearner learner = CrossModalLearner.create(cfg)) {
+            long afterFirst = 0;
+            for (int i = 0; i < n; i += BATCH) {
+                long s0 = System.nanoTime();
+                StepReport r = learner.learn(samples.subList(i, Math.min(n, i + BATCH)));
+                long s1 = System.nanoTime();
+                if (i == 0) afterFirst = s1;
+                else memSteps.add((s1 - s0) / 1e6);
+                if (!Double.isFinite(r.stepMillis())) throw new IllegalStateException("non-finite step time");
+            }
+            memRate = (n - BATCH) / ((System.nanoTime() - afterFirst) / 1e9);
+        }
+
+        // Kafka path
+        List<Double> kafkaSteps = new ArrayList<>();
+        double kafkaRate;
+        long snapshots;
+        try (BenchKafka kafka = new BenchKafka(2)) {
+            Properties p = kafka.broker.clientProperties();
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+            p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+            var topic = kafka.topics.paired();
+            try (KafkaProducer<String, PairedSample> producer = new KafkaProducer<>(p, topic.keySerde().serializer(),
+                    topic.valueSerde().serializer())) {
+                for (PairedSample s : data.samples()) producer.send(new ProducerRecord<>(topic.name(), s.getStreamId(), s));
+                producer.flush();
+            }
+            TrainerConfig tc = TrainerConfig.builder().setModelName("bench-trainer").setKafka(kafka.settings())
+                    .optLearnerConfig(cfg).optBatchSize(BATCH).optBatchMaxWait(Duration.ofMillis(200))
+                    .optSnapshotEverySamples(snapshotEvery).optSnapshotEvery(Duration.ofMinutes(30)).build();
+            try (TrainerService trainer = new TrainerService(tc)) {
+                trainer.start();
+                long deadline = System.nanoTime() + Duration.ofMinutes(opts.pick(3, 30)).toNanos();
+                Object last = null;
+                long afterFirst = 0;
+                long learnedAtFirst = 0;
+                while (trainer.learnedSinceStart() < n) {
+                    if (trainer.state().isTerminal()) {
+                        throw new IllegalStateException("trainer stopped: " + trainer.state() + " "
+                                + trainer.failure().map(Throwable::toString).orElse(""));
+                    }
+                    if (System.nanoTime() > deadline) throw new IllegalStateException("trainer did not learn all " + n + " samples");
+                    var r = trainer.lastReport();
+                    if (r.isPresent() && r.get() != last) {
+                        if (last == null) {
+                            afterFirst = System.nanoTime();
+                            learnedAtFirst = trainer.learnedSinceStart();
+                        } else {
+                            kafkaSteps.add(r.get().stepMillis());
+                        }
+                        last = r.get();
+                    }
+                    Thread.sleep(1);
+                }
+                long end = System.nanoTime();
+                kafkaRate = (n - learnedAtFirst) / ((end - afterFirst) / 1e9);
+                snapshots = trainer.version();
+            }
+        }
+        // memory-path step times measured around learn(); the trainer's from its StepReports
+        report.add(Figure.ratioAtLeast("kafka path throughput", kafkaRate, "samples/s", "memory path", memRate, 0.9));
+        report.add(Figure.of("memory path throughput", memRate, "samples/s", "kafka path", kafkaRate));
+        for (double pc : new double[] {50, 95, 99}) {
+            report.add(Figure.of(String.format("kafka path step time p%.0f", pc), Stats.percentile(kafkaSteps, pc), "ms",
+                    "memory path step p" + (int) pc, Stats.percentile(memSteps, pc)));
+        }
+        report.note("snapshots published by the trainer: " + snapshots + "; steps timed: memory " + memSteps.size()
+                + ", kafka " + kafkaSteps.size());
+    }
+}
