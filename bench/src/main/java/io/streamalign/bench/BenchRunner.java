@@ -21,9 +21,9 @@ public final class BenchRunner {
         SCENARIOS.put("trainer", TrainerBench::new);
         SCENARIOS.put("serving", ServingBench::new);
         SCENARIOS.put("swap", SwapBench::new);
-        // SCENARIOS.put("pairing", PairingBench::new);
-        // SCENARIOS.put("soak", SoakBench::new);
-        // SCENARIOS.put("learner-micro", LearnerMicroBench::new);
+        SCENARIOS.put("pairing", PairingBench::new);
+        SCENARIOS.put("soak", SoakBench::new);
+        SCENARIOS.put("learner-micro", LearnerMicroBench::new);
     }
 
     private BenchRunner() {}
@@ -50,6 +50,11 @@ public final class BenchRunner {
             java.nio.file.Files.writeString(opts.outDir().resolve("all.md"), all);
             return all;
         }
+        return runReport(scenario, opts).markdown();
+    }
+
+    /** Runs one scenario (not "all"), writes its files and returns its report. */
+    public static BenchReport runReport(String scenario, BenchOptions opts) throws Exception {
         Supplier<Scenario> s = SCENARIOS.get(scenario);
         if (s == null) {
             throw new IllegalArgumentException("unknown scenario '" + scenario + "'; one of " + names());
@@ -59,7 +64,8 @@ public final class BenchRunner {
         long t0 = System.nanoTime();
         s.get().run(opts, report);
         report.note(String.format(java.util.Locale.ROOT, "scenario wall time %.1f s", (System.nanoTime() - t0) / 1e9));
-        return report.write();
+        report.write();
+        return report;
     }
 
     /** {@code BenchRunner SCENARIO [--duration D] [--out DIR] [--quick] [--device cpu|gpu|auto]} */

@@ -46,7 +46,11 @@ public final class ServingBench implements Scenario {
             rig.kafka.createTopic(ECHO, 2);
             report.note("data: " + rig.data.source());
             report.note("infer record size " + rig.inferRecords.get(0).length + " bytes (video + audio features); "
-                    + (int) phaseSeconds + " s per rate; serving batch 16, max wait 5 ms, exactly-once");
+                    + (int) phaseSeconds + " s per rate after a discarded 1 s warm-up; serving batch 16, max wait 5 ms, "
+                    + "exactly-once; latency = send to read of the committed prediction (read_committed)");
+            // warm-up (discarded): JIT, engine, producer and consumer connections
+            brokerPhase(rig, 50, 50);
+            servingPhase(rig, 50, 50);
             int bestServing = 0;
             int bestBroker = 0;
             for (int rate : rates) {

@@ -1,0 +1,163 @@
+package io.streamalign.bench;
+
+import io.streamalign.model.LearnerConfig;
+import io.streamalign.schemas.avro.PairedSample;
+import io.streamalign.serving.ServingConfig;
+import io.streamalign.serving.ServingService;
+import io.streamalign.trainer.TrainerConfig;
+import io.streamalign.trainer.TrainerService;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Trainer and serving running together for {@code --duration} on one broker (training records and
+ * inference records fed at fixed rates, the trainer's snapshots hot-swapped into serving), sampling
+ * process RSS, heap used after a GC, and native memory (RSS minus committed JVM heap and non-heap)
+ * every few seconds. Growth is the end of the run against the end of the warm-up (its baseline).
+ */
+public final class SoakBench implements Scenario {
+
+    static final String MODEL = "bench-soak";
+
+    @Override
+    public String name() {
+        return "soak";
+    }
+
+    record Mem(double seconds, double rssMb, double heapMb, double nativeMb) {}
+
+    @Override
+    public void run(BenchOptions opts, BenchReport report) throws Exception {
+        Duration duration = opts.durationOr(Duration.ofSeconds(60), Duration.ofMinutes(30));
+        double warmFraction = 0.4;
+        long sampleEveryMs = Math.max(1000, Math.min(30_000, duration.toMillis() / 20));
+        double trainRate = opts.pick(30, 60);
+        double inferRate = opts.pick(50, 100);
+        BenchData data = BenchData.load(opts.pick(256, 2048));
+        LearnerConfig cfg = LearnerConfig.defaults().with("device", opts.device());
+        List<Mem> samples = new ArrayList<>();
+        AtomicLong predictions = new AtomicLong();
+        long learned;
+        long versions;
+        try (BenchKafka kafka = new BenchKafka(2)) {
+            TrainerConfig tc = TrainerConfig.builder().setModelName(MODEL).setKafka(kafka.settings())
+                    .optLearnerConfig(cfg).optBatchSize(32).optBatchMaxWait(Duration.ofMillis(200))
+                    .optSnapshotEverySamples(opts.pick(128, 1024)).optSnapshotEvery(Duration.ofSeconds(opts.pick(10, 60))).build();
+            ServingConfig sc = ServingConfig.builder(kafka.settings()).setModelName(MODEL).optPromotedOnly(false)
+                    .optBatchSize(16).optBatchMaxWait(Duration.ofMillis(5)).optHttpPort(0)
+                    .optApplicationId("bench-soak-serving").build();
+            var pairedSer = kafka.topics.paired().valueSerde().serializer();
+            var inferSer = kafka.topics.infer().valueSerde().serializer();
+            AtomicBoolean feeding = new AtomicBoolean(true);
+            try (var producer = kafka.producer();
+                 TrainerService trainer = new TrainerService(tc);
+                 ServingService serving = ServingService.withCrossModalLearner(sc);
+                 BenchKafka.Tail tail = kafka.tail(kafka.topics.predictions().name(), true, (r, now) -> predictions.incrementAndGet())) {
+                trainer.start();
+                serving.start();
+                Thread feeder = new Thread(() -> {
+                    long t0 = System.nanoTime();
+                    long nTrain = 0;
+                    long nInfer = 0;
+                    List<PairedSample> src = data.samples();
+                    while (feeding.get()) {
+                        double elapsed = (System.nanoTime() - t0) / 1e9;
+                        while (nTrain < elapsed * trainRate) {
+                            PairedSample s = PairedSample.newBuilder(src.get((int) (nTrain % src.size())))
+                                    .setSampleId("t" + nTrain).build();
+                            producer.send(new ProducerRecord<>(kafka.topics.paired().name(), s.getStreamId(),
+                                    pairedSer.serialize(kafka.topics.paired().name(), s)));
+                            nTrain++;
+                        }
+                        while (nInfer < elapsed * inferRate) {
+                            PairedSample s = PairedSample.newBuilder(src.get((int) (nInfer % src.size())))
+                                    .setSampleId("i" + nInfer).setLabel(null).setLabeledModalities(List.of()).build();
+                            producer.send(new ProducerRecord<>(kafka.topics.infer().name(), s.getStreamId(),
+                                    inferSer.serialize(kafka.topics.infer().name(), s)));
+                            nInfer++;
+                        }
+                        try {
+                            Thread.sleep(5);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }, "bench-soak-feeder");
+                feeder.start();
+                long t0 = System.nanoTime();
+                long end = t0 + duration.toNanos();
+                try {
+                    while (System.nanoTime() < end) {
+                        if (trainer.state().isTerminal()) {
+                            throw new IllegalStateException("trainer stopped during the soak: " + trainer.state() + " "
+                                    + trainer.failure().map(Throwable::toString).orElse(""));
+                        }
+                        samples.add(sample((System.nanoTime() - t0) / 1e9));
+                        Thread.sleep(sampleEveryMs);
+                    }
+                    samples.add(sample((System.nanoTime() - t0) / 1e9));
+                } finally {
+                    feeding.set(false);
+                    feeder.join(10_000);
+                }
+                learned = trainer.learnedSinceStart();
+                versions = serving.modelVersion();
+            }
+        }
+        double warmEnd = duration.toMillis() / 1000.0 * warmFraction;
+        List<Mem> after = samples.stream().filter(m -> m.seconds() >= warmEnd).toList();
+        if (after.size() < 2) throw new IllegalStateException("too few memory samples after warm-up: " + samples.size());
+        Mem base = after.get(0);
+        Mem last = after.get(after.size() - 1);
+        report.note("data: " + data.source());
+        report.note("duration " + duration.toSeconds() + " s, warm-up " + Math.round(warmEnd) + " s, memory sampled every "
+                + sampleEveryMs + " ms (" + samples.size() + " samples); training " + (int) trainRate + "/s, inference "
+                + (int) inferRate + "/s; trainer learned " + learned + " samples, serving reached model version " + versions
+                + ", " + predictions.get() + " predictions");
+        report.note("native = RSS - committed JVM heap - committed non-heap (DJL's PyTorch CPU allocator exposes no "
+                + "allocated-bytes counter, so RSS stands for native memory); heap is measured after System.gc()");
+        report.note("series (s, RSS MB, heap MB, native MB): " + samples.stream()
+                .map(m -> String.format(java.util.Locale.ROOT, "%.0f/%.0f/%.0f/%.0f", m.seconds(), m.rssMb(), m.heapMb(), m.nativeMb()))
+                .reduce((a, b) -> a + " " + b).orElse(""));
+        report.add(Figure.ratioAtMost("RSS at end", last.rssMb(), "MB", "RSS after warm-up", base.rssMb(), 1.05));
+        report.add(Figure.ratioAtMost("heap used at end", last.heapMb(), "MB", "heap used after warm-up", base.heapMb(), 1.05));
+        report.add(Figure.ratioAtMost("native memory at end", last.nativeMb(), "MB", "native memory after warm-up",
+                base.nativeMb(), 1.05));
+    }
+
+    static Mem sample(double seconds) {
+        System.gc();
+        MemoryMXBean mx = ManagementFactory.getMemoryMXBean();
+        double heapUsed = mx.getHeapMemoryUsage().getUsed() / 1048576.0;
+        double heapCommitted = mx.getHeapMemoryUsage().getCommitted() / 1048576.0;
+        double nonHeapCommitted = mx.getNonHeapMemoryUsage().getCommitted() / 1048576.0;
+        double rss = rssMb();
+        return new Mem(seconds, rss, heapUsed, rss - heapCommitted - nonHeapCommitted);
+    }
+
+    /** VmRSS of this process from /proc/self/status (MB); NaN where there is no /proc. */
+    static double rssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] parts = line.trim().split("\\s+");
+                    return Long.parseLong(parts[1]) / 1024.0; // kB
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+        return Double.NaN;
+    }
+}
