@@ -41,7 +41,7 @@ public final class ServingBench implements Scenario {
     @Override
     public void run(BenchOptions opts, BenchReport report) throws Exception {
         int[] rates = opts.quick() ? new int[] {50, 200, 1000} : new int[] {50, 200, 500, 1000, 2000};
-        double phaseSeconds = opts.quick() ? 3 : 20;
+        double phaseSeconds = opts.quick() ? 2 : 20;
         try (ServingRig rig = new ServingRig(opts, 64)) {
             rig.kafka.createTopic(ECHO, 2);
             report.note("data: " + rig.data.source());
