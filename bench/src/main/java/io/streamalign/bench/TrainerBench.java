@@ -120,7 +120,7 @@ public final class TrainerBench implements Scenario {
             report.add(Figure.of(String.format("kafka path step time p%.0f", pc), Stats.percentile(kafkaSteps, pc), "ms",
                     "memory path step p" + (int) pc, Stats.percentile(memSteps, pc)));
         }
-        report.note("snapshots published by the trainer: " + snapshots + "; steps timed: memory " + memSteps.size()
+        report.note("trainer model version when the last sample was learned: " + snapshots + "; steps timed: memory " + memSteps.size()
                 + ", kafka " + kafkaSteps.size());
     }
 }
