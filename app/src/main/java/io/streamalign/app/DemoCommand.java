@@ -131,8 +131,18 @@ final class DemoCommand implements Callable<Integer> {
                 open.add(server);
             }
 
-            PairingApp pairing = new PairingApp(PairingConfig.defaults().withApplicationId("streamalign-demo-pairing"),
-                    settings, settings.topics());
+            // Kafka Streams keeps local state per application id; a demo run gets its own directory so
+            // that runs (and a second demo on the same machine) never share or inherit state.
+            Path stateDir = java.nio.file.Files.createTempDirectory("streamalign-demo-streams");
+            open.add(() -> deleteRecursively(stateDir));
+            java.util.Properties pairingProps = settings.clientProperties();
+            pairingProps.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+            PairingApp pairing = new PairingApp(PairingConfig.defaults().withApplicationId("streamalign-demo-pairing")
+                    // the live source tags frame and chunk of a moment alike and sends its label with them:
+                    // short windows keep the event-to-prediction latency low
+                    .withJoin(Duration.ofMillis(500), Duration.ofMillis(500)).withLabelGrace(Duration.ofMillis(250))
+                    .withRouteAllToInfer(true),
+                    pairingProps, settings.topics());
             open.add(pairing);
             pairing.start();
 
@@ -214,6 +224,13 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
             if (broker != null) broker.close();
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(dir)) return;
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 

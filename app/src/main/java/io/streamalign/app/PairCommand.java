@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -32,24 +33,33 @@ final class PairCommand implements Callable<Integer> {
     @Option(names = "--grace-ms", defaultValue = "2000", description = "Grace period for late events (default ${DEFAULT-VALUE}).")
     long graceMs;
 
+    @Option(names = "--state-dir", description = "Kafka Streams state directory (default: Kafka's, /tmp/kafka-streams).")
+    Path stateDir;
+
     @Option(names = "--threads", defaultValue = "1", description = "Stream threads (default ${DEFAULT-VALUE}).")
     int threads;
 
     @Option(names = "--no-infer", description = "Do not route unlabeled samples to the infer topic.")
     boolean noInfer;
 
+    @Option(names = "--infer-all", description = "Route every sample to the infer topic, labeled or not (predictions beside the true label).")
+    boolean inferAll;
+
     PairingConfig config() {
         return PairingConfig.defaults()
                 .withApplicationId(applicationId)
                 .withJoin(Duration.ofMillis(joinWindowMs), Duration.ofMillis(graceMs))
                 .withStreamThreads(threads)
-                .withRouteUnlabeledToInfer(!noInfer);
+                .withRouteUnlabeledToInfer(!noInfer)
+                .withRouteAllToInfer(inferAll);
     }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (PairingApp app = new PairingApp(config(), kafka.settings(), kafka.topics())) {
+        java.util.Properties props = kafka.clientProperties();
+        if (stateDir != null) props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        try (PairingApp app = new PairingApp(config(), props, kafka.topics())) {
             app.start();
             Services.println(out, "pairing '" + applicationId + "' running against " + kafka.bootstrapServers() + " (Ctrl-C stops it)");
             Services.awaitShutdown(0, () -> app.stop(Duration.ofSeconds(30)));

@@ -44,7 +44,7 @@ class DemoIT {
         PrintWriter out = new PrintWriter(outText, true);
         PrintWriter err = new PrintWriter(errText, true);
         CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(() -> StreamAlignCli.execute(out, err,
-                "demo", "--duration", "60", "--port", "0", "--report-dir", report.toString(), "--streams", "4", "--rate", "8"));
+                "demo", "--duration", "90", "--port", "0", "--report-dir", report.toString(), "--streams", "4", "--rate", "8"));
 
         String url = null;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -58,7 +58,7 @@ class DemoIT {
         // Wait (within the run) until the dashboard state has learning points and predictions.
         HttpClient http = HttpClient.newHttpClient();
         String state = "";
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(55);
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(70);
         while (System.nanoTime() < deadline && !demo.isDone()) {
             state = http.send(HttpRequest.newBuilder(URI.create(url + "api/state")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
@@ -72,13 +72,14 @@ class DemoIT {
         Files.createDirectories(shots);
         Chromium.find().ifPresentOrElse(chromium -> {
             try {
-                String dom = chromium.dumpDom(dashboard, tmp.resolve("chrome-profile"));
+                chromium.screenshot(dashboard + "?poll", shots.resolve("dashboard.png"), tmp.resolve("chrome-profile-2"));
+                String dom = chromium.dumpDom(dashboard + "?poll", tmp.resolve("chrome-profile"));
+                assertTrue(!demo.isDone(), "the page was looked at while the demo ran");
                 Matcher points = Pattern.compile("data-points=\"(\\d+)\"").matcher(dom);
                 assertTrue(points.find() && Integer.parseInt(points.group(1)) > 0, "charts received points:\n" + abbreviate(dom));
                 assertTrue(Pattern.compile("<td data-version=\"\">v\\d+</td>").matcher(dom).find(),
                         "a prediction with a model version is shown:\n" + abbreviate(dom));
-                chromium.screenshot(dashboard, shots.resolve("dashboard.png"), tmp.resolve("chrome-profile-2"));
-                assertTrue(Files.size(shots.resolve("dashboard.png")) > 10_000, "screenshot written");
+                assertTrue(Files.size(shots.resolve("dashboard.png")) > 30_000, "screenshot of the live page written");
             } catch (IOException | InterruptedException e) {
                 throw new AssertionError(e);
             }
@@ -126,7 +127,8 @@ class DemoIT {
             return new ArrayList<>(List.of(binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1400,1100",
-                    "--virtual-time-budget=6000"));
+                    // polling mode (?poll): requests complete, so virtual time runs and the page updates
+                    "--virtual-time-budget=8000"));
         }
 
         String dumpDom(String url, Path profile) throws IOException, InterruptedException {
@@ -135,7 +137,7 @@ class DemoIT {
             cmd.add(url);
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             byte[] dom = p.getInputStream().readAllBytes();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+            if (!p.waitFor(90, TimeUnit.SECONDS)) p.destroyForcibly();
             return new String(dom, StandardCharsets.UTF_8);
         }
 
@@ -144,7 +146,7 @@ class DemoIT {
             cmd.add("--screenshot=" + png.toAbsolutePath());
             cmd.add(url);
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+            if (!p.waitFor(90, TimeUnit.SECONDS)) p.destroyForcibly();
         }
     }
 
