@@ -66,17 +66,20 @@ class StreamAlignCliTest {
         assertTrue(run("broker", "--help").out().contains("--bootstrap-file"));
     }
 
-    /** Commands whose service is not wired yet (this shrinks as services are wired in). */
-    @Test
-    void unwiredServicesSaySoAndExitWithTwo() {
-        picocli.CommandLine cl = StreamAlignCli.commandLine();
-        for (var entry : cl.getSubcommands().entrySet()) {
-            if (entry.getValue().getCommandSpec().userObject() instanceof NotWiredCommand) {
-                Run r = run(entry.getKey(), "--bootstrap-servers", "127.0.0.1:1");
-                assertEquals(NotWiredCommand.EXIT_NOT_WIRED, r.code(), entry.getKey());
-                assertTrue(r.err().contains("not wired"), r.err());
-            }
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "ingest", "pair", "train", "serve"})
+    void serviceCommandsTakeTheKafkaOptions(String sub) {
+        Run r = run(sub, "--help");
+        for (String option : new String[] {"--bootstrap-servers", "--config", "--topic-prefix"}) {
+            assertTrue(r.out().contains(option), sub + " help lists " + option + ":\n" + r.out());
         }
+    }
+
+    @Test
+    void unknownSourceAndProtocolAreClearErrors() {
+        Run eval = run("eval", "no-such-protocol");
+        assertEquals(1, eval.code(), eval.err());
+        assertTrue(eval.err().contains("unknown eval protocol"), eval.err());
     }
 
     @Test
