@@ -141,7 +141,7 @@ final class DemoCommand implements Callable<Integer> {
                     // the live source tags frame and chunk of a moment alike and sends its label with them:
                     // short windows keep the event-to-prediction latency low
                     .withJoin(Duration.ofMillis(500), Duration.ofMillis(500)).withLabelGrace(Duration.ofMillis(250))
-                    .withRouteAllToInfer(true),
+                    .withRouteAllToInfer(true).withEmitUnpaired(true),
                     pairingProps, settings.topics());
             open.add(pairing);
             pairing.start();

@@ -42,6 +42,9 @@ final class PairCommand implements Callable<Integer> {
     @Option(names = "--no-infer", description = "Do not route unlabeled samples to the infer topic.")
     boolean noInfer;
 
+    @Option(names = "--emit-unpaired", description = "Also emit single-modality samples for frames or audio chunks left without a partner (camera-only or microphone-only streams).")
+    boolean emitUnpaired;
+
     @Option(names = "--infer-all", description = "Route every sample to the infer topic, labeled or not (predictions beside the true label).")
     boolean inferAll;
 
@@ -51,7 +54,8 @@ final class PairCommand implements Callable<Integer> {
                 .withJoin(Duration.ofMillis(joinWindowMs), Duration.ofMillis(graceMs))
                 .withStreamThreads(threads)
                 .withRouteUnlabeledToInfer(!noInfer)
-                .withRouteAllToInfer(inferAll);
+                .withRouteAllToInfer(inferAll)
+                .withEmitUnpaired(emitUnpaired);
     }
 
     @Override

@@ -17,11 +17,12 @@ import java.util.Objects;
  *     {@code joinWindow + joinGrace}
  * @param routeUnlabeledToInfer also publish unlabeled samples to {@code av.infer}
  * @param streamThreads number of stream threads of the app
+ * @param emitUnpaired emit single-modality samples for frames or chunks left without a partner when their window closes
  * @param routeAllToInfer publish every sample to {@code av.infer}, labeled or not (overrides routeUnlabeledToInfer)
  */
 public record PairingConfig(String applicationId, Duration joinWindow, Duration joinGrace, Duration labelGrace,
     Duration labelHistory, Duration dedupeRetention, boolean routeUnlabeledToInfer, int streamThreads,
-    boolean routeAllToInfer) {
+    boolean routeAllToInfer, boolean emitUnpaired) {
 
   public static final String DEFAULT_APPLICATION_ID = "streamalign-pairing";
 
@@ -45,32 +46,32 @@ public record PairingConfig(String applicationId, Duration joinWindow, Duration 
   /** 1 s join window, 2 s grace, 1 s label grace, 1 h label history, 5 min dedupe, infer routing on, 1 thread. */
   public static PairingConfig defaults() {
     return new PairingConfig(DEFAULT_APPLICATION_ID, Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(1),
-        Duration.ofHours(1), Duration.ofMinutes(5), true, 1, false);
+        Duration.ofHours(1), Duration.ofMinutes(5), true, 1, false, false);
   }
 
   public PairingConfig withApplicationId(String id) {
     return new PairingConfig(id, joinWindow, joinGrace, labelGrace, labelHistory, dedupeRetention,
-        routeUnlabeledToInfer, streamThreads, routeAllToInfer);
+        routeUnlabeledToInfer, streamThreads, routeAllToInfer, emitUnpaired);
   }
 
   public PairingConfig withJoin(Duration window, Duration grace) {
     return new PairingConfig(applicationId, window, grace, labelGrace, labelHistory, dedupeRetention,
-        routeUnlabeledToInfer, streamThreads, routeAllToInfer);
+        routeUnlabeledToInfer, streamThreads, routeAllToInfer, emitUnpaired);
   }
 
   public PairingConfig withLabelGrace(Duration grace) {
     return new PairingConfig(applicationId, joinWindow, joinGrace, grace, labelHistory, dedupeRetention,
-        routeUnlabeledToInfer, streamThreads, routeAllToInfer);
+        routeUnlabeledToInfer, streamThreads, routeAllToInfer, emitUnpaired);
   }
 
   public PairingConfig withRouteUnlabeledToInfer(boolean route) {
     return new PairingConfig(applicationId, joinWindow, joinGrace, labelGrace, labelHistory, dedupeRetention, route,
-        streamThreads, routeAllToInfer);
+        streamThreads, routeAllToInfer, emitUnpaired);
   }
 
   public PairingConfig withStreamThreads(int n) {
     return new PairingConfig(applicationId, joinWindow, joinGrace, labelGrace, labelHistory, dedupeRetention,
-        routeUnlabeledToInfer, n, routeAllToInfer);
+        routeUnlabeledToInfer, n, routeAllToInfer, emitUnpaired);
   }
 
   /**
@@ -79,7 +80,17 @@ public record PairingConfig(String applicationId, Duration joinWindow, Duration 
    */
   public PairingConfig withRouteAllToInfer(boolean all) {
     return new PairingConfig(applicationId, joinWindow, joinGrace, labelGrace, labelHistory, dedupeRetention,
-        routeUnlabeledToInfer, streamThreads, all);
+        routeUnlabeledToInfer, streamThreads, all, emitUnpaired);
+  }
+
+  /**
+   * Also emits a single-modality sample for a frame or an audio chunk that found no partner of its
+   * moment by the time its join window closed (a camera-only or microphone-only stream, or a lost
+   * record): the low-resource modality alone can then still be predicted (and, when labeled, learned).
+   */
+  public PairingConfig withEmitUnpaired(boolean emit) {
+    return new PairingConfig(applicationId, joinWindow, joinGrace, labelGrace, labelHistory, dedupeRetention,
+        routeUnlabeledToInfer, streamThreads, routeAllToInfer, emit);
   }
 
   private static void requirePositive(Duration d, String name) {

@@ -134,20 +134,29 @@ public final class PairingTopology {
     // Streams orders them by timestamp across the three topics (no repartition before a join, so a
     // slow modality cannot fall behind stream time and be dropped as late). The joiners look at seqs
     // only; Partial decodes feature arrays lazily, so the candidates of a dense window cost little.
-    KStream<String, Partial> pairs = video.join(audio,
-            (v, a) -> v.sameMomentAs(a)
-                ? new Partial(v.streamId(), v.seq(), v.eventTimeMs(), sampleId(v, a), v.video(), a.audio(), null, null)
-                : null,
-            window,
-            StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
-                .withName("video-audio-join").withStoreName(VIDEO_AUDIO_STORE))
+    StreamJoined<String, Partial, Partial> videoAudio = StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
+        .withName("video-audio-join").withStoreName(VIDEO_AUDIO_STORE);
+    KStream<String, Partial> joined = (cfg.emitUnpaired()
+            // outer join: a record that joined nothing by the time its window closed comes out alone
+            ? video.outerJoin(audio, (v, a) -> v == null ? single(a) : a == null ? single(v) : pair(v, a), window, videoAudio)
+            : video.join(audio, PairingTopology::pair, window, videoAudio))
         .filter((k, p) -> p != null, Named.as("same-moment"));
+    KStream<String, Partial> pairs = cfg.emitUnpaired()
+        ? joined.filter((k, p) -> p.isPair(), Named.as("pairs-only")) : joined;
 
     KStream<String, Partial> withText = pairs.leftJoin(text,
         (p, t) -> t == null || !p.sameMomentAs(t) ? p : p.withText(t),
         window,
         StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
             .withName("pair-text-join").withStoreName(PAIR_TEXT_STORE));
+    if (cfg.emitUnpaired()) {
+      // A lone record comes out of the outer join only once its window has closed, i.e. with a
+      // timestamp already behind stream time: re-stamp it with the current stream time (its event
+      // time stays in the sample) so the downstream gate and label join do not drop it as late.
+      KStream<String, Partial> singles = joined.filter((k, p) -> !p.isPair(), Named.as("singles-only"))
+          .process(RestampAtStreamTime::new, Named.as("singles-restamp"));
+      withText = withText.merge(singles, Named.as("pairs-and-singles"));
+    }
 
     b.addStateStore(Stores.windowStoreBuilder(
         Stores.persistentWindowStore(DEDUPE_STORE, cfg.dedupeRetention(), cfg.dedupeRetention(), false),
@@ -197,6 +206,35 @@ public final class PairingTopology {
     return out.filter((k, o) -> !o.isDead(), Named.as(name + "-ok")).mapValues(Outcome::value, Named.as(name + "-value"));
   }
 
+  /** Forwards each record with the task's current stream time as its timestamp. */
+  static final class RestampAtStreamTime
+      implements org.apache.kafka.streams.processor.api.Processor<String, Partial, String, Partial> {
+    private org.apache.kafka.streams.processor.api.ProcessorContext<String, Partial> context;
+
+    @Override
+    public void init(org.apache.kafka.streams.processor.api.ProcessorContext<String, Partial> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(org.apache.kafka.streams.processor.api.Record<String, Partial> record) {
+      context.forward(record.withTimestamp(Math.max(record.timestamp(), context.currentStreamTimeMs())));
+    }
+  }
+
+  /** The pair of a frame and a chunk of the same moment, or null when they are of different moments. */
+  static Partial pair(Partial v, Partial a) {
+    return v.sameMomentAs(a)
+        ? new Partial(v.streamId(), v.seq(), v.eventTimeMs(), sampleId(v, a), v.video(), a.audio(), null, null)
+        : null;
+  }
+
+  /** A frame or a chunk alone, as a single-modality sample. */
+  static Partial single(Partial x) {
+    String id = x.tagged() ? x.streamId() + "#" + x.seq() : x.streamId() + "@" + x.eventTimeMs();
+    return new Partial(x.streamId(), x.seq(), x.eventTimeMs(), id, x.video(), x.audio(), null, null);
+  }
+
   static String sampleId(Partial v, Partial a) {
     return v.tagged() && a.tagged()
         ? v.streamId() + "#" + v.seq()
@@ -205,8 +243,8 @@ public final class PairingTopology {
 
   static PairedSample toSample(Partial p, LabelEvent label, Featurizers f) {
     List<Modality> present = new ArrayList<>(3);
-    present.add(Modality.VIDEO);
-    present.add(Modality.AUDIO);
+    if (p.video() != null) present.add(Modality.VIDEO);
+    if (p.audio() != null) present.add(Modality.AUDIO);
     if (p.hasText()) present.add(Modality.TEXT);
     String className = null;
     List<Modality> labeled = new ArrayList<>();
@@ -222,8 +260,8 @@ public final class PairingTopology {
         .setSampleId(p.sampleId())
         .setStreamId(p.streamId())
         .setEventTimeMs(p.eventTimeMs())
-        .setVideo(FeatureTensors.of(p.video(), f.videoShape()))
-        .setAudio(FeatureTensors.of(p.audio(), f.audioShape()))
+        .setVideo(p.video() == null ? null : FeatureTensors.of(p.video(), f.videoShape()))
+        .setAudio(p.audio() == null ? null : FeatureTensors.of(p.audio(), f.audioShape()))
         .setText(p.hasText() ? FeatureTensors.of(p.text(), f.textShape()) : null)
         .setCaption(p.caption())
         .setLabel(className)

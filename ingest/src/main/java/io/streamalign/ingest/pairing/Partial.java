@@ -114,6 +114,11 @@ final class Partial {
     return text != null || (raw != null && offsets[2] >= 0);
   }
 
+  /** Whether both video and audio are present (a pair), as opposed to a lone frame or chunk. */
+  boolean isPair() {
+    return raw != null ? offsets[0] >= 0 && offsets[1] >= 0 : video != null && audio != null;
+  }
+
   boolean tagged() {
     return seq >= 0;
   }

@@ -369,6 +369,38 @@ class PairingTopologyTest {
   }
 
   @Test
+  void emitUnpairedGivesMicrophoneOnlyStreamsAudioOnlySamples() {
+    open(PairingTopology.build(PairingConfig.defaults().withEmitUnpaired(true), TOPICS));
+    send(frame("cam1", 0, T0));
+    send(chunk("cam1", 0, T0));
+    send(chunk("mic1", 0, T0));
+    send(label("mic2", "seven", Modality.AUDIO, T0 - 1000, T0 + 5000));
+    send(chunk("mic2", 0, T0 + 10));
+    flush(T0 + 60_000);
+    flush(T0 + 120_000); // a lone chunk leaves the join when its window closes, then waits out the gate
+    List<PairedSample> out = paired.readValuesToList();
+    PairedSample pair = only(out, "cam1");
+    assertNotNull(pair.getVideo());
+    assertNotNull(pair.getAudio());
+    PairedSample mic = only(out, "mic1");
+    assertNull(mic.getVideo(), "no frame: an audio-only sample");
+    assertNotNull(mic.getAudio());
+    assertEquals("mic1#0", mic.getSampleId());
+    assertNull(mic.getLabel());
+    PairedSample labeled = only(out, "mic2");
+    assertEquals("seven", labeled.getLabel());
+    assertEquals(List.of(Modality.AUDIO), labeled.getLabeledModalities());
+    assertEquals(List.of("mic1#0"), ids(infer.readValuesToList(), "mic1"), "unlabeled audio-only samples go to av.infer");
+  }
+
+  @Test
+  void withoutEmitUnpairedLoneChunksGiveNothing() {
+    send(chunk("mic1", 0, T0));
+    flush(T0 + 60_000);
+    assertEquals(List.of(), ids(paired.readValuesToList(), "mic1"));
+  }
+
+  @Test
   void routeAllToInferSendsLabeledSamplesToo() {
     open(PairingTopology.build(PairingConfig.defaults().withRouteAllToInfer(true), TOPICS));
     send(label("cam1", "circle", null, T0 - 1000, T0 + 5000));
