@@ -68,6 +68,8 @@ public final class CrossModalLearner implements OnlineLearner {
 
     private static final Logger LOG = LoggerFactory.getLogger(CrossModalLearner.class);
     static final String FUSED = "FUSED";
+    /** Provenance entry listing enrolled classes, one "MODALITY\tclass" per line. */
+    static final String ENROLLED_KEY = "enrolledClasses";
     private static final int TOP_K = 5;
     /**
      * DJL's PyTorch gradient collector is JVM-global (only one may collect at a time), so learners in
@@ -85,6 +87,8 @@ public final class CrossModalLearner implements OnlineLearner {
     /** PMR momentum prototypes: modality -> class -> centroid (eqs. 6, 12). */
     final Map<Modality, Map<String, float[]>> prototypes = new EnumMap<>(Modality.class);
     private final Map<String, long[]> prequential = new LinkedHashMap<>();
+    /** Classes added by {@link #enroll}, with the modality they were enrolled from (kept in snapshots' provenance). */
+    private final Map<String, Modality> enrolled = new LinkedHashMap<>();
     private final Reservoirs byClass;
     private final Reservoirs byGroup;
     private final Random random;
@@ -235,7 +239,9 @@ public final class CrossModalLearner implements OnlineLearner {
             try (NDManager sub = base.newSubManager()) {
                 scorePrequential(sub, valid);
             }
+            Set<String> fresh = new LinkedHashSet<>();
             for (Sample s : valid) {
+                if (s.label() != null && !classIndex.containsKey(s.label())) fresh.add(s.label());
                 if (s.label() != null) registerClass(s.label());
             }
             // 2. replay
@@ -243,6 +249,7 @@ public final class CrossModalLearner implements OnlineLearner {
                 if (s.label() != null) byClass.add(s.label(), s);
                 if (s.conceptGroup() != null) byGroup.add(s.conceptGroup(), s);
             }
+            for (String c : fresh) imprintNewClass(c, valid);
             // 3. meta-alignment
             Double align = metaAlignmentStep(valid);
             if (align != null) losses.put("align", align);
@@ -254,7 +261,7 @@ public final class CrossModalLearner implements OnlineLearner {
                 updatePrototypes();
                 lastPrototypeAt = samplesSeen + valid.size();
             }
-            supervisedStep(valid, losses, pmr);
+            supervisedStep(withReplay(valid), losses, pmr);
             samplesSeen += valid.size();
         }
         if (bad > 0) losses.put("rejected", (double) bad);
@@ -595,11 +602,36 @@ public final class CrossModalLearner implements OnlineLearner {
     }
 
     /**
+     * Drift (called by the trainer's detector): PMR's warm-up window restarts, so the entropy
+     * regularization (PMR eq. 13, the "per" terms) applies again for {@code warmupSamples} samples, and
+     * the prototypes are recomputed from the current encoders over the whole class reservoirs
+     * (PMR eq. 6) and replace the old ones instead of being blended in with momentum (eq. 12), whose
+     * old centroids describe the distribution before the drift.
+     */
+    @Override
+    public synchronized void onDrift() {
+        ensureOpen();
+        warmupUntil = samplesSeen + cfg.warmupSamples();
+        refreshPrototypes(1.0, 0.0);
+        lastPrototypeAt = samplesSeen;
+        LOG.info("drift: PMR warm-up restarted until {} samples, prototypes refreshed", warmupUntil);
+    }
+
+    /** Whether PMR's entropy terms (eq. 13) apply to the next supervised step. */
+    synchronized boolean inWarmup() {
+        return samplesSeen < warmupUntil;
+    }
+
+    /**
      * PMR eqs. 6 and 12: class centroids of each modality's embeddings over a random subset
      * ({@code prototypeSubset}) of the class reservoir, blended with momentum
      * {@code c <- eps_p * c_old + (1 - eps_p) * c_new}.
      */
     void updatePrototypes() {
+        refreshPrototypes(cfg.prototypeSubset(), cfg.prototypeMomentum());
+    }
+
+    private void refreshPrototypes(double subsetFraction, double momentum) {
         try (NDManager sub = base.newSubManager()) {
             for (String c : classes) {
                 List<Sample> pool = byClass.get(c);
@@ -609,11 +641,11 @@ public final class CrossModalLearner implements OnlineLearner {
                     for (Sample s : pool) if (s.has(m) && s.labeled().contains(m)) have.add(s);
                     if (have.isEmpty()) continue;
                     Collections.shuffle(have, random);
-                    int k = Math.max(1, (int) Math.ceil(cfg.prototypeSubset() * have.size()));
+                    int k = Math.max(1, (int) Math.ceil(subsetFraction * have.size()));
                     List<Sample> subset = have.subList(0, Math.min(k, have.size()));
                     float[] fresh = Nets.encode(cfg, params, m, input(sub, subset, m)).mean(new int[] {0}).toFloatArray();
                     prototypes.computeIfAbsent(m, x -> new LinkedHashMap<>())
-                            .merge(c, fresh, (old, nw) -> momentum(old, nw, cfg.prototypeMomentum()));
+                            .merge(c, fresh, (old, nw) -> momentum(old, nw, momentum));
                 }
             }
         }
@@ -626,19 +658,77 @@ public final class CrossModalLearner implements OnlineLearner {
         return out;
     }
 
+    /**
+     * The batch plus a class-balanced replay draw from the per-class reservoirs: as many replayed
+     * labeled samples as the batch has labeled ones, round-robin over the known classes (random member
+     * each, never one of the batch). Without it the supervised step sees only the stream's current
+     * classes: in a class-incremental stream (a new class shown with high probability, streams keeping a
+     * class for a segment) SGD on those alone forgets the older classes and pulls every prediction
+     * onto the newest one (experience replay; the reservoirs keep every seen sample of a class
+     * equally likely, so old classes stay represented). Replayed samples keep their label budget
+     * ({@link Sample#labeled()}), so the few labeled samples of a modality keep teaching it.
+     */
+    List<Sample> withReplay(List<Sample> batch) {
+        int want = 0;
+        Set<String> ids = new HashSet<>();
+        for (Sample s : batch) {
+            ids.add(s.id());
+            if (s.label() != null && !s.labeled().isEmpty()) want++;
+        }
+        if (want == 0 || classes.size() < 2) return batch;
+        List<String> order = new ArrayList<>(classes);
+        Collections.shuffle(order, random);
+        List<Sample> out = new ArrayList<>(batch);
+        int added = 0;
+        // first up to a quarter of the draw from samples labeled for two or more modalities (one per
+        // class): they are the only ones PMR's terms and rho (eqs. 7-11) can be computed on, and in a
+        // stream with a small label budget for one modality the batch itself rarely has any
+        int multi = Math.max(2, want / 4);
+        for (String c : order) {
+            if (added >= multi) break;
+            List<Sample> pool = new ArrayList<>();
+            for (Sample s : byClass.get(c)) if (s.labeled().size() >= 2 && !ids.contains(s.id())) pool.add(s);
+            if (pool.isEmpty()) continue;
+            Sample s = pool.get(random.nextInt(pool.size()));
+            ids.add(s.id());
+            out.add(s);
+            added++;
+        }
+        for (int round = 0; added < want && round < want; round++) {
+            boolean any = false;
+            for (String c : order) {
+                if (added >= want) break;
+                List<Sample> pool = byClass.get(c);
+                if (pool.isEmpty()) continue;
+                for (int tries = 0; tries < 4; tries++) {
+                    Sample s = pool.get(random.nextInt(pool.size()));
+                    if (!s.labeled().isEmpty() && ids.add(s.id())) {
+                        out.add(s);
+                        added++;
+                        any = true;
+                        break;
+                    }
+                }
+            }
+            if (!any) break;
+        }
+        return out;
+    }
+
     /** The supervised step: CE(fusion) + unimodal CE + PMR (eqs. 8-13), SGD with momentum. */
     private void supervisedStep(List<Sample> batch, Map<String, Double> losses, double[] pmrOut) {
         int n = classes.size();
         if (n == 0) return;
-        Map<Set<Modality>, List<Sample>> groups = groupBy(batch, s -> {
+        // group by (present modalities, labeled present modalities)
+        Map<List<Set<Modality>>, List<Sample>> groups = groupBy(batch, s -> {
             if (s.label() == null) return null;
             Set<Modality> g = EnumSet.noneOf(Modality.class);
             for (Modality m : s.labeled()) if (s.has(m)) g.add(m);
-            return g.isEmpty() ? null : g;
+            return g.isEmpty() ? null : List.of(EnumSet.copyOf(s.modalities()), g);
         });
         if (groups.isEmpty()) return;
         Set<String> prefixes = new HashSet<>(List.of("phi.", "fuse."));
-        for (Set<Modality> g : groups.keySet()) for (Modality m : g) prefixes.add(Nets.prefix(m));
+        for (List<Set<Modality>> g : groups.keySet()) for (Modality m : g.get(1)) prefixes.add(Nets.prefix(m));
         List<String> names = params.keySet().stream().filter(x -> prefixes.stream().anyMatch(x::startsWith)).toList();
         Map<String, NDArray> trainable = new LinkedHashMap<>();
         for (String x : names) trainable.put(x, params.get(x));
@@ -651,13 +741,24 @@ public final class CrossModalLearner implements OnlineLearner {
             float lossValue;
             synchronized (GRAD_LOCK) { try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                 NDArray loss = null;
-                for (Map.Entry<Set<Modality>, List<Sample>> g : groups.entrySet()) {
+                for (Map.Entry<List<Set<Modality>>, List<Sample>> g : groups.entrySet()) {
                     List<Sample> ss = g.getValue();
+                    Set<Modality> present = g.getKey().get(0);
+                    Set<Modality> labeledHere = g.getKey().get(1);
                     List<Integer> y = new ArrayList<>();
                     for (Sample s : ss) y.add(classIndex.get(s.label()));
                     NDArray oneHot = oneHot(sub, y, n);
+                    // embeddings of the labeled modalities (trained by the label) ...
                     Map<Modality, NDArray> emb = new EnumMap<>(Modality.class);
-                    for (Modality m : g.getKey()) emb.put(m, Nets.encode(cfg, view, m, input(sub, ss, m)));
+                    for (Modality m : labeledHere) emb.put(m, Nets.encode(cfg, view, m, input(sub, ss, m)));
+                    // ... and, for the fusion head only, of every present modality: an unlabeled one
+                    // enters with its gradient stopped, so its encoder never learns from a label it
+                    // does not have (only the fusion head learns to use it)
+                    Map<Modality, NDArray> all = new EnumMap<>(Modality.class);
+                    all.putAll(emb);
+                    for (Modality m : present) {
+                        if (!all.containsKey(m)) all.put(m, Nets.encode(cfg, params, m, input(sub, ss, m)).stopGradient());
+                    }
                     NDArray gl = null;
                     for (Map.Entry<Modality, NDArray> e : emb.entrySet()) {
                         NDArray ce = Losses.crossEntropy(Nets.classify(view, e.getValue(), n), oneHot);
@@ -665,10 +766,12 @@ public final class CrossModalLearner implements OnlineLearner {
                         ce = ce.mul((float) cfg.unimodalWeight());
                         gl = gl == null ? ce : gl.add(ce);
                     }
-                    if (emb.size() >= 2) {
-                        NDArray fused = Losses.crossEntropy(Nets.fuse(cfg, view, emb, n, sub), oneHot);
+                    if (all.size() >= 2) {
+                        NDArray fused = Losses.crossEntropy(Nets.fuse(cfg, view, all, n, sub), oneHot);
                         add(parts, "fused_ce", fused.getFloat() * ss.size() / total);
                         gl = gl.add(fused);
+                    }
+                    if (emb.size() >= 2) {
                         NDArray pmrLoss = pmrTerms(sub, emb, ss, warmup, parts, pmrOut, ss.size() / (double) total);
                         if (pmrLoss != null) gl = gl.add(pmrLoss);
                     }
@@ -803,8 +906,42 @@ public final class CrossModalLearner implements OnlineLearner {
     private NDArray logits(NDManager mgr, List<Sample> ss, Set<Modality> mods) {
         Map<Modality, NDArray> emb = new EnumMap<>(Modality.class);
         for (Modality m : mods) emb.put(m, Nets.encode(cfg, params, m, input(mgr, ss, m)));
-        if (emb.size() == 1) return Nets.classify(params, emb.values().iterator().next(), classes.size());
+        if (emb.size() == 1) {
+            Modality m = mods.iterator().next();
+            NDArray e = emb.get(m);
+            NDArray protoLogits = m != cfg.sourceModality() && enrolled.containsValue(m) ? prototypeLogits(mgr, e, m) : null;
+            return protoLogits != null ? protoLogits : Nets.classify(params, e, classes.size());
+        }
         return Nets.fuse(cfg, params, emb, classes.size(), mgr);
+    }
+
+    /**
+     * Nearest-prototype logits for input of one non-source modality m, when m has a prototype for
+     * every known class (PMR eq. 6 centroids of its labeled samples, or an {@link #enroll}ed class's
+     * mean): {@code L * cos(e - mu, c_k - mu)} with mu the mean of m's prototypes and L =
+     * {@link Nets#LOGIT_SCALE}. Every class, learned or enrolled, is then scored the same way in m's own
+     * part of the aligned space, so one few-shot class cannot win by being the only row built from
+     * m's embeddings (the modality gap), while phi's rows are trained mostly on the source modality.
+     * Used only once a class has been enrolled from m (so models without enrollment predict exactly as
+     * before); null when some class has no prototype of m (then phi classifies through the aligned space).
+     */
+    private NDArray prototypeLogits(NDManager mgr, NDArray e, Modality m) {
+        Map<String, float[]> pm = prototypes.get(m);
+        int n = classes.size();
+        if (pm == null || n < 2) return null;
+        int d = cfg.embeddingDim();
+        float[] flat = new float[n * d];
+        float[] mu = new float[d];
+        for (int k = 0; k < n; k++) {
+            float[] c = pm.get(classes.get(k));
+            if (c == null) return null;
+            System.arraycopy(c, 0, flat, k * d, d);
+            for (int i = 0; i < d; i++) mu[i] += c[i] / n;
+        }
+        NDArray muA = mgr.create(mu, new Shape(1, d));
+        NDArray cen = Nets.l2normalize(mgr.create(flat, new Shape(n, d)).sub(muA));
+        NDArray q = Nets.l2normalize(e.sub(muA));
+        return q.matMul(cen.transpose()).mul(Nets.LOGIT_SCALE);
     }
 
     /** The aligned-space embeddings of samples having modality m (rows in input order), for retrieval and tests. */
@@ -834,12 +971,15 @@ public final class CrossModalLearner implements OnlineLearner {
     // few-shot
 
     /**
-     * Adds (or refreshes) a class at once from k examples of one modality: its prototype in the aligned
-     * space (the normalized mean embedding) is imprinted as phi's row for the class, scaled to the mean
-     * norm of the other rows, with their mean bias; so phi's logit for it is a scaled cosine to the
-     * prototype, merged with the learned classes. Concat and sum fusion heads get the same imprint in
-     * the modality's slot; FiLM/gated heads learn the class from later labels. The prototype also seeds
-     * PMR's prototype of that class and modality.
+     * Adds (or refreshes) a class at once from k examples of one modality. The mean embedding becomes
+     * the class's prototype of that modality; for input of that modality alone, when every class has a
+     * prototype of it, prediction is nearest-prototype over all classes (see {@link #prototypeLogits}),
+     * so the enrolled class competes on equal terms. phi's row (and the concat/sum fusion slot) is a
+     * <em>centred</em> imprint (see {@link #imprint}): a scaled cosine of (e - mu) to (prototype - mu),
+     * mu the centre of that modality's embeddings in the replay memory, on the learned rows' scale and
+     * mean bias. The earlier uncentred imprint let a 5-clip audio class win 259 of 270 other digits'
+     * clips: every audio embedding is close to any audio mean. FiLM/gated heads learn the class from
+     * later labels.
      */
     @Override
     public synchronized void enroll(String className, Modality modality, List<float[]> examples) {
@@ -855,22 +995,88 @@ public final class CrossModalLearner implements OnlineLearner {
         float[] mean = new float[d];
         for (float[] r : e) for (int i = 0; i < d; i++) mean[i] += r[i] / e.length;
         prototypes.computeIfAbsent(modality, x -> new LinkedHashMap<>()).put(className, mean.clone());
-        double norm = 0;
-        for (float v : mean) norm += v * v;
-        norm = Math.sqrt(norm) + 1e-12;
+        imprintRows(registerClass(className), modality, mean);
+        enrolled.put(className, modality);
+    }
+
+    /**
+     * Weight imprinting of a class that first appears in a batch (Qi et al., "Low-Shot Learning with
+     * Imprinted Weights", CVPR 2018): phi's new row (and its fusion slot) is set from the mean source
+     * embedding of the batch's labeled samples of the class, the way {@link #enroll} does, instead of
+     * a near-zero random row that the supervised step needs many batches to grow while the old rows
+     * win every prediction of the new class. Only when at least two classes are known.
+     */
+    private void imprintNewClass(String c, List<Sample> batch) {
+        if (classes.size() < 2) return;
+        Modality m = cfg.sourceModality();
+        List<float[]> xs = new ArrayList<>();
+        for (Sample s : batch) if (c.equals(s.label()) && s.has(m) && s.labeled().contains(m)) xs.add(s.features().get(m));
+        if (xs.isEmpty()) return;
+        int d = cfg.embeddingDim();
+        float[][] e = embed(m, xs);
+        float[] mean = new float[d];
+        for (float[] r : e) for (int i = 0; i < d; i++) mean[i] += r[i] / e.length;
+        imprintRows(classIndex.get(c), m, mean);
+    }
+
+    /** The centred imprint of phi's row idx (and the fusion slot of modality m) from a mean embedding. */
+    private void imprintRows(int idx, Modality modality, float[] mean) {
+        int d = cfg.embeddingDim();
+        float[][] center = modalityCenter(modality);
+        float[] mu = center == null ? new float[d] : center[0];
+        float radius = center == null ? 1f : center[1][0];
+        double cnorm = 0;
+        for (int i = 0; i < d; i++) cnorm += (mean[i] - mu[i]) * (mean[i] - mu[i]);
+        cnorm = Math.sqrt(cnorm) + 1e-12;
         float[] unit = new float[d];
-        for (int i = 0; i < d; i++) unit[i] = (float) (mean[i] / norm);
-        int idx = registerClass(className);
-        imprint("phi.w", "phi.b", idx, unit, 0);
+        for (int i = 0; i < d; i++) unit[i] = (float) ((mean[i] - mu[i]) / cnorm);
+        imprint("phi.w", "phi.b", idx, unit, mu, radius, 0);
         String f = Nets.fusion(cfg);
         if (f.equals("concat")) {
-            imprint("fuse.w", "fuse.b", idx, unit, modality.ordinal() * d);
+            imprint("fuse.w", "fuse.b", idx, unit, mu, radius, modality.ordinal() * d);
         } else if (f.equals("sum")) {
-            imprint("fuse.w", "fuse.b", idx, unit, 0);
+            imprint("fuse.w", "fuse.b", idx, unit, mu, radius, 0);
         }
     }
 
-    private void imprint(String wName, String bName, int idx, float[] unit, int offset) {
+    /**
+     * The centre of modality m's embeddings over the replay memory (every stored sample having m,
+     * labeled or not: no label is used) and their mean distance to it, as {mu, {radius}}; null when
+     * the memory holds fewer than 10 such samples.
+     */
+    private float[][] modalityCenter(Modality m) {
+        List<Sample> have = new ArrayList<>();
+        for (List<Sample> pool : byClass.all().values()) for (Sample s : pool) if (s.has(m)) have.add(s);
+        if (have.size() < 10) return null;
+        Collections.shuffle(have, new Random(cfg.seed() + have.size()));
+        List<Sample> use = have.subList(0, Math.min(500, have.size()));
+        int d = cfg.embeddingDim();
+        float[] e;
+        try (NDManager sub = base.newSubManager()) {
+            e = Nets.encode(cfg, params, m, input(sub, use, m)).toFloatArray();
+        }
+        float[] mu = new float[d];
+        for (int r = 0; r < use.size(); r++) for (int i = 0; i < d; i++) mu[i] += e[r * d + i] / use.size();
+        double rad = 0;
+        for (int r = 0; r < use.size(); r++) {
+            double q = 0;
+            for (int i = 0; i < d; i++) q += (e[r * d + i] - mu[i]) * (e[r * d + i] - mu[i]);
+            rad += Math.sqrt(q) / use.size();
+        }
+        return new float[][] {mu, {(float) Math.max(rad, 1e-3)}};
+    }
+
+    /**
+     * Writes row idx of (w, b) for an enrolled class: {@code w = s * u / r}, {@code b = bbar - L * w . mu},
+     * so its logit {@code L * w . e + b = L * s * u . (e - mu) / r + bbar} is a scaled cosine of the
+     * <em>centred</em> embedding (e - mu) to the centred prototype direction u, on the same scale s (the
+     * mean norm of the learned rows, L = {@link Nets#LOGIT_SCALE}) and mean bias bbar as the learned
+     * rows. Centring on the modality's mean removes the offset all embeddings of one modality share (the
+     * modality gap): without it the prototype of k clips of one modality is close to every clip of that
+     * modality and the enrolled class wins almost every prediction; dividing by the mean distance r to
+     * the centre puts its cosine-sized logits on the learned rows' scale.
+     */
+    private void imprint(String wName, String bName, int idx, float[] unit, float[] mu, float radius, int offset) {
         NDArray w = params.get(wName);
         NDArray b = params.get(bName);
         int cols = (int) w.getShape().get(1);
@@ -888,12 +1094,17 @@ public final class CrossModalLearner implements OnlineLearner {
             biasSum += bv[r];
             others++;
         }
-        double scale = others > 0 ? normSum / others : 1.0;
+        double scale = (others > 0 ? normSum / others : 1.0) / radius;
         float[] row = new float[cols];
-        for (int i = 0; i < d; i++) row[offset + i] = (float) (unit[i] * scale);
+        double dot = 0;
+        for (int i = 0; i < d; i++) {
+            row[offset + i] = (float) (unit[i] * scale);
+            dot += row[offset + i] * mu[i];
+        }
+        double bias = (others > 0 ? biasSum / others : 0.0) - Nets.LOGIT_SCALE * dot;
         try (NDManager sub = base.newSubManager()) {
             w.set(new NDIndex(idx), sub.create(row));
-            b.set(new NDIndex(idx), (float) (others > 0 ? biasSum / others : 0.0));
+            b.set(new NDIndex(idx), (float) bias);
         }
     }
 
@@ -920,7 +1131,25 @@ public final class CrossModalLearner implements OnlineLearner {
             if (s.label() != null && validate(s, cfg).isEmpty() && !s.labeled().isEmpty()) valid.add(s);
         }
         if (valid.isEmpty()) throw new IllegalArgumentException("support set has no valid labeled sample");
-        for (Sample s : valid) registerClass(s.label());
+        Set<String> fresh = new LinkedHashSet<>();
+        for (Sample s : valid) {
+            if (!classIndex.containsKey(s.label())) fresh.add(s.label());
+            registerClass(s.label());
+        }
+        // new classes start from an imprint of their support embeddings (as in learn), then fine-tune
+        for (String c : fresh) {
+            for (Modality m : Nets.order(cfg)) {
+                List<float[]> xs = new ArrayList<>();
+                for (Sample s : valid) if (c.equals(s.label()) && s.has(m) && s.labeled().contains(m)) xs.add(s.features().get(m));
+                if (xs.isEmpty()) continue;
+                int d = cfg.embeddingDim();
+                float[][] e = embed(m, xs);
+                float[] mean = new float[d];
+                for (float[] r : e) for (int i = 0; i < d; i++) mean[i] += r[i] / e.length;
+                imprintRows(classIndex.get(c), m, mean);
+                break;
+            }
+        }
         int n = classes.size();
         Set<String> prefixes = new HashSet<>(List.of("phi."));
         for (Sample s : valid) for (Modality m : s.labeled()) if (s.has(m)) prefixes.add(Nets.prefix(m));
@@ -1011,6 +1240,11 @@ public final class CrossModalLearner implements OnlineLearner {
         prov.put("seed", Long.toString(cfg.seed()));
         prov.put("buildVersion", SnapshotCodec.buildVersion());
         prov.put("formatVersion", Integer.toString(SnapshotCodec.FORMAT_VERSION));
+        if (!enrolled.isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            enrolled.forEach((c, m) -> sb.append(sb.length() == 0 ? "" : "\n").append(m.name()).append('\t').append(c));
+            prov.put(ENROLLED_KEY, sb.toString());
+        }
         Map<String, Shape> shapes = new LinkedHashMap<>();
         Map<String, float[]> values = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
@@ -1050,6 +1284,15 @@ public final class CrossModalLearner implements OnlineLearner {
         }
         if (classes.size() > capacity) throw new SnapshotException("more classes than classifier rows");
         d.prototypes().forEach((m, map) -> prototypes.put(m, new LinkedHashMap<>(map)));
+        String en = d.provenance().get(ENROLLED_KEY);
+        if (en != null && !en.isEmpty()) {
+            for (String line : en.split("\n")) {
+                int tab = line.indexOf('\t');
+                if (tab <= 0) throw new SnapshotException("bad enrolled entry '" + line + "'");
+                String c = line.substring(tab + 1);
+                if (classIndex.containsKey(c)) enrolled.put(c, Modality.valueOf(line.substring(0, tab)));
+            }
+        }
     }
 
     @Override

@@ -38,6 +38,13 @@ public interface OnlineLearner extends AutoCloseable {
      */
     byte[] snapshot(Map<String, String> provenance);
 
+    /**
+     * Called by the trainer when its drift detector fires (the stream's distribution changed).
+     * Learners that keep state tied to the old distribution (warm-up windows, prototypes) reset it
+     * here; the default does nothing.
+     */
+    default void onDrift() {}
+
     @Override
     void close();
 }

@@ -16,13 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Learning on the real digit data (MNIST t10k frames = VIDEO, FSDD spoken digits = AUDIO, paired by
  * digit, featurized by the features module); skipped with a message when the data is absent.
- * Short online runs (30 micro-batches of 32 pairs) with default hyper-parameters; accuracies are on
+ * Short online runs (20 micro-batches of 32 pairs) with default hyper-parameters; accuracies are on
  * held-out items (MNIST images 9000-9999, FSDD's official test takes). Figures go to stdout and to
  * {@code target/digits-figures.txt}. Chance is 10%.
  */
 class DigitsTest {
 
-    static final int STEPS = 30;
+    static final int STEPS = 20;
     static Digits.Data data;
 
     @BeforeAll
