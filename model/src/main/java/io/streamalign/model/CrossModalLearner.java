@@ -994,6 +994,11 @@ public final class CrossModalLearner implements OnlineLearner {
         float[][] e = embed(modality, examples);
         float[] mean = new float[d];
         for (float[] r : e) for (int i = 0; i < d; i++) mean[i] += r[i] / e.length;
+        // the learned classes' prototypes become full means of their labeled reservoir members under the
+        // current encoders (PMR eq. 6 without subset or momentum), so they compete with the enrolled
+        // k-example mean on equal terms: a momentum blend of 1-sample subsets lies farther from its
+        // class's members than a k-sample mean does from anything, and the enrolled class would win
+        refreshPrototypes(1.0, 0.0);
         prototypes.computeIfAbsent(modality, x -> new LinkedHashMap<>()).put(className, mean.clone());
         imprintRows(registerClass(className), modality, mean);
         enrolled.put(className, modality);

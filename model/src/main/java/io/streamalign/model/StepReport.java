@@ -9,7 +9,12 @@ import java.util.Map;
  * @param samples            samples in the batch
  * @param samplesSeen        total samples learned from
  * @param losses             named loss values of this step (e.g. "align", "meta_cls", "fused_ce", "pce", "per")
- * @param rho                PMR imbalance ratio (eq. 8) for the source/target pair; NaN when not computed
+ * @param rho                PMR imbalance ratio (eq. 8) for the source/target pair; NaN when not computed:
+ *                           it needs samples present AND labeled for both modalities with prototypes of
+ *                           both for all their classes. The learner's supervised step replays such samples
+ *                           from its reservoirs (up to a quarter of the replay draw), so with a small label
+ *                           budget for one modality rho is still computed on most steps once a few such
+ *                           samples exist; before that it is honestly NaN (beta/gamma too)
  * @param beta               PMR coefficient of the first modality's PCE (eq. 11)
  * @param gamma              PMR coefficient of the second modality's PCE (eq. 11)
  * @param prequentialAccuracy accuracy per modality name and "FUSED"

@@ -18,6 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 0-8 (video always labeled, audio labeled for a few samples per digit, as in the demo) enrolls "nine"
  * from 5 real audio clips; then every held-out FSDD test clip is classified audio-only. The enrolled
  * class must be recalled clearly above chance without taking over the other digits' predictions.
+ * Before the centred imprint and nearest-prototype scoring, "nine" took 88-100% of the other digits'
+ * clips (the serving engineer saw 259 of 270).
  */
 class EnrollTest {
 
@@ -81,16 +83,16 @@ class EnrollTest {
 
     @Test
     void enrollingOneDigitFromFiveClipsDoesNotTakeOver() {
-        Figures f = run(Digits.load(), 20);
+        Figures f = run(Digits.load(), 12);
         DigitsTest.report(String.format("enroll nine from 5 audio clips: recall %.3f (10-way chance 0.1); others' audio accuracy %.3f -> %.3f; "
                 + "others predicted nine %.3f of %d", f.nineRecall(), f.othersBefore(), f.othersAfter(), f.othersAsNine(), f.others()));
         assertTrue(f.nineRecall() >= 0.3, "recall of the enrolled digit " + f.nineRecall());
-        assertTrue(f.othersAsNine() <= 0.35, "share of other digits predicted as the enrolled one " + f.othersAsNine());
+        assertTrue(f.othersAsNine() <= 0.3, "share of other digits predicted as the enrolled one " + f.othersAsNine());
         assertTrue(f.othersAfter() >= f.othersBefore() - 0.1, "others' accuracy " + f.othersBefore() + " -> " + f.othersAfter());
     }
 
     public static void main(String[] args) {
-        Figures f = run(Digits.load(), Integer.getInteger("steps", 20));
+        Figures f = run(Digits.load(), Integer.getInteger("steps", 12));
         System.out.println(f);
     }
 }
