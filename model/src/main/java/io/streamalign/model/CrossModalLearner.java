@@ -45,10 +45,27 @@ import java.util.Set;
  *       <em>every</em> encoder involved;</li>
  *   <li>meta-classification: an N-way K-shot episode of the source modality from the reservoirs;
  *       a copy of phi takes {@code innerSteps} Adam steps of cross-entropy; {@code phi += eps * (phi~ - phi)};</li>
- *   <li>the supervised step (SGD with momentum and weight decay) on the labeled samples of B:
- *       CE(fusion) + unimodalWeight * sum_m CE(phi(e_m)) + PMR terms (eqs. 6-13) with prototypes over a
- *       replay subset, refreshed with momentum every {@code prototypeEvery} samples.</li>
+ *   <li>the supervised step (SGD with momentum and weight decay) on the labeled samples of B plus an
+ *       equal number replayed class-balanced from the reservoirs ({@link #withReplay}):
+ *       CE(fusion over every present modality) + unimodalWeight * sum_m CE(phi(e_m)) over the labeled
+ *       modalities + PMR terms (eqs. 6-13) over samples labeled for two or more modalities, with
+ *       prototypes over a replay subset, refreshed with momentum every {@code prototypeEvery} samples.</li>
  * </ol>
+ * A class that first appears in B gets phi's row imprinted from its samples' mean embedding
+ * ({@link #imprintNewClass}) before the meta and supervised steps.
+ *
+ * <p>Class-incremental streams (the demo: a new class every ~100 moments, streams holding one class
+ * for a segment, audio labeled for 5 samples per class) used to lose accuracy to below chance as
+ * classes were added: the supervised step saw only the current batch (forgetting, newest class
+ * favoured), the fusion head was trained only on the few samples labeled for every modality
+ * (so fused predictions were nearly untrained), and a new class's row started at ~0. The replay, the
+ * fusion head on every labeled sample (an unlabeled modality's embedding enters with its gradient
+ * stopped: its encoder learns only from its own labels and the alignment) and the imprint fix that
+ * (see ClassIncrementalTest).
+ *
+ * <p>rho, beta and gamma of {@link StepReport} are NaN on steps without a sample labeled for both the
+ * source and target modality (PMR eq. 8 cannot be computed); the replay includes such samples when
+ * the reservoirs have them, so they are reported on most steps once a few exist.
  * The unimodal term is our addition for the streaming setting: phi must keep tracking encoders that
  * never stop moving, and it is what lets phi classify a target-only sample through the aligned space
  * (a modality's label term applies only when that modality is in {@link Sample#labeled()}).
