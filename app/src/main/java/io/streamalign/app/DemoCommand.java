@@ -3,6 +3,7 @@ package io.streamalign.app;
 import io.streamalign.app.dashboard.DashboardFeed;
 import io.streamalign.app.dashboard.DashboardServer;
 import io.streamalign.app.dashboard.DashboardState;
+import io.streamalign.app.dashboard.Enroller;
 import io.streamalign.app.dashboard.RunReport;
 import io.streamalign.embedded.EmbeddedKafkaBroker;
 import io.streamalign.ingest.pairing.PairingApp;
@@ -127,7 +128,9 @@ final class DemoCommand implements Callable<Integer> {
             open.add(feed);
             DashboardServer server = null;
             if (!headless) {
-                server = new DashboardServer("127.0.0.1", port, state).start();
+                Enroller enroller = new Enroller(settings.clientProperties(), settings.topics());
+                open.add(enroller);
+                server = new DashboardServer("127.0.0.1", port, state).withEnroller(enroller).start();
                 open.add(server);
             }
 

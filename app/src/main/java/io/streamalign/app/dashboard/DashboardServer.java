@@ -21,6 +21,7 @@ public final class DashboardServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final DashboardState state;
+    private volatile Enroller enroller;
     private volatile boolean closed;
 
     public DashboardServer(String bindAddress, int port, DashboardState state) throws IOException {
@@ -36,6 +37,42 @@ public final class DashboardServer implements AutoCloseable {
         server.createContext("/api/state", ex -> send(ex, 200, "application/json", state.toJson(600)));
         server.createContext("/health", ex -> send(ex, 200, "application/json", "{\"status\":\"UP\"}"));
         server.createContext("/events", this::events);
+        server.createContext("/api/enroll", this::enroll);
+    }
+
+    /** Enables the enrollment form (POST /api/enroll); without it the endpoint answers 503. */
+    public DashboardServer withEnroller(Enroller e) {
+        this.enroller = e;
+        return this;
+    }
+
+    private void enroll(HttpExchange ex) throws IOException {
+        if (!"POST".equals(ex.getRequestMethod())) {
+            send(ex, 405, "application/json", "{\"error\":\"POST a JSON body\"}");
+            return;
+        }
+        Enroller e = enroller;
+        if (e == null) {
+            send(ex, 503, "application/json", "{\"error\":\"enrollment is not enabled\"}");
+            return;
+        }
+        try {
+            byte[] body = ex.getRequestBody().readNBytes(64 * 1024 * 1024);
+            com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+            java.util.List<byte[]> files = new java.util.ArrayList<>();
+            if (n.path("files").isArray()) {
+                for (com.fasterxml.jackson.databind.JsonNode f : n.path("files")) {
+                    files.add(java.util.Base64.getDecoder().decode(f.asText()));
+                }
+            }
+            int k = e.enroll(n.path("className").asText(null), n.path("modality").asText("AUDIO"), files);
+            send(ex, 200, "application/json", "{\"enrolled\":" + k + ",\"className\":"
+                    + DashboardState.str(n.path("className").asText()) + "}");
+        } catch (IllegalArgumentException | IOException err) {
+            send(ex, 400, "application/json", "{\"error\":" + DashboardState.str(String.valueOf(err.getMessage())) + "}");
+        } catch (Exception err) {
+            send(ex, 500, "application/json", "{\"error\":" + DashboardState.str(err.toString()) + "}");
+        }
     }
 
     public DashboardServer start() {
