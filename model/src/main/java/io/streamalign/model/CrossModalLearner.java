@@ -227,7 +227,7 @@ public final class CrossModalLearner implements OnlineLearner {
     }
 
     private Optimizer newInnerOptimizer() {
-        return Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) cfg.innerLearningRate())).build();
+        return new InnerAdam((float) cfg.innerLearningRate()); // not Optimizer.adam(): its native update leaks, see InnerAdam
     }
 
     // ------------------------------------------------------------------------------------------
