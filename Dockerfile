@@ -15,7 +15,8 @@ USER streamalign
 WORKDIR /home/streamalign
 COPY --from=build /src/app/target/streamalign.jar /opt/streamalign/streamalign.jar
 # DJL extracts the PyTorch natives bundled in the jar here on first use; never downloads them.
-ENV DJL_CACHE_DIR=/home/streamalign/.djl.ai \
+ENV MALLOC_ARENA_MAX=2 \
+    DJL_CACHE_DIR=/home/streamalign/.djl.ai \
     JAVA_TOOL_OPTIONS="-Dai.djl.offline=true -XX:MaxRAMPercentage=75"
 ENTRYPOINT ["java", "-jar", "/opt/streamalign/streamalign.jar"]
 CMD ["--help"]
