@@ -4,7 +4,6 @@ import io.streamalign.ingest.producer.AvSink;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +24,10 @@ public abstract class Source implements AutoCloseable {
   private final AtomicLong moments = new AtomicLong();
   private final AtomicLong records = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
-  private volatile boolean stopRequested;
-  private volatile boolean running;
   private volatile long startedAtMs;
-  private final CompletableFuture<SourceProgress> done = new CompletableFuture<>();
-  private Thread thread;
+
+  private final BackgroundRun<SourceProgress> lifecycle = new BackgroundRun<>(() -> "source-" + name(), this::loop,
+      cause -> new IllegalStateException("source failed", cause));
 
   protected Source(AvSink sink, SourceOptions options) {
     this.sink = Objects.requireNonNull(sink, "sink");
@@ -46,36 +44,23 @@ public abstract class Source implements AutoCloseable {
   public abstract Moment moment(int stream, long seq, long eventTimeMs);
 
   /** Starts publishing on a new thread; returns at once. */
-  public synchronized void start() {
-    if (thread != null) throw new IllegalStateException("already started");
-    thread = new Thread(this::run, "source-" + name());
-    thread.setDaemon(true);
-    thread.start();
+  public void start() {
+    lifecycle.start();
   }
 
   /** Asks the source to stop after the current tick and waits for it (at most 30 s). */
   public void stop() {
-    stopRequested = true;
-    if (running) await(Duration.ofSeconds(30));
+    lifecycle.stop();
   }
 
   /** Waits for the source to finish; returns the final progress, or null on timeout. */
   public SourceProgress await(Duration timeout) {
-    try {
-      return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("source failed", e.getCause());
-    }
+    return lifecycle.await(timeout);
   }
 
   /** Completes when the source has finished. */
   public CompletableFuture<SourceProgress> completion() {
-    return done;
+    return lifecycle.completion();
   }
 
   /** Progress so far. */
@@ -85,17 +70,7 @@ public abstract class Source implements AutoCloseable {
 
   /** Publishes until a limit is reached, the data runs out or {@link #stop()} is called. */
   public SourceProgress run() {
-    running = true;
-    try {
-      SourceProgress p = loop();
-      done.complete(p);
-      return p;
-    } catch (RuntimeException | Error e) {
-      done.completeExceptionally(e);
-      throw e;
-    } finally {
-      running = false;
-    }
+    return lifecycle.run();
   }
 
   private SourceProgress loop() {
@@ -105,7 +80,7 @@ public abstract class Source implements AutoCloseable {
     long deadline = options.duration() == null ? Long.MAX_VALUE : wallStart + options.duration().toMillis();
     long nextReport = wallStart + options.progressInterval().toMillis();
     long lastEventTime = eventStart - 1;
-    for (long seq = 0; !stopRequested; seq++) {
+    for (long seq = 0; !lifecycle.stopRequested(); seq++) {
       if (options.maxMomentsPerStream() > 0 && seq >= options.maxMomentsPerStream()) break;
       long offset = options.eventOffsetMs(seq);
       long eventTime = options.wallClockUnpaced()
@@ -125,7 +100,7 @@ public abstract class Source implements AutoCloseable {
       }
       if (System.currentTimeMillis() >= deadline) break;
       boolean any = false;
-      for (int s = 0; s < options.streams() && !stopRequested; s++) {
+      for (int s = 0; s < options.streams() && !lifecycle.stopRequested(); s++) {
         Moment m = moment(s, seq, eventTime);
         if (m == null) continue;
         any = true;

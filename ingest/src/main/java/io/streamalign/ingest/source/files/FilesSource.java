@@ -2,6 +2,7 @@ package io.streamalign.ingest.source.files;
 
 import io.streamalign.ingest.producer.AvProducer;
 import io.streamalign.ingest.producer.AvSink;
+import io.streamalign.ingest.source.BackgroundRun;
 import io.streamalign.schemas.avro.AudioChunk;
 import io.streamalign.schemas.avro.LabelEvent;
 import io.streamalign.schemas.avro.TextSegment;
@@ -18,9 +19,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -57,16 +55,15 @@ public final class FilesSource implements AutoCloseable {
   private final AtomicLong passes = new AtomicLong();
   private final Set<Path> bad = ConcurrentHashMap.newKeySet();
   private final List<FileProblem> problems = new CopyOnWriteArrayList<>();
-  private final CompletableFuture<FilesProgress> done = new CompletableFuture<>();
-  private volatile boolean stopRequested;
-  private volatile boolean running;
   private volatile long startedAtMs;
-  private Thread thread;
 
   /**
    * @param sink where records go (an {@link AvProducer} for Kafka)
    * @param dir the directory holding one folder per class
    */
+  private final BackgroundRun<FilesProgress> lifecycle = new BackgroundRun<>(() -> "source-files", this::loop,
+      cause -> new IllegalStateException("files source failed", cause));
+
   public FilesSource(AvSink sink, Path dir, FilesOptions options) {
     this.sink = Objects.requireNonNull(sink, "sink");
     this.dir = Objects.requireNonNull(dir, "dir");
@@ -74,36 +71,23 @@ public final class FilesSource implements AutoCloseable {
   }
 
   /** Starts publishing on a new daemon thread; returns at once. */
-  public synchronized void start() {
-    if (thread != null) throw new IllegalStateException("already started");
-    thread = new Thread(this::run, "source-files");
-    thread.setDaemon(true);
-    thread.start();
+  public void start() {
+    lifecycle.start();
   }
 
   /** Asks the source to stop after the current sample and waits for it (at most 30 s). */
   public void stop() {
-    stopRequested = true;
-    if (running) await(Duration.ofSeconds(30));
+    lifecycle.stop();
   }
 
   /** Waits for the source to finish; returns the final progress, or null on timeout. */
   public FilesProgress await(Duration timeout) {
-    try {
-      return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("files source failed", e.getCause());
-    }
+    return lifecycle.await(timeout);
   }
 
   /** Completes when the source has finished. */
   public CompletableFuture<FilesProgress> completion() {
-    return done;
+    return lifecycle.completion();
   }
 
   /** Progress so far. */
@@ -123,18 +107,9 @@ public final class FilesSource implements AutoCloseable {
    * @throws IllegalArgumentException if the directory does not exist (bad configuration, not bad data)
    */
   public FilesProgress run() {
-    running = true;
-    try {
-      FilesProgress p = loop();
-      done.complete(p);
-      return p;
-    } catch (RuntimeException | Error e) {
-      done.completeExceptionally(e);
-      throw e;
-    } finally {
-      running = false;
-    }
+    return lifecycle.run();
   }
+
 
   private FilesProgress loop() {
     long wallStart = System.currentTimeMillis();
@@ -143,7 +118,7 @@ public final class FilesSource implements AutoCloseable {
     long nextReport = wallStart + options.progressInterval().toMillis();
     long n = 0;
     outer:
-    for (int pass = 0; !stopRequested; pass++) {
+    for (int pass = 0; !lifecycle.stopRequested(); pass++) {
       FileSamples.Scan scan = FileSamples.scan(dir);
       scan.problems().forEach(this::report);
       List<FileSample> order = order(scan.samples(), pass);
@@ -153,7 +128,7 @@ public final class FilesSource implements AutoCloseable {
       }
       long before = n;
       for (FileSample s : order) {
-        if (stopRequested || (options.limit() > 0 && n >= options.limit())) break outer;
+        if (lifecycle.stopRequested() || (options.limit() > 0 && n >= options.limit())) break outer;
         FileSample usable = withoutBad(s);
         if (usable == null) continue;
         FileSamples.Loaded loaded = FileSamples.read(usable, this::report);

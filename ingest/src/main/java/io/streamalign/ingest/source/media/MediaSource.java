@@ -2,6 +2,7 @@ package io.streamalign.ingest.source.media;
 
 import io.streamalign.ingest.producer.AvProducer;
 import io.streamalign.ingest.producer.AvSink;
+import io.streamalign.ingest.source.BackgroundRun;
 import io.streamalign.schemas.avro.AudioChunk;
 import io.streamalign.schemas.avro.FrameEncoding;
 import io.streamalign.schemas.avro.LabelEvent;
@@ -17,9 +18,6 @@ import java.util.Arrays;
 import java.util.Deque;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -59,12 +57,8 @@ public final class MediaSource implements AutoCloseable {
   private final AtomicLong decoded = new AtomicLong();
   private final AtomicLong decodeErrors = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
-  private final CompletableFuture<MediaProgress> done = new CompletableFuture<>();
   private volatile long streamTimeUs;
   private volatile long startedAtMs;
-  private volatile boolean stopRequested;
-  private volatile boolean running;
-  private Thread thread;
 
   // audio state (decode thread only)
   private final Deque<Pending> pending = new ArrayDeque<>();
@@ -82,6 +76,9 @@ public final class MediaSource implements AutoCloseable {
    * @param sink where records go (an {@link AvProducer} for Kafka)
    * @param input a file path or a URL FFmpeg can open
    */
+  private final BackgroundRun<MediaProgress> lifecycle = new BackgroundRun<>(() -> "source-media", this::loop,
+      this::failure);
+
   public MediaSource(AvSink sink, String input, MediaOptions options) {
     this.sink = Objects.requireNonNull(sink, "sink");
     this.input = Objects.requireNonNull(input, "input");
@@ -93,37 +90,23 @@ public final class MediaSource implements AutoCloseable {
   }
 
   /** Starts decoding on a new daemon thread; returns at once. */
-  public synchronized void start() {
-    if (thread != null) throw new IllegalStateException("already started");
-    thread = new Thread(this::run, "source-media");
-    thread.setDaemon(true);
-    thread.start();
+  public void start() {
+    lifecycle.start();
   }
 
   /** Asks the source to stop after the current frame and waits for it (at most 30 s). */
   public void stop() {
-    stopRequested = true;
-    if (running) await(Duration.ofSeconds(30));
+    lifecycle.stop();
   }
 
   /** Waits for the source to finish; returns the final progress, or null on timeout. */
   public MediaProgress await(Duration timeout) {
-    try {
-      return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof MediaException m) throw m;
-      throw new MediaException("media source failed on " + input, e.getCause());
-    }
+    return lifecycle.await(timeout);
   }
 
   /** Completes when the source has finished (exceptionally with a {@link MediaException} on failure). */
   public CompletableFuture<MediaProgress> completion() {
-    return done;
+    return lifecycle.completion();
   }
 
   /** Progress so far. */
@@ -137,17 +120,12 @@ public final class MediaSource implements AutoCloseable {
    * @throws MediaException if the input cannot be opened, has neither video nor audio, or keeps failing
    */
   public MediaProgress run() {
-    running = true;
-    try {
-      MediaProgress p = loop();
-      done.complete(p);
-      return p;
-    } catch (RuntimeException | Error e) {
-      done.completeExceptionally(e);
-      throw e;
-    } finally {
-      running = false;
-    }
+    return lifecycle.run();
+  }
+
+
+  private RuntimeException failure(Throwable cause) {
+    return cause instanceof MediaException m ? m : new MediaException("media source failed on " + input, cause);
   }
 
   static boolean isUrl(String input) {
@@ -223,7 +201,7 @@ public final class MediaSource implements AutoCloseable {
     int consecutive = 0;
     long nextReport = wallStart + 1000;
     try {
-      while (!stopRequested) {
+      while (!lifecycle.stopRequested()) {
         if (options.limit() > 0 && frames.get() >= options.limit() && pending.isEmpty()) break;
         Frame f;
         try {
@@ -261,7 +239,7 @@ public final class MediaSource implements AutoCloseable {
           nextReport = now + 1000;
         }
       }
-      if (!stopRequested) emitChunks(chunkMs, true);
+      if (!lifecycle.stopRequested()) emitChunks(chunkMs, true);
     } finally {
       release(g);
     }
@@ -280,7 +258,7 @@ public final class MediaSource implements AutoCloseable {
         Thread.sleep(sleep);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        stopRequested = true;
+        lifecycle.requestStop();
       }
     }
   }
