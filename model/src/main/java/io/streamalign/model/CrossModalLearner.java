@@ -261,6 +261,11 @@ public final class CrossModalLearner implements OnlineLearner {
                 if (s.label() != null && !classIndex.containsKey(s.label())) fresh.add(s.label());
                 if (s.label() != null) registerClass(s.label());
             }
+            // Last good parameters: every write below (imprint, Reptile, prototypes, the optimizers) is
+            // checked as a whole after the step; a non-finite parameter restores these and resets the
+            // outer optimizer's state, so one bad step can never leave the learner stuck on NaN.
+            Map<String, float[]> lastGood = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : params.entrySet()) lastGood.put(e.getKey(), e.getValue().toFloatArray());
             // 2. replay
             for (Sample s : valid) {
                 if (s.label() != null) byClass.add(s.label(), s);
@@ -279,6 +284,16 @@ public final class CrossModalLearner implements OnlineLearner {
                 lastPrototypeAt = samplesSeen + valid.size();
             }
             supervisedStep(withReplay(valid), losses, pmr);
+            if (!parametersFinite()) {
+                for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                    float[] good = lastGood.get(e.getKey());
+                    if (good != null && good.length == e.getValue().size()) e.getValue().set(good);
+                }
+                outer = newOuterOptimizer();
+                skippedNonFinite++;
+                losses.put("restored", 1.0);
+                LOG.warn("a parameter became non-finite during the step: restored the last good parameters");
+            }
             samplesSeen += valid.size();
         }
         if (bad > 0) losses.put("rejected", (double) bad);
@@ -588,6 +603,14 @@ public final class CrossModalLearner implements OnlineLearner {
             g.put(e.getKey(), grad);
         }
         return g;
+    }
+
+    private boolean parametersFinite() {
+        // read on the Java side: ops on w would attach their results to the long-lived parameter manager
+        for (NDArray w : params.values()) {
+            for (float v : w.toFloatArray()) if (!Float.isFinite(v)) return false;
+        }
+        return true;
     }
 
     private static boolean finite(float loss, Map<String, NDArray> grads) {
