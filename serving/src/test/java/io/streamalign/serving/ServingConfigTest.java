@@ -24,7 +24,7 @@ class ServingConfigTest {
         assertEquals(0, c.httpPort(), "HTTP off by default");
         assertEquals("127.0.0.1", c.httpHost(), "loopback by default");
         assertEquals(64, c.batchSize());
-        assertEquals(Duration.ofMillis(20), c.batchMaxWait());
+        assertEquals(Duration.ofMillis(5), c.batchMaxWait());
         assertEquals(3, c.topK());
         assertEquals(Set.of(1), c.formatVersions());
         assertNotEquals(ServingConfig.builder(kafka).build().instanceId(), c.instanceId(), "random instance id per start");
@@ -35,13 +35,13 @@ class ServingConfigTest {
     void readsStringProperties() {
         ServingConfig c = ServingConfig.fromMap(Map.of(
                 ServingConfig.MODEL_NAME, "digits", ServingConfig.PROMOTED_ONLY, "false",
-                ServingConfig.BATCH_SIZE, "128", ServingConfig.BATCH_MAX_WAIT_MS, "5", ServingConfig.TOP_K, "5",
+                ServingConfig.BATCH_SIZE, "128", ServingConfig.BATCH_MAX_WAIT_MS, "7", ServingConfig.TOP_K, "5",
                 ServingConfig.HTTP_PORT, "8080", ServingConfig.INSTANCE_ID, "node-1",
                 ServingConfig.FORMAT_VERSIONS, "1, 2"), kafka);
         if (System.getenv("STREAMALIGN_MODEL_NAME") == null) assertEquals("digits", c.modelName());
         assertEquals(false, c.promotedOnly());
         assertEquals(128, c.batchSize());
-        assertEquals(Duration.ofMillis(5), c.batchMaxWait());
+        assertEquals(Duration.ofMillis(7), c.batchMaxWait());
         assertEquals(5, c.topK());
         assertEquals(Set.of(1, 2), c.formatVersions());
         if (System.getenv("STREAMALIGN_SERVING_INSTANCE_ID") == null) assertEquals("node-1", c.instanceId());
