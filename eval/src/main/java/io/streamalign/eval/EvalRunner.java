@@ -2,6 +2,7 @@ package io.streamalign.eval;
 
 import io.streamalign.eval.fewshot.FewShotImageToAudio;
 import io.streamalign.eval.pmr.PmrCgMnist;
+import io.streamalign.eval.stream.StreamProtocol;
 import io.streamalign.eval.synthetic.SyntheticLinear;
 
 import java.io.IOException;
@@ -22,6 +23,7 @@ public final class EvalRunner {
         register(SyntheticLinear::new);
         register(PmrCgMnist::new);
         register(FewShotImageToAudio::new);
+        register(StreamProtocol::new);
     }
 
     private EvalRunner() {

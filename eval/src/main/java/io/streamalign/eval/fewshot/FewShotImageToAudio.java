@@ -6,10 +6,7 @@ import io.streamalign.eval.Protocol;
 import io.streamalign.eval.report.Machine;
 import io.streamalign.eval.report.MarkdownTable;
 import io.streamalign.eval.report.ReportWriter;
-import io.streamalign.features.AudioFeaturizer;
-import io.streamalign.features.VideoFeaturizer;
-import io.streamalign.features.data.Fsdd;
-import io.streamalign.features.data.Mnist;
+import io.streamalign.eval.data.DigitData;
 import io.streamalign.model.CrossModalLearner;
 import io.streamalign.model.LearnerConfig;
 import io.streamalign.model.Modality;
@@ -26,8 +23,9 @@ import java.util.Set;
 
 /**
  * {@code fewshot-image-to-audio}: CroMA's image-to-audio few-shot protocol (CroMA section 5,
- * Table 2 middle) on digits: source = MNIST t10k images with labels (VIDEO), target = FSDD spoken
- * digits (AUDIO, featurized by {@link AudioFeaturizer} defaults).
+ * Table 2 middle, and the few-shot cross-modal retrieval of Table 4) on digits: source = MNIST t10k
+ * images with labels (VIDEO), target = FSDD spoken digits (AUDIO, featurized by the
+ * {@link io.streamalign.features.AudioFeaturizer} defaults); split of {@link DigitData}.
  *
  * <p>Meta-train on digits 0-4: a stream of micro-batches of AV-MNIST-style pairs (data README):
  * an MNIST image of digit d (images 0-7999) and an FSDD <em>train</em> take of the same digit,
@@ -41,26 +39,54 @@ import java.util.Set;
  * take (index 0-4) of digits 5-9 (150 clips); classification by nearest class prototype (cosine)
  * of the audio embeddings in the aligned space, i.e. what serving does on {@code av.support}.
  *
- * <p>Rows: target-only few-shot (an untrained learner fine-tuned on the k-shot support with the
- * learner's own {@code adapt}, no source, no pairs); align + classify (the same stream, Reptile
- * step size 1 and one inner step, i.e. plain SGD on the alignment and classification losses, no
- * meta-learning); CroMA (the learner's defaults: meta step 0.1, inner Adam 1e-3). Mean and
- * standard deviation over tasks x seeds. The paper's numbers are for CIFAR to ESC-50 (different
- * data, 50 audio classes), shown for orientation only.
+ * <p>Rows (CroMA Table 2):
+ * <ul>
+ *   <li>target-only few-shot: an untrained learner fine-tuned on the k-shot support with the learner's
+ *       own {@code adapt} (CroMA's meta-test gradient steps), no source, no pairs;</li>
+ *   <li>align + classify: the same pair stream through a learner with Reptile step size 1 and one inner
+ *       step, i.e. plain SGD on the alignment and classification losses (no meta-learning);</li>
+ *   <li>align + meta-classify: that plainly aligned learner, then CroMA's meta-test fast adaptation
+ *       ({@code adapt} on the support) before the prototypes. An approximation: the learner has one
+ *       Reptile step size for its alignment and classification episodes, so a learner with plain
+ *       alignment but meta-learned classification cannot be configured;</li>
+ *   <li>CroMA (meta-alignment): the learner's defaults (meta step 0.1, inner Adam 1e-3);</li>
+ *   <li>CroMA + meta-test fine-tuning: the CroMA learner adapted on the support first;</li>
+ *   <li>oracle: the CroMA learner meta-trained with the audio labels of digits 0-4 usable too
+ *       (target labels in meta-train).</li>
+ * </ul>
+ * Mean and standard deviation over tasks x seeds.
+ *
+ * <p>Retrieval (CroMA Table 4): queries = 40 held-out images (MNIST 8000-9999) of each new digit 5-9
+ * (200), gallery = all 300 FSDD test takes of digits 0-9, ranked by cosine similarity in the aligned
+ * space; a query is a hit at k when one of its k nearest clips is of its digit (our data has no
+ * instance pairs, so recall is by concept; chance R@1 = 10%). K = 0: the meta-trained learner as is;
+ * K = 5, 10: a copy first {@code learn}s K unlabelled weak pairs per new digit ({@value #RETRIEVAL_LEARN_STEPS}
+ * learn steps on them). Rows: no align (untrained learner), align (plain), CroMA.
+ *
+ * <p>The paper's numbers are for CIFAR to ESC-50 (different data, 50 audio classes; retrieval is of
+ * instances), shown for orientation only.
  */
 public final class FewShotImageToAudio implements Protocol {
 
     public static final String NAME = "fewshot-image-to-audio";
     private static final String[] WORDS = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
+    static final int RETRIEVAL_LEARN_STEPS = 5;
+    static final int RETRIEVAL_QUERIES_PER_DIGIT = 40;
+    static final int[] RECALL_AT = {1, 5, 10};
 
-    /** Sizes. */
-    public record Settings(int metaTrainSamples, int batch, int tasks, int[] shots, int adaptSteps, long seed) {
+    /** Sizes; {@code retrievalShots} are the K of the retrieval table (0 = no pairs of the new digits). */
+    public record Settings(int metaTrainSamples, int batch, int tasks, int[] shots, int adaptSteps, long seed,
+                           int[] retrievalShots) {
+        public Settings(int metaTrainSamples, int batch, int tasks, int[] shots, int adaptSteps, long seed) {
+            this(metaTrainSamples, batch, tasks, shots, adaptSteps, seed, new int[] {0});
+        }
+
         public static Settings reduced() {
-            return new Settings(640, 32, 8, new int[] {1, 5}, 10, 11L);
+            return new Settings(640, 32, 8, new int[] {1, 5}, 10, 11L, new int[] {0, 5});
         }
 
         public static Settings full() {
-            return new Settings(4000, 32, 8, new int[] {1, 5, 10}, 20, 11L);
+            return new Settings(4000, 32, 8, new int[] {1, 5, 10}, 20, 11L, new int[] {0, 5, 10});
         }
     }
 
@@ -68,8 +94,18 @@ public final class FewShotImageToAudio implements Protocol {
     static final Map<String, double[]> PAPER = Map.of(
             "target-only few-shot", new double[] {44.2, 72.3, 77.4},
             "align + classify (no meta)", new double[] {45.3, 73.9, 78.8},
-            "CroMA (meta-alignment)", new double[] {47.5, 85.9, 92.7});
-    static final List<String> ROWS = List.of("target-only few-shot", "align + classify (no meta)", "CroMA (meta-alignment)");
+            "align + meta-classify", new double[] {47.2, 77.1, 80.4},
+            "CroMA (meta-alignment)", new double[] {47.5, 85.9, 92.7},
+            "oracle (audio labels in meta-train)", new double[] {45.9, 89.3, 94.5});
+    static final List<String> ROWS = List.of("target-only few-shot", "align + classify (no meta)", "align + meta-classify",
+            "CroMA (meta-alignment)", "CroMA + meta-test fine-tuning", "oracle (audio labels in meta-train)");
+    static final List<String> RETRIEVAL_ROWS = List.of("no align", "align", "CroMA");
+    /** CroMA Table 4 (image to audio, instance retrieval): K -> row -> {R@1, R@5, R@10, rank}. */
+    static final Map<Integer, Map<String, double[]>> PAPER_RETRIEVAL = Map.of(
+            5, Map.of("no align", new double[] {1.0, 2.0, 5.5, 101}, "align", new double[] {2.0, 5.5, 8.5, 103},
+                    "CroMA", new double[] {4.0, 19.5, 39.0, 13}),
+            10, Map.of("no align", new double[] {0.5, 3.0, 4.5, 101}, "align", new double[] {1.5, 11.0, 18.5, 52},
+                    "CroMA", new double[] {3.5, 17.5, 35.0, 15}));
 
     private final Settings override;
 
@@ -88,43 +124,14 @@ public final class FewShotImageToAudio implements Protocol {
 
     @Override
     public String description() {
-        return "CroMA image-to-audio: MNIST images (0-4, labelled) + FSDD weak pairs, 5-way k-shot on spoken digits 5-9";
-    }
-
-    private record Data(List<float[]>[] images, List<float[]>[] trainClips, List<float[]>[] testClips) {
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Data load(java.nio.file.Path dir) {
-        Mnist mnist = Mnist.load(dir);
-        VideoFeaturizer vf = new VideoFeaturizer();
-        AudioFeaturizer af = new AudioFeaturizer();
-        List<float[]>[] images = new List[10];
-        List<float[]>[] train = new List[10];
-        List<float[]>[] test = new List[10];
-        for (int d = 0; d < 10; d++) {
-            images[d] = new ArrayList<>();
-            train[d] = new ArrayList<>();
-            test[d] = new ArrayList<>();
-        }
-        for (int i = 0; i < 8000; i++) {
-            int d = mnist.label(i);
-            if (d < 5) {
-                images[d].add(vf.featurize(28, 28, 1, "RAW8", mnist.image(i)));
-            }
-        }
-        for (Fsdd.Clip c : Fsdd.load(dir)) {
-            float[] f = af.featurize(c.pcm(), c.sampleRate());
-            (c.isTest() ? test : train)[c.digit()].add(f);
-        }
-        return new Data(images, train, test);
+        return "CroMA image-to-audio: MNIST images (0-4, labelled) + FSDD weak pairs, 5-way k-shot on spoken digits 5-9, recall@k";
     }
 
     @Override
     public EvalResult run(EvalOptions opts) throws IOException {
         Settings s = override != null ? override : (opts.full() ? Settings.full() : Settings.reduced());
         long t0 = System.nanoTime();
-        Data data = load(opts.requireDataDir(NAME));
+        DigitData data = DigitData.load(opts.requireDataDir(NAME));
         // acc[row][shotIndex] = list over tasks x seeds
         List<List<List<Double>>> acc = new ArrayList<>();
         for (int r = 0; r < ROWS.size(); r++) {
@@ -134,22 +141,65 @@ public final class FewShotImageToAudio implements Protocol {
             }
             acc.add(perShot);
         }
+        // rec[K index][retrieval row][metric: R@1, R@5, R@10, median rank] = list over seeds
+        List<List<List<List<Double>>>> rec = new ArrayList<>();
+        for (int ki = 0; ki < s.retrievalShots().length; ki++) {
+            List<List<List<Double>>> rows = new ArrayList<>();
+            for (int r = 0; r < RETRIEVAL_ROWS.size(); r++) {
+                List<List<Double>> metrics = new ArrayList<>();
+                for (int m = 0; m < RECALL_AT.length + 1; m++) {
+                    metrics.add(new ArrayList<>());
+                }
+                rows.add(metrics);
+            }
+            rec.add(rows);
+        }
         for (int seedIdx = 0; seedIdx < opts.seeds(); seedIdx++) {
             long seed = s.seed() + 7919L * seedIdx;
             LearnerConfig base = LearnerConfig.defaults().with("seed", seed).with("device", "cpu");
             try (CrossModalLearner fresh = CrossModalLearner.create(base);
-                 CrossModalLearner plain = metaTrain(base.with("metaStepSize", 1.0).with("innerSteps", 1), data, s, seed);
-                 CrossModalLearner croma = metaTrain(base, data, s, seed)) {
+                 CrossModalLearner plain = metaTrain(base.with("metaStepSize", 1.0).with("innerSteps", 1), data, s, seed, false);
+                 CrossModalLearner croma = metaTrain(base, data, s, seed, false);
+                 CrossModalLearner oracle = metaTrain(base, data, s, seed, true)) {
                 Random rnd = new Random(seed);
                 for (int task = 0; task < s.tasks(); task++) {
                     for (int k = 0; k < s.shots().length; k++) {
                         int shots = s.shots()[k];
                         List<float[]>[] support = supportSet(data, shots, rnd);
-                        try (CrossModalLearner adapted = fresh.adapt(supportSamples(support), s.adaptSteps())) {
+                        List<Sample> sup = supportSamples(support);
+                        try (CrossModalLearner adapted = fresh.adapt(sup, s.adaptSteps())) {
                             acc.get(0).get(k).add(prototypeAccuracy(adapted, support, data));
                         }
                         acc.get(1).get(k).add(prototypeAccuracy(plain, support, data));
-                        acc.get(2).get(k).add(prototypeAccuracy(croma, support, data));
+                        try (CrossModalLearner adapted = plain.adapt(sup, s.adaptSteps())) {
+                            acc.get(2).get(k).add(prototypeAccuracy(adapted, support, data));
+                        }
+                        acc.get(3).get(k).add(prototypeAccuracy(croma, support, data));
+                        try (CrossModalLearner adapted = croma.adapt(sup, s.adaptSteps())) {
+                            acc.get(4).get(k).add(prototypeAccuracy(adapted, support, data));
+                        }
+                        acc.get(5).get(k).add(prototypeAccuracy(oracle, support, data));
+                    }
+                }
+                List<CrossModalLearner> retrievers = List.of(fresh, plain, croma);
+                for (int ki = 0; ki < s.retrievalShots().length; ki++) {
+                    int kShots = s.retrievalShots()[ki];
+                    List<Sample> pairs = kShots == 0 ? List.of() : newDigitPairs(data, kShots, new Random(seed * 17 + kShots));
+                    for (int r = 0; r < retrievers.size(); r++) {
+                        double[] m;
+                        if (kShots == 0) {
+                            m = retrieval(retrievers.get(r), data);
+                        } else {
+                            try (CrossModalLearner copy = CrossModalLearner.restore(retrievers.get(r).snapshot(Map.of()))) {
+                                for (int step = 0; step < RETRIEVAL_LEARN_STEPS; step++) {
+                                    copy.learn(pairs);
+                                }
+                                m = retrieval(copy, data);
+                            }
+                        }
+                        for (int j = 0; j < m.length; j++) {
+                            rec.get(ki).get(r).get(j).add(m[j]);
+                        }
                     }
                 }
             }
@@ -176,7 +226,7 @@ public final class FewShotImageToAudio implements Protocol {
                         + "of the same digit, concept group = digit word), micro-batches of %d, CrossModalLearner defaults "
                         + "(d = 128, margin loss). Meta-test: 5-way k-shot on digits 5-9, support from FSDD train takes, "
                         + "queries = all 150 FSDD test takes of 5-9, nearest prototype (cosine) in the aligned space; "
-                        + "target-only = untrained learner adapted on the support (%d Adam steps). %d tasks × %d seed(s); "
+                        + "fine-tuning = the learner's adapt (%d Adam steps on the support). %d tasks × %d seed(s); "
                         + "mean ± std (%%); %.0f s.%n%n",
                 s.metaTrainSamples(), s.batch(), s.adaptSteps(), s.tasks(), opts.seeds(), secs));
         List<String> head = new ArrayList<>(List.of("method"));
@@ -191,7 +241,8 @@ public final class FewShotImageToAudio implements Protocol {
         json.put("protocol", NAME);
         json.put("settings", Map.of("metaTrainSamples", s.metaTrainSamples(), "batch", s.batch(), "tasks", s.tasks(),
                 "shots", java.util.Arrays.stream(s.shots()).boxed().toList(), "adaptSteps", s.adaptSteps(),
-                "seed", s.seed(), "seeds", opts.seeds()));
+                "seed", s.seed(), "seeds", opts.seeds(),
+                "retrievalShots", java.util.Arrays.stream(s.retrievalShots()).boxed().toList()));
         List<Object> rowsJson = new ArrayList<>();
         for (int r = 0; r < ROWS.size(); r++) {
             List<Object> cells = new ArrayList<>(List.of(ROWS.get(r)));
@@ -204,16 +255,52 @@ public final class FewShotImageToAudio implements Protocol {
             }
             for (int shots : s.shots()) {
                 int pi = shots == 1 ? 0 : shots == 5 ? 1 : shots == 10 ? 2 : -1;
-                cells.add(pi < 0 ? "n/a" : MarkdownTable.num(PAPER.get(ROWS.get(r))[pi], 1));
+                double[] paper = PAPER.get(ROWS.get(r));
+                cells.add(pi < 0 || paper == null ? "n/a" : MarkdownTable.num(paper[pi], 1));
             }
             t.row(cells.toArray());
             rowsJson.add(rj);
         }
         json.put("rows", rowsJson);
-        json.put("seconds", secs);
-        json.put("machine", machine.toMap());
         sb.append(t).append('\n');
         sb.append("Chance is 20%. Plot: `fewshot-image-to-audio-accuracy.png`.\n\n");
+
+        sb.append("## Few-shot cross-modal retrieval (CroMA Table 4)\n\n");
+        sb.append(String.format(Locale.ROOT,
+                "Image → audio: %d held-out images (MNIST 8000-9999) of each new digit 5-9 query the 300 FSDD test takes "
+                        + "of all ten digits by cosine similarity; hit at k = a clip of the query's digit among the k nearest "
+                        + "(recall by concept: chance R@1 = 10%%, R@5 ≈ 41%%, R@10 ≈ 65%%); rank = median rank of the first "
+                        + "clip of the right digit. K = pairs per new digit learned first (%d learn steps on K unlabelled weak "
+                        + "pairs of each of 5-9; K = 0: none). Mean ± std over %d seed(s). The paper retrieves instances among "
+                        + "~200 items (CIFAR → ESC-50), so its numbers are for orientation only.%n%n",
+                RETRIEVAL_QUERIES_PER_DIGIT, RETRIEVAL_LEARN_STEPS, opts.seeds()));
+        MarkdownTable rt = new MarkdownTable("K", "method", "R@1 % (ours)", "R@5 % (ours)", "R@10 % (ours)", "rank (ours)",
+                "paper R@1 / R@5 / R@10 / rank");
+        List<Object> recJson = new ArrayList<>();
+        for (int ki = 0; ki < s.retrievalShots().length; ki++) {
+            int kShots = s.retrievalShots()[ki];
+            for (int r = 0; r < RETRIEVAL_ROWS.size(); r++) {
+                List<List<Double>> m = rec.get(ki).get(r);
+                double[] paper = PAPER_RETRIEVAL.getOrDefault(kShots, Map.of()).get(RETRIEVAL_ROWS.get(r));
+                rt.row(kShots, RETRIEVAL_ROWS.get(r), MarkdownTable.meanStd(mean(m.get(0)), std(m.get(0)), 1),
+                        MarkdownTable.meanStd(mean(m.get(1)), std(m.get(1)), 1), MarkdownTable.meanStd(mean(m.get(2)), std(m.get(2)), 1),
+                        MarkdownTable.meanStd(mean(m.get(3)), std(m.get(3)), 1),
+                        paper == null ? "n/a" : MarkdownTable.num(paper[0], 1) + " / " + MarkdownTable.num(paper[1], 1) + " / "
+                                + MarkdownTable.num(paper[2], 1) + " / " + MarkdownTable.num(paper[3], 0));
+                Map<String, Object> rj = new LinkedHashMap<>();
+                rj.put("K", kShots);
+                rj.put("method", RETRIEVAL_ROWS.get(r));
+                for (int j = 0; j < RECALL_AT.length; j++) {
+                    rj.put("R@" + RECALL_AT[j], Map.of("mean", mean(m.get(j)), "std", std(m.get(j)), "values", m.get(j)));
+                }
+                rj.put("medianRank", Map.of("mean", mean(m.get(3)), "std", std(m.get(3)), "values", m.get(3)));
+                recJson.add(rj);
+            }
+        }
+        json.put("retrieval", recJson);
+        json.put("seconds", secs);
+        json.put("machine", machine.toMap());
+        sb.append(rt).append('\n');
         sb.append(machine.markdown()).append('\n');
         String md = sb.toString();
         w.markdown(md);
@@ -221,18 +308,21 @@ public final class FewShotImageToAudio implements Protocol {
         return new EvalResult(NAME, md, json, w.files());
     }
 
-    private static CrossModalLearner metaTrain(LearnerConfig cfg, Data data, Settings s, long seed) {
+    private static CrossModalLearner metaTrain(LearnerConfig cfg, DigitData data, Settings s, long seed, boolean audioLabels) {
         CrossModalLearner learner = CrossModalLearner.create(cfg);
         Random rnd = new Random(seed * 31 + 1);
+        Set<Modality> labeled = audioLabels ? Set.of(Modality.VIDEO, Modality.AUDIO) : Set.of(Modality.VIDEO);
         List<Sample> batch = new ArrayList<>();
         for (int i = 0; i < s.metaTrainSamples(); i++) {
             int d = rnd.nextInt(5);
             String word = WORDS[d];
             // AV-MNIST-style weak pair: an image and a spoken clip of the same digit, different people
-            float[] img = data.images()[d].get(rnd.nextInt(data.images()[d].size()));
-            float[] clip = data.trainClips()[d].get(rnd.nextInt(data.trainClips()[d].size()));
+            List<float[]> ims = data.imagesTrain().get(d);
+            List<float[]> clips = data.audioTrain().get(d);
+            float[] img = ims.get(rnd.nextInt(ims.size()));
+            float[] clip = clips.get(rnd.nextInt(clips.size()));
             batch.add(new Sample("pair-" + i, "pair-" + i, i, Map.of(Modality.VIDEO, img, Modality.AUDIO, clip), word,
-                    Set.of(Modality.VIDEO), word));
+                    labeled, word));
             if (batch.size() == s.batch()) {
                 learner.learn(batch);
                 batch = new ArrayList<>();
@@ -244,11 +334,83 @@ public final class FewShotImageToAudio implements Protocol {
         return learner;
     }
 
+    /** K unlabelled weak pairs of each new digit 5-9 (training images and takes), concept group = digit word. */
+    private static List<Sample> newDigitPairs(DigitData data, int k, Random rnd) {
+        List<Sample> out = new ArrayList<>();
+        for (int d = 5; d < 10; d++) {
+            List<float[]> ims = data.imagesTrain().get(d);
+            List<float[]> clips = data.audioTrain().get(d);
+            for (int j = 0; j < k; j++) {
+                out.add(new Sample("new-" + d + "-" + j, "new-" + d + "-" + j, j,
+                        Map.of(Modality.VIDEO, ims.get(rnd.nextInt(ims.size())), Modality.AUDIO, clips.get(rnd.nextInt(clips.size()))),
+                        null, Set.of(), WORDS[d]));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Image → audio retrieval by concept: {R@1, R@5, R@10 (%), median rank of the first clip of the query's digit}.
+     */
+    static double[] retrieval(CrossModalLearner learner, DigitData data) {
+        List<float[]> gallery = new ArrayList<>();
+        List<Integer> galleryDigit = new ArrayList<>();
+        for (int d = 0; d < 10; d++) {
+            for (float[] c : data.audioTest().get(d)) {
+                gallery.add(c);
+                galleryDigit.add(d);
+            }
+        }
+        float[][] g = learner.embed(Modality.AUDIO, gallery);
+        for (float[] e : g) {
+            normalize(e);
+        }
+        int[] hits = new int[RECALL_AT.length];
+        List<Integer> ranks = new ArrayList<>();
+        for (int d = 5; d < 10; d++) {
+            List<float[]> ims = data.imagesTest().get(d);
+            float[][] q = learner.embed(Modality.VIDEO, ims.subList(0, Math.min(RETRIEVAL_QUERIES_PER_DIGIT, ims.size())));
+            for (float[] e : q) {
+                float[] u = normalize(e);
+                Integer[] order = new Integer[g.length];
+                double[] sim = new double[g.length];
+                for (int i = 0; i < g.length; i++) {
+                    order[i] = i;
+                    double dot = 0;
+                    for (int j = 0; j < u.length; j++) {
+                        dot += u[j] * g[i][j];
+                    }
+                    sim[i] = dot;
+                }
+                java.util.Arrays.sort(order, (a, b) -> Double.compare(sim[b], sim[a]));
+                int first = g.length;
+                for (int i = 0; i < order.length; i++) {
+                    if (galleryDigit.get(order[i]) == d) {
+                        first = i + 1;
+                        break;
+                    }
+                }
+                ranks.add(first);
+                for (int j = 0; j < RECALL_AT.length; j++) {
+                    hits[j] += first <= RECALL_AT[j] ? 1 : 0;
+                }
+            }
+        }
+        java.util.Collections.sort(ranks);
+        double[] out = new double[RECALL_AT.length + 1];
+        for (int j = 0; j < RECALL_AT.length; j++) {
+            out[j] = 100.0 * hits[j] / ranks.size();
+        }
+        int n = ranks.size();
+        out[RECALL_AT.length] = n % 2 == 1 ? ranks.get(n / 2) : (ranks.get(n / 2 - 1) + ranks.get(n / 2)) / 2.0;
+        return out;
+    }
+
     @SuppressWarnings("unchecked")
-    private static List<float[]>[] supportSet(Data data, int shots, Random rnd) {
+    private static List<float[]>[] supportSet(DigitData data, int shots, Random rnd) {
         List<float[]>[] support = new List[5];
         for (int c = 0; c < 5; c++) {
-            List<float[]> pool = new ArrayList<>(data.trainClips()[5 + c]);
+            List<float[]> pool = new ArrayList<>(data.audioTrain().get(5 + c));
             java.util.Collections.shuffle(pool, rnd);
             support[c] = new ArrayList<>(pool.subList(0, shots));
         }
@@ -268,7 +430,7 @@ public final class FewShotImageToAudio implements Protocol {
     }
 
     /** Query accuracy (%) of nearest-prototype (cosine) classification among the 5 task classes. */
-    static double prototypeAccuracy(CrossModalLearner learner, List<float[]>[] support, Data data) {
+    static double prototypeAccuracy(CrossModalLearner learner, List<float[]>[] support, DigitData data) {
         int classes = support.length;
         float[][] protos = new float[classes][];
         for (int c = 0; c < classes; c++) {
@@ -284,7 +446,7 @@ public final class FewShotImageToAudio implements Protocol {
         int ok = 0;
         int n = 0;
         for (int c = 0; c < classes; c++) {
-            float[][] q = learner.embed(Modality.AUDIO, data.testClips()[5 + c]);
+            float[][] q = learner.embed(Modality.AUDIO, data.audioTest().get(5 + c));
             for (float[] e : q) {
                 float[] u = normalize(e.clone());
                 int best = 0;
