@@ -61,7 +61,7 @@ public final class StreamProtocol implements Protocol {
         }
 
         public static Settings full() {
-            return new Settings(2, 320, 4480, 32, 5, 320, 200, 11L);
+            return new Settings(2, 256, 3072, 32, 5, 256, 200, 11L);
         }
     }
 
