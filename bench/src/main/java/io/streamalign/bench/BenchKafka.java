@@ -43,7 +43,14 @@ final class BenchKafka implements AutoCloseable {
     }
 
     KafkaSettings settings() {
-        return KafkaSettings.builder().setBootstrapServers(broker.bootstrapServers()).optTopicPrefix(topics.prefix()).build();
+        return settings(Map.of());
+    }
+
+    /** Settings with extra client properties passed to every client of a service. */
+    KafkaSettings settings(Map<String, String> client) {
+        KafkaSettings.Builder b = KafkaSettings.builder().setBootstrapServers(broker.bootstrapServers()).optTopicPrefix(topics.prefix());
+        client.forEach(b::optClientProperty);
+        return b.build();
     }
 
     /** Creates a plain topic (baselines), with room for snapshot-sized records. */

@@ -20,6 +20,8 @@ public final class BenchReport {
     private final Instant date = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     private final List<Figure> figures = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private final java.util.Map<String, String> sections = new java.util.LinkedHashMap<>();
+    private final java.util.Map<String, Object> attachments = new java.util.HashMap<>();
 
     public BenchReport(String scenario, BenchOptions options) {
         this.scenario = scenario;
@@ -36,6 +38,22 @@ public final class BenchReport {
         return this;
     }
 
+    /** A titled block of Markdown (e.g. a profile's tables) written after the figures. */
+    public BenchReport section(String title, String markdown) {
+        sections.put(title, markdown);
+        return this;
+    }
+
+    /** A measured object kept for the run's document (e.g. the trainer profile), not written to the files. */
+    public BenchReport attach(String key, Object value) {
+        attachments.put(key, value);
+        return this;
+    }
+
+    public Object attachment(String key) { return attachments.get(key); }
+
+    public java.util.Map<String, String> sections() { return java.util.Collections.unmodifiableMap(sections); }
+    public BenchOptions options() { return options; }
     public String scenario() { return scenario; }
     public List<Figure> figures() { return List.copyOf(figures); }
     public List<String> notes() { return List.copyOf(notes); }
@@ -64,6 +82,7 @@ public final class BenchReport {
             sb.append('\n');
             for (String n : notes) sb.append("- ").append(n).append('\n');
         }
+        sections.forEach((title, md) -> sb.append("\n### ").append(title).append("\n\n").append(md));
         return sb.toString();
     }
 
@@ -93,7 +112,10 @@ public final class BenchReport {
         }
         sb.append("\n  ],\n  \"notes\": [");
         for (int i = 0; i < notes.size(); i++) sb.append(i == 0 ? "" : ", ").append(str(notes.get(i)));
-        sb.append("]\n}\n");
+        sb.append("],\n  \"sections\": {");
+        int k = 0;
+        for (var e : sections.entrySet()) sb.append(k++ == 0 ? "" : ", ").append(str(e.getKey())).append(": ").append(str(e.getValue()));
+        sb.append("}\n}\n");
         return sb.toString();
     }
 

@@ -40,14 +40,45 @@ public final class BenchRunner {
      * and returns the Markdown table text.
      */
     public static String run(String scenario, BenchOptions opts) throws Exception {
+        return run(scenario, opts, null);
+    }
+
+    /**
+     * As {@link #run(String, BenchOptions)}; "all" also writes {@code <out>/benchmarks.md} (every table, the
+     * goals, machine, date, load, code and the trainer profile's reading) and, when {@code doc} is not null,
+     * the same text to {@code doc}. A scenario that fails is reported in it and the others still run.
+     */
+    public static String run(String scenario, BenchOptions opts, Path doc) throws Exception {
         if ("all".equals(scenario)) {
+            java.time.Instant start = java.time.Instant.now();
+            String commit = RunContext.gitCommit();
+            List<String> origins = List.of(RunContext.origin(io.streamalign.model.CrossModalLearner.class),
+                    RunContext.origin(io.streamalign.serving.ServingService.class),
+                    RunContext.origin(io.streamalign.trainer.TrainerService.class),
+                    RunContext.origin(BenchRunner.class));
             StringBuilder sb = new StringBuilder();
+            java.util.List<BenchReport> reports = new java.util.ArrayList<>();
+            Map<String, String> failures = new LinkedHashMap<>();
             for (String name : SCENARIOS.keySet()) {
-                sb.append(run(name, opts)).append('\n');
+                try {
+                    BenchReport r = runReport(name, opts);
+                    reports.add(r);
+                    sb.append(r.markdown()).append('\n');
+                } catch (Exception | Error e) {
+                    failures.put(name, e.toString());
+                    System.err.println("scenario " + name + " failed:");
+                    e.printStackTrace();
+                }
             }
             String all = sb.toString();
             java.nio.file.Files.createDirectories(opts.outDir());
             java.nio.file.Files.writeString(opts.outDir().resolve("all.md"), all);
+            String document = BenchDocument.render(reports, failures, opts, start, java.time.Instant.now(), commit, origins);
+            java.nio.file.Files.writeString(opts.outDir().resolve("benchmarks.md"), document);
+            if (doc != null) {
+                if (doc.toAbsolutePath().getParent() != null) java.nio.file.Files.createDirectories(doc.toAbsolutePath().getParent());
+                java.nio.file.Files.writeString(doc, document);
+            }
             return all;
         }
         return runReport(scenario, opts).markdown();
@@ -62,15 +93,19 @@ public final class BenchRunner {
         if (System.getProperty("ai.djl.offline") == null) System.setProperty("ai.djl.offline", "true");
         BenchReport report = new BenchReport(scenario, opts);
         long t0 = System.nanoTime();
-        s.get().run(opts, report);
+        try (RunContext.LoadSampler load = new RunContext.LoadSampler()) {
+            s.get().run(opts, report);
+            report.note(load.summary());
+        }
         report.note(String.format(java.util.Locale.ROOT, "scenario wall time %.1f s", (System.nanoTime() - t0) / 1e9));
         report.write();
         return report;
     }
 
-    /** {@code BenchRunner SCENARIO [--duration D] [--out DIR] [--quick] [--device cpu|gpu|auto]} */
+    /** {@code BenchRunner SCENARIO [--duration D] [--out DIR] [--quick] [--device cpu|gpu|auto] [--doc FILE]} */
     public static void main(String[] args) throws Exception {
         String scenario = null;
+        Path doc = null;
         BenchOptions opts = BenchOptions.defaults();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -78,6 +113,7 @@ public final class BenchRunner {
                 case "--duration" -> opts = opts.withDuration(BenchOptions.parseDuration(need(args, ++i, "--duration")));
                 case "--out" -> opts = opts.withOutDir(Path.of(need(args, ++i, "--out")));
                 case "--device" -> opts = opts.withDevice(need(args, ++i, "--device"));
+                case "--doc" -> doc = Path.of(need(args, ++i, "--doc"));
                 case "-h", "--help" -> {
                     System.out.println(usage());
                     return;
@@ -95,7 +131,7 @@ public final class BenchRunner {
             System.err.println(usage());
             System.exit(2);
         }
-        System.out.println(run(scenario, opts));
+        System.out.println(run(scenario, opts, doc));
         System.exit(0); // Kafka/DJL leave non-daemon threads behind on some paths
     }
 
@@ -105,7 +141,8 @@ public final class BenchRunner {
     }
 
     static String usage() {
-        return "usage: bench SCENARIO [--duration D] [--out DIR] [--quick] [--device cpu|gpu|auto]\n  scenarios: "
+        return "usage: bench SCENARIO [--duration D] [--out DIR] [--quick] [--device cpu|gpu|auto] [--doc FILE]\n"
+                + "  --doc FILE (with all): also write the run's benchmarks.md to FILE\n  scenarios: "
                 + String.join(", ", names());
     }
 }

@@ -29,10 +29,10 @@ public final class LearnerMicroBench implements Scenario {
                 .param("device", opts.device())
                 .forks(forks)
                 .threads(1)
-                .warmupIterations(opts.pick(1, 3))
-                .warmupTime(TimeValue.seconds(opts.pick(1, 5)))
-                .measurementIterations(opts.pick(2, 5))
-                .measurementTime(TimeValue.seconds(opts.pick(1, 5)))
+                .warmupIterations(opts.pick(1, 2))
+                .warmupTime(TimeValue.seconds(opts.pick(1, 4)))
+                .measurementIterations(opts.pick(2, 4))
+                .measurementTime(TimeValue.seconds(opts.pick(1, 4)))
                 .shouldFailOnError(true);
         if (forks > 0) {
             String data = io.streamalign.features.data.DataDir.find().map(Object::toString).orElse("");
@@ -59,7 +59,7 @@ public final class LearnerMicroBench implements Scenario {
         StringBuilder errs = new StringBuilder("JMH average time, 99.9% error: ");
         score.forEach((k, v) -> errs.append(k).append(String.format(java.util.Locale.ROOT, " +-%.3g %s; ", v[1], unit.get(k))));
         report.note(errs.toString());
-        report.note("JMH " + (forks == 0 ? "in-process (forks 0)" : forks + " fork(s)") + ", warm-up " + opts.pick(1, 3) + " x "
-                + opts.pick(1, 5) + " s, measurement " + opts.pick(2, 5) + " x " + opts.pick(1, 5) + " s, device " + opts.device());
+        report.note("JMH " + (forks == 0 ? "in-process (forks 0)" : forks + " fork(s)") + ", warm-up " + opts.pick(1, 2) + " x "
+                + opts.pick(1, 4) + " s, measurement " + opts.pick(2, 4) + " x " + opts.pick(1, 4) + " s, device " + opts.device());
     }
 }

@@ -39,9 +39,18 @@ final class ServingRig implements AutoCloseable {
     final byte[] snapshotA;
     final byte[] snapshotB;
     final CrossModalLearner learner;
+    final ServingConfig servingConfig;
+    /** Events sent to serving so far (benchmarks wait for serving to catch up with them). */
+    final java.util.concurrent.atomic.AtomicLong servingSent = new java.util.concurrent.atomic.AtomicLong();
     private final Deserializer<Prediction> predictions;
 
     ServingRig(BenchOptions opts, int samples) throws Exception {
+        this(opts, samples, Map.of(), null, null); // the service's defaults
+    }
+
+    /** @param servingClient extra Kafka client settings of the serving service (experiments) */
+    ServingRig(BenchOptions opts, int samples, Map<String, String> servingClient, Integer batchSize, Duration maxWait)
+            throws Exception {
         this.data = BenchData.load(samples);
         this.cfg = LearnerConfig.defaults().with("device", opts.device());
         this.kafka = new BenchKafka(2);
@@ -61,9 +70,12 @@ final class ServingRig implements AutoCloseable {
             inferStreams.add(s.getStreamId());
         }
         publish(1, snapshotA);
-        ServingConfig sc = ServingConfig.builder(kafka.settings()).setModelName(MODEL)
-                .optBatchSize(16).optBatchMaxWait(Duration.ofMillis(5)).optHttpPort(0)
-                .optApplicationId("bench-serving").build();
+        ServingConfig.Builder sb = ServingConfig.builder(kafka.settings(servingClient)).setModelName(MODEL)
+                .optHttpPort(0).optApplicationId("bench-serving");
+        if (batchSize != null) sb.optBatchSize(batchSize);
+        if (maxWait != null) sb.optBatchMaxWait(maxWait);
+        ServingConfig sc = sb.build();
+        this.servingConfig = sc;
         service = ServingService.withCrossModalLearner(sc);
         service.start();
         if (!service.awaitModel(Duration.ofSeconds(120))) throw new IllegalStateException("serving never loaded v1");

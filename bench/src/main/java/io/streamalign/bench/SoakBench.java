@@ -55,7 +55,7 @@ public final class SoakBench implements Scenario {
                     .optLearnerConfig(cfg).optBatchSize(32).optBatchMaxWait(Duration.ofMillis(200))
                     .optSnapshotEverySamples(opts.pick(128, 1024)).optSnapshotEvery(Duration.ofSeconds(opts.pick(10, 60))).build();
             ServingConfig sc = ServingConfig.builder(kafka.settings()).setModelName(MODEL).optPromotedOnly(false)
-                    .optBatchSize(16).optBatchMaxWait(Duration.ofMillis(5)).optHttpPort(0)
+                    .optHttpPort(0)
                     .optApplicationId("bench-soak-serving").build();
             var pairedSer = kafka.topics.paired().valueSerde().serializer();
             var inferSer = kafka.topics.infer().valueSerde().serializer();

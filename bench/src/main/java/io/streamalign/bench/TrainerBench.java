@@ -36,7 +36,7 @@ public final class TrainerBench implements Scenario {
 
     @Override
     public void run(BenchOptions opts, BenchReport report) throws Exception {
-        int n = opts.pick(192, 2048);
+        int n = opts.pick(192, 1536);
         int snapshotEvery = opts.pick(64, 512);
         BenchData data = BenchData.load(n);
         LearnerConfig cfg = LearnerConfig.defaults().with("device", opts.device());
@@ -115,6 +115,12 @@ public final class TrainerBench implements Scenario {
             report.add(Figure.of(String.format("kafka path step time p%.0f", pc), Stats.percentile(kafkaSteps, pc), "ms",
                     "memory path step p" + (int) pc, Stats.percentile(memSteps, pc)));
         }
+        // where the step's time goes: JFR samples of the learning thread over memory-path steps
+        TrainerProfile.Result prof = TrainerProfile.run(cfg, samples, BATCH, opts.pick(2, 6), opts.pick(6, 30));
+        report.add(Figure.of("profiled step time (mean, under JFR)", prof.meanStepMs(), "ms", "memory path step mean",
+                Stats.mean(memSteps.stream().mapToDouble(Double::doubleValue).toArray())));
+        report.section("Where the trainer step's time goes", TrainerProfile.markdown(prof, cfg, BATCH));
+        report.attach("profile", prof);
         report.note("trainer model version when the last sample was learned: " + snapshots + "; steps timed: memory " + memSteps.size()
                 + ", kafka " + kafkaSteps.size());
     }
