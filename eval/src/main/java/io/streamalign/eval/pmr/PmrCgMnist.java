@@ -135,6 +135,7 @@ public final class PmrCgMnist implements Protocol {
         Mnist mnist = Mnist.load(opts.requireDataDir(NAME));
         long t0 = System.nanoTime();
         List<List<RunResult>> results = new ArrayList<>();
+        EvalResult last = null;
         for (Row row : rows) {
             List<RunResult> perSeed = new ArrayList<>();
             for (int k = 0; k < opts.seeds(); k++) {
@@ -147,8 +148,14 @@ public final class PmrCgMnist implements Protocol {
                 perSeed.add(rr);
             }
             results.add(perSeed);
+            // the report is rewritten after every row, so a run stopped for time keeps the rows it finished
+            last = write(s, opts, rows.subList(0, results.size()), results, rows.size(), (System.nanoTime() - t0) / 1e9);
         }
-        double secs = (System.nanoTime() - t0) / 1e9;
+        return last;
+    }
+
+    private static EvalResult write(Settings s, EvalOptions opts, List<Row> rows, List<List<RunResult>> results,
+                                    int planned, double secs) throws IOException {
         Machine machine = Machine.current();
         ReportWriter w = new ReportWriter(opts.outDir(), NAME);
 
@@ -170,7 +177,12 @@ public final class PmrCgMnist implements Protocol {
                 false, series);
 
         Map<String, Object> json = json(s, opts, rows, results, machine, secs);
+        json.put("rowsPlanned", planned);
         String md = markdown(s, opts, rows, results, machine, secs);
+        if (rows.size() < planned) {
+            md = md.replaceFirst("\n\n", String.format(Locale.ROOT, "%n%n**Partial report: %d of the %d planned rows "
+                    + "finished (the run was stopped for time or is still going; this file is rewritten after every row).**%n%n", rows.size(), planned));
+        }
         w.markdown(md);
         w.json(json);
         return new EvalResult(NAME, md, json, w.files());
