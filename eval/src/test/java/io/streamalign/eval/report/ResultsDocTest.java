@@ -20,6 +20,8 @@ class ResultsDocTest {
                           {"fusion": "CONCAT", "pmr": "PMR", "testAccMean": 55.0}],
                  "seconds": 12.0, "machine": {"date": "2026-11-23T15:00:00Z", "cores": 2, "os.name": "Linux", "java.version": "17"}}
                 """);
+        Path study = Files.createDirectories(runs.resolve("pmr-cgmnist-2000x10ep"));
+        Files.writeString(study.resolve("pmr-cgmnist.md"), "# pmr-cgmnist — study\n\nPlot: `pmr-cgmnist-accuracy.png`.\n");
         Path fs = Files.createDirectories(runs.resolve("fewshot-image-to-audio"));
         Files.writeString(fs.resolve("fewshot-image-to-audio.md"), "# fewshot\n");
         Files.writeString(fs.resolve("fewshot-image-to-audio.json"), """
@@ -35,5 +37,8 @@ class ResultsDocTest {
         assertTrue(doc.contains("`synthetic-linear`: **no run found**"), doc);
         assertTrue(doc.contains("](../eval/results/full/pmr-cgmnist/pmr-cgmnist-accuracy.png)"), doc);
         assertTrue(doc.contains("## pmr-cgmnist — x"), doc);
+        assertTrue(doc.contains("### Further run: `../eval/results/full/pmr-cgmnist-2000x10ep/`"), doc);
+        assertTrue(doc.contains("#### pmr-cgmnist — study"), doc);
+        assertTrue(doc.contains("](../eval/results/full/pmr-cgmnist-2000x10ep/pmr-cgmnist-accuracy.png)"), doc);
     }
 }
