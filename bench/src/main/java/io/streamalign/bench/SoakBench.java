@@ -35,12 +35,33 @@ public final class SoakBench implements Scenario {
         return "soak";
     }
 
-    record Mem(double seconds, double rssMb, double heapMb, double nativeMb) {}
+    record Mem(double seconds, double rssMb, double heapMb, double nativeMb, long learned) {}
+
+    /**
+     * RSS above which the soak stops early (MB): {@code streamalign.bench.soak.max.rss.mb}, else 30% of
+     * the machine's memory, at most 7 GB.
+     */
+    static double maxRssMb() {
+        Long prop = Long.getLong("streamalign.bench.soak.max.rss.mb");
+        if (prop != null) return prop;
+        double total = Double.NaN;
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (l.startsWith("MemTotal:")) total = Long.parseLong(l.replaceAll("\\D", "")) / 1024.0;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return Double.isFinite(total) ? Math.min(7168, 0.3 * total) : 7168;
+    }
 
     @Override
     public void run(BenchOptions opts, BenchReport report) throws Exception {
         Duration duration = opts.durationOr(Duration.ofSeconds(60), Duration.ofMinutes(30));
         double warmFraction = 0.4;
+        double maxRssMb = maxRssMb();
+        double stoppedAt = Double.NaN;
+        double stoppedRss = Double.NaN;
         long sampleEveryMs = Math.max(1000, Math.min(30_000, duration.toMillis() / 20));
         double trainRate = opts.pick(30, 60);
         double inferRate = opts.pick(50, 100);
@@ -98,15 +119,27 @@ public final class SoakBench implements Scenario {
                 long t0 = System.nanoTime();
                 long end = t0 + duration.toNanos();
                 try {
+                    long nextSample = t0;
                     while (System.nanoTime() < end) {
                         if (trainer.state().isTerminal()) {
                             throw new IllegalStateException("trainer stopped during the soak: " + trainer.state() + " "
                                     + trainer.failure().map(Throwable::toString).orElse(""));
                         }
-                        samples.add(sample((System.nanoTime() - t0) / 1e9));
-                        Thread.sleep(sampleEveryMs);
+                        if (System.nanoTime() >= nextSample) {
+                            samples.add(sample((System.nanoTime() - t0) / 1e9, trainer.learnedSinceStart()));
+                            nextSample += sampleEveryMs * 1_000_000L;
+                        }
+                        // the guard: a leak must not take the shared machine down (the kernel's OOM killer
+                        // would end this run and maybe someone else's process)
+                        double rss = rssMb();
+                        if (rss > maxRssMb) {
+                            stoppedAt = (System.nanoTime() - t0) / 1e9;
+                            stoppedRss = rss;
+                            break;
+                        }
+                        Thread.sleep(Math.min(2000, sampleEveryMs));
                     }
-                    samples.add(sample((System.nanoTime() - t0) / 1e9));
+                    samples.add(sample((System.nanoTime() - t0) / 1e9, trainer.learnedSinceStart()));
                 } finally {
                     feeding.set(false);
                     feeder.join(10_000);
@@ -115,7 +148,8 @@ public final class SoakBench implements Scenario {
                 versions = serving.modelVersion();
             }
         }
-        double warmEnd = duration.toMillis() / 1000.0 * warmFraction;
+        double ran = samples.get(samples.size() - 1).seconds();
+        double warmEnd = Math.min(duration.toMillis() / 1000.0, ran) * warmFraction;
         List<Mem> after = samples.stream().filter(m -> m.seconds() >= warmEnd).toList();
         if (after.size() < 2) throw new IllegalStateException("too few memory samples after warm-up: " + samples.size());
         Mem base = after.get(0);
@@ -130,20 +164,32 @@ public final class SoakBench implements Scenario {
         report.note("series (s, RSS MB, heap MB, native MB): " + samples.stream()
                 .map(m -> String.format(java.util.Locale.ROOT, "%.0f/%.0f/%.0f/%.0f", m.seconds(), m.rssMb(), m.heapMb(), m.nativeMb()))
                 .reduce((a, b) -> a + " " + b).orElse(""));
+        if (Double.isFinite(stoppedAt)) {
+            report.note(String.format(java.util.Locale.ROOT, "STOPPED EARLY after %.0f s of the %d s asked: RSS reached %.0f MB, "
+                    + "above the soak's guard of %.0f MB (30%% of the machine's memory, at most 7 GB; "
+                    + "-Dstreamalign.bench.soak.max.rss.mb sets it); warm-up taken as 40%% of the time run", stoppedAt,
+                    duration.toSeconds(), stoppedRss, maxRssMb));
+        }
+        double minutes = (last.seconds() - base.seconds()) / 60;
+        long steps = Math.max(1, (last.learned() - base.learned()) / 32);
+        report.add(Figure.of("RSS growth after warm-up", (last.rssMb() - base.rssMb()) / Math.max(1e-9, minutes), "MB/min",
+                "heap growth after warm-up", (last.heapMb() - base.heapMb()) / Math.max(1e-9, minutes)));
+        report.add(Figure.of("native memory growth per 32 samples learned", (last.nativeMb() - base.nativeMb()) / steps,
+                "MB", "heap growth per 32 samples learned", (last.heapMb() - base.heapMb()) / steps));
         report.add(Figure.ratioAtMost("RSS at end", last.rssMb(), "MB", "RSS after warm-up", base.rssMb(), 1.05));
         report.add(Figure.ratioAtMost("heap used at end", last.heapMb(), "MB", "heap used after warm-up", base.heapMb(), 1.05));
         report.add(Figure.ratioAtMost("native memory at end", last.nativeMb(), "MB", "native memory after warm-up",
                 base.nativeMb(), 1.05));
     }
 
-    static Mem sample(double seconds) {
+    static Mem sample(double seconds, long learned) {
         System.gc();
         MemoryMXBean mx = ManagementFactory.getMemoryMXBean();
         double heapUsed = mx.getHeapMemoryUsage().getUsed() / 1048576.0;
         double heapCommitted = mx.getHeapMemoryUsage().getCommitted() / 1048576.0;
         double nonHeapCommitted = mx.getNonHeapMemoryUsage().getCommitted() / 1048576.0;
         double rss = rssMb();
-        return new Mem(seconds, rss, heapUsed, rss - heapCommitted - nonHeapCommitted);
+        return new Mem(seconds, rss, heapUsed, rss - heapCommitted - nonHeapCommitted, learned);
     }
 
     /** VmRSS of this process from /proc/self/status (MB); NaN where there is no /proc. */
