@@ -116,6 +116,8 @@ public final class CrossModalLearner implements OnlineLearner {
     private long warmupUntil;
     private long lastPrototypeAt = Long.MIN_VALUE / 2;
     private long skippedNonFinite;
+    /** Updates whose gradients were scaled down to {@code gradClipNorm}. */
+    private long clippedUpdates;
     private long rejected;
     private boolean closed;
     /** Test hook: number of coming updates whose loss is forced to NaN. */
@@ -227,11 +229,11 @@ public final class CrossModalLearner implements OnlineLearner {
     }
 
     private Optimizer newInnerOptimizer() {
-        // DJL's native Adam leaks ~3 parameter-sized buffers per update (LearnMemoryTest), but the
-        // in-place InnerAdam made the demo diverge to non-finite losses in 3 runs of 4: back to DJL's
-        // until InnerAdam is fixed (open in issue 4)
-        return Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) cfg.innerLearningRate())).build();
+        // not Optimizer.adam(): DJL 0.35.1's native adamUpdate loses ~3 parameter-sized buffers per call
+        // (LearnMemoryTest); InnerAdam is the same update (InnerAdamTest) with in-place NDArray ops
+        return new InnerAdam((float) cfg.innerLearningRate());
     }
+
 
     // ------------------------------------------------------------------------------------------
     // learning
@@ -425,9 +427,9 @@ public final class CrossModalLearner implements OnlineLearner {
                         loss = total.getFloat();
                     } }
                     grads = gradients(leaves);
-                    if (!finite(loss, grads)) {
+                    if (!finiteAndClipped("meta-alignment", loss, grads)) {
                         skippedNonFinite++;
-                        LOG.warn("meta-alignment: non-finite loss or gradient, update skipped");
+                        LOG.warn("meta-alignment: non-finite loss or gradient at inner step {} (loss {}), update skipped", step, loss);
                         return null;
                     }
                     for (String n : names) adam.update(n, fast.get(n), grads.get(n));
@@ -564,9 +566,9 @@ public final class CrossModalLearner implements OnlineLearner {
                         loss = l.getFloat();
                     } }
                     Map<String, NDArray> grads = gradients(leaves);
-                    if (!finite(loss, grads)) {
+                    if (!finiteAndClipped("meta-classification", loss, grads)) {
                         skippedNonFinite++;
-                        LOG.warn("meta-classification: non-finite loss or gradient, update skipped");
+                        LOG.warn("meta-classification: non-finite loss or gradient at inner step {} (loss {}), update skipped", step, loss);
                         return null;
                     }
                     for (String nm : names) adam.update(nm, fast.get(nm), grads.get(nm));
@@ -616,11 +618,37 @@ public final class CrossModalLearner implements OnlineLearner {
         return true;
     }
 
-    private static boolean finite(float loss, Map<String, NDArray> grads) {
+    /**
+     * Whether the step may be applied: the loss is finite and so is the gradients' global L2 norm; if
+     * that norm exceeds {@code gradClipNorm}, the gradients are scaled down to it in place (PyTorch's
+     * {@code clip_grad_norm_}; see {@link LearnerConfig#DEFAULT_GRAD_CLIP_NORM} for why).
+     */
+    private boolean finiteAndClipped(String what, float loss, Map<String, NDArray> grads) {
         if (!Float.isFinite(loss)) return false;
-        for (NDArray g : grads.values()) {
-            float s = g.abs().sum().getFloat();
-            if (!Float.isFinite(s)) return false;
+        double sq = 0;
+        double top = 0;
+        String topName = null;
+        for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+            try (NDArray g2 = e.getValue().square(); NDArray s = g2.sum()) {
+                double v = s.getFloat();
+                sq += v;
+                if (v > top) {
+                    top = v;
+                    topName = e.getKey();
+                }
+            }
+        }
+        double norm = Math.sqrt(sq);
+        if (!Double.isFinite(norm)) return false;
+        double max = cfg.gradClipNorm();
+        if (max > 0 && norm > max) {
+            float k = (float) (max / norm);
+            for (NDArray g : grads.values()) g.muli(k);
+            clippedUpdates++;
+            if (norm > 100 * max) {
+                LOG.warn("{}: gradient norm {} clipped to {} (largest: {}, norm {}; loss {})", what,
+                        (float) norm, max, topName, (float) Math.sqrt(top), loss);
+            }
         }
         return true;
     }
@@ -628,7 +656,7 @@ public final class CrossModalLearner implements OnlineLearner {
     private NDArray maybeInject(NDArray loss) {
         if (injectNonFinite > 0) {
             injectNonFinite--;
-            return loss.mul(Float.NaN);
+            return Ops.mul(loss, Double.NaN);
         }
         return loss;
     }
@@ -806,7 +834,7 @@ public final class CrossModalLearner implements OnlineLearner {
                     for (Map.Entry<Modality, NDArray> e : emb.entrySet()) {
                         NDArray ce = Losses.crossEntropy(Nets.classify(view, e.getValue(), n), oneHot);
                         add(parts, "uni_ce", ce.getFloat() * ss.size() / total);
-                        ce = ce.mul((float) cfg.unimodalWeight());
+                        ce = Ops.mul(ce, cfg.unimodalWeight());
                         gl = gl == null ? ce : gl.add(ce);
                     }
                     if (all.size() >= 2) {
@@ -818,7 +846,7 @@ public final class CrossModalLearner implements OnlineLearner {
                         NDArray pmrLoss = pmrTerms(sub, emb, ss, warmup, parts, pmrOut, ss.size() / (double) total);
                         if (pmrLoss != null) gl = gl.add(pmrLoss);
                     }
-                    gl = gl.mul(ss.size() / (float) total);
+                    gl = Ops.mul(gl, ss.size() / (double) total);
                     loss = loss == null ? gl : loss.add(gl);
                 }
                 loss = maybeInject(loss);
@@ -826,9 +854,9 @@ public final class CrossModalLearner implements OnlineLearner {
                 lossValue = loss.getFloat();
             } }
             Map<String, NDArray> grads = gradients(leaves);
-            if (!finite(lossValue, grads)) {
+            if (!finiteAndClipped("supervised step " + parts, lossValue, grads)) {
                 skippedNonFinite++;
-                LOG.warn("supervised step: non-finite loss or gradient, update skipped");
+                LOG.warn("supervised step: non-finite loss or gradient (loss {}, terms {}), update skipped", lossValue, parts);
                 return;
             }
             for (String x : names) outer.update(optimizerId(x), params.get(x), grads.get(x));
@@ -888,13 +916,13 @@ public final class CrossModalLearner implements OnlineLearner {
             if (co.pce()[i] > 0) {
                 NDArray pce = Losses.prototypeCrossEntropy(z, protoMats.get(i), oneHots.get(i));
                 add(parts, "pce", pce.getFloat() * co.pce()[i] * weight);
-                NDArray t = pce.mul((float) co.pce()[i]);
+                NDArray t = Ops.mul(pce, co.pce()[i]);
                 out = out == null ? t : out.add(t);
             }
             if (co.entropy()[i] > 0) {
                 NDArray h = Losses.prototypeEntropy(z, protoMats.get(i));
                 add(parts, "per", -h.getFloat() * co.entropy()[i] * weight);
-                NDArray t = h.mul((float) -co.entropy()[i]);
+                NDArray t = Ops.mul(h, -co.entropy()[i]);
                 out = out == null ? t : out.add(t);
             }
         }
@@ -984,7 +1012,7 @@ public final class CrossModalLearner implements OnlineLearner {
         NDArray muA = mgr.create(mu, new Shape(1, d));
         NDArray cen = Nets.l2normalize(mgr.create(flat, new Shape(n, d)).sub(muA));
         NDArray q = Nets.l2normalize(e.sub(muA));
-        return q.matMul(cen.transpose()).mul(Nets.LOGIT_SCALE);
+        return Ops.mul(q.matMul(cen.transpose()), Nets.LOGIT_SCALE);
     }
 
     /** The aligned-space embeddings of samples having modality m (rows in input order), for retrieval and tests. */
@@ -1223,7 +1251,7 @@ public final class CrossModalLearner implements OnlineLearner {
                     lossValue = loss.getFloat();
                 } }
                 Map<String, NDArray> grads = gradients(leaves);
-                if (!finite(lossValue, grads)) {
+                if (!finiteAndClipped("adapt", lossValue, grads)) {
                     skippedNonFinite++;
                     continue;
                 }
@@ -1255,6 +1283,11 @@ public final class CrossModalLearner implements OnlineLearner {
         Map<String, Double> acc = new LinkedHashMap<>();
         prequential.forEach((k, c) -> { if (c[1] > 0) acc.put(k, c[0] / (double) c[1]); });
         return acc;
+    }
+
+    /** Updates (supervised or inner steps) whose gradients were clipped to {@code gradClipNorm}. */
+    public synchronized long clippedUpdates() {
+        return clippedUpdates;
     }
 
     /** Updates skipped because a loss or gradient was not finite. */

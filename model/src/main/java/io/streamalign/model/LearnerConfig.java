@@ -10,7 +10,8 @@ import java.util.Objects;
  * "switch" = the PMR authors' on/off coefficients, "none"), {@code classCapacity} (initial rows of the
  * classifier; it doubles, with copied weights, when more classes appear) and {@code unimodalWeight}
  * (weight of the per-modality cross-entropy of phi over each labeled modality's embedding in the
- * supervised step). {@code alignmentLoss} is "margin" (CroMA), "infonce" or "none"; {@code fusion} is
+ * supervised step), {@code gradClipNorm} (global gradient-norm clipping of every update, see
+ * {@link #DEFAULT_GRAD_CLIP_NORM}). {@code alignmentLoss} is "margin" (CroMA), "infonce" or "none"; {@code fusion} is
  * "concat", "sum", "film" or "gated"; {@code device} is "auto", "cpu", "gpu" or "gpu:N".
  *
  * <p>Shape fields must match the featurizers' output; {@link #compatibleWith} says whether a
@@ -49,7 +50,18 @@ public record LearnerConfig(
         String device,
         String pmrRule,
         int classCapacity,
-        double unimodalWeight) {
+        double unimodalWeight,
+        double gradClipNorm) {
+
+    /**
+     * Default for {@code gradClipNorm}: every update (the supervised SGD step and the inner Adam steps)
+     * scales its gradients down to this global L2 norm when they exceed it, as PyTorch's
+     * {@code clip_grad_norm_}; 0 turns clipping off. Why: a blank frame or digital silence maps to the
+     * zero vector in a freshly initialized encoder, where the L2 normalization's Jacobian is
+     * 1/sqrt(1e-12) = 10^6; one unclipped step then threw the video encoder's weights to ~10^7 and the
+     * learner never recovered (model StabilityTest, the demo's non-finite runs).
+     */
+    public static final double DEFAULT_GRAD_CLIP_NORM = 10.0;
 
     /** PMR eq. 11 coefficients (clipped ratio); the default. */
     public static final String PMR_CLIP = "clip";
@@ -67,6 +79,7 @@ public record LearnerConfig(
         if (fusion == null) fusion = "concat";
         if (alignmentLoss == null) alignmentLoss = "margin";
         if (device == null) device = "auto";
+        if (!(gradClipNorm >= 0)) throw new IllegalArgumentException("gradClipNorm must be >= 0 (0 = no clipping)");
     }
 
     /** The original 30-field constructor (PMR rule "clip", class capacity 16, unimodal weight 1). */
@@ -82,7 +95,7 @@ public record LearnerConfig(
                 sourceModality, targetModality, fusion, alignmentLoss, margin, temperature, metaStepSize,
                 innerLearningRate, innerSteps, learningRate, momentum, weightDecay, pmrAlpha, pmrMu,
                 prototypeMomentum, prototypeSubset, prototypeEvery, warmupSamples, episodeWays,
-                episodeShots, reservoirPerClass, seed, device, PMR_CLIP, 16, 1.0);
+                episodeShots, reservoirPerClass, seed, device, PMR_CLIP, 16, 1.0, DEFAULT_GRAD_CLIP_NORM);
     }
 
     /** Defaults for the digit data (28x28 gray frames, 40 mel bands x 64 frames, 1024 hashed tokens). */
@@ -101,7 +114,7 @@ public record LearnerConfig(
                 2000,
                 5, 5, 200,
                 42L, "auto",
-                PMR_CLIP, 16, 1.0);
+                PMR_CLIP, 16, 1.0, DEFAULT_GRAD_CLIP_NORM);
     }
 
     /** This config as a flat JSON object, one member per field (enums as names). */

@@ -27,8 +27,8 @@ public final class Losses {
         NDArray sp = scores.expandDims(2); // (ns, nt, 1): s_ij
         NDArray sn = scores.expandDims(1); // (ns, 1, nt): s_in
         NDArray weight = pos.expandDims(2).mul(neg.expandDims(1));
-        NDArray hinge = sn.sub(sp).add((float) margin).maximum(0f).mul(weight);
-        NDArray count = weight.sum().maximum(1f);
+        NDArray hinge = Ops.maximum(sn.sub(sp).add((float) margin), 0).mul(weight);
+        NDArray count = Ops.maximum(weight.sum(), 1);
         return hinge.sum().div(count);
     }
 
@@ -38,13 +38,13 @@ public final class Losses {
      */
     public static NDArray infoNceAlignment(NDArray src, NDArray tgt, NDArray pos, double temperature) {
         NDArray neg = pos.neg().add(1f);
-        NDArray logits = src.matMul(tgt.transpose()).div((float) temperature);
+        NDArray logits = Ops.div(src.matMul(tgt.transpose()), temperature);
         // subtract the row max for stability (cancels in the ratio)
         NDArray shifted = logits.sub(logits.max(new int[] {1}, true).stopGradient());
         NDArray e = shifted.exp();
         NDArray negSum = e.mul(neg).sum(new int[] {1}, true);
         NDArray perPair = e.add(negSum).log().sub(shifted); // -log(e_ij / (e_ij + negSum_i))
-        NDArray count = pos.sum().maximum(1f);
+        NDArray count = Ops.maximum(pos.sum(), 1);
         return perPair.mul(pos).sum().div(count);
     }
 

@@ -170,7 +170,7 @@ final class Nets {
     /** phi: logits (B, n) over the first n classes from aligned embeddings (B, d). */
     static NDArray classify(Map<String, NDArray> p, NDArray e, int n) {
         NDManager mgr = e.getManager();
-        return Linear.linear(e.mul(LOGIT_SCALE), rows(p.get("phi.w"), n, mgr), rows(p.get("phi.b"), n, mgr)).get(0);
+        return Linear.linear(Ops.mul(e, LOGIT_SCALE), rows(p.get("phi.w"), n, mgr), rows(p.get("phi.b"), n, mgr)).get(0);
     }
 
     /** The first n rows of a (a view owned by {@code mgr}, the step's manager, never the parameters'). */
@@ -219,7 +219,7 @@ final class Nets {
                         k++;
                     }
                 }
-                if (k > 1) other = other.div((float) k);
+                if (k > 1) other = Ops.div(other, k);
                 if ("film".equals(fusion(cfg))) {
                     NDArray gb = Linear.linear(cond, p.get("fuse.film.w"), p.get("fuse.film.b")).get(0);
                     NDArray gamma = gb.get(":, 0:" + d);
@@ -233,6 +233,6 @@ final class Nets {
             }
             default -> throw new IllegalStateException();
         }
-        return Linear.linear(h.mul(LOGIT_SCALE), w, bias).get(0);
+        return Linear.linear(Ops.mul(h, LOGIT_SCALE), w, bias).get(0);
     }
 }
