@@ -20,6 +20,7 @@ class ResultsDocTest {
                           {"fusion": "CONCAT", "pmr": "PMR", "testAccMean": 55.0}],
                  "seconds": 12.0, "machine": {"date": "2026-11-23T15:00:00Z", "cores": 2, "os.name": "Linux", "java.version": "17"}}
                 """);
+        Files.writeString(pmr.resolve("NOTES.md"), "Tried a larger run.\n");
         Path study = Files.createDirectories(runs.resolve("pmr-cgmnist-2000x10ep"));
         Files.writeString(study.resolve("pmr-cgmnist.md"), "# pmr-cgmnist — study\n\nPlot: `pmr-cgmnist-accuracy.png`.\n");
         Path fs = Files.createDirectories(runs.resolve("fewshot-image-to-audio"));
@@ -37,6 +38,8 @@ class ResultsDocTest {
         assertTrue(doc.contains("`synthetic-linear`: **no run found**"), doc);
         assertTrue(doc.contains("](../eval/results/full/pmr-cgmnist/pmr-cgmnist-accuracy.png)"), doc);
         assertTrue(doc.contains("## pmr-cgmnist — x"), doc);
+        assertTrue(doc.contains("### Notes on `pmr-cgmnist` (commentary written by the engineer who ran it;"), doc);
+        assertTrue(doc.contains("Tried a larger run."), doc);
         assertTrue(doc.contains("### Further run: `../eval/results/full/pmr-cgmnist-2000x10ep/`"), doc);
         assertTrue(doc.contains("#### pmr-cgmnist — study"), doc);
         assertTrue(doc.contains("](../eval/results/full/pmr-cgmnist-2000x10ep/pmr-cgmnist-accuracy.png)"), doc);
