@@ -26,8 +26,8 @@ final class BenchDocument {
                 .append(opts.duration() == null ? "" : " --duration " + human(opts.duration()))
                 .append("` (`io.streamalign.bench.BenchRunner`) from one run; not edited by hand. Each figure is a ratio "
                         + "against the baseline that bounds it, measured in the same run on the same machine, because "
-                        + "absolute times on a shared machine drift. The per-scenario JSON and Markdown files of the run "
-                        + "sit beside this file in its output directory.\n\n");
+                        + "absolute times on a shared machine drift. The run's per-scenario JSON and Markdown files are "
+                        + "written beside `benchmarks.md` in its output directory (`--out`).\n\n");
         sb.append("| | |\n|---|---|\n");
         sb.append("| machine | ").append(m.cores()).append(" cores (").append(cpuModel()).append("), ").append(memTotal())
                 .append(" RAM, ").append(m.os()).append(" |\n");
