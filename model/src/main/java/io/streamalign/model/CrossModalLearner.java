@@ -109,7 +109,7 @@ public final class CrossModalLearner implements OnlineLearner {
     private final Reservoirs byClass;
     private final Reservoirs byGroup;
     private final Random random;
-    private Optimizer outer;
+    private final MomentumSgd outer;
     private int capacity;
     private int generation;
     private long samplesSeen;
@@ -148,7 +148,7 @@ public final class CrossModalLearner implements OnlineLearner {
                 params.put(e.getKey(), base.create(Nets.init(e.getKey(), e.getValue(), cfg.seed()), e.getValue()));
             }
         }
-        this.outer = newOuterOptimizer();
+        this.outer = new MomentumSgd(cfg.learningRate(), cfg.momentum(), cfg.weightDecay());
     }
 
     /** A new learner with freshly initialized parameters (deterministic given {@code cfg.seed()}). */
@@ -220,17 +220,10 @@ public final class CrossModalLearner implements OnlineLearner {
         return device;
     }
 
-    private Optimizer newOuterOptimizer() {
-        return Optimizer.sgd()
-                .setLearningRateTracker(Tracker.fixed((float) cfg.learningRate()))
-                .optMomentum((float) cfg.momentum())
-                .optWeightDecays((float) cfg.weightDecay())
-                .build();
-    }
 
     private Optimizer newInnerOptimizer() {
-        // not Optimizer.adam(): DJL 0.35.1's native adamUpdate loses ~3 parameter-sized buffers per call
-        // (LearnMemoryTest); InnerAdam is the same update (InnerAdamTest) with in-place NDArray ops
+        // not Optimizer.adam(): a DJL optimizer's state is detached from every manager and is never
+        // freed when the optimizer is dropped, once per task here (see InnerAdam, LearnMemoryTest)
         return new InnerAdam((float) cfg.innerLearningRate());
     }
 
@@ -294,7 +287,7 @@ public final class CrossModalLearner implements OnlineLearner {
                     float[] good = lastGood.get(e.getKey());
                     if (good != null && good.length == e.getValue().size()) e.getValue().set(good);
                 }
-                outer = newOuterOptimizer();
+                outer.reset();
                 skippedNonFinite++;
                 losses.put("restored", 1.0);
                 LOG.warn("a parameter became non-finite during the step: restored the last good parameters");
@@ -370,9 +363,6 @@ public final class CrossModalLearner implements OnlineLearner {
         LOG.info("classifier capacity grown to {}", newCapacity);
     }
 
-    private String optimizerId(String name) {
-        return name.startsWith("phi.") || name.equals("fuse.w") || name.equals("fuse.b") ? name + "#" + generation : name;
-    }
 
     /**
      * CroMA Algorithm 1, lines 3-5, on the alignment task built from the batch; returns the mean
@@ -859,7 +849,7 @@ public final class CrossModalLearner implements OnlineLearner {
                 LOG.warn("supervised step: non-finite loss or gradient (loss {}, terms {}), update skipped", lossValue, parts);
                 return;
             }
-            for (String x : names) outer.update(optimizerId(x), params.get(x), grads.get(x));
+            for (String x : names) outer.update(x, params.get(x), grads.get(x));
             losses.putAll(parts);
             losses.put("total", (double) lossValue);
         }
