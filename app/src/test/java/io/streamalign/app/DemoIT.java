@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The demo users run: {@code streamalign demo --duration 60} in-process on its own embedded
  * broker, with the live dashboard opened in headless Chromium while it runs (a screenshot is kept
  * in {@code target/demo-it/dashboard.png}), and the report checked at the end: several snapshots,
- * predictions whose model versions advance, and prequential accuracy above chance.
+ * predictions whose model versions advance, and prequential accuracy of at least 3x chance with no skipped non-finite step.
  *
  * <p>The browser part needs Debian's {@code chromium} ({@code .ci/run} installs it); without it
  * that part is skipped with a message and the rest still runs.
@@ -101,11 +101,14 @@ class DemoIT {
         assertTrue(fused.find(), md);
         Matcher classes = Pattern.compile("\\| classes seen \\| (\\d+) \\|").matcher(md);
         double chance = classes.find() ? 1.0 / Integer.parseInt(classes.group(1)) : 0.1;
-        // above chance, not more: the learner can still diverge to non-finite parameters in a run (seen
-        // once in CI at 0.25 with 10 classes, 606 skipped steps; open in issue 4), which must not make
-        // the demo's own test flaky
-        assertTrue(Double.parseDouble(fused.group(1)) > chance + 0.05,
-                "prequential accuracy " + fused.group(1) + " is above chance " + chance + "\n" + md);
+        // at least 3x chance (the learner reaches 0.74-0.83 with 10 classes on a loaded 2-core machine);
+        // the divergences seen in session 1 (0.17-0.30, hundreds of skipped steps) came from DJL reading
+        // freed scalar constants in backward, fixed in the model module (Ops, OpsTest)
+        assertTrue(Double.parseDouble(fused.group(1)) >= 3 * chance,
+                "prequential accuracy " + fused.group(1) + " is at least 3x chance " + chance + "\n" + md);
+        Matcher skipped = Pattern.compile("\\| skipped non-finite steps \\| (\\d+) \\|").matcher(md);
+        assertTrue(skipped.find(), md);
+        assertEquals(0, Integer.parseInt(skipped.group(1)), "learn steps skipped for non-finite values\n" + md);
     }
 
     private static long count(String s, String regex) {
