@@ -32,7 +32,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "64", description = "Prediction micro-batch size (default ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--batch-max-wait-ms", defaultValue = "20", description = "Longest wait to fill a micro-batch (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-max-wait-ms", defaultValue = "5", description = "Longest wait to fill a micro-batch (default ${DEFAULT-VALUE}).")
     long batchMaxWaitMs;
 
     @Option(names = "--top-k", defaultValue = "3", description = "Scores per prediction (default ${DEFAULT-VALUE}).")
