@@ -1075,14 +1075,20 @@ public final class CrossModalLearner implements OnlineLearner {
     private void imprintNewClass(String c, List<Sample> batch) {
         if (classes.size() < 2) return;
         Modality m = cfg.sourceModality();
+        float[] mean = meanLabeledEmbedding(c, m, batch);
+        if (mean != null) imprintRows(classIndex.get(c), m, mean);
+    }
+
+    /** Mean embedding of the samples of class c labeled and present in modality m, or null if none. */
+    private float[] meanLabeledEmbedding(String c, Modality m, List<Sample> samples) {
         List<float[]> xs = new ArrayList<>();
-        for (Sample s : batch) if (c.equals(s.label()) && s.has(m) && s.labeled().contains(m)) xs.add(s.features().get(m));
-        if (xs.isEmpty()) return;
+        for (Sample s : samples) if (c.equals(s.label()) && s.has(m) && s.labeled().contains(m)) xs.add(s.features().get(m));
+        if (xs.isEmpty()) return null;
         int d = cfg.embeddingDim();
         float[][] e = embed(m, xs);
         float[] mean = new float[d];
         for (float[] r : e) for (int i = 0; i < d; i++) mean[i] += r[i] / e.length;
-        imprintRows(classIndex.get(c), m, mean);
+        return mean;
     }
 
     /** The centred imprint of phi's row idx (and the fusion slot of modality m) from a mean embedding. */
@@ -1205,13 +1211,8 @@ public final class CrossModalLearner implements OnlineLearner {
         // new classes start from an imprint of their support embeddings (as in learn), then fine-tune
         for (String c : fresh) {
             for (Modality m : Nets.order(cfg)) {
-                List<float[]> xs = new ArrayList<>();
-                for (Sample s : valid) if (c.equals(s.label()) && s.has(m) && s.labeled().contains(m)) xs.add(s.features().get(m));
-                if (xs.isEmpty()) continue;
-                int d = cfg.embeddingDim();
-                float[][] e = embed(m, xs);
-                float[] mean = new float[d];
-                for (float[] r : e) for (int i = 0; i < d; i++) mean[i] += r[i] / e.length;
+                float[] mean = meanLabeledEmbedding(c, m, valid);
+                if (mean == null) continue;
                 imprintRows(classIndex.get(c), m, mean);
                 break;
             }
