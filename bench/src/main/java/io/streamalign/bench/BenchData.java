@@ -101,7 +101,7 @@ public final class BenchData {
         try (SyntheticSource src = new SyntheticSource(none, SourceOptions.defaults("syn").withRate(0).withSeed(7),
                 SyntheticOptions.defaults())) {
             for (int i = 0; i < n; i++) {
-                Moment m = src.moment(i % 4, i / 4, 1_700_000_000_000L + 100L * i);
+                Moment m = src.moment(0, i, 1_700_000_000_000L + 100L * i); // the default options have one stream
                 VideoFrame f = m.video();
                 AudioChunk c = m.audio();
                 float[] v = video.featurize(f.getWidth(), f.getHeight(), f.getChannels(), f.getEncoding().name(),
