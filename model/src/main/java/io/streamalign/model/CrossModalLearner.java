@@ -890,7 +890,7 @@ public final class CrossModalLearner implements OnlineLearner {
         }
         double[] s = new double[mods.size()];
         for (int i = 0; i < mods.size(); i++) {
-            s[i] = Losses.prototypeScore(emb.get(mods.get(i)).stopGradient(), protoMats.get(i), oneHots.get(i)).getFloat();
+            s[i] = Losses.prototypeScore(emb.get(mods.get(i)).stopGradient(), protoMats.get(i), oneHots.get(i), cfg.pmrScale()).getFloat();
         }
         Pmr.Coefficients co = Pmr.coefficients(s, cfg.pmrRule(), cfg.pmrAlpha(), cfg.pmrMu(), warmup);
         int si = mods.indexOf(cfg.sourceModality());
@@ -904,13 +904,13 @@ public final class CrossModalLearner implements OnlineLearner {
         for (int i = 0; i < mods.size(); i++) {
             NDArray z = emb.get(mods.get(i));
             if (co.pce()[i] > 0) {
-                NDArray pce = Losses.prototypeCrossEntropy(z, protoMats.get(i), oneHots.get(i));
+                NDArray pce = Losses.prototypeCrossEntropy(z, protoMats.get(i), oneHots.get(i), cfg.pmrScale());
                 add(parts, "pce", pce.getFloat() * co.pce()[i] * weight);
                 NDArray t = Ops.mul(pce, co.pce()[i]);
                 out = out == null ? t : out.add(t);
             }
             if (co.entropy()[i] > 0) {
-                NDArray h = Losses.prototypeEntropy(z, protoMats.get(i));
+                NDArray h = Losses.prototypeEntropy(z, protoMats.get(i), cfg.pmrScale());
                 add(parts, "per", -h.getFloat() * co.entropy()[i] * weight);
                 NDArray t = Ops.mul(h, -co.entropy()[i]);
                 out = out == null ? t : out.add(t);

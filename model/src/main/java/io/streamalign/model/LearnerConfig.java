@@ -11,7 +11,8 @@ import java.util.Objects;
  * classifier; it doubles, with copied weights, when more classes appear) and {@code unimodalWeight}
  * (weight of the per-modality cross-entropy of phi over each labeled modality's embedding in the
  * supervised step), {@code gradClipNorm} (global gradient-norm clipping of every update, see
- * {@link #DEFAULT_GRAD_CLIP_NORM}). {@code alignmentLoss} is "margin" (CroMA), "infonce" or "none"; {@code fusion} is
+ * {@link #DEFAULT_GRAD_CLIP_NORM}), {@code pmrScale} (scale on the prototype distances of PMR eq. 7, see
+ * {@link #DEFAULT_PMR_SCALE}). {@code alignmentLoss} is "margin" (CroMA), "infonce" or "none"; {@code fusion} is
  * "concat", "sum", "film" or "gated"; {@code device} is "auto", "cpu", "gpu" or "gpu:N".
  *
  * <p>Shape fields must match the featurizers' output; {@link #compatibleWith} says whether a
@@ -51,7 +52,8 @@ public record LearnerConfig(
         String pmrRule,
         int classCapacity,
         double unimodalWeight,
-        double gradClipNorm) {
+        double gradClipNorm,
+        double pmrScale) {
 
     /**
      * Default for {@code gradClipNorm}: every update (the supervised SGD step and the inner Adam steps)
@@ -62,6 +64,17 @@ public record LearnerConfig(
      * learner never recovered (model StabilityTest, the demo's non-finite runs).
      */
     public static final double DEFAULT_GRAD_CLIP_NORM = 10.0;
+
+    /**
+     * Default for {@code pmrScale}: the prototype softmax of PMR eq. 7 is taken over {@code -s * d(z, c)}
+     * (s = 1 is the paper as written). The paper's features are unnormalized (its eq. 7 follows
+     * prototypical networks), so distances and the softmax have a wide range; ours live on the unit
+     * sphere, where d &lt;= 2 bounds the logits to [-2, 0] and, over ten classes, the true class's
+     * probability to at most 0.45 even when every sample sits on its prototype: rho stayed near 1 and
+     * PCE near its uniform value, i.e. PMR did almost nothing. s = 10 is the scale the classifier phi
+     * puts on its cosines ({@code Nets.LOGIT_SCALE}).
+     */
+    public static final double DEFAULT_PMR_SCALE = 10.0;
 
     /** PMR eq. 11 coefficients (clipped ratio); the default. */
     public static final String PMR_CLIP = "clip";
@@ -80,6 +93,7 @@ public record LearnerConfig(
         if (alignmentLoss == null) alignmentLoss = "margin";
         if (device == null) device = "auto";
         if (!(gradClipNorm >= 0)) throw new IllegalArgumentException("gradClipNorm must be >= 0 (0 = no clipping)");
+        if (!(pmrScale > 0) || Double.isInfinite(pmrScale)) throw new IllegalArgumentException("pmrScale must be finite and > 0");
     }
 
     /** The original 30-field constructor (PMR rule "clip", class capacity 16, unimodal weight 1). */
@@ -95,7 +109,8 @@ public record LearnerConfig(
                 sourceModality, targetModality, fusion, alignmentLoss, margin, temperature, metaStepSize,
                 innerLearningRate, innerSteps, learningRate, momentum, weightDecay, pmrAlpha, pmrMu,
                 prototypeMomentum, prototypeSubset, prototypeEvery, warmupSamples, episodeWays,
-                episodeShots, reservoirPerClass, seed, device, PMR_CLIP, 16, 1.0, DEFAULT_GRAD_CLIP_NORM);
+                episodeShots, reservoirPerClass, seed, device, PMR_CLIP, 16, 1.0, DEFAULT_GRAD_CLIP_NORM,
+                DEFAULT_PMR_SCALE);
     }
 
     /** Defaults for the digit data (28x28 gray frames, 40 mel bands x 64 frames, 1024 hashed tokens). */
@@ -114,7 +129,7 @@ public record LearnerConfig(
                 2000,
                 5, 5, 200,
                 42L, "auto",
-                PMR_CLIP, 16, 1.0, DEFAULT_GRAD_CLIP_NORM);
+                PMR_CLIP, 16, 1.0, DEFAULT_GRAD_CLIP_NORM, DEFAULT_PMR_SCALE);
     }
 
     /** This config as a flat JSON object, one member per field (enums as names). */

@@ -53,25 +53,29 @@ public final class Losses {
         return logits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).neg().mean();
     }
 
-    /** Negative Euclidean distances (n, k) from embeddings z (n, d) to prototypes c (k, d) (PMR eq. 7). */
-    public static NDArray negDistances(NDArray z, NDArray c) {
+    /**
+     * Negative Euclidean distances (n, k) from embeddings z (n, d) to prototypes c (k, d), times
+     * {@code scale}: the logits of PMR eq. 7 (the paper: scale 1; see {@code LearnerConfig.pmrScale}).
+     */
+    public static NDArray negDistances(NDArray z, NDArray c, double scale) {
         NDArray diff = z.expandDims(1).sub(c.expandDims(0)); // (n, k, d)
-        return diff.square().sum(new int[] {2}).add(1e-12f).sqrt().neg();
+        NDArray d = diff.square().sum(new int[] {2}).add(1e-12f).sqrt();
+        return (scale == 1.0 ? d : Ops.mul(d, scale)).neg();
     }
 
-    /** PMR eq. 9: prototype cross-entropy, mean over the batch. */
-    public static NDArray prototypeCrossEntropy(NDArray z, NDArray c, NDArray oneHot) {
-        return crossEntropy(negDistances(z, c), oneHot);
+    /** PMR eq. 9: prototype cross-entropy over the eq. 7 softmax of {@code -scale * d}, mean over the batch. */
+    public static NDArray prototypeCrossEntropy(NDArray z, NDArray c, NDArray oneHot, double scale) {
+        return crossEntropy(negDistances(z, c, scale), oneHot);
     }
 
-    /** PMR eq. 13: mean entropy of the prototype softmax pi(-d(z, c)). */
-    public static NDArray prototypeEntropy(NDArray z, NDArray c) {
-        NDArray logp = negDistances(z, c).logSoftmax(1);
+    /** PMR eq. 13: mean entropy of the prototype softmax pi(-scale * d(z, c)). */
+    public static NDArray prototypeEntropy(NDArray z, NDArray c, double scale) {
+        NDArray logp = negDistances(z, c, scale).logSoftmax(1);
         return logp.exp().mul(logp).sum(new int[] {1}).neg().mean();
     }
 
     /** PMR eq. 7 at the true class, summed over the batch: s_m of eq. 8. */
-    public static NDArray prototypeScore(NDArray z, NDArray c, NDArray oneHot) {
-        return negDistances(z, c).softmax(1).mul(oneHot).sum();
+    public static NDArray prototypeScore(NDArray z, NDArray c, NDArray oneHot, double scale) {
+        return negDistances(z, c, scale).softmax(1).mul(oneHot).sum();
     }
 }

@@ -15,23 +15,25 @@ import ai.djl.ndarray.NDArray;
  * 1e11-1e14 at ordinary losses, weights thrown to 1e6-1e26 and hundreds of non-finite steps;
  * {@code OpsTest}). Here the scalar is an NDArray attached to {@code x}'s manager (the step's
  * manager in every training path), so it lives until that manager closes, after the backward pass.
+ *
+ * <p>Public because every module that trains with DJL needs it (the evaluation protocols' own loops too).
  */
-final class Ops {
+public final class Ops {
 
     private Ops() {}
 
     /** {@code x * k}. */
-    static NDArray mul(NDArray x, double k) {
+    public static NDArray mul(NDArray x, double k) {
         return x.mul(scalar(x, k));
     }
 
     /** {@code x / k}. */
-    static NDArray div(NDArray x, double k) {
+    public static NDArray div(NDArray x, double k) {
         return x.div(scalar(x, k));
     }
 
     /** Element-wise {@code max(x, k)}. */
-    static NDArray maximum(NDArray x, double k) {
+    public static NDArray maximum(NDArray x, double k) {
         return x.maximum(scalar(x, k));
     }
 

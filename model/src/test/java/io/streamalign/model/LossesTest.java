@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The losses against values computed by hand (plain Java doubles) and finite-difference gradients. */
 class LossesTest {
@@ -118,18 +119,34 @@ class LossesTest {
         double[][] z = {{0, 0}, {3, 4}};
         double[][] c = {{0, 0}, {3, 4}, {6, 8}};
         double[][] y = {{1, 0, 0}, {0, 0, 1}}; // sample 1's true class is 2
-        // distances: row0: 0, 5, 10 ; row1: 5, 0, 5
-        double[] p0 = softmax(new double[] {0, -5, -10});
-        double[] p1 = softmax(new double[] {-5, 0, -5});
-        double pce = (-Math.log(p0[0]) - Math.log(p1[2])) / 2;
-        double ent = (h(p0) + h(p1)) / 2;
-        double score = p0[0] + p1[2];
-        NDArray zz = arr32(z);
-        NDArray cc = arr32(c);
-        NDArray yy = arr32(y);
-        assertEquals(pce, Losses.prototypeCrossEntropy(zz, cc, yy).getFloat(), 1e-5);
-        assertEquals(ent, Losses.prototypeEntropy(zz, cc).getFloat(), 1e-5);
-        assertEquals(score, Losses.prototypeScore(zz, cc, yy).getFloat(), 1e-5);
+        // distances: row0: 0, 5, 10 ; row1: 5, 0, 5; logits -scale * d (PMR eq. 7; scale 1 = the paper)
+        for (double scale : new double[] {1.0, 0.1, 10.0}) {
+            double[] p0 = softmax(new double[] {0, -5 * scale, -10 * scale});
+            double[] p1 = softmax(new double[] {-5 * scale, 0, -5 * scale});
+            double pce = (-Math.log(p0[0]) - Math.log(p1[2])) / 2;
+            double ent = (h(p0) + h(p1)) / 2;
+            double score = p0[0] + p1[2];
+            NDArray zz = arr32(z);
+            NDArray cc = arr32(c);
+            NDArray yy = arr32(y);
+            assertEquals(pce, Losses.prototypeCrossEntropy(zz, cc, yy, scale).getFloat(), 1e-4 * Math.max(1, pce), "PCE at scale " + scale);
+            assertEquals(ent, Losses.prototypeEntropy(zz, cc, scale).getFloat(), 1e-5, "H at scale " + scale);
+            assertEquals(score, Losses.prototypeScore(zz, cc, yy, scale).getFloat(), 1e-5, "s at scale " + scale);
+        }
+    }
+
+    @Test
+    void scaleMakesThePrototypeSoftmaxConfidentOnTheUnitSphere() {
+        // unit vectors: a sample exactly on its class's prototype, ten orthogonal prototypes (d = sqrt 2)
+        double[][] c = new double[10][10];
+        for (int k = 0; k < 10; k++) c[k][k] = 1;
+        double[][] z = {c[3].clone()};
+        double[][] y = new double[1][10];
+        y[0][3] = 1;
+        double atOne = Losses.prototypeScore(arr32(z), arr32(c), arr32(y), 1.0).getFloat();
+        double atTen = Losses.prototypeScore(arr32(z), arr32(c), arr32(y), 10.0).getFloat();
+        assertEquals(1 / (1 + 9 * Math.exp(-Math.sqrt(2))), atOne, 1e-5); // 0.32: barely above 1/10
+        assertTrue(atTen > 0.99, "scale 10: " + atTen);
     }
 
     static double[] softmax(double[] v) {
@@ -159,7 +176,8 @@ class LossesTest {
     @Test
     void prototypeCrossEntropyGradientMatchesFiniteDifferences() {
         // z as "source", prototypes as "target"; the mask plays the one-hot
-        gradCheck((st) -> Losses.prototypeCrossEntropy(st[0], st[1], st[2]), true);
+        gradCheck((st) -> Losses.prototypeCrossEntropy(st[0], st[1], st[2], 1.0), true);
+        gradCheck((st) -> Losses.prototypeCrossEntropy(st[0], st[1], st[2], 10.0), true);
     }
 
     private void gradCheck(Function<NDArray[], NDArray> f) {

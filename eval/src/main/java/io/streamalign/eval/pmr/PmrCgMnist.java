@@ -19,6 +19,7 @@ import io.streamalign.eval.report.Machine;
 import io.streamalign.eval.report.MarkdownTable;
 import io.streamalign.eval.report.ReportWriter;
 import io.streamalign.features.data.Mnist;
+import io.streamalign.model.Ops;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -281,12 +282,13 @@ public final class PmrCgMnist implements Protocol {
                                     coefCount++;
                                     if (row.mode() != Mode.NONE) {
                                         // PMR eq. 10: L_acc = CE + alpha beta PCE0 + alpha gamma PCE1 (eq. 9)
-                                        loss = loss.add(PmrLoss.crossEntropy(l0, oneHot).mul((float) (s.alpha() * c.beta())))
-                                                .add(PmrLoss.crossEntropy(l1, oneHot).mul((float) (s.alpha() * c.gamma())));
+                                        // (Ops: a Java-number mul under autograd reads freed memory in DJL 0.35.1)
+                                        loss = loss.add(Ops.mul(PmrLoss.crossEntropy(l0, oneHot), s.alpha() * c.beta()))
+                                                .add(Ops.mul(PmrLoss.crossEntropy(l1, oneHot), s.alpha() * c.gamma()));
                                         if (row.mode() == Mode.PMR && epoch < s.perEpochs()) {
                                             // PMR eq. 13: - mu gamma H0 - mu beta H1 in the first E_r epochs
-                                            loss = loss.sub(PmrLoss.entropy(l0).mul((float) (s.mu() * c.gamma())))
-                                                    .sub(PmrLoss.entropy(l1).mul((float) (s.mu() * c.beta())));
+                                            loss = loss.sub(Ops.mul(PmrLoss.entropy(l0), s.mu() * c.gamma()))
+                                                    .sub(Ops.mul(PmrLoss.entropy(l1), s.mu() * c.beta()));
                                         }
                                     }
                                 }

@@ -69,11 +69,13 @@ public final class StreamProtocol implements Protocol {
     public record Variant(String label, Map<String, String> overrides) {
     }
 
-    /** The four variants, in table order. */
+    /** The variants, in table order. */
     public static List<Variant> variants() {
         return List.of(
                 new Variant("PMR + meta-alignment (defaults)", Map.of()),
                 new Variant("no PMR", Map.of("pmrRule", "none")),
+                // PMR eq. 7 as the paper writes it (softmax over -d); the default scales d by 10 on the unit sphere
+                new Variant("PMR unscaled (pmrScale 1)", Map.of("pmrScale", "1")),
                 new Variant("no meta-learning", Map.of("metaStepSize", "1.0", "innerSteps", "1")),
                 new Variant("no PMR, no meta-learning", Map.of("pmrRule", "none", "metaStepSize", "1.0", "innerSteps", "1")));
     }
