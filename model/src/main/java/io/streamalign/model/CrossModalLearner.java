@@ -20,6 +20,7 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -249,10 +250,11 @@ public final class CrossModalLearner implements OnlineLearner {
         rejected += bad;
         Map<String, Double> losses = new LinkedHashMap<>();
         double[] pmr = {Double.NaN, Double.NaN, Double.NaN};
+        Map<Sample, Boolean> scored = new IdentityHashMap<>();
         if (!valid.isEmpty()) {
             // 1. test-then-train
             try (NDManager sub = base.newSubManager()) {
-                scorePrequential(sub, valid);
+                scorePrequential(sub, valid, scored);
             }
             Set<String> fresh = new LinkedHashSet<>();
             for (Sample s : valid) {
@@ -300,11 +302,14 @@ public final class CrossModalLearner implements OnlineLearner {
             long[] c = e.getValue();
             if (c[1] > 0) acc.put(e.getKey(), c[0] / (double) c[1]);
         }
+        List<Boolean> correct = new ArrayList<>(batch.size());
+        for (Sample s : batch) correct.add(scored.get(s));
         return new StepReport(valid.size(), samplesSeen, Collections.unmodifiableMap(losses), pmr[0], pmr[1], pmr[2],
-                Collections.unmodifiableMap(acc), skippedNonFinite, (System.nanoTime() - t0) / 1e6);
+                Collections.unmodifiableMap(acc), skippedNonFinite, (System.nanoTime() - t0) / 1e6,
+                Collections.unmodifiableList(correct));
     }
 
-    private void scorePrequential(NDManager mgr, List<Sample> samples) {
+    private void scorePrequential(NDManager mgr, List<Sample> samples, Map<Sample, Boolean> fusedCorrect) {
         int n = classes.size();
         Map<Set<Modality>, List<Sample>> groups = groupBy(samples, s -> s.label() == null ? null : s.modalities());
         for (Map.Entry<Set<Modality>, List<Sample>> g : groups.entrySet()) {
@@ -322,6 +327,8 @@ public final class CrossModalLearner implements OnlineLearner {
             } else {
                 preds.put(FUSED, preds.get(emb.keySet().iterator().next().name()));
             }
+            int[] fused = preds.get(FUSED);
+            for (int i = 0; i < ss.size(); i++) fusedCorrect.put(ss.get(i), fused != null && truth[i] >= 0 && fused[i] == truth[i]);
             for (Map.Entry<String, int[]> p : preds.entrySet()) {
                 long[] c = prequential.computeIfAbsent(p.getKey(), k -> new long[2]);
                 for (int i = 0; i < ss.size(); i++) {

@@ -1,5 +1,6 @@
 package io.streamalign.model;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +21,11 @@ import java.util.Map;
  * @param prequentialAccuracy accuracy per modality name and "FUSED"
  * @param skippedNonFinite   total updates skipped because a loss or gradient was not finite
  * @param stepMillis         wall time of the step
+ * @param prequentialCorrect one entry per sample of the batch, in its order: whether the fused prediction
+ *                           made from every present modality before learning (the test of test-then-train)
+ *                           named the sample's label; {@code false} while no class is known, {@code null}
+ *                           for an unlabeled or rejected sample. Lets a caller keep a windowed accuracy
+ *                           without predicting the batch a second time.
  */
 public record StepReport(
         int samples,
@@ -30,4 +36,5 @@ public record StepReport(
         double gamma,
         Map<String, Double> prequentialAccuracy,
         long skippedNonFinite,
-        double stepMillis) {}
+        double stepMillis,
+        List<Boolean> prequentialCorrect) {}

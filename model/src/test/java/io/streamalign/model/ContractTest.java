@@ -15,6 +15,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -159,9 +160,26 @@ class ContractTest {
             StepReport rep = l.learn(batch);
             assertEquals(4, rep.samples());
             assertEquals(2.0, rep.losses().get("rejected"));
+            // prequential outcomes per batch position: no class known before this step = wrong; rejected = null
+            assertEquals(java.util.Arrays.asList(false, false, false, false, null, null), rep.prequentialCorrect());
             assertEquals(2, l.rejectedSamples());
             assertTrue(CrossModalLearner.validate(batch.get(5), CFG).get().contains("expected"));
             assertThrows(IllegalArgumentException.class, () -> l.predict(batch.get(5)));
+        }
+    }
+
+    @Test
+    void prequentialOutcomesAreTheFusedPredictionsBeforeLearning() {
+        try (CrossModalLearner l = trained(CFG, 3, 8)) {
+            List<Sample> batch = new ArrayList<>(Synthetic.avBatch(CFG, 12, 3, new Random(21)));
+            batch.add(Sample.unlabeled("u", batch.get(0).features()));
+            List<Inference> before = l.predictBatch(batch);
+            StepReport rep = l.learn(batch);
+            assertEquals(batch.size(), rep.prequentialCorrect().size());
+            for (int i = 0; i < 12; i++) {
+                assertEquals(batch.get(i).label().equals(before.get(i).label()), rep.prequentialCorrect().get(i), "sample " + i);
+            }
+            assertNull(rep.prequentialCorrect().get(12), "an unlabeled sample has no outcome");
         }
     }
 
