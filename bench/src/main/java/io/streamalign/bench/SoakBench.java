@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Trainer and serving running together for {@code --duration} on one broker (training records and
  * inference records fed at fixed rates, the trainer's snapshots hot-swapped into serving), sampling
  * process RSS, heap used after a GC, and native memory (RSS minus committed JVM heap and non-heap)
- * every few seconds. Growth is the end of the run against the end of the warm-up (its baseline).
+ * every few seconds. Growth is the end of the run against the end of the warm-up (its baseline), each
+ * taken as the median of a window of samples ({@link Growth}), and the least-squares slope after warm-up.
  */
 public final class SoakBench implements Scenario {
 
@@ -170,16 +171,71 @@ public final class SoakBench implements Scenario {
                     + "-Dstreamalign.bench.soak.max.rss.mb sets it); warm-up taken as 40%% of the time run", stoppedAt,
                     duration.toSeconds(), stoppedRss, maxRssMb));
         }
-        double minutes = (last.seconds() - base.seconds()) / 60;
+        Growth g = Growth.of(after);
+        report.note(String.format(java.util.Locale.ROOT, "growth is judged on windows, not single samples: the baseline is the "
+                + "median of the first %d samples after warm-up (%.0f-%.0f s), the end the median of the last %d (%.0f-%.0f s); "
+                + "the rates are least-squares slopes over all %d samples after warm-up. One sample is noisy: RSS swings by "
+                + "hundreds of MB with libtorch's allocator, and the heap read after System.gc() includes what the running "
+                + "trainer and serving threads allocate meanwhile", g.window(), after.get(0).seconds(),
+                after.get(g.window() - 1).seconds(), g.window(), after.get(after.size() - g.window()).seconds(),
+                last.seconds(), after.size()));
+        report.add(Figure.of("RSS growth after warm-up (slope)", g.rssSlopePerMin(), "MB/min",
+                "heap growth after warm-up (slope)", g.heapSlopePerMin()));
+        report.add(Figure.of("native memory growth after warm-up (slope)", g.nativeSlopePerMin(), "MB/min",
+                "heap growth after warm-up (slope)", g.heapSlopePerMin()));
         long steps = Math.max(1, (last.learned() - base.learned()) / 32);
-        report.add(Figure.of("RSS growth after warm-up", (last.rssMb() - base.rssMb()) / Math.max(1e-9, minutes), "MB/min",
-                "heap growth after warm-up", (last.heapMb() - base.heapMb()) / Math.max(1e-9, minutes)));
-        report.add(Figure.of("native memory growth per 32 samples learned", (last.nativeMb() - base.nativeMb()) / steps,
-                "MB", "heap growth per 32 samples learned", (last.heapMb() - base.heapMb()) / steps));
-        report.add(Figure.ratioAtMost("RSS at end", last.rssMb(), "MB", "RSS after warm-up", base.rssMb(), 1.05));
-        report.add(Figure.ratioAtMost("heap used at end", last.heapMb(), "MB", "heap used after warm-up", base.heapMb(), 1.05));
-        report.add(Figure.ratioAtMost("native memory at end", last.nativeMb(), "MB", "native memory after warm-up",
-                base.nativeMb(), 1.05));
+        report.add(Figure.of("native memory growth per 32 samples learned", g.nativeSlopePerMin() * g.minutes() / steps,
+                "MB", "heap growth per 32 samples learned", g.heapSlopePerMin() * g.minutes() / steps));
+        report.add(Figure.ratioAtMost("RSS at end", g.end().rssMb(), "MB", "RSS after warm-up", g.start().rssMb(), 1.05));
+        report.add(Figure.ratioAtMost("heap used at end", g.end().heapMb(), "MB", "heap used after warm-up",
+                g.start().heapMb(), 1.05));
+        report.add(Figure.ratioAtMost("native memory at end", g.end().nativeMb(), "MB", "native memory after warm-up",
+                g.start().nativeMb(), 1.05));
+    }
+
+    /**
+     * Memory growth over the samples after warm-up: {@code start} and {@code end} are per-series medians of
+     * the first and the last {@code window} samples (window = a tenth of the samples, at least 3 and at most
+     * half), the slopes least-squares fits in MB per minute.
+     */
+    record Growth(int window, Mem start, Mem end, double minutes, double rssSlopePerMin, double heapSlopePerMin,
+                  double nativeSlopePerMin) {
+
+        static Growth of(List<Mem> after) {
+            int n = after.size();
+            if (n < 2) throw new IllegalArgumentException("need at least 2 samples, got " + n);
+            int w = Math.max(1, Math.min(n / 2, Math.max(3, n / 10)));
+            Mem start = median(after.subList(0, w));
+            Mem end = median(after.subList(n - w, n));
+            double minutes = (after.get(n - 1).seconds() - after.get(0).seconds()) / 60;
+            return new Growth(w, start, end, minutes, slope(after, Mem::rssMb), slope(after, Mem::heapMb),
+                    slope(after, Mem::nativeMb));
+        }
+
+        static Mem median(List<Mem> ms) {
+            return new Mem(median(ms, Mem::seconds), median(ms, Mem::rssMb), median(ms, Mem::heapMb),
+                    median(ms, Mem::nativeMb), (long) median(ms, m -> (double) m.learned()));
+        }
+
+        static double median(List<Mem> ms, java.util.function.ToDoubleFunction<Mem> f) {
+            double[] v = ms.stream().mapToDouble(f).sorted().toArray();
+            int k = v.length;
+            return k % 2 == 1 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+        }
+
+        /** Least-squares slope of f against time, per minute (0 when all samples share one time). */
+        static double slope(List<Mem> ms, java.util.function.ToDoubleFunction<Mem> f) {
+            double mt = ms.stream().mapToDouble(Mem::seconds).average().orElse(0);
+            double my = ms.stream().mapToDouble(f).average().orElse(0);
+            double sxy = 0;
+            double sxx = 0;
+            for (Mem m : ms) {
+                double dt = m.seconds() - mt;
+                sxy += dt * (f.applyAsDouble(m) - my);
+                sxx += dt * dt;
+            }
+            return sxx == 0 ? 0 : 60 * sxy / sxx;
+        }
     }
 
     static Mem sample(double seconds, long learned) {
