@@ -218,9 +218,7 @@ public final class SoakBench implements Scenario {
         }
 
         static double median(List<Mem> ms, java.util.function.ToDoubleFunction<Mem> f) {
-            double[] v = ms.stream().mapToDouble(f).sorted().toArray();
-            int k = v.length;
-            return k % 2 == 1 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+            return Stats.median(ms.stream().mapToDouble(f).toArray());
         }
 
         /** Least-squares slope of f against time, per minute (0 when all samples share one time). */

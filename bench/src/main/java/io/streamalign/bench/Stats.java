@@ -22,6 +22,15 @@ public final class Stats {
         return a[Math.max(0, Math.min(a.length - 1, rank - 1))];
     }
 
+    /** The median (the mean of the two middle values for an even count); NaN for no values. */
+    public static double median(double[] values) {
+        if (values.length == 0) return Double.NaN;
+        double[] a = values.clone();
+        Arrays.sort(a);
+        int k = a.length;
+        return k % 2 == 1 ? a[k / 2] : (a[k / 2 - 1] + a[k / 2]) / 2;
+    }
+
     public static double mean(double[] values) {
         if (values.length == 0) return Double.NaN;
         double s = 0;
