@@ -1,5 +1,8 @@
 package io.streamalign.app;
 
+import io.streamalign.schemas.Json;
+
+import com.fasterxml.jackson.core.JsonGenerator;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericEnumSymbol;
@@ -7,10 +10,10 @@ import org.apache.avro.generic.GenericFixed;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.specific.SpecificData;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -19,8 +22,8 @@ import java.util.Map;
  * <p>Unlike Avro's own JSON encoding, unions are written as their plain value (no
  * {@code {"string": ...}} wrapper) and long byte fields (frames, PCM, model parameters, which can
  * be megabytes) are summarized as {@code "<N bytes>"} unless full bytes are asked for; short ones
- * are written as {@code "base64:..."}. Non-finite doubles are written as strings. The output is
- * always valid JSON.
+ * are written as {@code "base64:..."}. Non-finite doubles are written as strings. Written through
+ * the shared Jackson mapper ({@link Json}), so the output is always valid JSON.
  */
 final class AvroJson {
 
@@ -32,31 +35,23 @@ final class AvroJson {
 
     /** One JSON document for the datum; {@code fullBytes} prints every byte field in base64. */
     static String toJson(Object datum, Schema schema, boolean fullBytes) {
-        StringBuilder out = new StringBuilder(256);
-        write(datum, schema, fullBytes, out);
-        return out.toString();
+        return Json.generate(g -> write(datum, schema, fullBytes, g));
     }
 
-    static void write(Object datum, Schema schema, boolean fullBytes, StringBuilder out) {
+    static void write(Object datum, Schema schema, boolean fullBytes, JsonGenerator out) throws IOException {
         if (datum == null) {
-            out.append("null");
+            out.writeNull();
             return;
         }
         switch (schema.getType()) {
             case RECORD: {
                 IndexedRecord record = (IndexedRecord) datum;
-                out.append('{');
-                boolean first = true;
+                out.writeStartObject();
                 for (Schema.Field field : schema.getFields()) {
-                    if (!first) {
-                        out.append(',');
-                    }
-                    first = false;
-                    string(field.name(), out);
-                    out.append(':');
+                    out.writeFieldName(field.name());
                     write(record.get(field.pos()), field.schema(), fullBytes, out);
                 }
-                out.append('}');
+                out.writeEndObject();
                 return;
             }
             case UNION: {
@@ -64,38 +59,26 @@ final class AvroJson {
                 write(datum, schema.getTypes().get(branch), fullBytes, out);
                 return;
             }
-            case ARRAY: {
-                out.append('[');
-                Iterator<?> it = ((Collection<?>) datum).iterator();
-                while (it.hasNext()) {
-                    write(it.next(), schema.getElementType(), fullBytes, out);
-                    if (it.hasNext()) {
-                        out.append(',');
-                    }
+            case ARRAY:
+                out.writeStartArray();
+                for (Object element : (Collection<?>) datum) {
+                    write(element, schema.getElementType(), fullBytes, out);
                 }
-                out.append(']');
+                out.writeEndArray();
                 return;
-            }
-            case MAP: {
-                out.append('{');
-                boolean first = true;
+            case MAP:
+                out.writeStartObject();
                 for (Map.Entry<?, ?> e : ((Map<?, ?>) datum).entrySet()) {
-                    if (!first) {
-                        out.append(',');
-                    }
-                    first = false;
-                    string(String.valueOf(e.getKey()), out);
-                    out.append(':');
+                    out.writeFieldName(String.valueOf(e.getKey()));
                     write(e.getValue(), schema.getValueType(), fullBytes, out);
                 }
-                out.append('}');
+                out.writeEndObject();
                 return;
-            }
             case ENUM:
-                string(datum instanceof GenericEnumSymbol ? datum.toString() : String.valueOf(datum), out);
+                out.writeString(datum instanceof GenericEnumSymbol ? datum.toString() : String.valueOf(datum));
                 return;
             case STRING:
-                string(datum.toString(), out);
+                out.writeString(datum.toString());
                 return;
             case BYTES: {
                 ByteBuffer buffer = ((ByteBuffer) datum).duplicate();
@@ -108,56 +91,46 @@ final class AvroJson {
                 bytes(((GenericFixed) datum).bytes(), fullBytes, out);
                 return;
             case INT:
-            case LONG:
-            case BOOLEAN:
-                out.append(datum);
+                out.writeNumber(((Number) datum).intValue());
                 return;
-            case FLOAT:
+            case LONG:
+                out.writeNumber(((Number) datum).longValue());
+                return;
+            case BOOLEAN:
+                out.writeBoolean((Boolean) datum);
+                return;
+            case FLOAT: {
+                float f = ((Number) datum).floatValue();
+                if (Float.isFinite(f)) {
+                    out.writeNumber(f);
+                } else {
+                    out.writeString(String.valueOf(f));
+                }
+                return;
+            }
             case DOUBLE: {
                 double d = ((Number) datum).doubleValue();
                 if (Double.isFinite(d)) {
-                    out.append(datum);
+                    out.writeNumber(d);
                 } else {
-                    string(String.valueOf(d), out);
+                    out.writeString(String.valueOf(d));
                 }
                 return;
             }
             case NULL:
-                out.append("null");
+                out.writeNull();
                 return;
             default:
-                string(GenericData.get().toString(datum), out);
+                out.writeString(GenericData.get().toString(datum));
         }
     }
 
     /** Writes raw bytes: in full as base64 when short or asked for, else as a length summary. */
-    static void bytes(byte[] bytes, boolean full, StringBuilder out) {
+    static void bytes(byte[] bytes, boolean full, JsonGenerator out) throws IOException {
         if (full || bytes.length <= INLINE_BYTES) {
-            string("base64:" + Base64.getEncoder().encodeToString(bytes), out);
+            out.writeString("base64:" + Base64.getEncoder().encodeToString(bytes));
         } else {
-            string("<" + bytes.length + " bytes>", out);
+            out.writeString("<" + bytes.length + " bytes>");
         }
-    }
-
-    /** Writes a JSON string literal with the escapes RFC 8259 requires. */
-    static void string(String s, StringBuilder out) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"': out.append("\\\""); break;
-                case '\\': out.append("\\\\"); break;
-                case '\n': out.append("\\n"); break;
-                case '\r': out.append("\\r"); break;
-                case '\t': out.append("\\t"); break;
-                default:
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-            }
-        }
-        out.append('"');
     }
 }

@@ -2,6 +2,7 @@ package io.streamalign.app;
 
 import io.streamalign.ingest.pairing.PairingApp;
 import io.streamalign.ingest.pairing.PairingConfig;
+import io.streamalign.ingest.pairing.StateDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,7 +34,9 @@ final class PairCommand implements Callable<Integer> {
     @Option(names = "--grace-ms", defaultValue = "2000", description = "Grace period for late events (default ${DEFAULT-VALUE}).")
     long graceMs;
 
-    @Option(names = "--state-dir", description = "Kafka Streams state directory (default: Kafka's, /tmp/kafka-streams).")
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Base directory of the Kafka Streams state, kept in DIR/cluster-<cluster id> so a new broker "
+                    + "never meets old state (default: $" + StateDirectory.ENV + ", else ~/.streamalign/streams).")
     Path stateDir;
 
     @Option(names = "--threads", defaultValue = "1", description = "Stream threads (default ${DEFAULT-VALUE}).")
@@ -62,10 +65,12 @@ final class PairCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         java.util.Properties props = kafka.clientProperties();
-        if (stateDir != null) props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        Path state = StateDirectory.resolve(StateDirectory.base(stateDir, System.getenv()), props, Duration.ofSeconds(60));
+        props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG, state.toString());
         try (PairingApp app = new PairingApp(config(), props, kafka.topics())) {
             app.start();
-            Services.println(out, "pairing '" + applicationId + "' running against " + kafka.bootstrapServers() + " (Ctrl-C stops it)");
+            Services.println(out, "pairing '" + applicationId + "' running against " + kafka.bootstrapServers()
+                    + " (state in " + state + "; Ctrl-C stops it)");
             Services.awaitShutdown(0, () -> app.stop(Duration.ofSeconds(30)));
             return 0;
         }

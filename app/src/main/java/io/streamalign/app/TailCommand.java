@@ -1,10 +1,12 @@
 package io.streamalign.app;
 
+import io.streamalign.schemas.Json;
 import io.streamalign.schemas.Topic;
 import io.streamalign.schemas.Topics;
 import io.streamalign.schemas.avro.ClassScore;
 import io.streamalign.schemas.avro.Prediction;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,6 +25,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -198,35 +201,33 @@ final class TailCommand implements Callable<Integer> {
         if (value instanceof Prediction p && !json) {
             return predictionLine(p);
         }
-        StringBuilder line = new StringBuilder(256);
-        line.append("{\"partition\":").append(record.partition())
-                .append(",\"offset\":").append(record.offset())
-                .append(",\"timestamp\":").append(record.timestamp())
-                .append(",\"key\":");
-        renderPlain(key, line);
-        line.append(",\"value\":");
-        if (value instanceof SpecificRecord r) {
-            AvroJson.write(r, r.getSchema(), fullBytes, line);
-        } else {
-            renderPlain(value, line);
-        }
-        return line.append('}').toString();
+        return Json.generate(g -> {
+            g.writeStartObject();
+            g.writeNumberField("partition", record.partition());
+            g.writeNumberField("offset", record.offset());
+            g.writeNumberField("timestamp", record.timestamp());
+            g.writeFieldName("key");
+            renderPlain(key, g);
+            g.writeFieldName("value");
+            renderPlain(value, g);
+            g.writeEndObject();
+        });
     }
 
-    private void renderPlain(Object datum, StringBuilder line) {
+    private void renderPlain(Object datum, JsonGenerator g) throws IOException {
         if (datum == null) {
-            line.append("null");
+            g.writeNull();
         } else if (datum instanceof byte[] bytes) {
             String text = utf8(bytes);
             if (text != null) {
-                AvroJson.string(text, line);
+                g.writeString(text);
             } else {
-                AvroJson.bytes(bytes, fullBytes, line);
+                AvroJson.bytes(bytes, fullBytes, g);
             }
         } else if (datum instanceof SpecificRecord r) {
-            AvroJson.write(r, r.getSchema(), fullBytes, line);
+            AvroJson.write(r, r.getSchema(), fullBytes, g);
         } else {
-            AvroJson.string(datum.toString(), line);
+            g.writeString(datum.toString());
         }
     }
 

@@ -1,5 +1,7 @@
 package io.streamalign.bench;
 
+import io.streamalign.schemas.Json;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -8,8 +10,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** The figures of one scenario run, written as {@code <scenario>.json} and {@code <scenario>.md}. */
 public final class BenchReport {
@@ -86,37 +90,39 @@ public final class BenchReport {
         return sb.toString();
     }
 
-    /** The same figures as a JSON object. */
+    /** The same figures as a JSON object (non-finite numbers as {@code null}), written by the shared mapper. */
     public String json() {
-        StringBuilder sb = new StringBuilder();
-        sb.append("{\n  \"scenario\": ").append(str(scenario))
-                .append(",\n  \"quick\": ").append(options.quick())
-                .append(",\n  \"device\": ").append(str(options.device()))
-                .append(",\n  \"date\": ").append(str(date.toString()))
-                .append(",\n  \"machine\": {\"cores\": ").append(machine.cores())
-                .append(", \"os\": ").append(str(machine.os()))
-                .append(", \"java\": ").append(str(machine.java())).append("}")
-                .append(",\n  \"figures\": [");
-        for (int i = 0; i < figures.size(); i++) {
-            Figure f = figures.get(i);
-            sb.append(i == 0 ? "\n" : ",\n");
-            sb.append("    {\"figure\": ").append(str(f.name()))
-                    .append(", \"value\": ").append(jnum(f.value()))
-                    .append(", \"unit\": ").append(str(f.unit()))
-                    .append(", \"baseline\": ").append(jnum(f.baseline()))
-                    .append(", \"baselineName\": ").append(str(f.baselineName()))
-                    .append(", \"ratio\": ").append(jnum(f.ratio()))
-                    .append(", \"goal\": ").append(str(f.goal()))
-                    .append(", \"goalMet\": ").append(f.goalMet() == null ? "null" : f.goalMet().toString())
-                    .append('}');
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("scenario", scenario);
+        doc.put("quick", options.quick());
+        doc.put("device", options.device());
+        doc.put("date", date.toString());
+        Map<String, Object> host = new LinkedHashMap<>();
+        host.put("cores", machine.cores());
+        host.put("os", machine.os());
+        host.put("java", machine.java());
+        doc.put("machine", host);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Figure f : figures) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("figure", f.name());
+            row.put("value", finite(f.value()));
+            row.put("unit", f.unit());
+            row.put("baseline", finite(f.baseline()));
+            row.put("baselineName", f.baselineName());
+            row.put("ratio", finite(f.ratio()));
+            row.put("goal", f.goal());
+            row.put("goalMet", f.goalMet());
+            rows.add(row);
         }
-        sb.append("\n  ],\n  \"notes\": [");
-        for (int i = 0; i < notes.size(); i++) sb.append(i == 0 ? "" : ", ").append(str(notes.get(i)));
-        sb.append("],\n  \"sections\": {");
-        int k = 0;
-        for (var e : sections.entrySet()) sb.append(k++ == 0 ? "" : ", ").append(str(e.getKey())).append(": ").append(str(e.getValue()));
-        sb.append("}\n}\n");
-        return sb.toString();
+        doc.put("figures", rows);
+        doc.put("notes", notes);
+        doc.put("sections", sections);
+        try {
+            return Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Writes both files into the options' output directory; returns the Markdown text. */
@@ -140,26 +146,7 @@ public final class BenchReport {
         return String.format(Locale.ROOT, a >= 100 ? "%.1f" : "%.3f", v);
     }
 
-    private static String jnum(double v) {
-        return Double.isFinite(v) ? Double.toString(v) : "null";
-    }
-
-    static String str(String s) {
-        if (s == null) return "null";
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        return sb.append('"').toString();
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
     }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.function.Supplier;
 
 /**
@@ -14,8 +15,15 @@ import java.util.function.Supplier;
  */
 public final class BenchRunner {
 
-    /** Scenarios in the order {@code all} runs them. */
+    /**
+     * Scenarios in the order {@code all} runs them: the built-in ones, then those found through
+     * {@link ServiceLoader} on the class path (the JMH microbenchmarks, {@value #MICRO}, live in the
+     * {@code microbench} module's jar, outside the runnable jar; see {@code bench/README.md}).
+     */
     public static final Map<String, Supplier<Scenario>> SCENARIOS = new LinkedHashMap<>();
+
+    /** The JMH scenario, present only when {@code streamalign-microbench.jar} is on the class path. */
+    static final String MICRO = "learner-micro";
 
     static {
         SCENARIOS.put("trainer", TrainerBench::new);
@@ -23,7 +31,10 @@ public final class BenchRunner {
         SCENARIOS.put("swap", SwapBench::new);
         SCENARIOS.put("pairing", PairingBench::new);
         SCENARIOS.put("soak", SoakBench::new);
-        SCENARIOS.put("learner-micro", LearnerMicroBench::new);
+        for (ServiceLoader.Provider<Scenario> provider : ServiceLoader.load(Scenario.class).stream().toList()) {
+            Scenario probe = provider.get();
+            SCENARIOS.putIfAbsent(probe.name(), provider::get);
+        }
     }
 
     private BenchRunner() {}
@@ -87,6 +98,11 @@ public final class BenchRunner {
     /** Runs one scenario (not "all"), writes its files and returns its report. */
     public static BenchReport runReport(String scenario, BenchOptions opts) throws Exception {
         Supplier<Scenario> s = SCENARIOS.get(scenario);
+        if (s == null && MICRO.equals(scenario)) {
+            throw new IllegalArgumentException("scenario '" + MICRO + "' runs JMH, which is not in the runnable jar: "
+                    + "build microbench/target/streamalign-microbench.jar (./mvnw -B -q -DskipTests package) and put it "
+                    + "on the class path; the ./streamalign launcher does so when it exists");
+        }
         if (s == null) {
             throw new IllegalArgumentException("unknown scenario '" + scenario + "'; one of " + names());
         }

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Every scenario in its quickest meaningful configuration (quick mode, a short soak): the
  * {@code .json} and {@code .md} files are written and every figure and baseline is a finite number.
- * No thresholds on values: benchmarks measure, they do not pass or fail.
+ * No thresholds on values: benchmarks measure, they do not pass or fail. ({@code learner-micro}, the
+ * JMH scenario, is checked by the {@code microbench} module's {@code LearnerMicroBenchIT}.)
  */
 @Tag("integration")
 class BenchSmokeIT {
@@ -27,7 +28,7 @@ class BenchSmokeIT {
     Path out;
 
     @ParameterizedTest
-    @ValueSource(strings = {"trainer", "serving", "swap", "pairing", "soak", "learner-micro"})
+    @ValueSource(strings = {"trainer", "serving", "swap", "pairing", "soak"})
     @Timeout(240)
     void scenarioWritesFiniteFigures(String scenario) throws Exception {
         BenchOptions opts = new BenchOptions(true, Duration.ofSeconds(15), out, "cpu");
@@ -44,7 +45,7 @@ class BenchSmokeIT {
         assertTrue(Files.isRegularFile(json), "missing " + json);
         assertTrue(Files.isRegularFile(md), "missing " + md);
         String j = Files.readString(json);
-        Matcher m = Pattern.compile("\"value\": ([^,]+),").matcher(j);
+        Matcher m = Pattern.compile("\"value\" ?: ([^,]+),").matcher(j);
         int values = 0;
         while (m.find()) {
             Double.parseDouble(m.group(1)); // "null" (a non-finite value) would throw

@@ -1,14 +1,10 @@
 package io.streamalign.eval;
 
-import io.streamalign.eval.fewshot.FewShotImageToAudio;
-import io.streamalign.eval.pmr.PmrCgMnist;
-import io.streamalign.eval.stream.StreamProtocol;
-import io.streamalign.eval.synthetic.SyntheticLinear;
-
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.function.Supplier;
 
 /**
@@ -19,18 +15,15 @@ public final class EvalRunner {
 
     private static final Map<String, Supplier<Protocol>> PROTOCOLS = new LinkedHashMap<>();
 
+    // The protocols are listed in META-INF/services/io.streamalign.eval.Protocol (in that order), so this
+    // package does not depend on the protocol packages that depend on it (ModuleRulesTest: no cycles).
     static {
-        register(SyntheticLinear::new);
-        register(PmrCgMnist::new);
-        register(FewShotImageToAudio::new);
-        register(StreamProtocol::new);
+        for (ServiceLoader.Provider<Protocol> provider : ServiceLoader.load(Protocol.class).stream().toList()) {
+            PROTOCOLS.putIfAbsent(provider.get().name(), provider::get);
+        }
     }
 
     private EvalRunner() {
-    }
-
-    private static void register(Supplier<Protocol> factory) {
-        PROTOCOLS.put(factory.get().name(), factory);
     }
 
     /** The names of the known protocols, in a stable order. */

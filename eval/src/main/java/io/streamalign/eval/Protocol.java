@@ -3,7 +3,7 @@ package io.streamalign.eval;
 import java.io.IOException;
 
 /**
- * One evaluation protocol of DESIGN section 6 ({@code streamalign eval NAME}).
+ * One evaluation protocol of docs/architecture.md, "Evaluation protocols" ({@code streamalign eval NAME}).
  *
  * <p>A run writes {@code <out>/<name>.md} (a Markdown table with our numbers and the paper's side
  * by side, the machine and the date), {@code <out>/<name>.json} and PNG plots, and returns the

@@ -1,5 +1,5 @@
 /**
- * Evaluation protocols that reproduce the papers' experiments on real data (DESIGN section 6).
+ * Evaluation protocols that reproduce the papers' experiments on real data (docs/architecture.md, "Evaluation protocols").
  *
  * <p>{@link io.streamalign.eval.EvalRunner} looks a {@link io.streamalign.eval.Protocol} up by
  * name and runs it with {@link io.streamalign.eval.EvalOptions}; every protocol writes

@@ -34,7 +34,7 @@ import java.util.Set;
  * classifier phi on that space, a fusion head, momentum class prototypes, CroMA meta-alignment and
  * meta-classification, and PMR rebalancing, trained online in River's test-then-train manner.
  *
- * <p>One {@link #learn} step on a micro-batch B (DESIGN section 4):
+ * <p>One {@link #learn} step on a micro-batch B (docs/architecture.md, "The learner"):
  * <ol>
  *   <li>test-then-train: every labeled sample is predicted with the current model first
  *       (phi over each modality's embedding, and the fusion head), updating prequential accuracy;</li>

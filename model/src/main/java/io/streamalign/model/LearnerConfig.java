@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * Configuration of a {@link OnlineLearner}: input shapes per modality, the aligned space, and the
- * hyper-parameters of the papers (defaults are the papers' values; see DESIGN section 4).
+ * hyper-parameters of the papers (defaults are the papers' values; see docs/architecture.md, "The learner").
  *
  * <p>Fields added by the model module after the first contract: {@code pmrRule} ("clip" = PMR eq. 11,
  * "switch" = the PMR authors' on/off coefficients, "none"), {@code classCapacity} (initial rows of the

@@ -1,5 +1,6 @@
 package io.streamalign.app.dashboard;
 
+import io.streamalign.schemas.Json;
 import io.streamalign.schemas.avro.AudioChunk;
 import io.streamalign.schemas.avro.Prediction;
 import io.streamalign.schemas.avro.TextSegment;
@@ -280,23 +281,9 @@ public final class DashboardState {
         return Double.isFinite(d) ? (d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : String.format(java.util.Locale.ROOT, "%.5g", d)) : "null";
     }
 
+    /** A JSON string literal (or {@code null}), escaped by the shared Jackson mapper. */
     static String str(String s) {
-        if (s == null) return "null";
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (ch < 0x20) sb.append(String.format("\\u%04x", (int) ch));
-                    else sb.append(ch);
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return s == null ? "null" : Json.write(s);
     }
 
     private static String strs(List<String> l) {

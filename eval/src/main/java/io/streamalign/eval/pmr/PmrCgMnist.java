@@ -51,7 +51,7 @@ import java.util.Random;
  * the initial loss plateau (about ln 10) for their first one to three hundred SGD steps even at
  * 1e-2, so the reduced run checks the pipeline end to end but its accuracies are near chance; the
  * report says so whenever a row has fewer than 500 steps. The paper trains on 60,000 images; the t10k split here is much smaller, so the colour
- * shortcut dominates more (see DESIGN section 6); the report gives test accuracy after every epoch
+ * shortcut dominates more (see docs/architecture.md, "Evaluation protocols"); the report gives test accuracy after every epoch
  * so the gap can be followed over training length.
  */
 public final class PmrCgMnist implements Protocol {

@@ -12,6 +12,7 @@ import io.streamalign.model.Modality;
 import io.streamalign.model.Sample;
 import io.streamalign.schemas.AvroSerde;
 import io.streamalign.schemas.FeatureTensors;
+import io.streamalign.schemas.Json;
 import io.streamalign.schemas.avro.FeatureTensor;
 import io.streamalign.schemas.avro.PairedSample;
 import io.streamalign.serving.metrics.ServingMetrics;
@@ -56,7 +57,7 @@ public final class HttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final int MAX_BODY = 16 * 1024 * 1024;
 
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = Json.mapper();
     private final AvroSerde<PairedSample> avro = AvroSerde.of(PairedSample.class);
     private final HttpServer server;
     private final ExecutorService executor;

@@ -1,5 +1,9 @@
-package io.streamalign.bench;
+package io.streamalign.microbench;
 
+import io.streamalign.bench.BenchOptions;
+import io.streamalign.bench.BenchReport;
+import io.streamalign.bench.Figure;
+import io.streamalign.bench.Scenario;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
@@ -13,6 +17,11 @@ import java.util.Map;
 /**
  * The {@link LearnerMicro} JMH benchmarks run programmatically (few short iterations in quick mode,
  * in-process; forked otherwise), their scores written in the common table format.
+ *
+ * <p>It lives outside the runnable jar with JMH itself: {@code microbench/target/streamalign-microbench.jar}
+ * holds this module and JMH, and {@code bench}'s runner finds the scenario through
+ * {@link java.util.ServiceLoader} when that jar is on the class path (the {@code ./streamalign} launcher
+ * adds it when it exists).
  */
 public final class LearnerMicroBench implements Scenario {
 

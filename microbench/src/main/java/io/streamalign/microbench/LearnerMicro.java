@@ -1,5 +1,6 @@
-package io.streamalign.bench;
+package io.streamalign.microbench;
 
+import io.streamalign.bench.BenchData;
 import io.streamalign.features.AudioFeatureConfig;
 import io.streamalign.features.AudioFeaturizer;
 import io.streamalign.features.data.Fsdd;
