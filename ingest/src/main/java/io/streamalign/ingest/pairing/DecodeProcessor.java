@@ -52,7 +52,7 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
       if (raw == null) {
         throw new InvalidInputException("null value (tombstone) is not a valid " + topic + " record");
       }
-      decoded = deserializer.deserialize(topic, raw);
+      decoded = deserializer.deserialize(topic, record.headers(), raw); // headers: a writer schema (docs/producing.md)
       if (decoded == null) {
         throw new InvalidInputException("value decoded to null");
       }
