@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -35,8 +36,21 @@ public final class AvscFiles {
   }
 
   static String render(Schema schema) {
-    return schema.toString(true).replace("\r\n", "\n") + "\n";
+    // The Java-only property avro.java.string ("use java.lang.String") means nothing to other libraries
+    // and makes some (python3-avro 1.11) write {"type":"string"} into the canonical form, so their
+    // fingerprint would differ from Java's: drop it. Properties are not part of the canonical form, so
+    // the fingerprint stays the one Java writes (checked below).
+    String json = JAVA_STRING_PROP.matcher(schema.toString(true)).replaceAll("");
+    json = BARE_STRING.matcher(json).replaceAll("\"string\"").replace("\r\n", "\n") + "\n";
+    Schema reparsed = new Schema.Parser().parse(json);
+    if (KnownSchemas.fingerprint(reparsed) != KnownSchemas.fingerprint(schema)) {
+      throw new IllegalStateException("the .avsc of " + schema.getFullName() + " changed the schema's fingerprint");
+    }
+    return json;
   }
+
+  private static final Pattern JAVA_STRING_PROP = Pattern.compile(",\\s*\"avro\\.java\\.string\"\\s*:\\s*\"String\"");
+  private static final Pattern BARE_STRING = Pattern.compile("\\{\\s*\"type\"\\s*:\\s*\"string\"\\s*\\}");
 
   /** Writes one file per topic value ({@link KnownSchemas#RECORDS}) into {@code dir}; returns the paths. */
   public static List<Path> writeAll(Path dir) {
