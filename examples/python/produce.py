@@ -122,10 +122,18 @@ def main(argv=None):
     ap.add_argument("--loop", action="store_true", help="with --dir: start over at the end")
     ap.add_argument("--no-labels", action="store_true", help="send no labels (everything is predicted)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--avsc-dir", default=streamalign_avro.AVSC_DIR,
+                    help="directory of the .avsc files to write with (default: the repository's schemas/avsc)")
+    ap.add_argument("--schema-header", action="store_true",
+                    help="send the writer schema in the avro.schema header (needed when your .avsc copies add"
+                         " fields StreamAlign does not know yet; docs/producing.md, Headers)")
     ap.add_argument("--manifest", help="write one JSON line per moment sent (streamId, seq, eventTimeMs, class)")
     args = ap.parse_args(argv)
 
-    codecs = {name: streamalign_avro.Codec(name) for name in ("VideoFrame", "AudioChunk", "TextSegment", "LabelEvent")}
+    codecs = {name: streamalign_avro.Codec(name, args.avsc_dir)
+              for name in ("VideoFrame", "AudioChunk", "TextSegment", "LabelEvent")}
+    headers = {name: [("avro.schema", str(c.schema).encode("utf-8"))] if args.schema_header else None
+               for name, c in codecs.items()}
     topic = {name: args.topic_prefix + t for name, t in
              (("VideoFrame", "video"), ("AudioChunk", "audio"), ("TextSegment", "text"), ("LabelEvent", "labels"))}
     ids = args.stream_ids.split(",") if args.stream_ids else [args.stream_prefix + str(i) for i in range(args.streams)]
@@ -147,7 +155,7 @@ def main(argv=None):
 
     def send(record_type, stream, record, ts):
         producer.produce(topic[record_type], key=stream.encode("utf-8"), value=codecs[record_type].encode(record),
-                         timestamp=ts, on_delivery=delivered)
+                         timestamp=ts, headers=headers[record_type], on_delivery=delivered)
         producer.poll(0)
 
     manifest = open(args.manifest, "w", encoding="utf-8") if args.manifest else None

@@ -117,10 +117,13 @@ class PythonClientIT {
 
             // Later moments on streams that land on every partition of the pairing's repartition topics
             // (Java's murmur2 decides those) move stream time past the last windows (docs/producing.md, "Timestamps").
+            // They are written with an evolved VideoFrame (an optional field StreamAlign does not know) and its
+            // schema in the avro.schema header: the pairing service must still read them (README.md, "Schema evolution").
             Thread.sleep(2_000);
+            Path evolved = evolvedAvscDir();
             Run ticks = python(Duration.ofSeconds(60), "produce.py", "--bootstrap-servers", broker.bootstrapServers(),
                     "--topic-prefix", topics.prefix(), "--stream-ids", String.join(",", tickStreams()),
-                    "--moments", "3", "--rate", "2");
+                    "--moments", "5", "--rate", "2", "--avsc-dir", evolved.toString(), "--schema-header");
             assertEquals(0, ticks.code, "produce.py ticks: " + ticks);
 
             Run subscribed = python(Duration.ofSeconds(240), "subscribe.py", "--bootstrap-servers",
@@ -148,6 +151,14 @@ class PythonClientIT {
                     classOf.size() - missingOrWrong.size(), correct);
             assertEquals(List.of(), missingOrWrong, "every moment Python produced is predicted, with its label");
 
+            Run tickPredictions = python(Duration.ofSeconds(120), "subscribe.py", "--bootstrap-servers",
+                    broker.bootstrapServers(), "--topic-prefix", topics.prefix(), "--from-beginning",
+                    "--stream-prefix", "tick-", "--max", "1", "--timeout", "90");
+            assertEquals(0, tickPredictions.code, "subscribe.py: " + tickPredictions);
+            JsonNode tick = JSON.readTree(tickPredictions.stdout.strip().split("\n")[0]);
+            assertTrue(tick.get("modalitiesUsed").toString().contains("VIDEO"),
+                    "a frame written with the evolved schema was read: " + tick);
+
             // The JSON mirror: the same predictions as plain JSON, read by kcat and by a String consumer.
             Set<String> mirrored = readJsonMirror(broker, topics.predictionsJson().name());
             assertTrue(mirrored.containsAll(classOf.keySet()), "the JSON mirror holds every Python moment's prediction");
@@ -173,6 +184,28 @@ class PythonClientIT {
                 }
             }
         }
+    }
+
+    /** A copy of schemas/avsc/ whose VideoFrame has one more optional field, as a producer's evolved copy. */
+    Path evolvedAvscDir() throws IOException {
+        Path dir = tmp.resolve("avsc-evolved");
+        Files.createDirectories(dir);
+        Path shipped = EXAMPLES.resolve("../../schemas/avsc").normalize();
+        try (var files = Files.list(shipped)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".avsc")).toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode video =
+                (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(dir.resolve("VideoFrame.avsc").toFile());
+        com.fasterxml.jackson.databind.node.ObjectNode extra = JSON.createObjectNode();
+        extra.put("name", "exposureMs");
+        extra.putArray("type").add("null").add("long");
+        extra.putNull("default");
+        extra.put("doc", "Exposure time in ms (a field only this producer knows).");
+        ((com.fasterxml.jackson.databind.node.ArrayNode) video.get("fields")).add(extra);
+        Files.writeString(dir.resolve("VideoFrame.avsc"), JSON.writeValueAsString(video));
+        return dir;
     }
 
     /** Stream ids whose murmur2 partitions cover every partition of the pairing's repartition topics. */
