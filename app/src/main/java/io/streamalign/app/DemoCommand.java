@@ -167,6 +167,7 @@ final class DemoCommand implements Callable<Integer> {
                     .optPromotedOnly(false)
                     .optHttpPort(0)
                     .optApplicationId("streamalign-demo-serving")
+                    .optJsonMirror(true) // av.predictions.json: kcat -C -t av.predictions.json | jq
                     .build());
             open.add(serving);
             serving.start();

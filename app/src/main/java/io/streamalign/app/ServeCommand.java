@@ -44,6 +44,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--http-bind", defaultValue = "127.0.0.1", description = "Address the HTTP server binds (default ${DEFAULT-VALUE}).")
     String httpBind;
 
+    @Option(names = "--json-mirror", description = "Also publish every prediction as a JSON object to <prefix>predictions.json, for kcat and jq (created if missing).")
+    boolean jsonMirror;
+
     @Option(names = "--application-id", description = "Consumer group / transactional id base shared by instances that split the partitions.")
     String applicationId;
 
@@ -55,7 +58,8 @@ final class ServeCommand implements Callable<Integer> {
                 .optBatchMaxWait(Duration.ofMillis(batchMaxWaitMs))
                 .optTopK(topK)
                 .optHttpPort(httpPort)
-                .optHttpHost(httpBind);
+                .optHttpHost(httpBind)
+                .optJsonMirror(jsonMirror);
         if (applicationId != null) b.optApplicationId(applicationId);
         return b.build();
     }

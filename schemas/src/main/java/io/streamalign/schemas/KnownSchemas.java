@@ -28,12 +28,14 @@ import org.apache.avro.specific.SpecificRecord;
  * Every writer schema StreamAlign can read: the current schema of each top-level record plus the
  * earlier versions kept as resources.
  *
- * <p>Earlier versions live at {@code io/streamalign/schemas/history/<Record>-v<N>.avsc} (N = 1, 2,
- * ... without gaps), each a complete, self-contained schema. When a record's schema changes, copy
- * the schema as it was before the change to the next free version there: records already on the
- * topics, written by older producers, then still decode (their fingerprint is found here and Avro's
- * schema resolution fills the new fields with their defaults). A schema that the current reader
- * cannot read fails at class initialization, not at run time.
+ * <p>Earlier versions live in the repository at {@code schemas/avsc/history/<Record>/v<N>.avsc} (N = 1, 2,
+ * ... without gaps), each a complete, self-contained schema, and on the class path at
+ * {@code io/streamalign/schemas/history/<Record>/v<N>.avsc}. When a record's schema changes, copy
+ * the committed {@code schemas/avsc/<Record>.avsc} (the schema as it was before the change) to the next
+ * free version there (README.md, "Schema evolution"): records already on the topics, written by older
+ * producers, then still decode (their fingerprint is found here and Avro's schema resolution fills the
+ * new fields with their defaults). A schema that the current reader cannot read fails at class
+ * initialization, not at run time; {@code SchemaCompatibilityTest} also checks the other direction.
  */
 public final class KnownSchemas {
   /** The top-level records that travel on topics, in topic order. */
@@ -96,7 +98,7 @@ public final class KnownSchemas {
   private static List<Schema> loadHistory(Schema current) {
     List<Schema> versions = new ArrayList<>();
     for (int v = 1; ; v++) {
-      String resource = HISTORY_DIR + current.getName() + "-v" + v + ".avsc";
+      String resource = HISTORY_DIR + current.getName() + "/v" + v + ".avsc";
       try (InputStream in = KnownSchemas.class.getResourceAsStream(resource)) {
         if (in == null) {
           return versions;
@@ -111,6 +113,32 @@ public final class KnownSchemas {
         throw new UncheckedIOException("cannot read " + resource, e);
       }
     }
+  }
+
+  /**
+   * What makes a schema change unsafe without a registry, where readers and writers upgrade in any
+   * order: the current schema must read every earlier version (backward: old records on the topics)
+   * and every earlier version must read the current one (forward: consumers not yet upgraded). Empty
+   * when the change is compatible both ways (Avro's {@link SchemaCompatibility}); the build's
+   * {@code SchemaCompatibilityTest} fails on any entry.
+   */
+  public static List<String> compatibilityProblems(Schema current, List<Schema> earlier) {
+    List<String> problems = new ArrayList<>();
+    for (int i = 0; i < earlier.size(); i++) {
+      Schema old = earlier.get(i);
+      String name = current.getName() + " v" + (i + 1);
+      SchemaCompatibility.SchemaPairCompatibility back = SchemaCompatibility.checkReaderWriterCompatibility(current, old);
+      if (back.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+        problems.add("the current " + current.getName() + " cannot read records written with " + name + ": "
+            + back.getResult().getIncompatibilities());
+      }
+      SchemaCompatibility.SchemaPairCompatibility fwd = SchemaCompatibility.checkReaderWriterCompatibility(old, current);
+      if (fwd.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+        problems.add("a reader with " + name + " cannot read records written with the current " + current.getName()
+            + ": " + fwd.getResult().getIncompatibilities());
+      }
+    }
+    return problems;
   }
 
   /** A store with every known schema, current and historical, for {@code BinaryMessageDecoder}. */

@@ -162,6 +162,16 @@ public final class Topics {
     return predictions;
   }
 
+  /**
+   * The optional JSON mirror of {@link #predictions()} ({@code <prefix>predictions.json}): key streamId,
+   * value one JSON object per prediction (UTF-8), for subscribers without Avro (kcat, jq). Written by
+   * serving when enabled, in the same transaction as the Avro prediction; not in {@link #all()} (it is
+   * optional), so serving creates it when it is missing.
+   */
+  public Topic<String, String> predictionsJson() {
+    return new Topic<>(prefix + "predictions.json", Serdes.String(), Serdes.String());
+  }
+
   /** Model snapshots, key modelName; compacted, up to {@value #SNAPSHOT_MAX_MESSAGE_BYTES} bytes per message. */
   public Topic<String, ModelSnapshot> snapshots() {
     return snapshots;

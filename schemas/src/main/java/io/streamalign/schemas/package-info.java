@@ -5,8 +5,10 @@
  * and small helpers for feature tensors and dead letters.
  *
  * <p>The records themselves are generated from {@code src/main/avro/*.avsc} into
- * {@code io.streamalign.schemas.avro}. Earlier versions of a schema are kept as resources under
- * {@code io/streamalign/schemas/history/} so that records written by an older producer stay readable.
+ * {@code io.streamalign.schemas.avro}; {@link io.streamalign.schemas.AvscFiles} writes their self-contained
+ * {@code .avsc} files ({@code schemas/avsc/}) for clients in other languages. Earlier versions of a schema
+ * are kept in {@code schemas/avsc/history/} (class path {@code io/streamalign/schemas/history/}) so that
+ * records written by an older producer stay readable.
  *
  * <p>Depends only on Avro and kafka-clients; every other StreamAlign module may depend on it.
  */

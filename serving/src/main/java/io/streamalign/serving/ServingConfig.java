@@ -48,6 +48,9 @@ public final class ServingConfig {
     /** Support examples kept per class and modality for re-enrollment (default 50, newest kept). */
     public static final String SUPPORT_PER_CLASS = "serving.support.per.class";
 
+    /** Also publish each prediction as JSON to {@code <prefix>predictions.json} (default false). */
+    public static final String JSON_MIRROR = "serving.json.mirror";
+
     /** Documentation of every setting, by name. */
     public static final Map<String, String> DOCS;
     /** Environment variables mapped onto settings (one place). */
@@ -66,6 +69,7 @@ public final class ServingConfig {
         docs.put(INSTANCE_ID, "Stable instance id (transactional.id suffix). Default: random per start.");
         docs.put(FORMAT_VERSIONS, "Snapshot format versions accepted, comma separated. Default 1.");
         docs.put(SUPPORT_PER_CLASS, "Support examples kept per class and modality. Default 50.");
+        docs.put(JSON_MIRROR, "Also publish every prediction as a JSON object to <prefix>predictions.json (kcat, jq). Default false.");
         DOCS = Map.copyOf(docs);
         Map<String, String> env = new LinkedHashMap<>();
         env.put("STREAMALIGN_MODEL_NAME", MODEL_NAME);
@@ -73,6 +77,7 @@ public final class ServingConfig {
         env.put("STREAMALIGN_SERVING_HTTP_HOST", HTTP_HOST);
         env.put("STREAMALIGN_SERVING_APPLICATION_ID", APPLICATION_ID);
         env.put("STREAMALIGN_SERVING_INSTANCE_ID", INSTANCE_ID);
+        env.put("STREAMALIGN_SERVING_JSON_MIRROR", JSON_MIRROR);
         ENV = Map.copyOf(env);
     }
 
@@ -88,6 +93,7 @@ public final class ServingConfig {
     private final String instanceId;
     private final Set<Integer> formatVersions;
     private final int supportPerClass;
+    private final boolean jsonMirror;
 
     private ServingConfig(Builder b) {
         this.kafka = Objects.requireNonNull(b.kafka, "kafka settings");
@@ -104,6 +110,7 @@ public final class ServingConfig {
         if (b.formatVersions.isEmpty()) throw new IllegalArgumentException(FORMAT_VERSIONS + " must not be empty");
         this.formatVersions = Set.copyOf(b.formatVersions);
         this.supportPerClass = requireRange(b.supportPerClass, 1, 100_000, SUPPORT_PER_CLASS);
+        this.jsonMirror = b.jsonMirror;
     }
 
     /** A builder with every optional value at its default. */
@@ -132,6 +139,7 @@ public final class ServingConfig {
         if (p.containsKey(APPLICATION_ID)) b.optApplicationId(p.get(APPLICATION_ID).trim());
         if (p.containsKey(INSTANCE_ID)) b.optInstanceId(p.get(INSTANCE_ID).trim());
         if (p.containsKey(SUPPORT_PER_CLASS)) b.optSupportPerClass(parseInt(p, SUPPORT_PER_CLASS));
+        if (p.containsKey(JSON_MIRROR)) b.optJsonMirror(Boolean.parseBoolean(p.get(JSON_MIRROR).trim()));
         if (p.containsKey(FORMAT_VERSIONS)) {
             Set<Integer> versions = new TreeSet<>();
             for (String s : p.get(FORMAT_VERSIONS).split(",")) {
@@ -175,6 +183,7 @@ public final class ServingConfig {
     public String instanceId() { return instanceId; }
     public Set<Integer> formatVersions() { return formatVersions; }
     public int supportPerClass() { return supportPerClass; }
+    public boolean jsonMirror() { return jsonMirror; }
 
     /** The transactional.id of this instance's prediction producer. */
     public String transactionalId() {
@@ -186,7 +195,7 @@ public final class ServingConfig {
         return "ServingConfig{model=" + modelName + ", promotedOnly=" + promotedOnly + ", batch=" + batchSize
                 + "/" + batchMaxWait.toMillis() + "ms, topK=" + topK + ", http=" + httpHost + ":" + httpPort
                 + ", applicationId=" + applicationId + ", instanceId=" + instanceId
-                + ", formatVersions=" + formatVersions + "}";
+                + ", formatVersions=" + formatVersions + ", jsonMirror=" + jsonMirror + "}";
     }
 
     /** Builder: {@code setX} for required values, {@code optX} for optional ones. */
@@ -203,6 +212,7 @@ public final class ServingConfig {
         private String instanceId;
         private Set<Integer> formatVersions = Set.of(1);
         private int supportPerClass = 50;
+        private boolean jsonMirror;
 
         private Builder(KafkaSettings kafka) {
             this.kafka = kafka;
@@ -219,6 +229,8 @@ public final class ServingConfig {
         public Builder optInstanceId(String v) { this.instanceId = v; return this; }
         public Builder optFormatVersions(Set<Integer> v) { this.formatVersions = Set.copyOf(v); return this; }
         public Builder optSupportPerClass(int v) { this.supportPerClass = v; return this; }
+        /** Also publish every prediction as JSON to {@code <prefix>predictions.json} (subscribers without Avro). */
+        public Builder optJsonMirror(boolean v) { this.jsonMirror = v; return this; }
 
         public ServingConfig build() {
             return new ServingConfig(this);

@@ -12,15 +12,23 @@ import io.streamalign.serving.model.SnapshotVerifier;
 import io.streamalign.serving.predict.PredictionLoop;
 import io.streamalign.serving.predict.SupportConsumer;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -80,7 +88,29 @@ public final class ServingService implements AutoCloseable {
                 enrollments, holder, metrics);
         this.loop = new PredictionLoop(client, cfg.applicationId(), cfg.transactionalId(), topics.infer(),
                 topics.predictions(), topics.deadLetters(topics.infer()), holder, metrics, cfg.batchSize(),
-                cfg.batchMaxWait(), cfg.topK());
+                cfg.batchMaxWait(), cfg.topK(), cfg.jsonMirror() ? topics.predictionsJson() : null);
+    }
+
+    /**
+     * Creates the optional JSON mirror topic when it is missing (it is not among the topics that
+     * {@code topics --create} makes), with the broker's default partitions and replication.
+     */
+    private void createJsonMirror() {
+        String name = topics.predictionsJson().name();
+        try (Admin admin = Admin.create(cfg.kafka().clientProperties())) {
+            admin.createTopics(List.of(new NewTopic(name, Optional.empty(), Optional.empty()))).all()
+                    .get(60, TimeUnit.SECONDS);
+            LOG.info("created the JSON mirror topic {}", name);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create the JSON mirror topic " + name + ": " + e.getCause(), e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted creating " + name, e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("timed out creating the JSON mirror topic " + name, e);
+        }
     }
 
     /** A service serving {@link CrossModalLearner} snapshots. */
@@ -96,6 +126,7 @@ public final class ServingService implements AutoCloseable {
         if (started) throw new IllegalStateException("already started");
         started = true;
         LOG.info("starting serving: {}", cfg);
+        if (cfg.jsonMirror()) createJsonMirror();
         follower.start();
         support.start();
         loop.start();

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -57,5 +58,13 @@ class ServingConfigTest {
         assertTrue(e.getMessage().contains(ServingConfig.HTTP_PORT));
         assertThrows(IllegalArgumentException.class, () -> ServingConfig.builder(kafka).setModelName(" ").build());
         assertThrows(NullPointerException.class, () -> ServingConfig.builder(null).build());
+    }
+
+    @Test
+    void theJsonMirrorIsOffByDefault() {
+        assertFalse(ServingConfig.builder(kafka).build().jsonMirror());
+        assertTrue(ServingConfig.builder(kafka).optJsonMirror(true).build().jsonMirror());
+        assertTrue(ServingConfig.fromMap(Map.of(ServingConfig.JSON_MIRROR, "true"), kafka).jsonMirror());
+        assertTrue(ServingConfig.DOCS.containsKey(ServingConfig.JSON_MIRROR));
     }
 }

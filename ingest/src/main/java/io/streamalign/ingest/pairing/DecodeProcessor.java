@@ -4,6 +4,7 @@ import io.streamalign.schemas.DeadLetters;
 import io.streamalign.schemas.avro.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
@@ -52,7 +53,7 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
       if (raw == null) {
         throw new InvalidInputException("null value (tombstone) is not a valid " + topic + " record");
       }
-      decoded = deserializer.deserialize(topic, raw);
+      decoded = deserializer.deserialize(topic, record.headers(), raw); // headers: a writer schema (docs/producing.md)
       if (decoded == null) {
         throw new InvalidInputException("value decoded to null");
       }
@@ -71,7 +72,9 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
       context.forward(record.withValue(Outcome.dead(deadLetter(record, e, STAGE_FEATURIZE))));
       return;
     }
-    context.forward(record.withValue(Outcome.ok(result)).withTimestamp(timestamp.apply(result)));
+    // the input's headers (e.g. avro.schema) describe the input record only: none is carried downstream
+    context.forward(record.withValue(Outcome.ok(result)).withTimestamp(timestamp.apply(result))
+        .withHeaders(new RecordHeaders()));
   }
 
   private DeadLetter deadLetter(FixedKeyRecord<String, byte[]> record, Exception e, String stage) {

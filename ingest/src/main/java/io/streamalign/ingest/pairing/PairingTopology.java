@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -31,6 +32,7 @@ import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.StreamJoined;
 import org.apache.kafka.streams.state.Stores;
 
@@ -71,6 +73,14 @@ import org.apache.kafka.streams.state.Stores;
  *       the schema). The labeled modalities are the label's modality (if present in the sample) or every
  *       modality present. The gated samples are repartitioned by streamId for this join.</li>
  * </ul>
+ *
+ * <p>Partitioning: the joins never rely on how a producer partitioned the input topics. Every decoded
+ * input (video, audio, text and labels) is re-keyed by its streamId and repartitioned with Kafka's
+ * default partitioner through an internal topic ({@code <applicationId>-<input>-by-stream-repartition})
+ * before any join, so records of one stream meet in one task whatever client produced them: a Java
+ * client (murmur2), librdkafka's default (CRC32 of the key), random partitioning, or topics with
+ * different partition counts (docs/producing.md, "Keys and partitions"). Dead letters are still written
+ * by the decoding step, with the original topic, partition and offset.
  */
 public final class PairingTopology {
 
@@ -128,12 +138,18 @@ public final class PairingTopology {
       return l;
     }, LabelEvent::getStartTimeMs);
 
+    // Whatever partitioner the producer used, the records of one stream meet in one task from here on.
+    video = byStream(video, Partial::streamId, Partial.SERDE, "video");
+    audio = byStream(audio, Partial::streamId, Partial.SERDE, "audio");
+    text = byStream(text, Partial::streamId, Partial.SERDE, "text");
+    labelStream = byStream(labelStream, LabelEvent::getStreamId, topics.labels().valueSerde(), "labels");
+
     JoinWindows window = JoinWindows.ofTimeDifferenceAndGrace(cfg.joinWindow(), cfg.joinGrace());
 
-    // Both joins are keyed by streamId, so video, audio and text are read by one task per partition and
-    // Streams orders them by timestamp across the three topics (no repartition before a join, so a
-    // slow modality cannot fall behind stream time and be dropped as late). The joiners look at seqs
-    // only; Partial decodes feature arrays lazily, so the candidates of a dense window cost little.
+    // Both joins are keyed by streamId; the three repartitioned streams are co-partitioned, so video,
+    // audio and text of a stream are read by one task, which orders them by timestamp (the event time,
+    // set by the decoding step) across the three. The joiners look at seqs only; Partial decodes
+    // feature arrays lazily, so the candidates of a dense window cost little.
     StreamJoined<String, Partial, Partial> videoAudio = StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
         .withName("video-audio-join").withStoreName(VIDEO_AUDIO_STORE);
     KStream<String, Partial> joined = (cfg.emitUnpaired()
@@ -204,6 +220,16 @@ public final class PairingTopology {
             Named.as(name + "-dead-letter"))
         .to(dlq.name(), Produced.with(dlq.keySerde(), dlq.valueSerde()).withName(name + "-to-dlq"));
     return out.filter((k, o) -> !o.isDead(), Named.as(name + "-ok")).mapValues(Outcome::value, Named.as(name + "-value"));
+  }
+
+  /**
+   * The stream keyed by its join key and repartitioned with Kafka's default partitioner, so that the
+   * joins do not depend on the producer's partitioner.
+   */
+  private static <V> KStream<String, V> byStream(KStream<String, V> in, Function<V, String> streamId,
+      Serde<V> serde, String name) {
+    return in.selectKey((k, v) -> streamId.apply(v), Named.as(name + "-key-by-stream"))
+        .repartition(Repartitioned.with(Serdes.String(), serde).withName(name + "-by-stream"));
   }
 
   /** Forwards each record with the task's current stream time as its timestamp. */

@@ -55,6 +55,12 @@ final class SampleGate implements Processor<String, Partial, String, Partial> {
     if (p.hasText()) {
       emit(p, record.timestamp());
       pending.delete(id);
+    } else if (due(p, context.currentStreamTimeMs())) {
+      // Already past its hold (stream time jumped ahead, e.g. a punctuation ran before the text join
+      // released this sample): its caption can no longer come, so waiting for the next punctuation,
+      // which needs stream time to move on again, would only delay it.
+      pending.delete(id);
+      emit(p, p.eventTimeMs());
     } else if (pending.get(id) == null) {
       pending.put(id, p);
     }
@@ -65,13 +71,17 @@ final class SampleGate implements Processor<String, Partial, String, Partial> {
     try (KeyValueIterator<String, Partial> it = pending.all()) {
       while (it.hasNext()) {
         KeyValue<String, Partial> kv = it.next();
-        if (kv.value.eventTimeMs() + holdMs < streamTime) due.add(kv);
+        if (due(kv.value, streamTime)) due.add(kv);
       }
     }
     for (KeyValue<String, Partial> kv : due) {
       pending.delete(kv.key);
       if (!wasEmitted(kv.key, kv.value.eventTimeMs())) emit(kv.value, kv.value.eventTimeMs());
     }
+  }
+
+  private boolean due(Partial p, long streamTime) {
+    return p.eventTimeMs() + holdMs < streamTime;
   }
 
   private boolean wasEmitted(String id, long ts) {

@@ -34,6 +34,7 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -82,6 +83,7 @@ public final class PredictionLoop implements AutoCloseable {
     private final String transactionalId;
     private final Topic<String, PairedSample> infer;
     private final Topic<String, Prediction> predictions;
+    private final Topic<String, String> jsonMirror;
     private final Topic<byte[], DeadLetter> dlq;
     private final ModelHolder holder;
     private final ServingMetrics metrics;
@@ -120,6 +122,19 @@ public final class PredictionLoop implements AutoCloseable {
                           Topic<String, PairedSample> infer, Topic<String, Prediction> predictions,
                           Topic<byte[], DeadLetter> dlq, ModelHolder holder, ServingMetrics metrics,
                           int batchSize, Duration maxWait, int topK) {
+        this(clientProps, groupId, transactionalId, infer, predictions, dlq, holder, metrics, batchSize, maxWait, topK,
+                null);
+    }
+
+    /**
+     * As above, also publishing every prediction as JSON ({@link PredictionJson}) to {@code jsonMirror}
+     * (null = no mirror), in the same transaction as the Avro prediction.
+     */
+    public PredictionLoop(Properties clientProps, String groupId, String transactionalId,
+                          Topic<String, PairedSample> infer, Topic<String, Prediction> predictions,
+                          Topic<byte[], DeadLetter> dlq, ModelHolder holder, ServingMetrics metrics,
+                          int batchSize, Duration maxWait, int topK, Topic<String, String> jsonMirror) {
+        this.jsonMirror = jsonMirror;
         this.clientProps = clientProps;
         this.groupId = groupId;
         this.transactionalId = transactionalId;
@@ -357,6 +372,11 @@ public final class PredictionLoop implements AutoCloseable {
             out.records.add(new ProducerRecord<>(predictions.name(), null, now,
                     keySerializer.serialize(predictions.name(), p.getStreamId()),
                     predictionSerializer.serialize(predictions.name(), pred)));
+            if (jsonMirror != null) {
+                out.records.add(new ProducerRecord<>(jsonMirror.name(), null, now,
+                        keySerializer.serialize(jsonMirror.name(), p.getStreamId()),
+                        PredictionJson.toJson(pred).getBytes(StandardCharsets.UTF_8)));
+            }
             out.latencies.add(pred.getLatencyMs());
             out.predictions++;
         }
