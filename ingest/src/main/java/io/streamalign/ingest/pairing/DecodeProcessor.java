@@ -14,6 +14,11 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * Decodes the raw bytes of one input topic, validates and featurizes the record, and forwards either
  * the result or a {@link DeadLetter} (the {@link Outcome}); the record timestamp becomes the value's
  * event time. Nothing thrown here escapes: every failure becomes a dead letter.
+ *
+ * <p>Before decoding, a value larger than {@link InputRules#maxValueBytes()} is rejected; after the
+ * topic's own checks, an event time more than {@link InputRules#maxFutureSkew()} ahead of the record's
+ * Kafka timestamp or of the wall clock (whichever is earlier) is rejected, so it never reaches the
+ * windowed joins and never moves their stream time.
  */
 final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], Outcome<R>> {
 
@@ -30,13 +35,16 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
   private final Deserializer<T> deserializer;
   private final Step<T, R> step;
   private final Function<R, Long> timestamp;
+  private final InputRules rules;
   private FixedKeyProcessorContext<String, Outcome<R>> context;
 
-  DecodeProcessor(String topic, Deserializer<T> deserializer, Step<T, R> step, Function<R, Long> timestamp) {
+  DecodeProcessor(String topic, Deserializer<T> deserializer, Step<T, R> step, Function<R, Long> timestamp,
+      InputRules rules) {
     this.topic = topic;
     this.deserializer = deserializer;
     this.step = step;
     this.timestamp = timestamp;
+    this.rules = rules;
   }
 
   @Override
@@ -51,6 +59,10 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
     try {
       if (raw == null) {
         throw new InvalidInputException("null value (tombstone) is not a valid " + topic + " record");
+      }
+      if (raw.length > rules.maxValueBytes()) {
+        throw new InvalidInputException("oversized value: " + raw.length + " bytes, more than the "
+            + rules.maxValueBytes() + " an input record may have");
       }
       decoded = deserializer.deserialize(topic, raw);
       if (decoded == null) {
@@ -71,7 +83,16 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
       context.forward(record.withValue(Outcome.dead(deadLetter(record, e, STAGE_FEATURIZE))));
       return;
     }
-    context.forward(record.withValue(Outcome.ok(result)).withTimestamp(timestamp.apply(result)));
+    long eventTime = timestamp.apply(result);
+    long reference = Math.min(record.timestamp(), context.currentSystemTimeMs());
+    if (eventTime - reference > rules.maxFutureSkew().toMillis()) {
+      InvalidInputException e = new InvalidInputException("event time " + eventTime + " is "
+          + (eventTime - reference) + " ms ahead of the record's timestamp or the wall clock (" + reference
+          + "); at most " + rules.maxFutureSkew().toMillis() + " ms is allowed");
+      context.forward(record.withValue(Outcome.dead(deadLetter(record, e, STAGE_VALIDATE))));
+      return;
+    }
+    context.forward(record.withValue(Outcome.ok(result)).withTimestamp(eventTime));
   }
 
   private DeadLetter deadLetter(FixedKeyRecord<String, byte[]> record, Exception e, String stage) {

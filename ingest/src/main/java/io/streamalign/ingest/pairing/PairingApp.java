@@ -58,7 +58,9 @@ public final class PairingApp implements AutoCloseable {
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(cfg.streamThreads()));
     p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, LoggingProductionExceptionHandler.class.getName());
     p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
-    p.put(StreamsConfig.producerPrefix("max.request.size"), Integer.toString(8 * 1024 * 1024));
+    // the largest record pairing writes is far smaller (samples are fixed-size features, dead letters are
+    // bounded by DeadLetters.MAX_ENCODED_BYTES); the input limit keeps every size limit one figure
+    p.put(StreamsConfig.producerPrefix("max.request.size"), Integer.toString(Topics.INPUT_MAX_MESSAGE_BYTES));
     p.putAll(client);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     return p;

@@ -1,6 +1,7 @@
 package io.streamalign.ingest.pairing;
 
 import io.streamalign.features.FeatureException;
+import io.streamalign.schemas.DeadLetters;
 import io.streamalign.schemas.FeatureTensors;
 import io.streamalign.schemas.Topic;
 import io.streamalign.schemas.Topics;
@@ -87,11 +88,16 @@ public final class PairingTopology {
     return build(cfg, topics, Featurizers.defaults());
   }
 
-  /** The topology with the given featurizers. */
+  /** The topology with the given featurizers and the default input rules. */
   public static Topology build(PairingConfig cfg, Topics topics, Featurizers f) {
+    return build(cfg, topics, f, InputRules.defaults());
+  }
+
+  /** The topology with the given featurizers and input rules. */
+  public static Topology build(PairingConfig cfg, Topics topics, Featurizers f, InputRules rules) {
     StreamsBuilder b = new StreamsBuilder();
 
-    KStream<String, Partial> video = decode(b, topics, topics.video(), "video", (key, v) -> {
+    KStream<String, Partial> video = decode(b, topics, rules, topics.video(), "video", (key, v) -> {
       checkKeyAndTime(key, v.getStreamId(), v.getEventTimeMs());
       byte[] data = bytes(v.getData());
       checkFrame(v.getEncoding(), v.getWidth(), v.getHeight(), v.getChannels(), data);
@@ -99,7 +105,7 @@ public final class PairingTopology {
       return Partial.video(v.getStreamId(), v.getSeq(), v.getEventTimeMs(), x);
     }, Partial::eventTimeMs);
 
-    KStream<String, Partial> audio = decode(b, topics, topics.audio(), "audio", (key, a) -> {
+    KStream<String, Partial> audio = decode(b, topics, rules, topics.audio(), "audio", (key, a) -> {
       checkKeyAndTime(key, a.getStreamId(), a.getEventTimeMs());
       byte[] data = bytes(a.getData());
       checkAudio(a.getSampleRate(), a.getChannels(), data);
@@ -107,7 +113,7 @@ public final class PairingTopology {
       return Partial.audio(a.getStreamId(), a.getSeq(), a.getEventTimeMs(), x);
     }, Partial::eventTimeMs);
 
-    KStream<String, Partial> text = decode(b, topics, topics.text(), "text", (key, t) -> {
+    KStream<String, Partial> text = decode(b, topics, rules, topics.text(), "text", (key, t) -> {
       checkKeyAndTime(key, t.getStreamId(), t.getEventTimeMs());
       if (t.getText() == null || t.getText().isBlank()) {
         throw new InvalidInputException("empty text");
@@ -116,7 +122,7 @@ public final class PairingTopology {
       return Partial.text(t.getStreamId(), t.getSeq(), t.getEventTimeMs(), x, t.getText());
     }, Partial::eventTimeMs);
 
-    KStream<String, LabelEvent> labelStream = decode(b, topics, topics.labels(), "labels", (key, l) -> {
+    KStream<String, LabelEvent> labelStream = decode(b, topics, rules, topics.labels(), "labels", (key, l) -> {
       checkKeyAndTime(key, l.getStreamId(), l.getEventTimeMs());
       if (l.getClassName() == null || l.getClassName().isBlank()) {
         throw new InvalidInputException("empty class name");
@@ -192,15 +198,19 @@ public final class PairingTopology {
     return b.build();
   }
 
-  private static <T, R> KStream<String, R> decode(StreamsBuilder b, Topics topics, Topic<String, T> topic, String name,
-      DecodeProcessor.Step<T, R> step, Function<R, Long> timestamp) {
+  private static <T, R> KStream<String, R> decode(StreamsBuilder b, Topics topics, InputRules rules,
+      Topic<String, T> topic, String name, DecodeProcessor.Step<T, R> step, Function<R, Long> timestamp) {
     KStream<String, Outcome<R>> out = b
-        .stream(topic.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(name + "-source"))
-        .processValues(() -> new DecodeProcessor<>(topic.name(), topic.valueSerde().deserializer(), step, timestamp),
-            Named.as(name + "-decode"));
+        .stream(topic.name(), Consumed.with(Serdes.String(), Serdes.ByteArray())
+            .withTimestampExtractor(new GuardedTimestampExtractor(rules.maxFutureSkew().toMillis(),
+                System::currentTimeMillis))
+            .withName(name + "-source"))
+        .processValues(() -> new DecodeProcessor<>(topic.name(), topic.valueSerde().deserializer(), step, timestamp,
+                rules), Named.as(name + "-decode"));
     Topic<byte[], DeadLetter> dlq = topics.deadLetters(topic);
     out.filter((k, o) -> o.isDead(), Named.as(name + "-failed"))
-        .map((k, o) -> KeyValue.pair(k == null ? null : k.getBytes(StandardCharsets.UTF_8), o.dead()),
+        .map((k, o) -> KeyValue.pair(k == null ? null : DeadLetters.recordKey(k.getBytes(StandardCharsets.UTF_8)),
+                o.dead()),
             Named.as(name + "-dead-letter"))
         .to(dlq.name(), Produced.with(dlq.keySerde(), dlq.valueSerde()).withName(name + "-to-dlq"));
     return out.filter((k, o) -> !o.isDead(), Named.as(name + "-ok")).mapValues(Outcome::value, Named.as(name + "-value"));

@@ -74,7 +74,8 @@ public final class AvProducer implements AvSink, AutoCloseable {
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
-    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(8 * 1024 * 1024));
+    // the input topics' max.message.bytes (Topics.INPUT_MAX_MESSAGE_BYTES): a larger record fails its send
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Topics.INPUT_MAX_MESSAGE_BYTES));
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
     p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
     p.putAll(client);
