@@ -1,6 +1,7 @@
 package io.streamalign.ingest.pairing;
 
 import io.streamalign.features.FeatureException;
+import io.streamalign.features.VideoFeatureConfig;
 import io.streamalign.schemas.DeadLetters;
 import io.streamalign.schemas.FeatureTensors;
 import io.streamalign.schemas.Topic;
@@ -76,10 +77,11 @@ import org.apache.kafka.streams.state.Stores;
 public final class PairingTopology {
 
   public static final String VIDEO_AUDIO_STORE = "pairing-video-audio";
-  public static final String PAIR_TEXT_STORE = "pairing-pair-text";
+  public static final String CAPTION_STORE = "pairing-captions";
   public static final String DEDUPE_STORE = "pairing-dedupe";
   public static final String LABEL_STORE = "pairing-labels";
   public static final String PENDING_STORE = "pairing-pending";
+  public static final String JOIN_TIME_STORE = "pairing-join-time";
 
   private PairingTopology() {}
 
@@ -97,35 +99,45 @@ public final class PairingTopology {
   public static Topology build(PairingConfig cfg, Topics topics, Featurizers f, InputRules rules) {
     StreamsBuilder b = new StreamsBuilder();
 
-    KStream<String, Partial> video = decode(b, topics, rules, topics.video(), "video", (key, v) -> {
+    KStream<String, Partial> video = decode(b, topics, rules, topics.video(), "video", (key, v, session) -> {
       checkKeyAndTime(key, v.getStreamId(), v.getEventTimeMs());
+      checkSeq(v.getSeq(), rules);
       byte[] data = bytes(v.getData());
       checkFrame(v.getEncoding(), v.getWidth(), v.getHeight(), v.getChannels(), data);
-      float[] x = finite(f.video(v.getWidth(), v.getHeight(), v.getChannels(), v.getEncoding().name(), data), "video");
-      return Partial.video(v.getStreamId(), v.getSeq(), v.getEventTimeMs(), x);
+      float[] x = finite(f.video(v.getWidth(), v.getHeight(), v.getChannels(), v.getEncoding().name(), data), "video", f.videoShape());
+      return Partial.video(v.getStreamId(), v.getSeq(), session, v.getEventTimeMs(), x);
     }, Partial::eventTimeMs);
 
-    KStream<String, Partial> audio = decode(b, topics, rules, topics.audio(), "audio", (key, a) -> {
+    KStream<String, Partial> audio = decode(b, topics, rules, topics.audio(), "audio", (key, a, session) -> {
       checkKeyAndTime(key, a.getStreamId(), a.getEventTimeMs());
+      checkSeq(a.getSeq(), rules);
       byte[] data = bytes(a.getData());
       checkAudio(a.getSampleRate(), a.getChannels(), data);
-      float[] x = finite(f.audio(data, a.getSampleRate(), a.getChannels()), "audio");
-      return Partial.audio(a.getStreamId(), a.getSeq(), a.getEventTimeMs(), x);
+      float[] x = finite(f.audio(data, a.getSampleRate(), a.getChannels()), "audio", f.audioShape());
+      return Partial.audio(a.getStreamId(), a.getSeq(), session, a.getEventTimeMs(), x);
     }, Partial::eventTimeMs);
 
-    KStream<String, Partial> text = decode(b, topics, rules, topics.text(), "text", (key, t) -> {
+    KStream<String, Partial> text = decode(b, topics, rules, topics.text(), "text", (key, t, session) -> {
       checkKeyAndTime(key, t.getStreamId(), t.getEventTimeMs());
+      checkSeq(t.getSeq(), rules);
       if (t.getText() == null || t.getText().isBlank()) {
         throw new InvalidInputException("empty text");
       }
-      float[] x = finite(f.text(t.getText()), "text");
-      return Partial.text(t.getStreamId(), t.getSeq(), t.getEventTimeMs(), x, t.getText());
+      if (t.getText().length() > MAX_TEXT_CHARS) {
+        throw new InvalidInputException("text of " + t.getText().length() + " characters (at most " + MAX_TEXT_CHARS + ")");
+      }
+      float[] x = finite(f.text(t.getText()), "text", f.textShape());
+      return Partial.text(t.getStreamId(), t.getSeq(), session, t.getEventTimeMs(), x, t.getText());
     }, Partial::eventTimeMs);
 
-    KStream<String, LabelEvent> labelStream = decode(b, topics, rules, topics.labels(), "labels", (key, l) -> {
+    KStream<String, LabelEvent> labelStream = decode(b, topics, rules, topics.labels(), "labels", (key, l, session) -> {
       checkKeyAndTime(key, l.getStreamId(), l.getEventTimeMs());
       if (l.getClassName() == null || l.getClassName().isBlank()) {
         throw new InvalidInputException("empty class name");
+      }
+      if (l.getClassName().length() > MAX_CLASS_NAME_CHARS) {
+        throw new InvalidInputException("class name of " + l.getClassName().length() + " characters (at most "
+            + MAX_CLASS_NAME_CHARS + ")");
       }
       if (l.getStartTimeMs() < 0 || l.getEndTimeMs() <= l.getStartTimeMs()) {
         throw new InvalidInputException("empty or negative label range [" + l.getStartTimeMs() + ", "
@@ -135,6 +147,16 @@ public final class PairingTopology {
     }, LabelEvent::getStartTimeMs);
 
     JoinWindows window = JoinWindows.ofTimeDifferenceAndGrace(cfg.joinWindow(), cfg.joinGrace());
+
+    // Records the joins (or the versioned label table) would drop as late become dead letters instead.
+    b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(JOIN_TIME_STORE), Serdes.String(),
+        Serdes.Long()).withCachingEnabled());
+    long joinLateness = cfg.joinWindow().plus(cfg.joinGrace()).toMillis();
+    video = lateGate(video, topics, topics.video(), "video", "av", new String[] {"av"}, joinLateness);
+    audio = lateGate(audio, topics, topics.audio(), "audio", "av", new String[] {"av"}, joinLateness);
+    text = lateGate(text, topics, topics.text(), "text", "text", new String[] {"av", "text"}, joinLateness);
+    labelStream = lateGate(labelStream, topics, topics.labels(), "labels", "labels", new String[] {"labels"},
+        cfg.labelHistory().toMillis());
 
     // Both joins are keyed by streamId, so video, audio and text are read by one task per partition and
     // Streams orders them by timestamp across the three topics (no repartition before a join, so a
@@ -150,18 +172,17 @@ public final class PairingTopology {
     KStream<String, Partial> pairs = cfg.emitUnpaired()
         ? joined.filter((k, p) -> p.isPair(), Named.as("pairs-only")) : joined;
 
-    KStream<String, Partial> withText = pairs.leftJoin(text,
-        (p, t) -> t == null || !p.sameMomentAs(t) ? p : p.withText(t),
-        window,
-        StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
-            .withName("pair-text-join").withStoreName(PAIR_TEXT_STORE));
+    // Captions meet their moment's pair in the sample gate (by moment id, not by window), which can
+    // release a pair without caption on the wall clock when input pauses (a windowed left join would hold
+    // it until stream time moves).
+    KStream<String, Partial> toGate = pairs.merge(text, Named.as("pairs-and-captions"));
     if (cfg.emitUnpaired()) {
       // A lone record comes out of the outer join only once its window has closed, i.e. with a
       // timestamp already behind stream time: re-stamp it with the current stream time (its event
       // time stays in the sample) so the downstream gate and label join do not drop it as late.
       KStream<String, Partial> singles = joined.filter((k, p) -> !p.isPair(), Named.as("singles-only"))
           .process(RestampAtStreamTime::new, Named.as("singles-restamp"));
-      withText = withText.merge(singles, Named.as("pairs-and-singles"));
+      toGate = toGate.merge(singles, Named.as("pairs-and-singles"));
     }
 
     b.addStateStore(Stores.windowStoreBuilder(
@@ -169,10 +190,13 @@ public final class PairingTopology {
         Serdes.String(), Serdes.Long()));
     b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.String(),
         Partial.SERDE));
+    b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CAPTION_STORE), Serdes.String(),
+        Partial.SERDE));
     Duration hold = cfg.joinWindow().multipliedBy(2).plus(cfg.joinGrace());
-    KStream<String, Partial> unique = withText.process(
-        () -> new SampleGate(DEDUPE_STORE, PENDING_STORE, hold, cfg.dedupeRetention()), Named.as("sample-gate"),
-        DEDUPE_STORE, PENDING_STORE);
+    KStream<String, Partial> unique = toGate.process(
+        () -> new SampleGate(DEDUPE_STORE, PENDING_STORE, CAPTION_STORE, hold, cfg.dedupeRetention(), cfg.labelGrace()),
+        Named.as("sample-gate"),
+        DEDUPE_STORE, PENDING_STORE, CAPTION_STORE);
 
     Topic<String, LabelEvent> labelTopic = topics.labels();
     KTable<String, LabelEvent> labels = labelStream.toTable(Named.as("labels-table"),
@@ -181,9 +205,10 @@ public final class PairingTopology {
 
     Featurizers shapes = f;
     KStream<String, PairedSample> samples = unique.leftJoin(labels,
-        (p, l) -> toSample(p, l, shapes),
+        (p, l) -> p.isTimeMarker() ? null : toSample(p, l, shapes),
         Joined.with(Serdes.String(), Partial.SERDE, labelTopic.valueSerde(), "label-join")
-            .withGracePeriod(cfg.labelGrace()));
+            .withGracePeriod(cfg.labelGrace()))
+        .filter((k, s) -> s != null, Named.as("not-time-markers"));
 
     Topic<String, PairedSample> paired = topics.paired();
     samples.to(paired.name(), Produced.with(paired.keySerde(), paired.valueSerde()).withName("to-paired"));
@@ -196,6 +221,20 @@ public final class PairingTopology {
           .to(infer.name(), Produced.with(infer.keySerde(), infer.valueSerde()).withName("to-infer"));
     }
     return b.build();
+  }
+
+  private static <V> KStream<String, V> lateGate(KStream<String, V> in, Topics topics, Topic<String, ?> topic,
+      String name, String clock, String[] readClocks, long allowedLatenessMs) {
+    KStream<String, Outcome<V>> out = in.processValues(
+        () -> new LateGate<>(JOIN_TIME_STORE, topic.name(), clock, readClocks, allowedLatenessMs),
+        Named.as(name + "-late-gate"), JOIN_TIME_STORE);
+    Topic<byte[], DeadLetter> dlq = topics.deadLetters(topic);
+    out.filter((k, o) -> o.isDead(), Named.as(name + "-late"))
+        .map((k, o) -> KeyValue.pair(k == null ? null : DeadLetters.recordKey(k.getBytes(StandardCharsets.UTF_8)),
+                o.dead()), Named.as(name + "-late-dead-letter"))
+        .to(dlq.name(), Produced.with(dlq.keySerde(), dlq.valueSerde()).withName(name + "-late-to-dlq"));
+    return out.filter((k, o) -> !o.isDead(), Named.as(name + "-in-time")).mapValues(Outcome::value,
+        Named.as(name + "-in-time-value"));
   }
 
   private static <T, R> KStream<String, R> decode(StreamsBuilder b, Topics topics, InputRules rules,
@@ -235,20 +274,15 @@ public final class PairingTopology {
   /** The pair of a frame and a chunk of the same moment, or null when they are of different moments. */
   static Partial pair(Partial v, Partial a) {
     return v.sameMomentAs(a)
-        ? new Partial(v.streamId(), v.seq(), v.eventTimeMs(), sampleId(v, a), v.video(), a.audio(), null, null)
+        ? new Partial(v.streamId(), v.seq(), v.session(), v.eventTimeMs(), v.momentId(), v.video(), a.audio(), null,
+            null)
         : null;
   }
 
   /** A frame or a chunk alone, as a single-modality sample. */
   static Partial single(Partial x) {
-    String id = x.tagged() ? x.streamId() + "#" + x.seq() : x.streamId() + "@" + x.eventTimeMs();
-    return new Partial(x.streamId(), x.seq(), x.eventTimeMs(), id, x.video(), x.audio(), null, null);
-  }
-
-  static String sampleId(Partial v, Partial a) {
-    return v.tagged() && a.tagged()
-        ? v.streamId() + "#" + v.seq()
-        : v.streamId() + "@" + v.eventTimeMs() + "/" + a.eventTimeMs();
+    return new Partial(x.streamId(), x.seq(), x.session(), x.eventTimeMs(), x.momentId(), x.video(), x.audio(), null,
+        null);
   }
 
   static PairedSample toSample(Partial p, LabelEvent label, Featurizers f) {
@@ -285,6 +319,10 @@ public final class PairingTopology {
     if (streamId == null || streamId.isBlank()) {
       throw new InvalidInputException("empty streamId");
     }
+    if (streamId.length() > InputRules.MAX_STREAM_ID_CHARS) {
+      throw new InvalidInputException("streamId of " + streamId.length() + " characters (at most "
+          + InputRules.MAX_STREAM_ID_CHARS + ")");
+    }
     if (!streamId.equals(key)) {
       throw new InvalidInputException("record key '" + key + "' does not match streamId '" + streamId + "'");
     }
@@ -293,19 +331,30 @@ public final class PairingTopology {
     }
   }
 
+  private static void checkSeq(long seq, InputRules rules) {
+    if (seq < 0) {
+      throw new InvalidInputException("negative seq " + seq + " (sequence numbers start at 0)");
+    }
+    if (seq > rules.maxSeq()) {
+      throw new InvalidInputException("seq " + seq + " is larger than " + rules.maxSeq());
+    }
+  }
+
   private static void checkFrame(FrameEncoding enc, int w, int h, int c, byte[] data) {
     if (data.length == 0) {
       throw new InvalidInputException("empty frame data");
     }
+    // every encoding declares its size: a compressed image is checked against it once decoded
+    if (w < 1 || h < 1 || w > VideoFeatureConfig.MAX_SIDE || h > VideoFeatureConfig.MAX_SIDE) {
+      throw new InvalidInputException("bad frame size " + w + "x" + h + " (each side 1.." + VideoFeatureConfig.MAX_SIDE
+          + ")");
+    }
+    boolean ok = enc == FrameEncoding.RGB24 ? c == 3 : (c == 1 || c == 3);
+    if (!ok) {
+      throw new InvalidInputException("unsupported encoding " + enc + " with " + c
+          + " channels (RGB24 takes 3, RAW8, PNG and JPEG take 1 or 3)");
+    }
     if (enc == FrameEncoding.RAW8 || enc == FrameEncoding.RGB24) {
-      if (w <= 0 || h <= 0) {
-        throw new InvalidInputException("bad frame size " + w + "x" + h);
-      }
-      boolean ok = enc == FrameEncoding.RAW8 ? (c == 1 || c == 3) : c == 3;
-      if (!ok) {
-        throw new InvalidInputException("unsupported encoding " + enc + " with " + c
-            + " channels (RAW8 takes 1 or 3 channels, RGB24 takes 3)");
-      }
       long expected = (long) w * h * c;
       if (data.length != expected) {
         throw new InvalidInputException("frame data length " + data.length + " != width*height*channels = "
@@ -314,12 +363,27 @@ public final class PairingTopology {
     }
   }
 
+  /** Sample rates accepted (Hz): the standard audio rates. */
+  static final java.util.Set<Integer> SAMPLE_RATES = java.util.Set.of(8000, 11025, 12000, 16000, 22050, 24000, 32000,
+      44100, 48000, 88200, 96000, 176400, 192000, 352800, 384000);
+  /** Shortest audio chunk accepted (ms): shorter ones hold too little signal to featurize. */
+  static final int MIN_AUDIO_MS = 10;
+  /** Longest audio chunk accepted (ms): a chunk is the audio of one moment. */
+  static final int MAX_AUDIO_MS = 60_000;
+  /** Longest text accepted (characters). */
+  static final int MAX_TEXT_CHARS = 10_000;
+  /** Longest class name accepted (characters). */
+  static final int MAX_CLASS_NAME_CHARS = 128;
+  /** Largest feature magnitude accepted: the featurizers' outputs are normalized far below it. */
+  static final float MAX_ABS_FEATURE = 1e6f;
+
   private static void checkAudio(int sampleRate, int channels, byte[] data) {
     if (data.length == 0) {
       throw new InvalidInputException("empty audio");
     }
-    if (sampleRate < 1000 || sampleRate > 384_000) {
-      throw new InvalidInputException("bad sample rate " + sampleRate + " Hz (1000..384000)");
+    if (!SAMPLE_RATES.contains(sampleRate)) {
+      throw new InvalidInputException("bad sample rate " + sampleRate + " Hz (one of " + new java.util.TreeSet<>(SAMPLE_RATES)
+          + ")");
     }
     if (channels < 1 || channels > 32) {
       throw new InvalidInputException("bad channel count " + channels + " (1..32)");
@@ -328,12 +392,28 @@ public final class PairingTopology {
       throw new InvalidInputException("truncated PCM16: " + data.length + " bytes is not a multiple of 2*"
           + channels + " channels");
     }
+    long frames = data.length / (2L * channels);
+    long ms = frames * 1000 / sampleRate;
+    if (ms < MIN_AUDIO_MS || ms > MAX_AUDIO_MS) {
+      throw new InvalidInputException("audio of " + frames + " samples at " + sampleRate + " Hz lasts " + ms
+          + " ms (" + MIN_AUDIO_MS + ".." + MAX_AUDIO_MS + " ms)");
+    }
   }
 
-  private static float[] finite(float[] x, String what) {
+  private static float[] finite(float[] x, String what, int[] shape) {
+    int n = 1;
+    for (int d : shape) n *= d;
+    if (x.length != n) {
+      throw new FeatureException(what + " features of length " + x.length + ", the shape " + java.util.Arrays.toString(shape)
+          + " takes " + n);
+    }
     for (int i = 0; i < x.length; i++) {
       if (!Float.isFinite(x[i])) {
         throw new FeatureException("non-finite " + what + " feature " + x[i] + " at index " + i);
+      }
+      if (Math.abs(x[i]) > MAX_ABS_FEATURE) {
+        throw new FeatureException("out-of-range " + what + " feature " + x[i] + " at index " + i + " (|x| <= "
+            + MAX_ABS_FEATURE + ")");
       }
     }
     return x;
