@@ -179,6 +179,7 @@ class InputRulesTest {
 
   @Test
   void aRestartedProducerIsNeverTakenForADuplicateWhileExactDuplicatesStillAre() {
+    assertEquals(AvProducer.SESSION_HEADER, DecodeProcessor.SESSION_HEADER);
     for (int i = 0; i < 3; i++) moment("cam1", i, now + 100L * i, "run-a");
     // the producer restarts 2 s later and counts from 0 again, with a new session
     for (int i = 0; i < 3; i++) moment("cam1", i, now + 2_000 + 100L * i, "run-b");
