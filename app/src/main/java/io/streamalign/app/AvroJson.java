@@ -19,7 +19,9 @@ import java.util.Map;
  * <p>Unlike Avro's own JSON encoding, unions are written as their plain value (no
  * {@code {"string": ...}} wrapper) and long byte fields (frames, PCM, model parameters, which can
  * be megabytes) are summarized as {@code "<N bytes>"} unless full bytes are asked for; short ones
- * are written as {@code "base64:..."}. Non-finite doubles are written as strings. The output is
+ * are written as {@code "base64:..."}. Non-finite numbers (NaN, infinities: e.g. rho before
+ * PMR has seen both modalities) are written as {@code null}, so every line is valid JSON that no reader
+ * takes for a number. The output is
  * always valid JSON.
  */
 final class AvroJson {
@@ -118,7 +120,7 @@ final class AvroJson {
                 if (Double.isFinite(d)) {
                     out.append(datum);
                 } else {
-                    string(String.valueOf(d), out);
+                    out.append("null");
                 }
                 return;
             }
