@@ -146,57 +146,35 @@ public final class PairingTopology {
       return l;
     }, LabelEvent::getStartTimeMs);
 
-    JoinWindows window = JoinWindows.ofTimeDifferenceAndGrace(cfg.joinWindow(), cfg.joinGrace());
-
-    // Records the joins (or the versioned label table) would drop as late become dead letters instead.
+    // Labels older than the label history would be dropped by the versioned table: dead letters instead.
     b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(JOIN_TIME_STORE), Serdes.String(),
         Serdes.Long()).withCachingEnabled());
-    long joinLateness = cfg.joinWindow().plus(cfg.joinGrace()).toMillis();
-    video = lateGate(video, topics, topics.video(), "video", "av", new String[] {"av"}, joinLateness);
-    audio = lateGate(audio, topics, topics.audio(), "audio", "av", new String[] {"av"}, joinLateness);
-    text = lateGate(text, topics, topics.text(), "text", "text", new String[] {"av", "text"}, joinLateness);
     labelStream = lateGate(labelStream, topics, topics.labels(), "labels", "labels", new String[] {"labels"},
         cfg.labelHistory().toMillis());
 
-    // Both joins are keyed by streamId, so video, audio and text are read by one task per partition and
-    // Streams orders them by timestamp across the three topics (no repartition before a join, so a
-    // slow modality cannot fall behind stream time and be dropped as late). The joiners look at seqs
-    // only; Partial decodes feature arrays lazily, so the candidates of a dense window cost little.
-    StreamJoined<String, Partial, Partial> videoAudio = StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
-        .withName("video-audio-join").withStoreName(VIDEO_AUDIO_STORE);
-    KStream<String, Partial> joined = (cfg.emitUnpaired()
-            // outer join: a record that joined nothing by the time its window closed comes out alone
-            ? video.outerJoin(audio, (v, a) -> v == null ? single(a) : a == null ? single(v) : pair(v, a), window, videoAudio)
-            : video.join(audio, PairingTopology::pair, window, videoAudio))
-        .filter((k, p) -> p != null, Named.as("same-moment"));
-    KStream<String, Partial> pairs = cfg.emitUnpaired()
-        ? joined.filter((k, p) -> p.isPair(), Named.as("pairs-only")) : joined;
-
-    // Captions meet their moment's pair in the sample gate (by moment id, not by window), which can
-    // release a pair without caption on the wall clock when input pauses (a windowed left join would hold
-    // it until stream time moves).
-    KStream<String, Partial> toGate = pairs.merge(text, Named.as("pairs-and-captions"));
-    if (cfg.emitUnpaired()) {
-      // A lone record comes out of the outer join only once its window has closed, i.e. with a
-      // timestamp already behind stream time: re-stamp it with the current stream time (its event
-      // time stays in the sample) so the downstream gate and label join do not drop it as late.
-      KStream<String, Partial> singles = joined.filter((k, p) -> !p.isPair(), Named.as("singles-only"))
-          .process(RestampAtStreamTime::new, Named.as("singles-restamp"));
-      toGate = toGate.merge(singles, Named.as("pairs-and-singles"));
-    }
-
+    // Frames, chunks and captions are keyed by streamId, so one task reads all of a stream's moments;
+    // the sample gate assembles each moment by its id (stream, seq, session) and emits it once.
+    KStream<String, Partial> parts = video.merge(audio, Named.as("video-and-audio"))
+        .merge(text, Named.as("and-captions"));
     b.addStateStore(Stores.windowStoreBuilder(
         Stores.persistentWindowStore(DEDUPE_STORE, cfg.dedupeRetention(), cfg.dedupeRetention(), false),
         Serdes.String(), Serdes.Long()));
     b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.String(),
         Partial.SERDE));
-    b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CAPTION_STORE), Serdes.String(),
-        Partial.SERDE));
-    Duration hold = cfg.joinWindow().multipliedBy(2).plus(cfg.joinGrace());
-    KStream<String, Partial> unique = toGate.process(
-        () -> new SampleGate(DEDUPE_STORE, PENDING_STORE, CAPTION_STORE, hold, cfg.dedupeRetention(), cfg.labelGrace()),
-        Named.as("sample-gate"),
-        DEDUPE_STORE, PENDING_STORE, CAPTION_STORE);
+    String videoName = topics.video().name();
+    String audioName = topics.audio().name();
+    String textName = topics.text().name();
+    KStream<String, Outcome<Partial>> gated = parts.process(
+        () -> new SampleGate(DEDUPE_STORE, PENDING_STORE, cfg, videoName, audioName, textName),
+        Named.as("sample-gate"), DEDUPE_STORE, PENDING_STORE);
+    Topic<byte[], DeadLetter> anyDlq = topics.deadLetters(topics.video());
+    gated.filter((k, o) -> o.isDead(), Named.as("moment-failed"))
+        .map((k, o) -> KeyValue.pair(k == null ? null : DeadLetters.recordKey(k.getBytes(StandardCharsets.UTF_8)),
+            o.dead()), Named.as("moment-dead-letter"))
+        .to((k, d, ctx) -> d.getOriginalTopic() + Topic.DLQ_SUFFIX,
+            Produced.with(anyDlq.keySerde(), anyDlq.valueSerde()).withName("moment-to-dlq"));
+    KStream<String, Partial> unique = gated.filter((k, o) -> !o.isDead(), Named.as("moment-ok"))
+        .mapValues(Outcome::value, Named.as("moment-value"));
 
     Topic<String, LabelEvent> labelTopic = topics.labels();
     KTable<String, LabelEvent> labels = labelStream.toTable(Named.as("labels-table"),
@@ -253,36 +231,6 @@ public final class PairingTopology {
             Named.as(name + "-dead-letter"))
         .to(dlq.name(), Produced.with(dlq.keySerde(), dlq.valueSerde()).withName(name + "-to-dlq"));
     return out.filter((k, o) -> !o.isDead(), Named.as(name + "-ok")).mapValues(Outcome::value, Named.as(name + "-value"));
-  }
-
-  /** Forwards each record with the task's current stream time as its timestamp. */
-  static final class RestampAtStreamTime
-      implements org.apache.kafka.streams.processor.api.Processor<String, Partial, String, Partial> {
-    private org.apache.kafka.streams.processor.api.ProcessorContext<String, Partial> context;
-
-    @Override
-    public void init(org.apache.kafka.streams.processor.api.ProcessorContext<String, Partial> context) {
-      this.context = context;
-    }
-
-    @Override
-    public void process(org.apache.kafka.streams.processor.api.Record<String, Partial> record) {
-      context.forward(record.withTimestamp(Math.max(record.timestamp(), context.currentStreamTimeMs())));
-    }
-  }
-
-  /** The pair of a frame and a chunk of the same moment, or null when they are of different moments. */
-  static Partial pair(Partial v, Partial a) {
-    return v.sameMomentAs(a)
-        ? new Partial(v.streamId(), v.seq(), v.session(), v.eventTimeMs(), v.momentId(), v.video(), a.audio(), null,
-            null)
-        : null;
-  }
-
-  /** A frame or a chunk alone, as a single-modality sample. */
-  static Partial single(Partial x) {
-    return new Partial(x.streamId(), x.seq(), x.session(), x.eventTimeMs(), x.momentId(), x.video(), x.audio(), null,
-        null);
   }
 
   static PairedSample toSample(Partial p, LabelEvent label, Featurizers f) {

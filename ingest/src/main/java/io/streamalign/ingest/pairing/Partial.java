@@ -101,6 +101,11 @@ final class Partial {
     return streamId + "#" + seq + (session == null ? "" : "/" + session);
   }
 
+  /** This record as (the first part of) its moment: the same, with the moment id as its sample id. */
+  Partial asMoment() {
+    return new Partial(streamId, seq, session, eventTimeMs, momentId(), video(), audio(), text(), caption);
+  }
+
   String session() {
     return session;
   }
@@ -147,6 +152,29 @@ final class Partial {
   /** Whether both video and audio are present (a pair), as opposed to a lone frame or chunk. */
   boolean isPair() {
     return raw != null ? offsets[0] >= 0 && offsets[1] >= 0 : video != null && audio != null;
+  }
+
+  boolean hasVideo() {
+    return video != null || (raw != null && offsets[0] >= 0);
+  }
+
+  boolean hasAudio() {
+    return audio != null || (raw != null && offsets[1] >= 0);
+  }
+
+  /**
+   * This moment with the parts of {@code other} (same moment) that it lacks; a part it already has is
+   * kept (a second copy of a part is a duplicate). The event time is the frame's, else the chunk's.
+   */
+  Partial merge(Partial other) {
+    float[] v = hasVideo() ? video() : other.video();
+    float[] a = hasAudio() ? audio() : other.audio();
+    boolean ownText = hasText();
+    float[] t = ownText ? text() : other.text();
+    String c = ownText ? caption : other.caption;
+    long time = hasVideo() ? eventTimeMs : other.hasVideo() ? other.eventTimeMs
+        : hasAudio() ? eventTimeMs : other.hasAudio() ? other.eventTimeMs : eventTimeMs;
+    return new Partial(streamId, seq, session, time, momentId(), v, a, t, c);
   }
 
   /** Same moment: equal seq from the same producer session (or both without a session). */

@@ -1,5 +1,8 @@
 package io.streamalign.ingest.pairing;
 
+import io.streamalign.schemas.DeadLetters;
+import io.streamalign.schemas.avro.DeadLetter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,68 +13,125 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Attaches each moment's caption and emits each assembled sample once.
+ * Assembles each moment from its frame, audio chunk and caption (matched by moment id: stream, seq and
+ * producer session) and emits it once, or explains why not.
  *
- * <p>It receives pairs (and, with unpaired emission, lone frames or chunks) and captions. A pair whose
- * caption (same moment id: stream, seq and session) is here is emitted at once with it; so is a held pair
- * when its caption arrives. A pair without caption is held (in a changelogged store) until stream time
- * passes {@code eventTime + hold} (the window and grace, so that its caption could still come) and is
- * then emitted without text; a caption is kept as long. Ids of emitted samples are remembered for the
- * dedupe retention, so duplicated input records never emit twice. A caption whose moment never pairs is
- * not used (docs/producing.md); such captions are logged, at most once per {@value LateGate#LOG_INTERVAL_MS} ms.
+ * <p>The parts of a moment are held (in a changelogged store) as they arrive. A moment with frame, chunk
+ * and caption is emitted at once; one with frame and chunk is emitted without text once stream time
+ * passes {@code eventTime + hold} (the join window and grace, so that its caption could still come).
+ * What is still incomplete then is not silently forgotten: a lone frame or chunk becomes a
+ * single-modality sample ({@code emitUnpaired}) or a dead letter "unpaired", and a lone caption a dead
+ * letter "unused caption". A frame and chunk further apart than the join window do not pair (the later
+ * one is dead-lettered), and a part arriving for a moment already emitted is dead-lettered as late (the
+ * same record twice is a duplicate: logged, at most once per {@value LateGate#LOG_INTERVAL_MS} ms, never
+ * emitted twice). Ids of emitted samples are remembered for the dedupe retention.
  *
  * <p>When input pauses, stream time stops, and so would the release. A wall-clock punctuator therefore
- * extends stream time by the wall-clock time passed since it last advanced: a held sample is released
+ * extends stream time by the wall-clock time passed since it last advanced: a held moment is released
  * once its hold has passed by the wall clock after the pause (README, "Pairing"). Once input has paused for
  * the label grace, it also sends one time marker per stream that emitted since its last marker, stamped
  * past the label join's grace, so that the label join (which waits for labels in stream time too) emits
  * those samples at once; markers never become samples.
  */
-final class SampleGate implements Processor<String, Partial, String, Partial> {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SampleGate.class);
+final class SampleGate implements Processor<String, Partial, String, Outcome<Partial>> {
+  static final String STAGE_UNPAIRED = "pairing.unpaired";
+  private static final Logger LOG = LoggerFactory.getLogger(SampleGate.class);
+
   private final String emittedStore;
   private final String pendingStore;
-  private final String captionStore;
   private final long holdMs;
   private final long retentionMs;
+  private final long windowMs;
   private final long labelGraceMs;
-  private ProcessorContext<String, Partial> context;
+  private final boolean emitUnpaired;
+  private final String videoTopic;
+  private final String audioTopic;
+  private final String textTopic;
+  private ProcessorContext<String, Outcome<Partial>> context;
+  private WindowStore<String, Long> emitted;
+  private KeyValueStore<String, Partial> pending;
   // the largest stream time seen and the wall-clock time it was first seen (not persisted: after a
   // restart the wall-clock release only starts once stream time has been observed again)
   private long lastStreamTime = -1;
   private long wallAtLastAdvance;
   // per stream, the latest timestamp emitted since its last time marker
   private final Map<String, Long> unflushed = new HashMap<>();
-  private WindowStore<String, Long> emitted;
-  private KeyValueStore<String, Partial> pending;
-  private KeyValueStore<String, Partial> captions;
-  private long unusedCaptions;
+  private long duplicates;
   private long lastLogMs;
 
-  SampleGate(String emittedStore, String pendingStore, String captionStore, Duration hold, Duration retention,
-      Duration labelGrace) {
-    this.captionStore = captionStore;
-    this.labelGraceMs = labelGrace.toMillis();
+  SampleGate(String emittedStore, String pendingStore, PairingConfig cfg, String videoTopic, String audioTopic,
+      String textTopic) {
     this.emittedStore = emittedStore;
     this.pendingStore = pendingStore;
-    this.holdMs = hold.toMillis();
-    this.retentionMs = retention.toMillis();
+    this.windowMs = cfg.joinWindow().toMillis();
+    this.holdMs = cfg.joinWindow().multipliedBy(2).plus(cfg.joinGrace()).toMillis();
+    this.retentionMs = cfg.dedupeRetention().toMillis();
+    this.labelGraceMs = cfg.labelGrace().toMillis();
+    this.emitUnpaired = cfg.emitUnpaired();
+    this.videoTopic = videoTopic;
+    this.audioTopic = audioTopic;
+    this.textTopic = textTopic;
   }
 
   @Override
-  public void init(ProcessorContext<String, Partial> context) {
+  public void init(ProcessorContext<String, Outcome<Partial>> context) {
     this.context = context;
     this.emitted = context.getStateStore(emittedStore);
     this.pending = context.getStateStore(pendingStore);
-    this.captions = context.getStateStore(captionStore);
     context.schedule(Duration.ofMillis(200), PunctuationType.STREAM_TIME, t -> release(t));
     context.schedule(Duration.ofMillis(500), PunctuationType.WALL_CLOCK_TIME, this::releaseOnWallClock);
+  }
+
+  @Override
+  public void process(Record<String, Partial> record) {
+    observe(context.currentStreamTimeMs());
+    Partial p = record.value();
+    String id = p.momentId();
+    long streamTime = context.currentStreamTimeMs();
+    if (p.eventTimeMs() + holdMs < streamTime) {
+      dead(p, LateGate.STAGE_LATE, "late: event time " + p.eventTimeMs() + " of " + part(p) + " " + id + " is "
+          + (streamTime - p.eventTimeMs()) + " ms behind stream time " + streamTime + ", more than the " + holdMs
+          + " ms (twice the join window, plus the grace) a moment is held", true);
+      return;
+    }
+    if (wasEmitted(id, p.eventTimeMs())) {
+      dead(p, LateGate.STAGE_LATE, "late or duplicate: " + part(p) + " of moment " + id
+          + " arrived after the moment was emitted", true);
+      return;
+    }
+    Partial held = pending.get(id);
+    if (held == null) {
+      pending.put(id, p.asMoment());
+      return;
+    }
+    if ((p.hasVideo() && held.hasVideo()) || (p.hasAudio() && held.hasAudio()) || (p.hasText() && held.hasText())) {
+      duplicate(id);
+      return;
+    }
+    if (p.hasVideo() != p.hasAudio() && (held.hasVideo() || held.hasAudio())) {
+      long other = held.eventTimeMs();
+      if (Math.abs(p.eventTimeMs() - other) > windowMs) {
+        dead(p, STAGE_UNPAIRED, "unpaired: " + part(p) + " of moment " + id + " is " + Math.abs(p.eventTimeMs() - other)
+            + " ms from its partner, more than the " + windowMs + " ms join window", true);
+        return;
+      }
+    }
+    Partial merged = held.merge(p);
+    if (merged.hasVideo() && merged.hasAudio() && merged.hasText()) {
+      pending.delete(id);
+      emit(merged, merged.eventTimeMs());
+    } else {
+      pending.put(id, merged);
+    }
   }
 
   private void observe(long streamTime) {
@@ -90,49 +150,15 @@ final class SampleGate implements Processor<String, Partial, String, Partial> {
     if (idle >= Math.max(labelGraceMs, 500) && !unflushed.isEmpty()) {
       for (Map.Entry<String, Long> e : unflushed.entrySet()) {
         long t = e.getValue() + labelGraceMs + 1;
-        context.forward(new Record<>(e.getKey(), Partial.timeMarker(e.getKey(), t), t));
+        context.forward(new Record<>(e.getKey(), Outcome.ok(Partial.timeMarker(e.getKey(), t)), t));
       }
       unflushed.clear();
     }
   }
 
-  @Override
-  public void process(Record<String, Partial> record) {
-    observe(context.currentStreamTimeMs());
-    Partial p = record.value();
-    if (p.video() == null && p.audio() == null) {
-      caption(p, record.timestamp());
-      return;
-    }
-    String id = p.sampleId();
-    if (wasEmitted(id, record.timestamp())) return;
-    Partial caption = captions.get(id);
-    if (caption != null) {
-      emit(p.withText(caption), record.timestamp());
-      pending.delete(id);
-      captions.delete(id);
-    } else if (pending.get(id) == null) {
-      pending.put(id, p);
-    }
-  }
-
-  private void caption(Partial t, long ts) {
-    String id = t.momentId();
-    Partial held = pending.get(id);
-    if (held != null) {
-      pending.delete(id);
-      if (!wasEmitted(id, ts)) emit(held.withText(t), Math.max(ts, held.eventTimeMs()));
-    } else if (wasEmitted(id, ts)) {
-      unusedCaptions++; // its moment was already emitted without it
-    } else if (captions.get(id) == null) {
-      captions.put(id, t);
-    }
-  }
-
-  /** Emits the held samples whose hold has passed at {@code streamTime}; returns them. */
-  private List<Partial> release(long streamTime) {
+  /** Emits (or explains) the held moments whose hold has passed at {@code streamTime}. */
+  private void release(long streamTime) {
     observe(Math.min(streamTime, context.currentStreamTimeMs()));
-    List<Partial> released = new ArrayList<>();
     List<KeyValue<String, Partial>> due = new ArrayList<>();
     try (KeyValueIterator<String, Partial> it = pending.all()) {
       while (it.hasNext()) {
@@ -140,31 +166,64 @@ final class SampleGate implements Processor<String, Partial, String, Partial> {
         if (kv.value.eventTimeMs() + holdMs < streamTime) due.add(kv);
       }
     }
-    List<String> expired = new ArrayList<>();
-    try (KeyValueIterator<String, Partial> it = captions.all()) {
-      while (it.hasNext()) {
-        KeyValue<String, Partial> kv = it.next();
-        if (kv.value.eventTimeMs() + holdMs < streamTime) expired.add(kv.key);
-      }
-    }
-    for (String id : expired) {
-      captions.delete(id);
-      unusedCaptions++;
-    }
-    if (unusedCaptions > 0 && context.currentSystemTimeMs() - lastLogMs >= LateGate.LOG_INTERVAL_MS) {
-      LOG.info("{} caption(s) not used: no frame and audio chunk of their moment paired (e.g. {})", unusedCaptions,
-          expired.isEmpty() ? "-" : expired.get(0));
-      lastLogMs = context.currentSystemTimeMs();
-      unusedCaptions = 0;
-    }
     for (KeyValue<String, Partial> kv : due) {
       pending.delete(kv.key);
-      if (!wasEmitted(kv.key, kv.value.eventTimeMs())) {
-        emit(kv.value, kv.value.eventTimeMs());
-        released.add(kv.value);
+      Partial p = kv.value;
+      if (wasEmitted(kv.key, p.eventTimeMs())) continue;
+      if (p.hasVideo() && p.hasAudio()) {
+        emit(p, p.eventTimeMs());
+      } else if ((p.hasVideo() || p.hasAudio()) && emitUnpaired) {
+        emit(p.hasText() ? new Partial(p.streamId(), p.seq(), p.session(), p.eventTimeMs(), kv.key, p.video(), p.audio(),
+            null, null) : p, p.eventTimeMs());
+        if (p.hasText()) dead(p, STAGE_UNPAIRED, "unused caption: moment " + kv.key + " has only a "
+            + (p.hasVideo() ? "frame" : "chunk") + ", a caption needs both", false);
+      } else if (p.hasVideo() || p.hasAudio()) {
+        dead(p, STAGE_UNPAIRED, "unpaired: " + (p.hasVideo() ? "frame" : "audio chunk") + " of moment " + kv.key
+            + " got no " + (p.hasVideo() ? "audio chunk" : "frame") + " within " + holdMs
+            + " ms (the join window and grace); pair --emit-unpaired would emit it alone", false);
+      } else {
+        dead(p, STAGE_UNPAIRED, "unused caption: no frame and audio chunk of moment " + kv.key + " came within "
+            + holdMs + " ms", false);
       }
     }
-    return released;
+  }
+
+  private static String part(Partial p) {
+    return p.hasVideo() && p.hasAudio() ? "moment" : p.hasVideo() ? "frame" : p.hasAudio() ? "audio chunk" : "caption";
+  }
+
+  /**
+   * A dead letter for (the parts of) a moment; it is written to the dead-letter topic of the first part's
+   * input (the frame's, else the chunk's, else the caption's). The original bytes are not kept past
+   * featurization, so the letter names the moment instead; the partition and offset are the source
+   * record's when the letter is about the record being processed, else -1.
+   */
+  private void dead(Partial p, String stage, String reason, boolean currentRecord) {
+    String topic = p.hasVideo() ? videoTopic : p.hasAudio() ? audioTopic : textTopic;
+    int partition = -1;
+    long offset = -1;
+    if (currentRecord && context.recordMetadata().isPresent()) {
+      RecordMetadata md = context.recordMetadata().get();
+      if (md.topic().equals(topic)) {
+        partition = md.partition();
+        offset = md.offset();
+      }
+    }
+    DeadLetter letter = DeadLetters.of(topic, partition, offset, p.streamId().getBytes(StandardCharsets.UTF_8), null,
+        InvalidInputException.class.getName(), reason, stage);
+    context.forward(new Record<>(p.streamId(), Outcome.<Partial>dead(letter), p.eventTimeMs(),
+        DeadLetterHeaders.of(letter)));
+  }
+
+  private void duplicate(String id) {
+    duplicates++;
+    long now = context.currentSystemTimeMs();
+    if (now - lastLogMs >= LateGate.LOG_INTERVAL_MS) {
+      LOG.info("{} duplicate record(s) dropped (exact duplicates of a part already held; e.g. moment {})", duplicates,
+          id);
+      lastLogMs = now;
+      duplicates = 0;
+    }
   }
 
   private boolean wasEmitted(String id, long ts) {
@@ -176,6 +235,6 @@ final class SampleGate implements Processor<String, Partial, String, Partial> {
   private void emit(Partial p, long ts) {
     emitted.put(p.sampleId(), ts, ts);
     unflushed.merge(p.streamId(), ts, Math::max);
-    context.forward(new Record<>(p.streamId(), p, ts));
+    context.forward(new Record<>(p.streamId(), Outcome.ok(p), ts));
   }
 }

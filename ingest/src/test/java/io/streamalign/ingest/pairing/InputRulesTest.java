@@ -304,6 +304,32 @@ class InputRulesTest {
     assertTrue(dl.getErrorMessage().contains("out-of-range audio feature 3.0E7 at index 3"), dl.getErrorMessage());
   }
 
+  // ---- nothing unused is silent ----
+
+  @Test
+  void loneFramesChunksAndCaptionsAndFarApartPartsEachEndAsADeadLetterWithAReason() {
+    send(frame("cam1", 0, now), now, null); // no chunk ever
+    send(chunk("cam1", 1, now + 100), now + 100, null); // no frame ever
+    TextSegment lone = TextSegment.newBuilder().setStreamId("cam1").setSeq(2).setEventTimeMs(now + 200).setText("hi").build();
+    text.pipeInput("cam1", TOPICS.text().valueSerde().serializer().serialize("t", lone), now + 200);
+    send(frame("cam1", 3, now + 300), now + 300, null);
+    send(chunk("cam1", 3, now + 1_800), now + 1_800, null); // 1.5 s from its frame: the window is 1 s
+    moment("cam1", 4, now + 400, null);
+    flush(now + 30_000);
+    assertEquals(List.of("cam1#4"), ids("cam1"));
+    List<String> video = deadLetters(TOPICS.video()).stream().map(DeadLetter::getErrorMessage)
+        .filter(m -> m.contains("cam1#")).collect(Collectors.toList());
+    List<String> audio = deadLetters(TOPICS.audio()).stream().map(DeadLetter::getErrorMessage)
+        .filter(m -> m.contains("cam1#")).collect(Collectors.toList());
+    List<String> texts = deadLetters(TOPICS.text()).stream().map(DeadLetter::getErrorMessage).collect(Collectors.toList());
+    assertTrue(video.stream().anyMatch(m -> m.startsWith("unpaired: frame of moment cam1#0 got no audio chunk")), video.toString());
+    assertTrue(video.stream().anyMatch(m -> m.startsWith("unpaired: frame of moment cam1#3")), video.toString());
+    assertTrue(audio.stream().anyMatch(m -> m.startsWith("unpaired: audio chunk of moment cam1#1 got no frame")), audio.toString());
+    assertTrue(audio.stream().anyMatch(m -> m.startsWith("unpaired: audio chunk of moment cam1#3 is 1500 ms from its partner")),
+        audio.toString());
+    assertEquals(List.of("unused caption: no frame and audio chunk of moment cam1#2 came within 4000 ms"), texts);
+  }
+
   // ---- input pauses ----
 
   @Test

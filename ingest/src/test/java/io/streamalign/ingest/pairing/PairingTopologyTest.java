@@ -205,13 +205,21 @@ class PairingTopologyTest {
     assertEquals(List.of("cam1#1"), ids(out, "cam1"), "late within grace pairs");
     assertEquals(List.of(), ids(out, "cam2"), "later than grace never pairs");
     assertEquals(List.of("cam3#0"), ids(out, "cam3"));
-    // ... and is not lost silently: it is a dead letter saying how late it was
+    // ... and is not lost silently: it is a dead letter saying how late it was, and its frame one saying
+    // that it got no chunk in time
+    // (the lone frames of stream "other" are dead letters too: they never got a chunk)
+    List<DeadLetter> frames = deadLetters(TOPICS.video()).stream()
+        .filter(d -> d.getErrorMessage().contains(" cam2#")).collect(Collectors.toList());
+    assertEquals(1, frames.size());
+    assertEquals("pairing.unpaired", frames.get(0).getStage());
+    assertTrue(frames.get(0).getErrorMessage().startsWith("unpaired: frame of moment cam2#7 got no audio chunk"),
+        frames.get(0).getErrorMessage());
     List<DeadLetter> lates = deadLetters(TOPICS.audio());
     assertEquals(1, lates.size());
     DeadLetter late = lates.get(0);
     assertEquals("pairing.late", late.getStage());
-    assertTrue(late.getErrorMessage().startsWith("late: event time " + (T0 + 100) + " is 9900 ms behind stream time"),
-        late.getErrorMessage());
+    assertTrue(late.getErrorMessage().startsWith("late: event time " + (T0 + 100) + " of audio chunk cam2#7 is 9900 ms"
+        + " behind stream time"), late.getErrorMessage());
     assertEquals(TOPICS.audio().name(), late.getOriginalTopic());
     assertEquals(1L, late.getOffset());
   }
