@@ -1,5 +1,6 @@
 package io.streamalign.app;
 
+import io.streamalign.ingest.pairing.InputRules;
 import io.streamalign.ingest.pairing.PairingApp;
 import io.streamalign.ingest.pairing.PairingConfig;
 import picocli.CommandLine.Command;
@@ -48,6 +49,15 @@ final class PairCommand implements Callable<Integer> {
     @Option(names = "--infer-all", description = "Route every sample to the infer topic, labeled or not (predictions beside the true label).")
     boolean inferAll;
 
+    @Option(names = "--max-future-skew-ms", defaultValue = "300000", description = "Largest distance an event time may lie "
+            + "ahead of its record's timestamp or the wall clock; a record further ahead is dead-lettered (default ${DEFAULT-VALUE}, "
+            + "see docs/producing.md).")
+    long maxFutureSkewMs;
+
+    InputRules rules() {
+        return InputRules.defaults().withMaxFutureSkew(Duration.ofMillis(maxFutureSkewMs));
+    }
+
     PairingConfig config() {
         return PairingConfig.defaults()
                 .withApplicationId(applicationId)
@@ -63,7 +73,7 @@ final class PairCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         java.util.Properties props = kafka.clientProperties();
         if (stateDir != null) props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        try (PairingApp app = new PairingApp(config(), props, kafka.topics())) {
+        try (PairingApp app = new PairingApp(config(), rules(), props, kafka.topics())) {
             app.start();
             Services.println(out, "pairing '" + applicationId + "' running against " + kafka.bootstrapServers() + " (Ctrl-C stops it)");
             Services.awaitShutdown(0, () -> app.stop(Duration.ofSeconds(30)));

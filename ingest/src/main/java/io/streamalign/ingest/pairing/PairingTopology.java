@@ -26,47 +26,48 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.Joined;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.StreamJoined;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The pairing topology: decodes, validates and featurizes the raw streams, pairs them by stream and
- * event time, attaches labels, and publishes paired samples.
+ * The pairing topology: decodes, validates and featurizes the raw streams, assembles the moments of each
+ * stream, attaches labels, and publishes paired samples. Every input record ends as part of a sample or
+ * as a dead letter with its reason (the rules are listed in docs/producing.md).
  *
  * <p>Reads (key = streamId as UTF-8, value = Avro single-object bytes, read as raw bytes so that no
  * input can fail deserialization inside Streams): {@code av.video} ({@code VideoFrame}), {@code av.audio}
  * ({@code AudioChunk}), {@code av.text} ({@code TextSegment}), {@code av.labels} ({@code LabelEvent}).
  * Writes: {@code av.paired} (streamId, {@code PairedSample}) with every sample; {@code av.infer} (streamId,
  * {@code PairedSample}) with the unlabeled ones (if configured); {@code <input>.dlq} (original key bytes,
- * {@code DeadLetter}) with every input record that could not be decoded (stage {@code pairing.decode}),
- * broke its topic's contract (stage {@code pairing.validate}: key differs from streamId, negative event
- * time, wrong frame size, unsupported encoding/channels, empty or truncated audio, bad sample rate or
- * channel count, empty text, empty label range) or could not be featurized (stage {@code pairing.featurize}:
- * undecodable image, non-finite features).
+ * {@code DeadLetter}, with headers naming the source record and the reason) with every input record that
+ * was not used: stage {@code pairing.decode} (not Avro of the topic's type), {@code pairing.validate}
+ * (oversized value or headers, bad session header, key differs from streamId, negative event time or one
+ * too far in the future, negative or absurd seq, bad frame size or channels, unsupported encoding, bad
+ * sample rate, too short or long or truncated audio, empty or too long text, empty or too long class
+ * name, empty label range), {@code pairing.featurize} (undecodable image, non-finite, out-of-range or
+ * wrongly sized features), {@code pairing.unpaired} (a frame or chunk whose partner never came, or came
+ * further than the join window away; a caption whose moment never paired) and {@code pairing.late}
+ * (a part behind stream time by more than the hold, or after its moment was emitted; a label older than
+ * the label history).
  *
  * <p>Pairing rules, in event time (each record's timestamp is set to its {@code eventTimeMs}; labels to
- * {@code startTimeMs}):
+ * {@code startTimeMs}; a Kafka timestamp more than the future skew ahead of the wall clock is not used as
+ * stream time, see {@link GuardedTimestampExtractor}):
  * <ul>
- *   <li>Video x audio: inner join by streamId within {@code joinWindow}, late records accepted for
- *       {@code joinGrace}. When a window holds several frames for one chunk, Streams' join emits each
- *       combination; we keep only combinations of the same moment: if both records carry a sequence number
- *       ({@code seq >= 0}, a live camera+microphone tags the frame and chunk of one moment with the same
- *       seq), they pair only if the seqs are equal. If either is untagged ({@code seq < 0}) every
- *       combination in the window pairs (the window alone decides). A frame without audio never pairs.</li>
- *   <li>Sample id: {@code streamId#seq} (tagged) or {@code streamId@videoTime/audioTime} (untagged).</li>
- *   <li>Text: left join by streamId within the same window; only a caption of the same moment (equal
- *       seq, or either untagged) is attached. A sample with its caption is emitted at once; a sample
- *       without one is held until stream time passes its event time + 2 x window + grace and then
- *       emitted without text ({@link SampleGate}).</li>
- *   <li>Duplicates (the same input record twice, several captions in a window) yield exactly one sample
- *       per id, remembered for {@code dedupeRetention}.</li>
+ *   <li>A moment is identified by {@code streamId}, {@code seq} and the producer session (header
+ *       {@code streamalign.session}, if any). Its frame, chunk and caption meet in the {@link SampleGate},
+ *       whatever their order; a frame and chunk pair only if their event times are at most
+ *       {@code joinWindow} apart.</li>
+ *   <li>Sample id: {@code streamId#seq}, or {@code streamId#seq/session} with a session; the sample's event
+ *       time is the frame's.</li>
+ *   <li>A moment with frame, chunk and caption is emitted at once; with frame and chunk only, once stream
+ *       time (or, when input pauses, the wall clock) passes its event time + 2 x window + grace.</li>
+ *   <li>Exact duplicates yield one sample per id, remembered for {@code dedupeRetention}.</li>
  *   <li>Labels: a versioned table of the latest {@link LabelEvent} per stream; a sample takes the label
  *       valid at its timestamp, waiting up to {@code labelGrace} of stream time for labels that arrive
  *       after it, and is labeled when {@code startTimeMs <= eventTimeMs < endTimeMs} (end exclusive, as in
@@ -76,8 +77,6 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class PairingTopology {
 
-  public static final String VIDEO_AUDIO_STORE = "pairing-video-audio";
-  public static final String CAPTION_STORE = "pairing-captions";
   public static final String DEDUPE_STORE = "pairing-dedupe";
   public static final String LABEL_STORE = "pairing-labels";
   public static final String PENDING_STORE = "pairing-pending";
