@@ -81,6 +81,13 @@ public final class PairingTopology {
   public static final String LABEL_STORE = "pairing-labels";
   public static final String PENDING_STORE = "pairing-pending";
   public static final String JOIN_TIME_STORE = "pairing-join-time";
+  /** Scope of pairing's own Kafka Streams metrics (group {@code stream-streamalign-pairing-metrics}). */
+  public static final String METRICS_SCOPE = "streamalign-pairing";
+  /**
+   * Exact duplicates dropped by design: metrics {@code duplicate-dropped-total} and {@code -rate} (tag
+   * {@code streamalign-pairing-id=sample-gate}, plus thread and task) in {@code KafkaStreams#metrics()}.
+   */
+  public static final String DUPLICATES_METRIC = "duplicate-dropped";
 
   private PairingTopology() {}
 
@@ -159,7 +166,7 @@ public final class PairingTopology {
         Stores.persistentWindowStore(DEDUPE_STORE, cfg.dedupeRetention(), cfg.dedupeRetention(), false),
         Serdes.String(), Serdes.Long()));
     b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.String(),
-        Partial.SERDE));
+        Partial.SERDE).withCachingEnabled());
     String videoName = topics.video().name();
     String audioName = topics.audio().name();
     String textName = topics.text().name();

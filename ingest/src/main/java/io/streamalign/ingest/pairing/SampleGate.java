@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -36,9 +37,9 @@ import org.slf4j.LoggerFactory;
  * emitted twice). Ids of emitted samples are remembered for the dedupe retention.
  *
  * <p>When input pauses, stream time stops, and so would the release. A wall-clock punctuator therefore
- * extends stream time by the wall-clock time passed since it last advanced: a held moment is released
- * once its hold has passed by the wall clock after the pause (README, "Pairing"). Once input has paused for
- * the label grace, it also sends one time marker per stream that emitted since its last marker, stamped
+ * extends stream time by the wall-clock time passed since the last record, once no record has come for
+ * the hold plus Streams' {@code max.task.idle.ms} and a second (7 s by default): the held moments are then
+ * released as if stream time had moved on (README, "Pairing"). It also sends one time marker per stream that emitted since its last marker, stamped
  * past the label join's grace, so that the label join (which waits for labels in stream time too) emits
  * those samples at once; markers never become samples.
  */
@@ -63,9 +64,13 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   // restart the wall-clock release only starts once stream time has been observed again)
   private long lastStreamTime = -1;
   private long wallAtLastAdvance;
+  private long wallAtLastRecord;
+  // how long no record may have come before the wall clock stands in for stream time
+  private final long wallIdleMs;
   // per stream, the latest timestamp emitted since its last time marker
   private final Map<String, Long> unflushed = new HashMap<>();
   private long duplicates;
+  private Sensor duplicatesSensor;
   private long lastLogMs;
 
   SampleGate(String emittedStore, String pendingStore, PairingConfig cfg, String videoTopic, String audioTopic,
@@ -77,6 +82,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     this.retentionMs = cfg.dedupeRetention().toMillis();
     this.labelGraceMs = cfg.labelGrace().toMillis();
     this.emitUnpaired = cfg.emitUnpaired();
+    this.wallIdleMs = Math.max(holdMs, labelGraceMs) + PairingApp.MAX_TASK_IDLE_MS + 1_000;
     this.videoTopic = videoTopic;
     this.audioTopic = audioTopic;
     this.textTopic = textTopic;
@@ -87,6 +93,9 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     this.context = context;
     this.emitted = context.getStateStore(emittedStore);
     this.pending = context.getStateStore(pendingStore);
+    this.duplicatesSensor = context.metrics().addRateTotalSensor(PairingTopology.METRICS_SCOPE, "sample-gate",
+        PairingTopology.DUPLICATES_METRIC,
+        Sensor.RecordingLevel.INFO);
     context.schedule(Duration.ofMillis(200), PunctuationType.STREAM_TIME, t -> release(t));
     context.schedule(Duration.ofMillis(500), PunctuationType.WALL_CLOCK_TIME, this::releaseOnWallClock);
   }
@@ -94,6 +103,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   @Override
   public void process(Record<String, Partial> record) {
     observe(context.currentStreamTimeMs());
+    wallAtLastRecord = context.currentSystemTimeMs();
     Partial p = record.value();
     String id = p.momentId();
     long streamTime = context.currentStreamTimeMs();
@@ -144,10 +154,12 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   private void releaseOnWallClock(long wallNow) {
     observe(context.currentStreamTimeMs());
     if (lastStreamTime < 0) return;
-    long idle = wallNow - wallAtLastAdvance;
-    if (idle <= 0) return;
+    // only when no record at all has come for a while: a partner still in transit (a slow fetch, Streams
+    // waiting max.task.idle.ms for another partition) must not be taken for a pause
+    long idle = wallNow - Math.max(wallAtLastAdvance, wallAtLastRecord);
+    if (idle < wallIdleMs) return;
     release(lastStreamTime + idle);
-    if (idle >= Math.max(labelGraceMs, 500) && !unflushed.isEmpty()) {
+    if (!unflushed.isEmpty()) {
       for (Map.Entry<String, Long> e : unflushed.entrySet()) {
         long t = e.getValue() + labelGraceMs + 1;
         context.forward(new Record<>(e.getKey(), Outcome.ok(Partial.timeMarker(e.getKey(), t)), t));
@@ -175,7 +187,8 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       } else if ((p.hasVideo() || p.hasAudio()) && emitUnpaired) {
         emit(p.hasText() ? new Partial(p.streamId(), p.seq(), p.session(), p.eventTimeMs(), kv.key, p.video(), p.audio(),
             null, null) : p, p.eventTimeMs());
-        if (p.hasText()) dead(p, STAGE_UNPAIRED, "unused caption: moment " + kv.key + " has only a "
+        if (p.hasText()) dead(new Partial(p.streamId(), p.seq(), p.session(), p.eventTimeMs(), kv.key, null, null,
+            p.text(), p.caption()), STAGE_UNPAIRED, "unused caption: moment " + kv.key + " has only a "
             + (p.hasVideo() ? "frame" : "chunk") + ", a caption needs both", false);
       } else if (p.hasVideo() || p.hasAudio()) {
         dead(p, STAGE_UNPAIRED, "unpaired: " + (p.hasVideo() ? "frame" : "audio chunk") + " of moment " + kv.key
@@ -216,6 +229,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   }
 
   private void duplicate(String id) {
+    duplicatesSensor.record();
     duplicates++;
     long now = context.currentSystemTimeMs();
     if (now - lastLogMs >= LateGate.LOG_INTERVAL_MS) {
