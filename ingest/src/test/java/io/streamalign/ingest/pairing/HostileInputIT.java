@@ -123,6 +123,49 @@ class HostileInputIT {
     }
   }
 
+  @Test
+  void aFastReplayWrittenBeforePairingStartsPairsEveryMomentIncludingTheFirst(EmbeddedKafkaBroker broker,
+      Topics topics) throws Exception {
+    // a recorded stream replayed as fast as possible: 200 moments 100 ms apart (20 s of event time),
+    // every frame first, then every chunk, all on the topics before pairing starts; whichever topic
+    // pairing happens to fetch first, the first moments must not be lost as late
+    Random rnd = new Random(4);
+    long t0 = System.currentTimeMillis() - 60_000;
+    try (AvProducer producer = new AvProducer(broker.clientProperties(), topics)) {
+      for (int i = 0; i < 200; i++) {
+        byte[] px = new byte[28 * 28];
+        rnd.nextBytes(px);
+        producer.sendFrame("replay", i, 28, 28, 1, FrameEncoding.RAW8, px, t0 + 100L * i);
+      }
+      producer.flush();
+      for (int i = 0; i < 200; i++) {
+        short[] s = new short[2000];
+        for (int k = 0; k < s.length; k++) s[k] = (short) (5000 * Math.sin(2 * Math.PI * (250 + i) * k / 8000.0));
+        producer.sendAudio("replay", i, 8000, s, t0 + 100L * i + 5);
+      }
+      producer.flush();
+    }
+    Properties streamsProps = broker.clientProperties();
+    streamsProps.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("replay").toString());
+    streamsProps.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "200");
+    PairingConfig cfg = PairingConfig.defaults().withApplicationId("replay-it-" + topics.prefix().replace('.', '-'));
+    try (PairingApp app = new PairingApp(cfg, streamsProps, topics)) {
+      app.start();
+      assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "pairing app reaches RUNNING: " + app.state());
+      List<PairedSample> samples = PairingIT.readUntil(broker, topics.paired(), s -> true, 200, Duration.ofSeconds(120));
+      Set<Long> seqs = new TreeSet<>();
+      for (PairedSample s : samples) seqs.add(Long.parseLong(s.getSampleId().replaceAll("^replay#(\\d+)/.*$", "$1")));
+      List<DeadLetter> dead = new java.util.ArrayList<>();
+      for (Topic<?, ?> t : List.of(topics.video(), topics.audio())) {
+        dead.addAll(PairingIT.readUntil(broker, topics.deadLetters(t), d -> true, 0, Duration.ofSeconds(10)));
+      }
+      assertEquals(List.of(), dead.stream().map(DeadLetter::getErrorMessage).toList(), "nothing late");
+      assertEquals(200, seqs.size(), "every moment, the first ones too: missing "
+          + java.util.stream.LongStream.range(0, 200).filter(i -> !seqs.contains(i)).boxed().toList());
+      assertEquals(0L, seqs.iterator().next());
+    }
+  }
+
   static void moment(AvProducer p, String stream, long seq, long t, Random rnd, boolean caption) {
     byte[] px = new byte[28 * 28];
     rnd.nextBytes(px);
