@@ -19,6 +19,7 @@ import argparse
 import json
 import math
 import os
+import struct
 import random
 import sys
 import time
@@ -83,6 +84,28 @@ def read_wav(path):
         return {"sampleRate": w.getframerate(), "channels": w.getnchannels(), "data": w.readframes(w.getnframes())}
 
 
+def image_size(data):
+    """(width, height) of a PNG (IHDR) or JPEG (first SOF marker) file, read from its header."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 <= len(data):
+            if data[i] != 0xFF:
+                i += 1
+                continue
+            marker = data[i + 1]
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
+                i += 1 if marker == 0xFF else 2
+                continue
+            length = struct.unpack(">H", data[i + 2:i + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height, width = struct.unpack(">HH", data[i + 5:i + 9])
+                return width, height
+            i += 2 + length
+    raise SystemExit("not a PNG or JPEG file (or no size in its header)")
+
+
 def folder_moments(root):
     """(class, frame, audio or None, caption or None) for every image in root/<class>/, in name order."""
     found = []
@@ -96,8 +119,9 @@ def folder_moments(root):
                 continue
             with open(os.path.join(folder, name), "rb") as f:
                 data = f.read()
-            # width/height 0: the pairing service takes them from the decoded image (docs/producing.md)
-            frame = {"width": 0, "height": 0, "channels": 3, "data": data,
+            # every frame declares its size; the pairing service checks it against the decoded image
+            width, height = image_size(data)
+            frame = {"width": width, "height": height, "channels": 3, "data": data,
                      "encoding": "PNG" if ext.lower() == ".png" else "JPEG"}
             wav = os.path.join(folder, stem + ".wav")
             txt = os.path.join(folder, stem + ".txt")

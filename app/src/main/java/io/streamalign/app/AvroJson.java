@@ -22,8 +22,9 @@ import java.util.Map;
  * <p>Unlike Avro's own JSON encoding, unions are written as their plain value (no
  * {@code {"string": ...}} wrapper) and long byte fields (frames, PCM, model parameters, which can
  * be megabytes) are summarized as {@code "<N bytes>"} unless full bytes are asked for; short ones
- * are written as {@code "base64:..."}. Non-finite doubles are written as strings. Written through
- * the shared Jackson mapper ({@link Json}), so the output is always valid JSON.
+ * are written as {@code "base64:..."}. Non-finite numbers (NaN, infinities: e.g. rho before
+ * PMR has seen both modalities) are written as {@code null}, so every line is valid JSON that no
+ * reader takes for a number. Written through the shared Jackson mapper ({@link Json}).
  */
 final class AvroJson {
 
@@ -113,7 +114,7 @@ final class AvroJson {
                 if (Double.isFinite(d)) {
                     out.writeNumber(d);
                 } else {
-                    out.writeString(String.valueOf(d));
+                    out.writeNull();
                 }
                 return;
             }

@@ -1,5 +1,6 @@
 package io.streamalign.app;
 
+import io.streamalign.ingest.pairing.InputRules;
 import io.streamalign.ingest.pairing.PairingApp;
 import io.streamalign.ingest.pairing.PairingConfig;
 import io.streamalign.ingest.pairing.StateDirectory;
@@ -51,6 +52,15 @@ final class PairCommand implements Callable<Integer> {
     @Option(names = "--infer-all", description = "Route every sample to the infer topic, labeled or not (predictions beside the true label).")
     boolean inferAll;
 
+    @Option(names = "--max-future-skew-ms", defaultValue = "300000", description = "Largest distance an event time may lie "
+            + "ahead of its record's timestamp or the wall clock; a record further ahead is dead-lettered (default ${DEFAULT-VALUE}, "
+            + "see docs/producing.md).")
+    long maxFutureSkewMs;
+
+    InputRules rules() {
+        return InputRules.defaults().withMaxFutureSkew(Duration.ofMillis(maxFutureSkewMs));
+    }
+
     PairingConfig config() {
         return PairingConfig.defaults()
                 .withApplicationId(applicationId)
@@ -67,7 +77,7 @@ final class PairCommand implements Callable<Integer> {
         java.util.Properties props = kafka.clientProperties();
         Path state = StateDirectory.resolve(StateDirectory.base(stateDir, System.getenv()), props, Duration.ofSeconds(60));
         props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        try (PairingApp app = new PairingApp(config(), props, kafka.topics())) {
+        try (PairingApp app = new PairingApp(config(), rules(), props, kafka.topics())) {
             app.start();
             Services.println(out, "pairing '" + applicationId + "' running against " + kafka.bootstrapServers()
                     + " (state in " + state + "; Ctrl-C stops it)");

@@ -49,14 +49,24 @@ import org.apache.kafka.common.serialization.Serdes;
  * {@code max.request.size} (and {@code buffer.memory}) to match: use
  * {@link #producerConfigsFor(Topic)}. Consumers need nothing: fetch sizes are soft limits, a record
  * batch larger than them is still returned.
+ *
+ * <p>Size limits, coherent from producer to broker (docs/producing.md, "Size limits"): the raw input
+ * topics ({@code video}, {@code audio}, {@code text}, {@code labels}) take batches up to
+ * {@value #INPUT_MAX_MESSAGE_BYTES} bytes ({@code max.message.bytes}, whatever the broker's
+ * {@code message.max.bytes}); the ingest producer's and the pairing app's {@code max.request.size} are
+ * the same figure, and pairing dead-letters any input value larger than it (compression can let a larger
+ * value through the broker). Dead letters are bounded ({@link DeadLetters#MAX_ENCODED_BYTES}) and their
+ * topics take {@value #DEAD_LETTER_MAX_MESSAGE_BYTES} bytes, so a dead-letter write never fails on size.
  */
 public final class Topics {
   /** The default topic name prefix. */
   public static final String DEFAULT_PREFIX = "av.";
   /** max.message.bytes of the snapshot topic: 64 MiB. */
   public static final int SNAPSHOT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-  /** Extra room a dead letter needs over the record it wraps (metadata, error message). */
-  public static final int DEAD_LETTER_OVERHEAD_BYTES = 1024 * 1024;
+  /** max.message.bytes of the raw input topics, and the largest input value pairing accepts: 8 MiB. */
+  public static final int INPUT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+  /** max.message.bytes of every dead-letter topic: 1 MiB, several times {@link DeadLetters#MAX_ENCODED_BYTES}. */
+  public static final int DEAD_LETTER_MAX_MESSAGE_BYTES = 1024 * 1024;
   /** retention.ms of the trainer metrics topic: 3 days. */
   public static final long METRICS_RETENTION_MS = 3L * 24 * 60 * 60 * 1000;
   /** retention.ms of dead-letter topics: 14 days, time to look at what failed. */
@@ -87,10 +97,10 @@ public final class Topics {
           + "': use at most 200 of the characters a-z A-Z 0-9 . _ -");
     }
     this.prefix = prefix;
-    video = plain("video", VideoFrame.class);
-    audio = plain("audio", AudioChunk.class);
-    text = plain("text", TextSegment.class);
-    labels = plain("labels", LabelEvent.class);
+    video = input("video", VideoFrame.class);
+    audio = input("audio", AudioChunk.class);
+    text = input("text", TextSegment.class);
+    labels = input("labels", LabelEvent.class);
     paired = plain("paired", PairedSample.class);
     support = plain("support", SupportExample.class);
     infer = plain("infer", PairedSample.class);
@@ -106,6 +116,11 @@ public final class Topics {
 
   private <V extends org.apache.avro.specific.SpecificRecord> Topic<String, V> plain(String name, Class<V> type) {
     return new Topic<>(prefix + name, Serdes.String(), AvroSerde.of(type));
+  }
+
+  private <V extends org.apache.avro.specific.SpecificRecord> Topic<String, V> input(String name, Class<V> type) {
+    return new Topic<>(prefix + name, Serdes.String(), AvroSerde.of(type),
+        Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(INPUT_MAX_MESSAGE_BYTES)), OptionalInt.empty());
   }
 
   /** The topics under the default prefix {@value #DEFAULT_PREFIX}. */
@@ -205,8 +220,9 @@ public final class Topics {
 
   /**
    * The dead-letter topic of a topic: name {@code <name>.dlq}, key the original key bytes, value
-   * {@link DeadLetter}. If the topic takes large messages, so does its dead-letter topic (plus
-   * {@value #DEAD_LETTER_OVERHEAD_BYTES} bytes for the envelope). Its partition count follows the topic's.
+   * {@link DeadLetter}, {@code max.message.bytes} {@value #DEAD_LETTER_MAX_MESSAGE_BYTES} (a dead letter keeps
+   * only a bounded prefix of the record it explains, see {@link DeadLetters}). Its partition count follows
+   * the topic's.
    */
   public Topic<byte[], DeadLetter> deadLetters(Topic<?, ?> topic) {
     Objects.requireNonNull(topic, "topic");
@@ -215,11 +231,7 @@ public final class Topics {
     }
     Map<String, String> configs = new HashMap<>();
     configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(DEAD_LETTER_RETENTION_MS));
-    String max = topic.configs().get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-    if (max != null) {
-      configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
-          Long.toString(Math.min(Integer.MAX_VALUE, Long.parseLong(max) + DEAD_LETTER_OVERHEAD_BYTES)));
-    }
+    configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(DEAD_LETTER_MAX_MESSAGE_BYTES));
     return new Topic<>(topic.dlq(), Serdes.ByteArray(), AvroSerde.of(DeadLetter.class), configs, topic.partitions());
   }
 
@@ -235,13 +247,14 @@ public final class Topics {
 
   /**
    * Producer settings needed to write to a topic: for a topic with a raised
-   * {@code max.message.bytes} (snapshots and their dead letters), {@code max.request.size} equal to
-   * it and {@code buffer.memory} of at least twice that; empty for ordinary topics. Merge them
+   * {@code max.message.bytes} (snapshots, the raw inputs), {@code max.request.size} equal to
+   * it and {@code buffer.memory} of at least twice that; empty for ordinary topics and dead-letter
+   * topics (a dead letter is far below the default {@code max.request.size}). Merge them
    * into the producer's properties.
    */
   public static Map<String, Object> producerConfigsFor(Topic<?, ?> topic) {
     String max = topic.configs().get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-    if (max == null) {
+    if (max == null || topic.isDeadLetterTopic()) {
       return Map.of();
     }
     long bytes = Long.parseLong(max);

@@ -57,4 +57,27 @@ class DeadLettersTest {
     value[0] = 9;
     assertEquals(1, DeadLetters.valueBytes(d)[0]);
   }
+
+  @Test
+  void anOversizedRecordKeepsItsSizeAndABoundedPrefixSoTheLetterAlwaysFits() {
+    byte[] key = new byte[100_000];
+    byte[] value = new byte[10 * 1024 * 1024];
+    new java.util.Random(7).nextBytes(value);
+    java.util.Arrays.fill(key, (byte) 'k');
+    DeadLetter d = DeadLetters.of("av.video", 0, 5L, key, value, new RuntimeException("\u20ac".repeat(100_000)),
+        "pairing.validate");
+    assertEquals(10L * 1024 * 1024, d.getOriginalValueSize());
+    assertTrue(d.getValueTruncated());
+    assertArrayEquals(java.util.Arrays.copyOf(value, DeadLetters.MAX_VALUE_BYTES), DeadLetters.valueBytes(d));
+    assertEquals(DeadLetters.MAX_KEY_BYTES, DeadLetters.keyBytes(d).length);
+    assertEquals(DeadLetters.MAX_KEY_BYTES, DeadLetters.recordKey(key).length);
+    int encoded = AvroSerde.of(DeadLetter.class).encode(d).length;
+    assertTrue(encoded <= DeadLetters.MAX_ENCODED_BYTES, encoded + " bytes");
+    assertTrue(DeadLetters.MAX_ENCODED_BYTES < 1024 * 1024, "fits Kafka's default max.request.size");
+
+    DeadLetter small = DeadLetters.of("t", 0, 0, null, new byte[] {1, 2}, new RuntimeException(), "s");
+    assertEquals(2L, small.getOriginalValueSize());
+    assertTrue(!small.getValueTruncated());
+    assertEquals(-1L, DeadLetters.of("t", 0, 0, null, null, new RuntimeException(), "s").getOriginalValueSize());
+  }
 }

@@ -81,7 +81,7 @@ class TopicAdminIT {
     assertEquals("compact", configs.get(snaps).get("cleanup.policy").value());
     assertEquals("67108864", configs.get(snaps).get("max.message.bytes").value());
     assertEquals(Long.toString(Topics.METRICS_RETENTION_MS), configs.get(metrics).get("retention.ms").value());
-    assertEquals(Integer.toString(64 * 1024 * 1024 + 1024 * 1024),
+    assertEquals(Integer.toString(Topics.DEAD_LETTER_MAX_MESSAGE_BYTES),
         configs.get(snapsDlq).get("max.message.bytes").value());
 
     // a second run (another service starting) creates nothing and does not fail

@@ -100,10 +100,17 @@ class TopicsTest {
     Topics t = Topics.defaults();
     assertEquals(Map.of("cleanup.policy", "compact", "max.message.bytes", "67108864"), t.snapshots().configs());
     assertEquals(Long.toString(3L * 24 * 3600 * 1000), t.metrics().configs().get("retention.ms"));
-    assertTrue(t.video().configs().isEmpty());
-    // a dead letter wraps the whole failed snapshot, so its DLQ takes larger messages
-    assertEquals(Integer.toString(64 * 1024 * 1024 + 1024 * 1024),
-        t.deadLetters(t.snapshots()).configs().get("max.message.bytes"));
+    // the raw inputs take 8 MiB, and so does the producer writing them
+    for (Topic<?, ?> in : List.of(t.video(), t.audio(), t.text(), t.labels())) {
+      assertEquals(Map.of("max.message.bytes", "8388608"), in.configs(), in.name());
+      assertEquals(8388608, Topics.producerConfigsFor(in).get("max.request.size"), in.name());
+    }
+    // a dead letter keeps a bounded prefix of what it explains, so every DLQ takes 1 MiB, snapshots' too
+    for (Topic<?, ?> dlq : t.deadLetterTopics()) {
+      assertEquals("1048576", dlq.configs().get("max.message.bytes"), dlq.name());
+      assertTrue(Topics.producerConfigsFor(dlq).isEmpty(), dlq.name());
+    }
+    assertTrue(DeadLetters.MAX_ENCODED_BYTES < Topics.DEAD_LETTER_MAX_MESSAGE_BYTES);
     assertEquals(Map.of("max.request.size", 67108864, "buffer.memory", 134217728L),
         Topics.producerConfigsFor(t.snapshots()));
     assertTrue(Topics.producerConfigsFor(t.paired()).isEmpty());

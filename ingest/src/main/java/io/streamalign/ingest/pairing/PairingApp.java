@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class PairingApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PairingApp.class);
 
+  /** Streams' {@code max.task.idle.ms} for pairing. */
+  public static final long MAX_TASK_IDLE_MS = 2_000;
+
   private final KafkaStreams streams;
   private final CountDownLatch running = new CountDownLatch(1);
 
@@ -35,7 +38,12 @@ public final class PairingApp implements AutoCloseable {
 
   /** App from raw client properties (must contain bootstrap.servers; may override any Streams config). */
   public PairingApp(PairingConfig cfg, Properties clientProperties, Topics topics) {
-    this(PairingTopology.build(cfg, topics), streamsProperties(cfg, clientProperties));
+    this(cfg, InputRules.defaults(), clientProperties, topics);
+  }
+
+  /** App with explicit input rules (limits on size, event-time skew and seq). */
+  public PairingApp(PairingConfig cfg, InputRules rules, Properties clientProperties, Topics topics) {
+    this(PairingTopology.build(cfg, topics, Featurizers.defaults(), rules), streamsProperties(cfg, clientProperties));
   }
 
   PairingApp(Topology topology, Properties props) {
@@ -58,7 +66,13 @@ public final class PairingApp implements AutoCloseable {
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(cfg.streamThreads()));
     p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, LoggingProductionExceptionHandler.class.getName());
     p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
-    p.put(StreamsConfig.producerPrefix("max.request.size"), Integer.toString(8 * 1024 * 1024));
+    // the largest record pairing writes is far smaller (samples are fixed-size features, dead letters are
+    // bounded by DeadLetters.MAX_ENCODED_BYTES); the input limit keeps every size limit one figure
+    p.put(StreamsConfig.producerPrefix("max.request.size"), Integer.toString(Topics.INPUT_MAX_MESSAGE_BYTES));
+    // wait up to 2 s for data on every input partition of a task before processing past it: Streams then
+    // orders the modalities by timestamp, so a fast replay (or one slow fetch at start-up) cannot run
+    // stream time ahead of a modality that has not been fetched yet and make its records late
+    p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(MAX_TASK_IDLE_MS));
     p.putAll(client);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     return p;

@@ -7,9 +7,11 @@ import java.util.Objects;
  * Configuration of the pairing topology and app, with defaults and validation in one place.
  *
  * @param applicationId Kafka Streams application id (consumer group, state directory and internal topic prefix)
- * @param joinWindow largest event-time difference between a frame and an audio chunk (and text) that can pair
- * @param joinGrace how long after a window closes (in stream time) late records are still joined; later
- *     records are dropped by Streams (counted in its dropped-records metric), never crash the app
+ * @param joinWindow largest event-time difference between the frame and the audio chunk of one moment that
+ *     still pair
+ * @param joinGrace how much later (in stream time) than the window a moment's parts may still arrive; a
+ *     moment is held for {@code 2 * joinWindow + joinGrace} waiting for its caption, and a part later than
+ *     that is dead-lettered as late (docs/producing.md), never dropped silently
  * @param labelGrace how long a sample waits (in stream time) for a label that arrives after it; the label
  *     table is versioned, so the label valid at the sample's event time is used
  * @param labelHistory how long label versions are kept for event-time lookup

@@ -1,6 +1,8 @@
 package io.streamalign.ingest.pairing;
 
 import io.streamalign.features.FeatureException;
+import io.streamalign.features.VideoFeatureConfig;
+import io.streamalign.schemas.DeadLetters;
 import io.streamalign.schemas.FeatureTensors;
 import io.streamalign.schemas.Topic;
 import io.streamalign.schemas.Topics;
@@ -25,7 +27,6 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.Joined;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
@@ -33,40 +34,42 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.kstream.StreamJoined;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The pairing topology: decodes, validates and featurizes the raw streams, pairs them by stream and
- * event time, attaches labels, and publishes paired samples.
+ * The pairing topology: decodes, validates and featurizes the raw streams, assembles the moments of each
+ * stream, attaches labels, and publishes paired samples. Every input record ends as part of a sample or
+ * as a dead letter with its reason (the rules are listed in docs/producing.md).
  *
  * <p>Reads (key = streamId as UTF-8, value = Avro single-object bytes, read as raw bytes so that no
  * input can fail deserialization inside Streams): {@code av.video} ({@code VideoFrame}), {@code av.audio}
  * ({@code AudioChunk}), {@code av.text} ({@code TextSegment}), {@code av.labels} ({@code LabelEvent}).
  * Writes: {@code av.paired} (streamId, {@code PairedSample}) with every sample; {@code av.infer} (streamId,
  * {@code PairedSample}) with the unlabeled ones (if configured); {@code <input>.dlq} (original key bytes,
- * {@code DeadLetter}) with every input record that could not be decoded (stage {@code pairing.decode}),
- * broke its topic's contract (stage {@code pairing.validate}: key differs from streamId, negative event
- * time, wrong frame size, unsupported encoding/channels, empty or truncated audio, bad sample rate or
- * channel count, empty text, empty label range) or could not be featurized (stage {@code pairing.featurize}:
- * undecodable image, non-finite features).
+ * {@code DeadLetter}, with headers naming the source record and the reason) with every input record that
+ * was not used: stage {@code pairing.decode} (not Avro of the topic's type), {@code pairing.validate}
+ * (oversized value or headers, bad session header, key differs from streamId, negative event time or one
+ * too far in the future, negative or absurd seq, bad frame size or channels, unsupported encoding, bad
+ * sample rate, too short or long or truncated audio, empty or too long text, empty or too long class
+ * name, empty label range), {@code pairing.featurize} (undecodable image, non-finite, out-of-range or
+ * wrongly sized features), {@code pairing.unpaired} (a frame or chunk whose partner never came, or came
+ * further than the join window away; a caption whose moment never paired) and {@code pairing.late}
+ * (a part behind stream time by more than the hold, or after its moment was emitted; a label older than
+ * the label history).
  *
  * <p>Pairing rules, in event time (each record's timestamp is set to its {@code eventTimeMs}; labels to
- * {@code startTimeMs}):
+ * {@code startTimeMs}; a Kafka timestamp more than the future skew ahead of the wall clock is not used as
+ * stream time, see {@link GuardedTimestampExtractor}):
  * <ul>
- *   <li>Video x audio: inner join by streamId within {@code joinWindow}, late records accepted for
- *       {@code joinGrace}. When a window holds several frames for one chunk, Streams' join emits each
- *       combination; we keep only combinations of the same moment: if both records carry a sequence number
- *       ({@code seq >= 0}, a live camera+microphone tags the frame and chunk of one moment with the same
- *       seq), they pair only if the seqs are equal. If either is untagged ({@code seq < 0}) every
- *       combination in the window pairs (the window alone decides). A frame without audio never pairs.</li>
- *   <li>Sample id: {@code streamId#seq} (tagged) or {@code streamId@videoTime/audioTime} (untagged).</li>
- *   <li>Text: left join by streamId within the same window; only a caption of the same moment (equal
- *       seq, or either untagged) is attached. A sample with its caption is emitted at once; a sample
- *       without one is held until stream time passes its event time + 2 x window + grace and then
- *       emitted without text ({@link SampleGate}).</li>
- *   <li>Duplicates (the same input record twice, several captions in a window) yield exactly one sample
- *       per id, remembered for {@code dedupeRetention}.</li>
+ *   <li>A moment is identified by {@code streamId}, {@code seq} and the producer session (header
+ *       {@code streamalign.session}, if any). Its frame, chunk and caption meet in the {@link SampleGate},
+ *       whatever their order; a frame and chunk pair only if their event times are at most
+ *       {@code joinWindow} apart.</li>
+ *   <li>Sample id: {@code streamId#seq}, or {@code streamId#seq/session} with a session; the sample's event
+ *       time is the frame's.</li>
+ *   <li>A moment with frame, chunk and caption is emitted at once; with frame and chunk only, once stream
+ *       time (or, when input pauses, the wall clock) passes its event time + 2 x window + grace.</li>
+ *   <li>Exact duplicates yield one sample per id, remembered for {@code dedupeRetention}.</li>
  *   <li>Labels: a versioned table of the latest {@link LabelEvent} per stream; a sample takes the label
  *       valid at its timestamp, waiting up to {@code labelGrace} of stream time for labels that arrive
  *       after it, and is labeled when {@code startTimeMs <= eventTimeMs < endTimeMs} (end exclusive, as in
@@ -84,11 +87,17 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class PairingTopology {
 
-  public static final String VIDEO_AUDIO_STORE = "pairing-video-audio";
-  public static final String PAIR_TEXT_STORE = "pairing-pair-text";
   public static final String DEDUPE_STORE = "pairing-dedupe";
   public static final String LABEL_STORE = "pairing-labels";
   public static final String PENDING_STORE = "pairing-pending";
+  public static final String JOIN_TIME_STORE = "pairing-join-time";
+  /** Scope of pairing's own Kafka Streams metrics (group {@code stream-streamalign-pairing-metrics}). */
+  public static final String METRICS_SCOPE = "streamalign-pairing";
+  /**
+   * Exact duplicates dropped by design: metrics {@code duplicate-dropped-total} and {@code -rate} (tag
+   * {@code streamalign-pairing-id=sample-gate}, plus thread and task) in {@code KafkaStreams#metrics()}.
+   */
+  public static final String DUPLICATES_METRIC = "duplicate-dropped";
 
   private PairingTopology() {}
 
@@ -97,39 +106,54 @@ public final class PairingTopology {
     return build(cfg, topics, Featurizers.defaults());
   }
 
-  /** The topology with the given featurizers. */
+  /** The topology with the given featurizers and the default input rules. */
   public static Topology build(PairingConfig cfg, Topics topics, Featurizers f) {
+    return build(cfg, topics, f, InputRules.defaults());
+  }
+
+  /** The topology with the given featurizers and input rules. */
+  public static Topology build(PairingConfig cfg, Topics topics, Featurizers f, InputRules rules) {
     StreamsBuilder b = new StreamsBuilder();
 
-    KStream<String, Partial> video = decode(b, topics, topics.video(), "video", (key, v) -> {
+    KStream<String, Partial> video = decode(b, topics, rules, topics.video(), "video", (key, v, session) -> {
       checkKeyAndTime(key, v.getStreamId(), v.getEventTimeMs());
+      checkSeq(v.getSeq(), rules);
       byte[] data = bytes(v.getData());
       checkFrame(v.getEncoding(), v.getWidth(), v.getHeight(), v.getChannels(), data);
-      float[] x = finite(f.video(v.getWidth(), v.getHeight(), v.getChannels(), v.getEncoding().name(), data), "video");
-      return Partial.video(v.getStreamId(), v.getSeq(), v.getEventTimeMs(), x);
+      float[] x = finite(f.video(v.getWidth(), v.getHeight(), v.getChannels(), v.getEncoding().name(), data), "video", f.videoShape());
+      return Partial.video(v.getStreamId(), v.getSeq(), session, v.getEventTimeMs(), x);
     }, Partial::eventTimeMs);
 
-    KStream<String, Partial> audio = decode(b, topics, topics.audio(), "audio", (key, a) -> {
+    KStream<String, Partial> audio = decode(b, topics, rules, topics.audio(), "audio", (key, a, session) -> {
       checkKeyAndTime(key, a.getStreamId(), a.getEventTimeMs());
+      checkSeq(a.getSeq(), rules);
       byte[] data = bytes(a.getData());
       checkAudio(a.getSampleRate(), a.getChannels(), data);
-      float[] x = finite(f.audio(data, a.getSampleRate(), a.getChannels()), "audio");
-      return Partial.audio(a.getStreamId(), a.getSeq(), a.getEventTimeMs(), x);
+      float[] x = finite(f.audio(data, a.getSampleRate(), a.getChannels()), "audio", f.audioShape());
+      return Partial.audio(a.getStreamId(), a.getSeq(), session, a.getEventTimeMs(), x);
     }, Partial::eventTimeMs);
 
-    KStream<String, Partial> text = decode(b, topics, topics.text(), "text", (key, t) -> {
+    KStream<String, Partial> text = decode(b, topics, rules, topics.text(), "text", (key, t, session) -> {
       checkKeyAndTime(key, t.getStreamId(), t.getEventTimeMs());
+      checkSeq(t.getSeq(), rules);
       if (t.getText() == null || t.getText().isBlank()) {
         throw new InvalidInputException("empty text");
       }
-      float[] x = finite(f.text(t.getText()), "text");
-      return Partial.text(t.getStreamId(), t.getSeq(), t.getEventTimeMs(), x, t.getText());
+      if (t.getText().length() > MAX_TEXT_CHARS) {
+        throw new InvalidInputException("text of " + t.getText().length() + " characters (at most " + MAX_TEXT_CHARS + ")");
+      }
+      float[] x = finite(f.text(t.getText()), "text", f.textShape());
+      return Partial.text(t.getStreamId(), t.getSeq(), session, t.getEventTimeMs(), x, t.getText());
     }, Partial::eventTimeMs);
 
-    KStream<String, LabelEvent> labelStream = decode(b, topics, topics.labels(), "labels", (key, l) -> {
+    KStream<String, LabelEvent> labelStream = decode(b, topics, rules, topics.labels(), "labels", (key, l, session) -> {
       checkKeyAndTime(key, l.getStreamId(), l.getEventTimeMs());
       if (l.getClassName() == null || l.getClassName().isBlank()) {
         throw new InvalidInputException("empty class name");
+      }
+      if (l.getClassName().length() > MAX_CLASS_NAME_CHARS) {
+        throw new InvalidInputException("class name of " + l.getClassName().length() + " characters (at most "
+            + MAX_CLASS_NAME_CHARS + ")");
       }
       if (l.getStartTimeMs() < 0 || l.getEndTimeMs() <= l.getStartTimeMs()) {
         throw new InvalidInputException("empty or negative label range [" + l.getStartTimeMs() + ", "
@@ -144,45 +168,35 @@ public final class PairingTopology {
     text = byStream(text, Partial::streamId, Partial.SERDE, "text");
     labelStream = byStream(labelStream, LabelEvent::getStreamId, topics.labels().valueSerde(), "labels");
 
-    JoinWindows window = JoinWindows.ofTimeDifferenceAndGrace(cfg.joinWindow(), cfg.joinGrace());
+    // Labels older than the label history would be dropped by the versioned table: dead letters instead.
+    b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(JOIN_TIME_STORE), Serdes.String(),
+        Serdes.Long()).withCachingEnabled());
+    labelStream = lateGate(labelStream, topics, topics.labels(), "labels", "labels", new String[] {"labels"},
+        cfg.labelHistory().toMillis());
 
-    // Both joins are keyed by streamId; the three repartitioned streams are co-partitioned, so video,
-    // audio and text of a stream are read by one task, which orders them by timestamp (the event time,
-    // set by the decoding step) across the three. The joiners look at seqs only; Partial decodes
-    // feature arrays lazily, so the candidates of a dense window cost little.
-    StreamJoined<String, Partial, Partial> videoAudio = StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
-        .withName("video-audio-join").withStoreName(VIDEO_AUDIO_STORE);
-    KStream<String, Partial> joined = (cfg.emitUnpaired()
-            // outer join: a record that joined nothing by the time its window closed comes out alone
-            ? video.outerJoin(audio, (v, a) -> v == null ? single(a) : a == null ? single(v) : pair(v, a), window, videoAudio)
-            : video.join(audio, PairingTopology::pair, window, videoAudio))
-        .filter((k, p) -> p != null, Named.as("same-moment"));
-    KStream<String, Partial> pairs = cfg.emitUnpaired()
-        ? joined.filter((k, p) -> p.isPair(), Named.as("pairs-only")) : joined;
-
-    KStream<String, Partial> withText = pairs.leftJoin(text,
-        (p, t) -> t == null || !p.sameMomentAs(t) ? p : p.withText(t),
-        window,
-        StreamJoined.with(Serdes.String(), Partial.SERDE, Partial.SERDE)
-            .withName("pair-text-join").withStoreName(PAIR_TEXT_STORE));
-    if (cfg.emitUnpaired()) {
-      // A lone record comes out of the outer join only once its window has closed, i.e. with a
-      // timestamp already behind stream time: re-stamp it with the current stream time (its event
-      // time stays in the sample) so the downstream gate and label join do not drop it as late.
-      KStream<String, Partial> singles = joined.filter((k, p) -> !p.isPair(), Named.as("singles-only"))
-          .process(RestampAtStreamTime::new, Named.as("singles-restamp"));
-      withText = withText.merge(singles, Named.as("pairs-and-singles"));
-    }
-
+    // Frames, chunks and captions are keyed by streamId, so one task reads all of a stream's moments;
+    // the sample gate assembles each moment by its id (stream, seq, session) and emits it once.
+    KStream<String, Partial> parts = video.merge(audio, Named.as("video-and-audio"))
+        .merge(text, Named.as("and-captions"));
     b.addStateStore(Stores.windowStoreBuilder(
         Stores.persistentWindowStore(DEDUPE_STORE, cfg.dedupeRetention(), cfg.dedupeRetention(), false),
         Serdes.String(), Serdes.Long()));
     b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.String(),
-        Partial.SERDE));
-    Duration hold = cfg.joinWindow().multipliedBy(2).plus(cfg.joinGrace());
-    KStream<String, Partial> unique = withText.process(
-        () -> new SampleGate(DEDUPE_STORE, PENDING_STORE, hold, cfg.dedupeRetention()), Named.as("sample-gate"),
-        DEDUPE_STORE, PENDING_STORE);
+        Partial.SERDE).withCachingEnabled());
+    String videoName = topics.video().name();
+    String audioName = topics.audio().name();
+    String textName = topics.text().name();
+    KStream<String, Outcome<Partial>> gated = parts.process(
+        () -> new SampleGate(DEDUPE_STORE, PENDING_STORE, cfg, videoName, audioName, textName),
+        Named.as("sample-gate"), DEDUPE_STORE, PENDING_STORE);
+    Topic<byte[], DeadLetter> anyDlq = topics.deadLetters(topics.video());
+    gated.filter((k, o) -> o.isDead(), Named.as("moment-failed"))
+        .map((k, o) -> KeyValue.pair(k == null ? null : DeadLetters.recordKey(k.getBytes(StandardCharsets.UTF_8)),
+            o.dead()), Named.as("moment-dead-letter"))
+        .to((k, d, ctx) -> d.getOriginalTopic() + Topic.DLQ_SUFFIX,
+            Produced.with(anyDlq.keySerde(), anyDlq.valueSerde()).withName("moment-to-dlq"));
+    KStream<String, Partial> unique = gated.filter((k, o) -> !o.isDead(), Named.as("moment-ok"))
+        .mapValues(Outcome::value, Named.as("moment-value"));
 
     Topic<String, LabelEvent> labelTopic = topics.labels();
     KTable<String, LabelEvent> labels = labelStream.toTable(Named.as("labels-table"),
@@ -191,9 +205,10 @@ public final class PairingTopology {
 
     Featurizers shapes = f;
     KStream<String, PairedSample> samples = unique.leftJoin(labels,
-        (p, l) -> toSample(p, l, shapes),
+        (p, l) -> p.isTimeMarker() ? null : toSample(p, l, shapes),
         Joined.with(Serdes.String(), Partial.SERDE, labelTopic.valueSerde(), "label-join")
-            .withGracePeriod(cfg.labelGrace()));
+            .withGracePeriod(cfg.labelGrace()))
+        .filter((k, s) -> s != null, Named.as("not-time-markers"));
 
     Topic<String, PairedSample> paired = topics.paired();
     samples.to(paired.name(), Produced.with(paired.keySerde(), paired.valueSerde()).withName("to-paired"));
@@ -208,15 +223,33 @@ public final class PairingTopology {
     return b.build();
   }
 
-  private static <T, R> KStream<String, R> decode(StreamsBuilder b, Topics topics, Topic<String, T> topic, String name,
-      DecodeProcessor.Step<T, R> step, Function<R, Long> timestamp) {
+  private static <V> KStream<String, V> lateGate(KStream<String, V> in, Topics topics, Topic<String, ?> topic,
+      String name, String clock, String[] readClocks, long allowedLatenessMs) {
+    KStream<String, Outcome<V>> out = in.processValues(
+        () -> new LateGate<>(JOIN_TIME_STORE, topic.name(), clock, readClocks, allowedLatenessMs),
+        Named.as(name + "-late-gate"), JOIN_TIME_STORE);
+    Topic<byte[], DeadLetter> dlq = topics.deadLetters(topic);
+    out.filter((k, o) -> o.isDead(), Named.as(name + "-late"))
+        .map((k, o) -> KeyValue.pair(k == null ? null : DeadLetters.recordKey(k.getBytes(StandardCharsets.UTF_8)),
+                o.dead()), Named.as(name + "-late-dead-letter"))
+        .to(dlq.name(), Produced.with(dlq.keySerde(), dlq.valueSerde()).withName(name + "-late-to-dlq"));
+    return out.filter((k, o) -> !o.isDead(), Named.as(name + "-in-time")).mapValues(Outcome::value,
+        Named.as(name + "-in-time-value"));
+  }
+
+  private static <T, R> KStream<String, R> decode(StreamsBuilder b, Topics topics, InputRules rules,
+      Topic<String, T> topic, String name, DecodeProcessor.Step<T, R> step, Function<R, Long> timestamp) {
     KStream<String, Outcome<R>> out = b
-        .stream(topic.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(name + "-source"))
-        .processValues(() -> new DecodeProcessor<>(topic.name(), topic.valueSerde().deserializer(), step, timestamp),
-            Named.as(name + "-decode"));
+        .stream(topic.name(), Consumed.with(Serdes.String(), Serdes.ByteArray())
+            .withTimestampExtractor(new GuardedTimestampExtractor(rules.maxFutureSkew().toMillis(),
+                System::currentTimeMillis))
+            .withName(name + "-source"))
+        .processValues(() -> new DecodeProcessor<>(topic.name(), topic.valueSerde().deserializer(), step, timestamp,
+                rules), Named.as(name + "-decode"));
     Topic<byte[], DeadLetter> dlq = topics.deadLetters(topic);
     out.filter((k, o) -> o.isDead(), Named.as(name + "-failed"))
-        .map((k, o) -> KeyValue.pair(k == null ? null : k.getBytes(StandardCharsets.UTF_8), o.dead()),
+        .map((k, o) -> KeyValue.pair(k == null ? null : DeadLetters.recordKey(k.getBytes(StandardCharsets.UTF_8)),
+                o.dead()),
             Named.as(name + "-dead-letter"))
         .to(dlq.name(), Produced.with(dlq.keySerde(), dlq.valueSerde()).withName(name + "-to-dlq"));
     return out.filter((k, o) -> !o.isDead(), Named.as(name + "-ok")).mapValues(Outcome::value, Named.as(name + "-value"));
@@ -224,49 +257,13 @@ public final class PairingTopology {
 
   /**
    * The stream keyed by its join key and repartitioned with Kafka's default partitioner, so that the
-   * joins do not depend on the producer's partitioner.
+   * assembly of moments and the label join do not depend on the producer's partitioner.
    */
   private static <V> KStream<String, V> byStream(KStream<String, V> in, Function<V, String> streamId,
       Serde<V> serde, String name) {
     return in.selectKey((k, v) -> streamId.apply(v), Named.as(name + "-key-by-stream"))
         .repartition(Repartitioned.with(Serdes.String(), serde).withName(name + "-by-stream"));
   }
-
-  /** Forwards each record with the task's current stream time as its timestamp. */
-  static final class RestampAtStreamTime
-      implements org.apache.kafka.streams.processor.api.Processor<String, Partial, String, Partial> {
-    private org.apache.kafka.streams.processor.api.ProcessorContext<String, Partial> context;
-
-    @Override
-    public void init(org.apache.kafka.streams.processor.api.ProcessorContext<String, Partial> context) {
-      this.context = context;
-    }
-
-    @Override
-    public void process(org.apache.kafka.streams.processor.api.Record<String, Partial> record) {
-      context.forward(record.withTimestamp(Math.max(record.timestamp(), context.currentStreamTimeMs())));
-    }
-  }
-
-  /** The pair of a frame and a chunk of the same moment, or null when they are of different moments. */
-  static Partial pair(Partial v, Partial a) {
-    return v.sameMomentAs(a)
-        ? new Partial(v.streamId(), v.seq(), v.eventTimeMs(), sampleId(v, a), v.video(), a.audio(), null, null)
-        : null;
-  }
-
-  /** A frame or a chunk alone, as a single-modality sample. */
-  static Partial single(Partial x) {
-    String id = x.tagged() ? x.streamId() + "#" + x.seq() : x.streamId() + "@" + x.eventTimeMs();
-    return new Partial(x.streamId(), x.seq(), x.eventTimeMs(), id, x.video(), x.audio(), null, null);
-  }
-
-  static String sampleId(Partial v, Partial a) {
-    return v.tagged() && a.tagged()
-        ? v.streamId() + "#" + v.seq()
-        : v.streamId() + "@" + v.eventTimeMs() + "/" + a.eventTimeMs();
-  }
-
   static PairedSample toSample(Partial p, LabelEvent label, Featurizers f) {
     List<Modality> present = new ArrayList<>(3);
     if (p.video() != null) present.add(Modality.VIDEO);
@@ -301,6 +298,10 @@ public final class PairingTopology {
     if (streamId == null || streamId.isBlank()) {
       throw new InvalidInputException("empty streamId");
     }
+    if (streamId.length() > InputRules.MAX_STREAM_ID_CHARS) {
+      throw new InvalidInputException("streamId of " + streamId.length() + " characters (at most "
+          + InputRules.MAX_STREAM_ID_CHARS + ")");
+    }
     if (!streamId.equals(key)) {
       throw new InvalidInputException("record key '" + key + "' does not match streamId '" + streamId + "'");
     }
@@ -309,19 +310,30 @@ public final class PairingTopology {
     }
   }
 
+  private static void checkSeq(long seq, InputRules rules) {
+    if (seq < 0) {
+      throw new InvalidInputException("negative seq " + seq + " (sequence numbers start at 0)");
+    }
+    if (seq > rules.maxSeq()) {
+      throw new InvalidInputException("seq " + seq + " is larger than " + rules.maxSeq());
+    }
+  }
+
   private static void checkFrame(FrameEncoding enc, int w, int h, int c, byte[] data) {
     if (data.length == 0) {
       throw new InvalidInputException("empty frame data");
     }
+    // every encoding declares its size: a compressed image is checked against it once decoded
+    if (w < 1 || h < 1 || w > VideoFeatureConfig.MAX_SIDE || h > VideoFeatureConfig.MAX_SIDE) {
+      throw new InvalidInputException("bad frame size " + w + "x" + h + " (each side 1.." + VideoFeatureConfig.MAX_SIDE
+          + ")");
+    }
+    boolean ok = enc == FrameEncoding.RGB24 ? c == 3 : (c == 1 || c == 3);
+    if (!ok) {
+      throw new InvalidInputException("unsupported encoding " + enc + " with " + c
+          + " channels (RGB24 takes 3, RAW8, PNG and JPEG take 1 or 3)");
+    }
     if (enc == FrameEncoding.RAW8 || enc == FrameEncoding.RGB24) {
-      if (w <= 0 || h <= 0) {
-        throw new InvalidInputException("bad frame size " + w + "x" + h);
-      }
-      boolean ok = enc == FrameEncoding.RAW8 ? (c == 1 || c == 3) : c == 3;
-      if (!ok) {
-        throw new InvalidInputException("unsupported encoding " + enc + " with " + c
-            + " channels (RAW8 takes 1 or 3 channels, RGB24 takes 3)");
-      }
       long expected = (long) w * h * c;
       if (data.length != expected) {
         throw new InvalidInputException("frame data length " + data.length + " != width*height*channels = "
@@ -330,12 +342,27 @@ public final class PairingTopology {
     }
   }
 
+  /** Sample rates accepted (Hz): the standard audio rates. */
+  static final java.util.Set<Integer> SAMPLE_RATES = java.util.Set.of(8000, 11025, 12000, 16000, 22050, 24000, 32000,
+      44100, 48000, 88200, 96000, 176400, 192000, 352800, 384000);
+  /** Shortest audio chunk accepted (ms): shorter ones hold too little signal to featurize. */
+  static final int MIN_AUDIO_MS = 10;
+  /** Longest audio chunk accepted (ms): a chunk is the audio of one moment. */
+  static final int MAX_AUDIO_MS = 60_000;
+  /** Longest text accepted (characters). */
+  static final int MAX_TEXT_CHARS = 10_000;
+  /** Longest class name accepted (characters). */
+  static final int MAX_CLASS_NAME_CHARS = 128;
+  /** Largest feature magnitude accepted: the featurizers' outputs are normalized far below it. */
+  static final float MAX_ABS_FEATURE = 1e6f;
+
   private static void checkAudio(int sampleRate, int channels, byte[] data) {
     if (data.length == 0) {
       throw new InvalidInputException("empty audio");
     }
-    if (sampleRate < 1000 || sampleRate > 384_000) {
-      throw new InvalidInputException("bad sample rate " + sampleRate + " Hz (1000..384000)");
+    if (!SAMPLE_RATES.contains(sampleRate)) {
+      throw new InvalidInputException("bad sample rate " + sampleRate + " Hz (one of " + new java.util.TreeSet<>(SAMPLE_RATES)
+          + ")");
     }
     if (channels < 1 || channels > 32) {
       throw new InvalidInputException("bad channel count " + channels + " (1..32)");
@@ -344,12 +371,28 @@ public final class PairingTopology {
       throw new InvalidInputException("truncated PCM16: " + data.length + " bytes is not a multiple of 2*"
           + channels + " channels");
     }
+    long frames = data.length / (2L * channels);
+    long ms = frames * 1000 / sampleRate;
+    if (ms < MIN_AUDIO_MS || ms > MAX_AUDIO_MS) {
+      throw new InvalidInputException("audio of " + frames + " samples at " + sampleRate + " Hz lasts " + ms
+          + " ms (" + MIN_AUDIO_MS + ".." + MAX_AUDIO_MS + " ms)");
+    }
   }
 
-  private static float[] finite(float[] x, String what) {
+  private static float[] finite(float[] x, String what, int[] shape) {
+    int n = 1;
+    for (int d : shape) n *= d;
+    if (x.length != n) {
+      throw new FeatureException(what + " features of length " + x.length + ", the shape " + java.util.Arrays.toString(shape)
+          + " takes " + n);
+    }
     for (int i = 0; i < x.length; i++) {
       if (!Float.isFinite(x[i])) {
         throw new FeatureException("non-finite " + what + " feature " + x[i] + " at index " + i);
+      }
+      if (Math.abs(x[i]) > MAX_ABS_FEATURE) {
+        throw new FeatureException("out-of-range " + what + " feature " + x[i] + " at index " + i + " (|x| <= "
+            + MAX_ABS_FEATURE + ")");
       }
     }
     return x;

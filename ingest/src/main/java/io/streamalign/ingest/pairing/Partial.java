@@ -24,10 +24,13 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 final class Partial {
 
-  private static final byte FORMAT = 2;
+  private static final byte FORMAT = 3;
+  /** Format 2 had no session; still read, so that state written before the upgrade is kept. */
+  private static final byte FORMAT_WITHOUT_SESSION = 2;
 
   private final String streamId;
   private final long seq;
+  private final String session;
   private final long eventTimeMs;
   private final String sampleId;
   private final String caption;
@@ -38,10 +41,11 @@ final class Partial {
   private final byte[] raw;
   private final int[] offsets;
 
-  Partial(String streamId, long seq, long eventTimeMs, String sampleId, float[] video, float[] audio, float[] text,
-      String caption) {
+  Partial(String streamId, long seq, String session, long eventTimeMs, String sampleId, float[] video, float[] audio,
+      float[] text, String caption) {
     this.streamId = streamId;
     this.seq = seq;
+    this.session = session;
     this.eventTimeMs = eventTimeMs;
     this.sampleId = sampleId;
     this.video = video;
@@ -52,10 +56,11 @@ final class Partial {
     this.offsets = null;
   }
 
-  private Partial(String streamId, long seq, long eventTimeMs, String sampleId, String caption, byte[] raw,
-      int[] offsets) {
+  private Partial(String streamId, long seq, String session, long eventTimeMs, String sampleId, String caption,
+      byte[] raw, int[] offsets) {
     this.streamId = streamId;
     this.seq = seq;
+    this.session = session;
     this.eventTimeMs = eventTimeMs;
     this.sampleId = sampleId;
     this.caption = caption;
@@ -63,16 +68,46 @@ final class Partial {
     this.offsets = offsets;
   }
 
-  static Partial video(String streamId, long seq, long t, float[] f) {
-    return new Partial(streamId, seq, t, null, f, null, null, null);
+  static Partial video(String streamId, long seq, String session, long t, float[] f) {
+    return new Partial(streamId, seq, session, t, null, f, null, null, null);
   }
 
-  static Partial audio(String streamId, long seq, long t, float[] f) {
-    return new Partial(streamId, seq, t, null, null, f, null, null);
+  static Partial audio(String streamId, long seq, String session, long t, float[] f) {
+    return new Partial(streamId, seq, session, t, null, null, f, null, null);
   }
 
-  static Partial text(String streamId, long seq, long t, float[] f, String caption) {
-    return new Partial(streamId, seq, t, null, null, null, f, caption);
+  static Partial text(String streamId, long seq, String session, long t, float[] f, String caption) {
+    return new Partial(streamId, seq, session, t, null, null, null, f, caption);
+  }
+
+  /**
+   * A marker carrying only a time: the sample gate sends one per stream after releasing held samples
+   * on the wall clock, so that the label join's stream time passes its grace and it emits them too. It
+   * never becomes a sample.
+   */
+  static Partial timeMarker(String streamId, long t) {
+    return new Partial(streamId, -1, null, t, null, null, null, null, null);
+  }
+
+  boolean isTimeMarker() {
+    return sampleId == null;
+  }
+
+  /**
+   * The sample id of this record's moment: {@code streamId#seq}, or {@code streamId#seq/session} when the
+   * producer sent a session (so a restarted producer's seqs are never taken for duplicates).
+   */
+  String momentId() {
+    return streamId + "#" + seq + (session == null ? "" : "/" + session);
+  }
+
+  /** This record as (the first part of) its moment: the same, with the moment id as its sample id. */
+  Partial asMoment() {
+    return new Partial(streamId, seq, session, eventTimeMs, momentId(), video(), audio(), text(), caption);
+  }
+
+  String session() {
+    return session;
   }
 
   String streamId() {
@@ -119,17 +154,36 @@ final class Partial {
     return raw != null ? offsets[0] >= 0 && offsets[1] >= 0 : video != null && audio != null;
   }
 
-  boolean tagged() {
-    return seq >= 0;
+  boolean hasVideo() {
+    return video != null || (raw != null && offsets[0] >= 0);
   }
 
-  /** Same moment: both tagged with equal seq, or at least one untagged (then the window alone decides). */
+  boolean hasAudio() {
+    return audio != null || (raw != null && offsets[1] >= 0);
+  }
+
+  /**
+   * This moment with the parts of {@code other} (same moment) that it lacks; a part it already has is
+   * kept (a second copy of a part is a duplicate). The event time is the frame's, else the chunk's.
+   */
+  Partial merge(Partial other) {
+    float[] v = hasVideo() ? video() : other.video();
+    float[] a = hasAudio() ? audio() : other.audio();
+    boolean ownText = hasText();
+    float[] t = ownText ? text() : other.text();
+    String c = ownText ? caption : other.caption;
+    long time = hasVideo() ? eventTimeMs : other.hasVideo() ? other.eventTimeMs
+        : hasAudio() ? eventTimeMs : other.hasAudio() ? other.eventTimeMs : eventTimeMs;
+    return new Partial(streamId, seq, session, time, momentId(), v, a, t, c);
+  }
+
+  /** Same moment: equal seq from the same producer session (or both without a session). */
   boolean sameMomentAs(Partial other) {
-    return !tagged() || !other.tagged() || seq == other.seq;
+    return seq == other.seq && java.util.Objects.equals(session, other.session);
   }
 
   Partial withText(Partial t) {
-    return new Partial(streamId, seq, eventTimeMs, sampleId, video(), audio(), t.text(), t.caption());
+    return new Partial(streamId, seq, session, eventTimeMs, sampleId, video(), audio(), t.text(), t.caption());
   }
 
   private float[] decode(int which) {
@@ -161,6 +215,7 @@ final class Partial {
         out.writeLong(p.eventTimeMs);
         writeString(out, p.sampleId);
         writeString(out, p.caption);
+        writeString(out, p.session);
         writeFloats(out, v);
         writeFloats(out, a);
         writeFloats(out, t);
@@ -201,12 +256,15 @@ final class Partial {
       try {
         ByteBuffer b = ByteBuffer.wrap(data);
         byte format = b.get();
-        if (format != FORMAT) throw new SerializationException("unknown Partial format " + format);
+        if (format != FORMAT && format != FORMAT_WITHOUT_SESSION) {
+          throw new SerializationException("unknown Partial format " + format);
+        }
         String streamId = readString(b);
         long seq = b.getLong();
         long t = b.getLong();
         String sampleId = readString(b);
         String caption = readString(b);
+        String session = format == FORMAT ? readString(b) : null;
         int[] offsets = new int[3];
         for (int i = 0; i < 3; i++) {
           int off = b.position();
@@ -219,7 +277,7 @@ final class Partial {
           offsets[i] = off;
           b.position(b.position() + 4 * n);
         }
-        return new Partial(streamId, seq, t, sampleId, caption, data, offsets);
+        return new Partial(streamId, seq, session, t, sampleId, caption, data, offsets);
       } catch (BufferUnderflowException | IllegalArgumentException e) {
         throw new SerializationException("corrupt Partial", e);
       }

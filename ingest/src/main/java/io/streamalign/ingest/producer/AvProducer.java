@@ -39,10 +39,19 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * convenience overloads assign per (stream, modality) sequence numbers 0, 1, 2, ...: a source that sends
  * one frame and one chunk per moment gets equal seqs for the frame and chunk of the same moment, which is
  * what the pairing topology matches on.
+ *
+ * <p>Every record sent through the typed methods carries the header {@value #SESSION_HEADER}: a random id
+ * drawn once per producer instance. Pairing puts it in the sample id ({@code streamId#seq/session}) and
+ * pairs only records of the same session, so a restarted producer whose seqs start again at 0 is never
+ * taken for a duplicate of its previous run (docs/producing.md, "Sequence numbers").
  */
 public final class AvProducer implements AvSink, AutoCloseable {
 
+  /** Header naming the producer session of a record (1 to 64 characters of {@code [A-Za-z0-9._-]}). */
+  public static final String SESSION_HEADER = "streamalign.session";
+
   private final Producer<byte[], byte[]> producer;
+  private final String session = newSession();
   private final Topics topics;
   private final Map<String, AtomicLong> seqs = new ConcurrentHashMap<>();
 
@@ -74,7 +83,8 @@ public final class AvProducer implements AvSink, AutoCloseable {
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
-    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(8 * 1024 * 1024));
+    // the input topics' max.message.bytes (Topics.INPUT_MAX_MESSAGE_BYTES): a larger record fails its send
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Topics.INPUT_MAX_MESSAGE_BYTES));
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
     p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
     p.putAll(client);
@@ -83,6 +93,18 @@ public final class AvProducer implements AvSink, AutoCloseable {
     p.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
     p.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
     return p;
+  }
+
+  /** A fresh session id: 13 base-36 characters from a secure random source. */
+  static String newSession() {
+    long r = new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
+    String s = Long.toString(r, 36);
+    return "0".repeat(13 - s.length()) + s;
+  }
+
+  /** This producer's session id, sent in the {@value #SESSION_HEADER} header of every typed record. */
+  public String session() {
+    return session;
   }
 
   /** Next sequence number of {@code streamId} for {@code modality} (0, 1, 2, ...); thread-safe. */
@@ -179,7 +201,10 @@ public final class AvProducer implements AvSink, AutoCloseable {
     Objects.requireNonNull(key, "streamId");
     byte[] k = topic.keySerde().serializer().serialize(topic.name(), key);
     byte[] v = topic.valueSerde().serializer().serialize(topic.name(), value);
-    return doSend(new ProducerRecord<>(topic.name(), null, timestamp < 0 ? null : timestamp, k, v));
+    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic.name(), null, timestamp < 0 ? null : timestamp,
+        k, v);
+    record.headers().add(SESSION_HEADER, session.getBytes(StandardCharsets.UTF_8));
+    return doSend(record);
   }
 
   private CompletableFuture<RecordMetadata> doSend(ProducerRecord<byte[], byte[]> record) {

@@ -141,7 +141,7 @@ class PairingIT {
 
       Topic<byte[], DeadLetter> dlq = topics.deadLetters(topics.video());
       List<DeadLetter> dead = readUntil(broker, dlq, d -> true, 1, Duration.ofSeconds(30));
-      assertEquals(1, dead.size(), "one dead letter");
+      assertEquals(1, dead.size(), "one dead letter: " + dead.stream().map(DeadLetter::getErrorMessage).toList());
       DeadLetter d = dead.get(0);
       assertEquals(topics.video().name(), d.getOriginalTopic());
       assertEquals("pairing.decode", d.getStage());

@@ -205,6 +205,23 @@ class PairingTopologyTest {
     assertEquals(List.of("cam1#1"), ids(out, "cam1"), "late within grace pairs");
     assertEquals(List.of(), ids(out, "cam2"), "later than grace never pairs");
     assertEquals(List.of("cam3#0"), ids(out, "cam3"));
+    // ... and is not lost silently: it is a dead letter saying how late it was, and its frame one saying
+    // that it got no chunk in time
+    // (the lone frames of stream "other" are dead letters too: they never got a chunk)
+    List<DeadLetter> frames = deadLetters(TOPICS.video()).stream()
+        .filter(d -> d.getErrorMessage().contains(" cam2#")).collect(Collectors.toList());
+    assertEquals(1, frames.size());
+    assertEquals("pairing.unpaired", frames.get(0).getStage());
+    assertTrue(frames.get(0).getErrorMessage().startsWith("unpaired: frame of moment cam2#7 got no audio chunk"),
+        frames.get(0).getErrorMessage());
+    List<DeadLetter> lates = deadLetters(TOPICS.audio());
+    assertEquals(1, lates.size());
+    DeadLetter late = lates.get(0);
+    assertEquals("pairing.late", late.getStage());
+    assertTrue(late.getErrorMessage().startsWith("late: event time " + (T0 + 100) + " of audio chunk cam2#7 is 9900 ms"
+        + " behind stream time"), late.getErrorMessage());
+    assertEquals(TOPICS.audio().name(), late.getOriginalTopic());
+    assertEquals(1L, late.getOffset());
   }
 
   @Test
@@ -267,13 +284,14 @@ class PairingTopologyTest {
 
   @Test
   void partialSerdeRoundTripsLazily() {
-    Partial p = new Partial("s", 7, 123, "s#7", new float[] {1f, -2f}, new float[] {3f}, null, "hi");
+    Partial p = new Partial("s", 7, "sess-1", 123, "s#7/sess-1", new float[] {1f, -2f}, new float[] {3f}, null, "hi");
     byte[] b = Partial.SERDE.serializer().serialize("t", p);
     Partial q = Partial.SERDE.deserializer().deserialize("t", b);
     assertEquals("s", q.streamId());
     assertEquals(7, q.seq());
     assertEquals(123, q.eventTimeMs());
-    assertEquals("s#7", q.sampleId());
+    assertEquals("s#7/sess-1", q.sampleId());
+    assertEquals("sess-1", q.session());
     assertEquals("hi", q.caption());
     assertArrayEquals(new float[] {1f, -2f}, q.video(), 0f);
     assertArrayEquals(new float[] {3f}, q.audio(), 0f);
@@ -285,14 +303,25 @@ class PairingTopologyTest {
   }
 
   @Test
-  void untaggedRecordsPairEveryCombinationInTheWindow() {
-    send(frame("cam1", -1, T0));
-    send(frame("cam1", -1, T0 + 300));
-    send(chunk("cam1", -1, T0 + 100));
-    send(frame("cam1", -1, T0 + 5_000)); // outside the window of the chunk
+  void negativeAndAbsurdSeqAreRejectedWithAReasonAndNeverJoinGoodStreams() {
+    // seq -1 used to pair with every record in its window (one produced 511 samples)
+    for (int i = 0; i < 5; i++) {
+      send(frame("cam1", i, T0 + 100L * i));
+      send(chunk("cam1", i, T0 + 100L * i + 10));
+    }
+    send(frame("cam1", -1, T0 + 150));
+    send(chunk("cam1", -1, T0 + 160));
+    send(caption("cam1", -7, T0 + 150, "bad"));
+    send(frame("cam1", Long.MAX_VALUE, T0 + 200));
     flush(T0 + 60_000);
-    assertEquals(List.of("cam1@" + T0 + "/" + (T0 + 100), "cam1@" + (T0 + 300) + "/" + (T0 + 100)),
+    assertEquals(List.of("cam1#0", "cam1#1", "cam1#2", "cam1#3", "cam1#4"),
         ids(paired.readValuesToList(), "cam1").stream().sorted().collect(Collectors.toList()));
+    List<DeadLetter> v = deadLetters(TOPICS.video());
+    assertEquals(2, v.size());
+    assertTrue(v.get(0).getErrorMessage().contains("negative seq -1"), v.get(0).getErrorMessage());
+    assertTrue(v.get(1).getErrorMessage().contains("seq " + Long.MAX_VALUE + " is larger than"), v.get(1).getErrorMessage());
+    assertTrue(single(TOPICS.audio()).getErrorMessage().contains("negative seq -1"));
+    assertTrue(single(TOPICS.text()).getErrorMessage().contains("negative seq -7"));
   }
 
   @Test

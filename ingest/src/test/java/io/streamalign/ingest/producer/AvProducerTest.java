@@ -56,4 +56,31 @@ class AvProducerTest {
       p.close(java.time.Duration.ZERO);
     }
   }
+
+  @Test
+  void everyTypedRecordCarriesTheProducersSessionAndARestartGetsANewOne() {
+    java.util.List<String> sessions = new java.util.ArrayList<>();
+    for (int run = 0; run < 2; run++) {
+      org.apache.kafka.clients.producer.MockProducer<byte[], byte[]> mock = new org.apache.kafka.clients.producer.MockProducer<>(
+          true, null, new org.apache.kafka.common.serialization.ByteArraySerializer(),
+          new org.apache.kafka.common.serialization.ByteArraySerializer());
+      try (AvProducer p = new AvProducer(mock, io.streamalign.schemas.Topics.defaults())) {
+        p.sendFrame("cam1", 0L, 2, 1, 1, io.streamalign.schemas.avro.FrameEncoding.RAW8, new byte[] {1, 2}, 1000L);
+        p.sendAudio("cam1", 0L, 8000, new short[160], 1000L);
+        p.sendText("cam1", 0L, "hi", 1000L);
+        p.sendLabel("cam1", "x", null, 1000L, 2000L, 1000L);
+        p.sendRaw("av.video", "cam1", new byte[] {9}, 1000L);
+        assertEquals(5, mock.history().size());
+        for (int i = 0; i < 4; i++) {
+          org.apache.kafka.common.header.Header h = mock.history().get(i).headers().lastHeader(AvProducer.SESSION_HEADER);
+          assertEquals(p.session(), new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        org.junit.jupiter.api.Assertions.assertNull(mock.history().get(4).headers().lastHeader(AvProducer.SESSION_HEADER),
+            "raw records are sent exactly as given");
+        org.junit.jupiter.api.Assertions.assertTrue(p.session().matches("[a-z0-9]{13}"), p.session());
+        sessions.add(p.session());
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertNotEquals(sessions.get(0), sessions.get(1));
+  }
 }

@@ -152,6 +152,8 @@ public final class HttpApi implements AutoCloseable {
                 throw new HttpError(400, e.getMessage());
             }
             Inference inf = m.predict(s);
+            String nonFinite = Conversions.nonFiniteScore(inf);
+            if (nonFinite != null) throw new HttpError(422, "cannot predict this sample: " + nonFinite);
             metrics.httpPrediction();
             ObjectNode out = json.createObjectNode();
             out.put("sampleId", p.getSampleId());

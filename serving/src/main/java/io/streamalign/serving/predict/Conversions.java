@@ -77,6 +77,18 @@ public final class Conversions {
         return x;
     }
 
+    /**
+     * Why an inference cannot be published, or null if it can: its score and every top-k score must be
+     * finite (a NaN score would reach every consumer of {@code av.predictions} and every JSON reader).
+     */
+    public static String nonFiniteScore(Inference inf) {
+        if (!Double.isFinite(inf.score())) return "the model's score is not finite: " + inf.score();
+        for (Inference.ClassScore cs : inf.topK()) {
+            if (!Double.isFinite(cs.score())) return "the model's score of class " + cs.className() + " is not finite: " + cs.score();
+        }
+        return null;
+    }
+
     /** The {@code Prediction} record for one inference. */
     public static Prediction toPrediction(PairedSample p, Inference inf, String modelName, long version, int topK,
                                           long publishTimeMs) {

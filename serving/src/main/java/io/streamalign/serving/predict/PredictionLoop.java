@@ -368,6 +368,13 @@ public final class PredictionLoop implements AutoCloseable {
                 out.deadLetters++;
                 continue;
             }
+            String nonFinite = Conversions.nonFiniteScore(inf);
+            if (nonFinite != null) {
+                out.records.add(deadLetter(r, new Conversions.BadSampleException(nonFinite + " (sample "
+                        + p.getSampleId() + ", model " + model + ")"), "predict"));
+                out.deadLetters++;
+                continue;
+            }
             Prediction pred = Conversions.toPrediction(p, inf, model.modelName(), model.version(), topK, now);
             out.records.add(new ProducerRecord<>(predictions.name(), null, now,
                     keySerializer.serialize(predictions.name(), p.getStreamId()),

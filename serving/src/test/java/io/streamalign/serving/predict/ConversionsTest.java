@@ -59,4 +59,17 @@ class ConversionsTest {
         assertEquals("seven", p.getTrueLabel());
         assertEquals(List.of(io.streamalign.schemas.avro.Modality.AUDIO), p.getModalitiesUsed());
     }
+
+    @Test
+    void aNonFiniteScoreIsNeverPublished() {
+        Inference ok = new Inference("7", 0.9, List.of(new Inference.ClassScore("7", 0.9), new Inference.ClassScore("1", 0.1)),
+                Set.of(Modality.AUDIO));
+        assertNull(Conversions.nonFiniteScore(ok));
+        Inference nan = new Inference("7", Double.NaN, List.of(new Inference.ClassScore("7", Double.NaN)), Set.of(Modality.AUDIO));
+        assertTrue(Conversions.nonFiniteScore(nan).contains("not finite: NaN"), Conversions.nonFiniteScore(nan));
+        Inference inTopK = new Inference("7", 0.9, List.of(new Inference.ClassScore("7", 0.9),
+                new Inference.ClassScore("1", Double.POSITIVE_INFINITY)), Set.of(Modality.AUDIO));
+        assertTrue(Conversions.nonFiniteScore(inTopK).contains("class 1 is not finite: Infinity"),
+                Conversions.nonFiniteScore(inTopK));
+    }
 }
