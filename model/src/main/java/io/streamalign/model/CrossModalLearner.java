@@ -47,9 +47,11 @@ import java.util.Set;
  *   <li>meta-alignment (CroMA Algorithm 1, lines 3-5): copies of the source encoder and of every other
  *       present modality's encoder take {@code innerSteps} Adam steps on the alignment loss, then
  *       {@code meta += eps * (adapted - meta)};</li>
- *   <li>meta-classification (lines 6-9): an N-way K-shot episode of the source modality from the
- *       replay; a copy of phi takes {@code innerSteps} Adam steps of cross-entropy on the (fixed)
- *       source embeddings; {@code phi += eps * (phi~ - phi)};</li>
+ *   <li>meta-classification (lines 6-9): per modality with labels of two or more classes in the
+ *       replay (the source first; CroMA section 4.2's joint set of source and target tasks, the
+ *       target's from its k labelled samples), an N-way K-shot episode; a copy of phi takes
+ *       {@code innerSteps} Adam steps of cross-entropy on the (fixed) embeddings;
+ *       {@code phi += eps * (phi~ - phi)};</li>
  *   <li>the supervised step (SGD with momentum and weight decay, PMR section 5.2) on B plus an equal
  *       class-balanced replay draw: PMR's L_final (eq. 13) = CE of the fusion head over every present
  *       modality + the PMR terms over every labelled sample ({@link PmrObjective}); with
@@ -330,18 +332,38 @@ public final class CrossModalLearner implements OnlineLearner {
     }
 
     /**
-     * CroMA Algorithm 1, lines 6-9: an N-way K-shot episode of the source modality from the replay;
-     * phi is copied, takes innerSteps Adam steps of cross-entropy on the fixed source embeddings (logits
-     * restricted to the episode's classes), then phi <- phi + eps * (phi~ - phi). Returns the mean loss or null.
+     * CroMA Algorithm 1, lines 6-9, for each modality with labelled samples of two or more classes in
+     * the replay, the source first: CroMA trains one classifier phi on the aligned space over "the joint
+     * set of classification tasks" of the source and the target modality (section 4.2), the target's
+     * through the k labelled target samples of its meta-test; in a stream those arrive over time, so a
+     * modality's tasks join as its labels do. Returns the mean loss over the tasks run, or null.
      */
     Double metaClassificationStep() {
-        Modality src = cfg.sourceModality();
-        ReplayBuffer.Episode ep = replay.episode(src, model.classes, cfg.episodeWays(), cfg.episodeShots());
+        double sum = 0;
+        int tasks = 0;
+        for (Modality m : Nets.order(cfg)) {
+            Double l = metaClassificationStep(m);
+            if (l != null) {
+                sum += l;
+                tasks++;
+            }
+        }
+        return tasks == 0 ? null : sum / tasks;
+    }
+
+    /**
+     * One classification task of modality m: an N-way K-shot episode of m's labelled samples from the
+     * replay; phi is copied, takes innerSteps Adam steps of cross-entropy on the fixed embeddings
+     * (logits restricted to the episode's classes), then phi <- phi + eps * (phi~ - phi). Returns the
+     * mean inner loss, or null when there is no episode (or a non-finite step).
+     */
+    Double metaClassificationStep(Modality m) {
+        ReplayBuffer.Episode ep = replay.episode(m, model.classes, cfg.episodeWays(), cfg.episodeShots());
         if (ep == null) return null;
         int n = model.classes.size();
         List<Integer> labels = ep.shots().stream().map(s -> model.classIndex.get(s.label())).toList();
         try (NDManager taskMgr = model.base.newSubManager()) {
-            NDArray emb = Nets.encode(cfg, params, src, input(taskMgr, ep.shots(), src)); // e_s fixed (no grad)
+            NDArray emb = Nets.encode(cfg, params, m, input(taskMgr, ep.shots(), m)); // e_m fixed (no grad)
             NDArray oneHot = oneHot(taskMgr, labels, n);
             float[] maskv = new float[n];
             java.util.Arrays.fill(maskv, -1e4f);
@@ -349,10 +371,10 @@ public final class CrossModalLearner implements OnlineLearner {
             NDArray mask = taskMgr.create(maskv, new Shape(1, n));
             Double loss = reptile.run(taskMgr, params, List.of("phi.w", "phi.b"),
                     (view, sub) -> maybeInject(Losses.crossEntropy(Nets.classify(view, emb, n).add(mask), oneHot)),
-                    "meta-classification");
+                    "meta-classification " + m);
             if (loss == null) {
                 skippedNonFinite++;
-                LOG.warn("meta-classification: non-finite loss or gradient, update skipped");
+                LOG.warn("meta-classification ({}): non-finite loss or gradient, update skipped", m);
             }
             return loss;
         }

@@ -79,7 +79,7 @@ class ReptileTest {
     void metaClassificationReptilesPhiOnly() {
         Map<String, float[]> before = values("phi.");
         Map<String, float[]> encoders = values("video.", "audio.");
-        assertNotNull(learner.metaClassificationStep());
+        assertNotNull(learner.metaClassificationStep(Modality.VIDEO));
         assertReptile(before, values("phi."), learner.reptile.lastAdapted, cfg.metaStepSize());
         Map<String, float[]> still = values("video.", "audio.");
         for (String k : encoders.keySet()) assertArrayEquals(encoders.get(k), still.get(k), 0f, k);
