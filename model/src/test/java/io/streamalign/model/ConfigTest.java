@@ -30,4 +30,26 @@ class ConfigTest {
         assertThrows(IllegalArgumentException.class, () -> LearnerConfig.defaults().with("nope", 1));
         assertThrows(IllegalArgumentException.class, () -> LearnerConfig.fromJson("{\"embeddingDim\": 0}"));
     }
+
+    @Test
+    void builderHoldsTheDefaultsAndValidatesEveryField() {
+        LearnerConfig d = LearnerConfig.builder().build();
+        assertEquals(d, LearnerConfig.defaults());
+        assertEquals(5, d.innerSteps(), "Reptile proper: five inner steps (CroMA / Nichol et al.)");
+        assertEquals(0.0, d.unimodalWeight(), "no term outside the papers by default");
+        assertEquals(1e-3, d.innerLearningRate());
+        assertEquals(0.1, d.metaStepSize());
+        LearnerConfig c = d.toBuilder().innerSteps(2).pmrAlpha(2.0).device("cpu").build();
+        assertEquals(2, c.innerSteps());
+        assertEquals(c, d.with("innerSteps", 2).with("pmrAlpha", 2.0).with("device", "cpu"));
+        assertThrows(IllegalArgumentException.class, () -> d.toBuilder().innerSteps(0).build());
+        assertThrows(IllegalArgumentException.class, () -> d.toBuilder().metaStepSize(0).build());
+        assertThrows(IllegalArgumentException.class, () -> d.toBuilder().prototypeMomentum(1.0).build());
+        assertThrows(IllegalArgumentException.class, () -> d.toBuilder().fusion("bilinear").build());
+        assertThrows(IllegalArgumentException.class, () -> d.toBuilder().alignmentLoss("cosine").build());
+        assertThrows(IllegalArgumentException.class, () -> d.toBuilder().pmrRule("maybe").build());
+        assertThrows(IllegalArgumentException.class, () -> d.toBuilder().pmrAlpha(Double.NaN).build());
+        assertThrows(IllegalArgumentException.class, () -> d.toBuilder().videoHeight(-1).build());
+        assertThrows(NullPointerException.class, () -> d.toBuilder().sourceModality(null).build());
+    }
 }

@@ -2,7 +2,7 @@ package io.streamalign.serving.model;
 
 import io.streamalign.model.LearnerConfig;
 import io.streamalign.model.Modality;
-import io.streamalign.model.OnlineLearner;
+import io.streamalign.model.ServableModel;
 import io.streamalign.schemas.avro.ModelSnapshot;
 import io.streamalign.serving.model.SnapshotRejectedException.Reason;
 
@@ -27,19 +27,19 @@ import java.util.function.Function;
  */
 public final class SnapshotVerifier {
 
-    private final Function<byte[], ? extends OnlineLearner> restore;
+    private final Function<byte[], ? extends ServableModel> restore;
     private final Set<Integer> formatVersions;
     private final Function<String, LearnerConfig> configParser;
 
     /**
-     * @param restore        restores learner bytes (e.g. {@code CrossModalLearner::restore})
+     * @param restore        restores learner bytes (e.g. {@code CrossModalModel::restore})
      * @param formatVersions format versions accepted
      */
-    public SnapshotVerifier(Function<byte[], ? extends OnlineLearner> restore, Set<Integer> formatVersions) {
+    public SnapshotVerifier(Function<byte[], ? extends ServableModel> restore, Set<Integer> formatVersions) {
         this(restore, formatVersions, LearnerConfig::fromJson);
     }
 
-    SnapshotVerifier(Function<byte[], ? extends OnlineLearner> restore, Set<Integer> formatVersions,
+    SnapshotVerifier(Function<byte[], ? extends ServableModel> restore, Set<Integer> formatVersions,
                      Function<String, LearnerConfig> configParser) {
         this.restore = Objects.requireNonNull(restore, "restore");
         this.formatVersions = Set.copyOf(formatVersions);
@@ -76,7 +76,7 @@ public final class SnapshotVerifier {
             throw new SnapshotRejectedException(Reason.INCOMPATIBLE_CONFIG, what + ": config " + describe(cfg)
                     + " is not compatible with the served " + describe(served));
         }
-        OnlineLearner learner;
+        ServableModel learner;
         try {
             learner = restore.apply(params);
         } catch (RuntimeException e) {
