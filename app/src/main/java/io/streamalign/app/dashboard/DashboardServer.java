@@ -22,6 +22,8 @@ public final class DashboardServer implements AutoCloseable {
     private final ExecutorService executor;
     private final DashboardState state;
     private volatile Enroller enroller;
+    private volatile CaptureApi capture;
+    private volatile String token;
     private volatile boolean closed;
 
     public DashboardServer(String bindAddress, int port, DashboardState state) throws IOException {
@@ -38,6 +40,138 @@ public final class DashboardServer implements AutoCloseable {
         server.createContext("/health", ex -> send(ex, 200, "application/json", "{\"status\":\"UP\"}"));
         server.createContext("/events", this::events);
         server.createContext("/api/enroll", this::enroll);
+        server.createContext("/capture", this::capturePage);
+        server.createContext("/api/capture/", this::captureApi);
+    }
+
+    /** Enables the capture page ({@code /capture}) and its API (see {@link CaptureApi}). */
+    public DashboardServer withCapture(CaptureApi api) {
+        this.capture = api;
+        return this;
+    }
+
+    /**
+     * Requires {@code Authorization: Bearer <token>} on the capture API's state-changing calls (the page
+     * takes it from its address, {@code /capture?token=...}); null = no token.
+     */
+    public DashboardServer withToken(String t) {
+        this.token = t == null || t.isBlank() ? null : t;
+        return this;
+    }
+
+    /** The capture page's address (with the token when one is set), or null when capture is off. */
+    public String captureUrl() {
+        if (capture == null) return null;
+        return url() + "capture" + (token == null ? "" : "?token=" + java.net.URLEncoder.encode(token, StandardCharsets.UTF_8));
+    }
+
+    private void capturePage(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        if (capture == null) {
+            send(ex, 404, "text/plain", "capture is not enabled");
+            return;
+        }
+        CaptureApi.Response r = switch (path) {
+            case "/capture", "/capture/" -> CaptureApi.resource("capture.html");
+            case "/capture/worklet.js" -> CaptureApi.resource("capture-worklet.js");
+            default -> CaptureApi.Response.error(404, "not found");
+        };
+        send(ex, r);
+    }
+
+    private void captureApi(HttpExchange ex) throws IOException {
+        CaptureApi api = capture;
+        if (api == null) {
+            send(ex, 404, "application/json", "{\"error\":\"capture is not enabled\"}");
+            return;
+        }
+        String path = ex.getRequestURI().getPath();
+        String stream = query(ex, "stream");
+        if (path.equals("/api/capture/events")) {
+            if (!"GET".equals(ex.getRequestMethod())) {
+                send(ex, CaptureApi.Response.error(405, "GET the events"));
+                return;
+            }
+            CaptureApi.Response refused = api.checkStream(stream);
+            if (refused != null) {
+                send(ex, refused);
+                return;
+            }
+            ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+            ex.getResponseHeaders().add("Cache-Control", "no-cache");
+            ex.sendResponseHeaders(200, 0);
+            try (OutputStream out = ex.getResponseBody()) {
+                api.events(stream, (event, data) -> {
+                    out.write(("event: " + event + "\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                }, () -> closed);
+            } catch (IOException e) {
+                // the page went away
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        String denied = stateChangeDenied(ex);
+        if (denied != null) {
+            send(ex, CaptureApi.Response.error(denied.startsWith("POST") ? 405 : 403, denied));
+            return;
+        }
+        byte[] body = ex.getRequestBody().readNBytes(api.maxBodyBytes() + 1);
+        if (body.length > api.maxBodyBytes()) {
+            send(ex, CaptureApi.Response.error(413, "request body over " + api.maxBodyBytes() + " bytes"));
+            return;
+        }
+        CaptureApi.Response r = switch (path) {
+            case "/api/capture/open" -> api.open();
+            case "/api/capture/moment" -> api.moment(stream, body);
+            case "/api/capture/enroll" -> api.enroll(body);
+            case "/api/capture/close" -> api.close(stream);
+            default -> CaptureApi.Response.error(404, "not found");
+        };
+        send(ex, r);
+    }
+
+    /**
+     * Why a state-changing request is refused, or null: POST only; a browser's {@code Origin}, when sent,
+     * must be this server's own ({@code http://} + the {@code Host} header), so no other site can drive it
+     * from a visitor's browser; with a token, {@code Authorization: Bearer <token>} must carry it.
+     */
+    private String stateChangeDenied(HttpExchange ex) {
+        if (!"POST".equals(ex.getRequestMethod())) return "POST is needed";
+        String origin = ex.getRequestHeaders().getFirst("Origin");
+        String host = ex.getRequestHeaders().getFirst("Host");
+        if (origin != null && (host == null || !origin.equalsIgnoreCase("http://" + host))) {
+            return "cross-origin request refused (Origin " + origin + ")";
+        }
+        String t = token;
+        if (t != null) {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            byte[] given = (auth == null ? "" : auth).getBytes(StandardCharsets.UTF_8);
+            byte[] wanted = ("Bearer " + t).getBytes(StandardCharsets.UTF_8);
+            if (!java.security.MessageDigest.isEqual(given, wanted)) return "a valid bearer token is needed";
+        }
+        return null;
+    }
+
+    private static String query(HttpExchange ex, String name) {
+        String q = ex.getRequestURI().getRawQuery();
+        if (q == null) return null;
+        for (String kv : q.split("&")) {
+            int i = kv.indexOf('=');
+            String k = java.net.URLDecoder.decode(i < 0 ? kv : kv.substring(0, i), StandardCharsets.UTF_8);
+            if (k.equals(name)) return i < 0 ? "" : java.net.URLDecoder.decode(kv.substring(i + 1), StandardCharsets.UTF_8);
+        }
+        return null;
+    }
+
+    private static void send(HttpExchange ex, CaptureApi.Response r) throws IOException {
+        ex.getResponseHeaders().add("Content-Type", r.contentType());
+        ex.getResponseHeaders().add("Cache-Control", "no-store");
+        ex.sendResponseHeaders(r.status(), r.body().length == 0 ? -1 : r.body().length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(r.body());
+        }
     }
 
     /** Enables the enrollment form (POST /api/enroll); without it the endpoint answers 503. */

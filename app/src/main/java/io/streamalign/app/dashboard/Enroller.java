@@ -93,6 +93,63 @@ public final class Enroller implements AutoCloseable {
         return out.size();
     }
 
+    /**
+     * Enrolls {@code className} from moments just captured by a live client ({@code LiveCapture}): each
+     * moment's audio chunk (when {@code modalities} has AUDIO) and gray frame (when it has VIDEO) becomes one
+     * support example, featurized as pairing does. At most {@link #MAX_EXAMPLES} per modality, evenly spread
+     * over the moments. All or none, like {@link #enroll}.
+     *
+     * @return the number of examples published
+     */
+    public int enrollCaptured(String className, java.util.Set<Modality> modalities,
+                              List<io.streamalign.ingest.source.live.LiveCapture.Captured> moments) {
+        if (className == null || className.isBlank() || className.length() > 200) {
+            throw new IllegalArgumentException("a class name (1-200 characters) is needed");
+        }
+        if (modalities.isEmpty() || !java.util.Set.of(Modality.AUDIO, Modality.VIDEO).containsAll(modalities)) {
+            throw new IllegalArgumentException("modalities must be AUDIO and/or VIDEO, got " + modalities);
+        }
+        String name = className.strip();
+        long now = System.currentTimeMillis();
+        List<SupportExample> out = new ArrayList<>();
+        if (modalities.contains(Modality.VIDEO)) {
+            for (var m : spread(moments, MAX_EXAMPLES)) {
+                float[] f = video.featurize(m.width(), m.height(), 1, "RAW8", m.gray());
+                out.add(example(name, Modality.VIDEO, f, video.shape(), now));
+            }
+        }
+        if (modalities.contains(Modality.AUDIO)) {
+            List<io.streamalign.ingest.source.live.LiveCapture.Captured> withAudio =
+                    moments.stream().filter(m -> m.chunk() != null && m.chunk().length > 0).toList();
+            for (var m : spread(withAudio, MAX_EXAMPLES)) {
+                out.add(example(name, Modality.AUDIO, audio.featurize(m.chunk(), m.sampleRate()), audio.shape(), now));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("nothing captured to enroll from (no "
+                    + (modalities.contains(Modality.AUDIO) && !modalities.contains(Modality.VIDEO) ? "audio " : "")
+                    + "moments in the chosen seconds)");
+        }
+        for (SupportExample s : out) {
+            producer.send(new ProducerRecord<>(topic.name(), name, s));
+        }
+        producer.flush();
+        return out.size();
+    }
+
+    private static <T> List<T> spread(List<T> all, int max) {
+        if (all.size() <= max) return all;
+        List<T> out = new ArrayList<>(max);
+        for (int i = 0; i < max; i++) out.add(all.get((int) ((long) i * all.size() / max)));
+        return out;
+    }
+
+    private static SupportExample example(String className, Modality m, float[] f, int[] shape, long now) {
+        return SupportExample.newBuilder().setExampleId(className + "-" + UUID.randomUUID())
+                .setClassName(className).setModality(m).setFeatures(FeatureTensors.of(f, shape))
+                .setEventTimeMs(now).build();
+    }
+
     @Override
     public void close() {
         producer.close(java.time.Duration.ofSeconds(5));

@@ -1,0 +1,241 @@
+package io.streamalign.app.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamalign.ingest.source.Moment;
+import io.streamalign.ingest.source.live.LiveCapture;
+import io.streamalign.ingest.source.live.LiveCaptureException;
+import io.streamalign.ingest.source.live.LiveLimits;
+import io.streamalign.schemas.avro.Modality;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The capture page's API, apart from the HTTP server that carries it (the server checks method, Origin,
+ * token and body size first; see {@link DashboardServer}):
+ * <ul>
+ *   <li>{@code POST /api/capture/open}: a new session (one per browser tab) with its own stream id, and the
+ *       limits the page must keep (frame size, frame rate, sample rate, chunk length);</li>
+ *   <li>{@code POST /api/capture/moment?stream=ID}: one moment as JSON {@code {width, height, frame (base64
+ *       gray bytes), sampleRate, audio (base64 PCM16 little-endian mono, the samples since the previous
+ *       moment), text?, label?}}, published by {@link LiveCapture} as ordinary raw records;</li>
+ *   <li>{@code POST /api/capture/enroll}: {@code {stream, className, seconds, modalities}}: support examples
+ *       of a new class from the last seconds of the stream, through the {@link Enroller};</li>
+ *   <li>{@code POST /api/capture/close?stream=ID};</li>
+ *   <li>{@code GET /api/capture/events?stream=ID}: server-sent events, {@code prediction} for each new
+ *       prediction of that stream and {@code state} (class names, model versions, accuracy and rho curves,
+ *       the stream's counters) once a second.</li>
+ * </ul>
+ */
+public final class CaptureApi {
+
+    /** A response: status, content type, body. */
+    public record Response(int status, String contentType, byte[] body) {
+        static Response json(int status, String json) {
+            return new Response(status, "application/json", json.getBytes(StandardCharsets.UTF_8));
+        }
+
+        static Response error(int status, String message) {
+            return json(status, "{\"error\":" + DashboardState.str(message) + "}");
+        }
+    }
+
+    /** Where server-sent events go; the server writes {@code event:} and {@code data:} lines and flushes. */
+    public interface EventSink {
+        void send(String event, String data) throws IOException;
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_ENROLL_SECONDS = 10;
+
+    private final LiveCapture capture;
+    private final DashboardState state;
+    private final Enroller enroller;
+
+    /** @param enroller null when enrollment is off (the enroll call then answers 503) */
+    public CaptureApi(LiveCapture capture, DashboardState state, Enroller enroller) {
+        this.capture = capture;
+        this.state = state;
+        this.enroller = enroller;
+    }
+
+    public LiveLimits limits() {
+        return capture.limits();
+    }
+
+    /** Largest request body any capture call needs. */
+    public int maxBodyBytes() {
+        return Math.max(capture.limits().maxMomentBytes(), 16 * 1024);
+    }
+
+    /** The page ({@code capture.html}) or its audio worklet ({@code capture-worklet.js}), from the jar. */
+    public static Response resource(String name) throws IOException {
+        String type = name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/html; charset=utf-8";
+        try (InputStream in = CaptureApi.class.getResourceAsStream(name)) {
+            if (in == null) return Response.error(500, name + " missing from the jar");
+            return new Response(200, type, in.readAllBytes());
+        }
+    }
+
+    public Response open() {
+        try {
+            String id = capture.open();
+            LiveLimits l = capture.limits();
+            return Response.json(200, "{\"stream\":" + DashboardState.str(id)
+                    + ",\"width\":" + l.maxWidth() + ",\"height\":" + l.maxHeight()
+                    + ",\"maxFps\":" + DashboardState.num(l.maxFps()) + ",\"sampleRate\":" + l.sampleRate()
+                    + ",\"chunkMs\":" + l.chunkMs() + ",\"maxAudioMs\":" + l.maxAudioMsPerMoment()
+                    + ",\"maxTextChars\":" + l.maxTextChars() + ",\"recentMs\":" + l.recentMs()
+                    + ",\"enroll\":" + (enroller != null) + "}");
+        } catch (LiveCaptureException e) {
+            return refused(e);
+        }
+    }
+
+    public Response moment(String stream, byte[] body) {
+        LiveCapture.Input in;
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (n == null || !n.isObject()) return Response.error(400, "a JSON object is needed");
+            byte[] gray = base64(n, "frame");
+            byte[] pcm = base64(n, "audio");
+            if (pcm.length % 2 != 0) return Response.error(400, "audio is PCM16: an even number of bytes is needed");
+            short[] audio = new short[pcm.length / 2];
+            ByteBuffer.wrap(pcm).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(audio);
+            in = new LiveCapture.Input(n.path("width").asInt(0), n.path("height").asInt(0), gray,
+                    n.path("sampleRate").asInt(0), audio, text(n, "text"), text(n, "label"));
+        } catch (IOException | IllegalArgumentException e) {
+            return Response.error(400, "malformed moment: " + e.getMessage());
+        }
+        try {
+            Moment m = capture.publish(stream, in);
+            return Response.json(200, "{\"seq\":" + m.seq() + ",\"eventTime\":" + m.eventTimeMs()
+                    + ",\"audio\":" + (m.audio() != null) + ",\"labeled\":" + (m.label() != null) + "}");
+        } catch (LiveCaptureException e) {
+            return refused(e);
+        }
+    }
+
+    public Response enroll(byte[] body) {
+        if (enroller == null) return Response.error(503, "enrollment is not enabled");
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (n == null || !n.isObject()) return Response.error(400, "a JSON object is needed");
+            String stream = text(n, "stream");
+            String className = text(n, "className");
+            long seconds = n.path("seconds").asLong(5);
+            if (seconds < 1 || seconds > MAX_ENROLL_SECONDS) {
+                return Response.error(400, "seconds must be in 1.." + MAX_ENROLL_SECONDS);
+            }
+            Set<Modality> mods = EnumSet.noneOf(Modality.class);
+            String m = n.path("modalities").asText("AUDIO,VIDEO");
+            for (String s : m.split(",")) {
+                try {
+                    mods.add(Modality.valueOf(s.strip().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    return Response.error(400, "modalities are AUDIO and/or VIDEO, got " + m);
+                }
+            }
+            List<LiveCapture.Captured> moments = capture.recent(stream, seconds * 1000);
+            int k = enroller.enrollCaptured(className, mods, moments);
+            return Response.json(200, "{\"enrolled\":" + k + ",\"className\":" + DashboardState.str(className.strip())
+                    + ",\"moments\":" + moments.size() + "}");
+        } catch (LiveCaptureException e) {
+            return refused(e);
+        } catch (IOException | IllegalArgumentException e) {
+            return Response.error(400, String.valueOf(e.getMessage()));
+        } catch (RuntimeException e) {
+            return Response.error(500, e.toString());
+        }
+    }
+
+    public Response close(String stream) {
+        return capture.close(stream) ? Response.json(200, "{\"closed\":true}")
+                : Response.error(404, "no open capture session '" + stream + "'");
+    }
+
+    /** Checks that {@code stream} is open before the server starts an event stream for it (null = fine). */
+    public Response checkStream(String stream) {
+        try {
+            capture.stats(stream);
+            return null;
+        } catch (LiveCaptureException e) {
+            return refused(e);
+        }
+    }
+
+    /**
+     * Streams the events of {@code stream} until {@code stop} says so, the session is gone or the sink
+     * fails: each new prediction of the stream at once (polled every 200 ms), and the state once a second.
+     */
+    public void events(String stream, EventSink out, BooleanSupplier stop) throws IOException, InterruptedException {
+        long lastN = 0;
+        // predictions made before the page connected are of this stream too: send the last few
+        List<DashboardState.StreamPrediction> backlog = state.predictionsOf(stream, 0);
+        long nextState = 0;
+        for (DashboardState.StreamPrediction p : backlog) {
+            out.send("prediction", DashboardState.toJson(p));
+            lastN = p.n();
+        }
+        while (!stop.getAsBoolean()) {
+            for (DashboardState.StreamPrediction p : state.predictionsOf(stream, lastN)) {
+                out.send("prediction", DashboardState.toJson(p));
+                lastN = p.n();
+            }
+            long now = System.currentTimeMillis();
+            if (now >= nextState) {
+                LiveCapture.StreamStats st;
+                try {
+                    st = capture.stats(stream);
+                } catch (LiveCaptureException e) {
+                    out.send("closed", "{\"error\":" + DashboardState.str(e.getMessage()) + "}");
+                    return;
+                }
+                String s = state.captureJson(300);
+                out.send("state", s.substring(0, s.length() - 1) + ",\"stream\":{\"moments\":" + st.moments()
+                        + ",\"labeled\":" + st.labeled() + ",\"audioSamples\":" + st.audioSamples()
+                        + ",\"refused\":" + st.refused() + ",\"sendFailures\":" + st.sendFailures() + "}}");
+                nextState = now + 1000;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static Response refused(LiveCaptureException e) {
+        int status = switch (e.kind()) {
+            case BAD_INPUT -> 400;
+            case UNKNOWN_STREAM -> 404;
+            case TOO_FAST -> 429;
+            case BUSY -> 503;
+        };
+        return Response.error(status, e.getMessage());
+    }
+
+    private static byte[] base64(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) return new byte[0];
+        if (!v.isTextual()) throw new IllegalArgumentException(field + " must be a base64 string");
+        try {
+            return Base64.getDecoder().decode(v.asText());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + " is not base64: " + e.getMessage());
+        }
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) return null;
+        if (!v.isTextual()) throw new IllegalArgumentException(field + " must be a string");
+        return v.asText();
+    }
+}
