@@ -56,7 +56,7 @@ final class HeadlessChromium implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--headless=new", "--no-sandbox", "--disable-gpu",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--disable-quic", "--mute-audio", "--user-data-dir=" + profile,
-                "--window-size=1400,1000", "--remote-debugging-port=0", "--remote-allow-origins=*",
+                "--window-size=1400,1150", "--remote-debugging-port=0", "--remote-allow-origins=*",
                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                 "--autoplay-policy=no-user-gesture-required"));
         if (fakeVideo != null) cmd.add("--use-file-for-fake-video-capture=" + fakeVideo);
