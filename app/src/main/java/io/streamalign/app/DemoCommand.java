@@ -76,8 +76,15 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--streams", defaultValue = "4", description = "Live streams (default ${DEFAULT-VALUE}).")
     int streams;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Dashboard port on 127.0.0.1; 0 = any free port (default ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "8080", description = "Dashboard port; 0 = any free port (default ${DEFAULT-VALUE}).")
     int port;
+
+    @Option(names = "--http-host", defaultValue = "127.0.0.1",
+            description = "Address the dashboard and the serving HTTP API bind (default ${DEFAULT-VALUE}: this machine only).")
+    String httpHost;
+
+    @Mixin
+    HttpOptions http;
 
     @Option(names = "--headless", description = "No dashboard server (the report is still written).")
     boolean headless;
@@ -130,7 +137,7 @@ final class DemoCommand implements Callable<Integer> {
             if (!headless) {
                 Enroller enroller = new Enroller(settings.clientProperties(), settings.topics());
                 open.add(enroller);
-                server = new DashboardServer("127.0.0.1", port, state).withEnroller(enroller).start();
+                server = new DashboardServer(http.settings(httpHost, port), state).withEnroller(enroller).start();
                 open.add(server);
             }
 
