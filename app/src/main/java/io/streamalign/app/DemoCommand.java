@@ -80,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--http-host", defaultValue = "127.0.0.1",
-            description = "Address the dashboard and the serving HTTP API bind (default ${DEFAULT-VALUE}: this machine only).")
+            description = "Address the dashboard binds (default ${DEFAULT-VALUE}: this machine only).")
     String httpHost;
 
     @Mixin
