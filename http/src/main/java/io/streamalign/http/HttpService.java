@@ -63,6 +63,8 @@ public final class HttpService implements AutoCloseable {
     private final Map<String, Map<String, Route>> routes = new LinkedHashMap<>();
     private final RequestGuard guard;
     private final AtomicInteger openEventStreams = new AtomicInteger();
+    /** Threads of {@link Route#stream} handlers, apart from the request workers; at most MAX_EVENT_STREAMS. */
+    private final java.util.concurrent.ThreadPoolExecutor streamWriters;
     private volatile boolean closed;
 
     /** Largest number of concurrently open event streams per server; more get 503. */
@@ -75,6 +77,12 @@ public final class HttpService implements AutoCloseable {
             Route previous = routes.computeIfAbsent(r.path(), p -> new LinkedHashMap<>()).put(r.method(), r);
             if (previous != null) throw new IllegalArgumentException("two routes for " + r.method() + " " + r.path());
         }
+        streamWriters = new java.util.concurrent.ThreadPoolExecutor(0, MAX_EVENT_STREAMS, 30, TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "http-" + name + "-stream");
+                    t.setDaemon(true);
+                    return t;
+                });
         InetAddress bind = InetAddress.getByName(settings.host());
         this.guard = new RequestGuard(bind.isLoopbackAddress(), settings.bearerToken());
 
@@ -148,6 +156,7 @@ public final class HttpService implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        streamWriters.shutdown();
         try {
             server.stop();
         } catch (Exception e) {
@@ -193,6 +202,10 @@ public final class HttpService implements AutoCloseable {
             }
             if (route.isEventStream()) {
                 new EventStream(route, request, response, callback).start();
+                return true;
+            }
+            if (route.isStream()) {
+                startStream(route, request, response, callback);
                 return true;
             }
             long limit = route.stateChanging() ? (route.maxBodyBytes() < 0 ? settings.maxBodyBytes() : route.maxBodyBytes()) : 0;
@@ -292,6 +305,69 @@ public final class HttpService implements AutoCloseable {
         h.put("X-Frame-Options", "DENY");
         h.put("Referrer-Policy", "no-referrer");
         h.put(HttpHeader.CACHE_CONTROL, "no-store");
+    }
+
+    private void startStream(Route route, Request request, Response response, Callback callback) {
+        if (openEventStreams.incrementAndGet() > MAX_EVENT_STREAMS) {
+            openEventStreams.decrementAndGet();
+            reply(request, response, callback, Reply.error(503, "too many open event streams (" + MAX_EVENT_STREAMS + ")"));
+            return;
+        }
+        Exchange ex = exchange(request, new byte[0]);
+        Runnable task = () -> {
+            boolean[] started = {false};
+            java.io.OutputStream out = Content.Sink.asOutputStream(response);
+            Route.EventSink sink = new Route.EventSink() {
+                @Override
+                public void send(String event, String data) throws IOException {
+                    if (!started[0]) {
+                        response.setStatus(200);
+                        HttpFields.Mutable h = response.getHeaders();
+                        secure(h);
+                        h.put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+                        h.put(HttpHeader.CACHE_CONTROL, "no-cache");
+                        started[0] = true;
+                    }
+                    StringBuilder b = new StringBuilder();
+                    if (event != null) b.append("event: ").append(event.replaceAll("[\\r\\n]", "")).append('\n');
+                    b.append("data: ").append(data.replace("\r", "").replace("\n", "\ndata: ")).append("\n\n");
+                    out.write(b.toString().getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                }
+
+                @Override
+                public boolean closing() {
+                    return closed;
+                }
+            };
+            try {
+                route.streamHandler().stream(ex, sink);
+                if (!started[0]) {
+                    reply(request, response, callback, Reply.error(500, "the stream of " + route + " sent nothing"));
+                } else {
+                    out.close();
+                    callback.succeeded();
+                }
+            } catch (HttpError e) {
+                if (!started[0]) reply(request, response, callback, errorReply(e));
+                else callback.failed(e);
+            } catch (Exception e) {
+                if (!started[0] && !(e instanceof IOException)) {
+                    LOG.warn("{} HTTP stream {} failed", name, route.path(), e);
+                    reply(request, response, callback, Reply.error(500, e.toString()));
+                } else {
+                    callback.failed(e); // the client went away
+                }
+            } finally {
+                openEventStreams.decrementAndGet();
+            }
+        };
+        try {
+            streamWriters.execute(task);
+        } catch (RuntimeException e) {
+            openEventStreams.decrementAndGet();
+            reply(request, response, callback, Reply.error(503, "too many open event streams"));
+        }
     }
 
     /** One open server-sent event stream: written from the scheduler, holding no thread in between. */

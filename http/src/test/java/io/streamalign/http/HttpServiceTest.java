@@ -46,7 +46,14 @@ class HttpServiceTest {
                 Route.get("/boom", ex -> {
                     throw new HttpError(422, "bad thing \"quoted\"");
                 }),
-                Route.events("/events", Duration.ofMillis(50), () -> "{\"n\":1}")));
+                Route.events("/events", Duration.ofMillis(50), () -> "{\"n\":1}"),
+                Route.stream("/stream", (ex, sink) -> {
+                    String who = ex.query("stream").orElseThrow(() -> new HttpError(404, "no stream given"));
+                    for (int i = 0; i < 3 && !sink.closing(); i++) {
+                        sink.send("tick", "{\"stream\":\"" + who + "\",\"i\":" + i + "}");
+                        Thread.sleep(20);
+                    }
+                })));
         open.add(s);
         return s;
     }
@@ -176,6 +183,43 @@ class HttpServiceTest {
             }
             assertTrue(got.toString().contains("text/event-stream"), got.toString());
             assertTrue(count(got.toString(), "data: {\"n\":1}") >= 3, got.toString());
+        }
+    }
+
+    @Test
+    void streamRoutesWriteNamedEventsPerRequestAndMayRefuseFirst() throws Exception {
+        HttpService s = start(HttpSettings.loopback(0));
+        HttpResponse<String> refused = send(HttpRequest.newBuilder(uri(s, "/stream")));
+        assertEquals(404, refused.statusCode());
+        assertTrue(refused.body().contains("no stream given"), refused.body());
+        HttpResponse<String> ok = send(HttpRequest.newBuilder(uri(s, "/stream?stream=cam-1")));
+        assertEquals(200, ok.statusCode());
+        assertTrue(ok.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        assertEquals("event: tick\ndata: {\"stream\":\"cam-1\",\"i\":0}\n\nevent: tick\ndata: {\"stream\":\"cam-1\",\"i\":1}\n\n"
+                + "event: tick\ndata: {\"stream\":\"cam-1\",\"i\":2}\n\n", ok.body());
+        // streams do not hold request workers: 20 open ones (more than the 16 workers) and /health still answers
+        List<Socket> open20 = new ArrayList<>();
+        try {
+            HttpService slow = HttpService.start("slow", HttpSettings.loopback(0), List.of(
+                    Route.get("/health", ex -> Reply.json(200, "{}")),
+                    Route.stream("/forever", (ex, sink) -> {
+                        while (!sink.closing()) {
+                            sink.send(null, "x");
+                            Thread.sleep(100);
+                        }
+                    })));
+            open.add(slow);
+            for (int i = 0; i < 20; i++) {
+                Socket sock = new Socket("127.0.0.1", slow.port());
+                sock.getOutputStream().write("GET /forever HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                open20.add(sock);
+            }
+            Thread.sleep(300);
+            long t0 = System.nanoTime();
+            assertEquals(200, send(HttpRequest.newBuilder(uri(slow, "/health"))).statusCode());
+            assertTrue((System.nanoTime() - t0) / 1_000_000 < 1000, "health answered at once beside 20 open streams");
+        } finally {
+            for (Socket sock : open20) sock.close();
         }
     }
 
