@@ -79,8 +79,15 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--streams", defaultValue = "4", description = "Live streams (default ${DEFAULT-VALUE}).")
     int streams;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Dashboard port on 127.0.0.1; 0 = any free port (default ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "8080", description = "Dashboard port; 0 = any free port (default ${DEFAULT-VALUE}).")
     int port;
+
+    @Option(names = "--http-host", defaultValue = "127.0.0.1",
+            description = "Address the dashboard binds (default ${DEFAULT-VALUE}: this machine only).")
+    String httpHost;
+
+    @Mixin
+    HttpOptions http;
 
     @Option(names = "--headless", description = "No dashboard server (the report is still written).")
     boolean headless;
@@ -137,7 +144,7 @@ final class DemoCommand implements Callable<Integer> {
                 Enroller enroller = new Enroller(settings.clientProperties(), settings.topics());
                 open.add(enroller);
                 LiveCapture capture = new LiveCapture(producer, LiveLimits.defaults());
-                server = new DashboardServer("127.0.0.1", port, state).withEnroller(enroller)
+                server = new DashboardServer(http.settings(httpHost, port), state).withEnroller(enroller)
                         .withCapture(new CaptureApi(capture, state, enroller)).start();
                 open.add(server);
             }
@@ -186,7 +193,8 @@ final class DemoCommand implements Callable<Integer> {
 
             if (server != null) {
                 status(out, "dashboard: " + server.url());
-                status(out, "capture page (teach it with your camera and microphone): " + server.captureUrl());
+                status(out, "capture page (teach it with your camera and microphone): " + server.captureUrl()
+                        + (server.tokenRequired() ? "  (enter the bearer token on the page)" : ""));
             }
             status(out, "running " + source + " with " + streams + " streams at " + rate + "/s each"
                     + (durationSeconds == null ? "; Ctrl-C stops" : " for " + durationSeconds + " s"));

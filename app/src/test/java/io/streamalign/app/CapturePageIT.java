@@ -86,12 +86,15 @@ class CapturePageIT {
         }
 
         Path report = tmp.resolve("report");
+        // POSTs need a bearer token: the page takes it from the address's fragment
+        Path tokenFile = tmp.resolve("token");
+        Files.writeString(tokenFile, "capture-it-token\n");
         StringWriter outText = new StringWriter();
         StringWriter errText = new StringWriter();
         PrintWriter out = new PrintWriter(outText, true);
         PrintWriter err = new PrintWriter(errText, true);
         List<String> args = new ArrayList<>(List.of("demo", "--duration", String.valueOf(DEMO_SECONDS), "--port", "0", "--report-dir",
-                report.toString(), "--streams", "2", "--rate", "4"));
+                report.toString(), "--streams", "2", "--rate", "4", "--http-token-file", tokenFile.toString()));
         if (data.isPresent()) args.addAll(List.of("--source", "avmnist", "--data-dir", data.get().toString()));
         long demoEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEMO_SECONDS);
         CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(() -> StreamAlignCli.execute(out, err,
@@ -104,7 +107,7 @@ class CapturePageIT {
         Path shots = Path.of("target", "capture-it");
         Files.createDirectories(shots);
         try (HeadlessChromium page = HeadlessChromium.launch(chromium.get(), tmp.resolve("chrome-profile"),
-                url + (url.contains("?") ? "&" : "?") + "autostart=1&fps=4&label=" + TAUGHT, video, audio)) {
+                url + "?autostart=1&fps=4&label=" + TAUGHT + "#token=capture-it-token", video, audio)) {
             // capturing: moments accepted by the server
             JsonNode st = awaitJs(page, "({running: capture.running, moments: capture.moments, stream: capture.stream,"
                     + " error: capture.lastError, status: document.getElementById('status').textContent})",

@@ -2,6 +2,9 @@ package io.streamalign.app.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamalign.http.HttpError;
+import io.streamalign.http.Reply;
+import io.streamalign.http.Route;
 import io.streamalign.ingest.source.Moment;
 import io.streamalign.ingest.source.live.LiveCapture;
 import io.streamalign.ingest.source.live.LiveCaptureException;
@@ -21,8 +24,9 @@ import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /**
- * The capture page's API, apart from the HTTP server that carries it (the server checks method, Origin,
- * token and body size first; see {@link DashboardServer}):
+ * The capture page and its API ({@link #routes()}, served by the dashboard's {@link DashboardServer} with
+ * the project's HTTP rules: loopback by default, bounded bodies and threads; every POST checks Origin and,
+ * when one is configured, the bearer token; README "HTTP security"):
  * <ul>
  *   <li>{@code POST /api/capture/open}: a new session (one per browser tab) with its own stream id, and the
  *       limits the page must keep (frame size, frame rate, sample rate, chunk length);</li>
@@ -38,22 +42,6 @@ import java.util.function.BooleanSupplier;
  * </ul>
  */
 public final class CaptureApi {
-
-    /** A response: status, content type, body. */
-    public record Response(int status, String contentType, byte[] body) {
-        static Response json(int status, String json) {
-            return new Response(status, "application/json", json.getBytes(StandardCharsets.UTF_8));
-        }
-
-        static Response error(int status, String message) {
-            return json(status, "{\"error\":" + DashboardState.str(message) + "}");
-        }
-    }
-
-    /** Where server-sent events go; the server writes {@code event:} and {@code data:} lines and flushes. */
-    public interface EventSink {
-        void send(String event, String data) throws IOException;
-    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_ENROLL_SECONDS = 10;
@@ -73,25 +61,47 @@ public final class CaptureApi {
         return capture.limits();
     }
 
+    /** The page, its worklet, the API calls and the per-stream event stream, as dashboard routes. */
+    public List<Route> routes() {
+        long body = maxBodyBytes();
+        return List.of(
+                Route.get("/capture", ex -> resource("capture.html")),
+                Route.get("/capture/worklet.js", ex -> resource("capture-worklet.js")),
+                Route.post("/api/capture/open", 1024, ex -> open()),
+                Route.post("/api/capture/moment", body, ex -> moment(ex.query("stream").orElse(null), ex.body())),
+                Route.post("/api/capture/enroll", 16 * 1024, ex -> enroll(ex.body())),
+                Route.post("/api/capture/close", 1024, ex -> close(ex.query("stream").orElse(null))),
+                Route.stream("/api/capture/events", (ex, sink) -> {
+                    String stream = ex.query("stream").orElse(null);
+                    try {
+                        capture.stats(stream);
+                    } catch (LiveCaptureException e) {
+                        throw new HttpError(status(e), e.getMessage());
+                    }
+                    events(stream, sink, sink::closing);
+                }));
+    }
+
     /** Largest request body any capture call needs. */
     public int maxBodyBytes() {
         return Math.max(capture.limits().maxMomentBytes(), 16 * 1024);
     }
 
     /** The page ({@code capture.html}) or its audio worklet ({@code capture-worklet.js}), from the jar. */
-    public static Response resource(String name) throws IOException {
+    public static Reply resource(String name) throws IOException {
+        // the page's resources are fixed names, never taken from the request
         String type = name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/html; charset=utf-8";
         try (InputStream in = CaptureApi.class.getResourceAsStream(name)) {
-            if (in == null) return Response.error(500, name + " missing from the jar");
-            return new Response(200, type, in.readAllBytes());
+            if (in == null) return Reply.error(500, name + " missing from the jar");
+            return Reply.of(200, type, in.readAllBytes());
         }
     }
 
-    public Response open() {
+    public Reply open() {
         try {
             String id = capture.open();
             LiveLimits l = capture.limits();
-            return Response.json(200, "{\"stream\":" + DashboardState.str(id)
+            return Reply.json(200, "{\"stream\":" + DashboardState.str(id)
                     + ",\"width\":" + l.maxWidth() + ",\"height\":" + l.maxHeight()
                     + ",\"maxFps\":" + DashboardState.num(l.maxFps()) + ",\"sampleRate\":" + l.sampleRate()
                     + ",\"chunkMs\":" + l.chunkMs() + ",\"maxAudioMs\":" + l.maxAudioMsPerMoment()
@@ -102,40 +112,40 @@ public final class CaptureApi {
         }
     }
 
-    public Response moment(String stream, byte[] body) {
+    public Reply moment(String stream, byte[] body) {
         LiveCapture.Input in;
         try {
             JsonNode n = JSON.readTree(body);
-            if (n == null || !n.isObject()) return Response.error(400, "a JSON object is needed");
+            if (n == null || !n.isObject()) return Reply.error(400, "a JSON object is needed");
             byte[] gray = base64(n, "frame");
             byte[] pcm = base64(n, "audio");
-            if (pcm.length % 2 != 0) return Response.error(400, "audio is PCM16: an even number of bytes is needed");
+            if (pcm.length % 2 != 0) return Reply.error(400, "audio is PCM16: an even number of bytes is needed");
             short[] audio = new short[pcm.length / 2];
             ByteBuffer.wrap(pcm).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(audio);
             in = new LiveCapture.Input(n.path("width").asInt(0), n.path("height").asInt(0), gray,
                     n.path("sampleRate").asInt(0), audio, text(n, "text"), text(n, "label"));
         } catch (IOException | IllegalArgumentException e) {
-            return Response.error(400, "malformed moment: " + e.getMessage());
+            return Reply.error(400, "malformed moment: " + e.getMessage());
         }
         try {
             Moment m = capture.publish(stream, in);
-            return Response.json(200, "{\"seq\":" + m.seq() + ",\"eventTime\":" + m.eventTimeMs()
+            return Reply.json(200, "{\"seq\":" + m.seq() + ",\"eventTime\":" + m.eventTimeMs()
                     + ",\"audio\":" + (m.audio() != null) + ",\"labeled\":" + (m.label() != null) + "}");
         } catch (LiveCaptureException e) {
             return refused(e);
         }
     }
 
-    public Response enroll(byte[] body) {
-        if (enroller == null) return Response.error(503, "enrollment is not enabled");
+    public Reply enroll(byte[] body) {
+        if (enroller == null) return Reply.error(503, "enrollment is not enabled");
         try {
             JsonNode n = JSON.readTree(body);
-            if (n == null || !n.isObject()) return Response.error(400, "a JSON object is needed");
+            if (n == null || !n.isObject()) return Reply.error(400, "a JSON object is needed");
             String stream = text(n, "stream");
             String className = text(n, "className");
             long seconds = n.path("seconds").asLong(5);
             if (seconds < 1 || seconds > MAX_ENROLL_SECONDS) {
-                return Response.error(400, "seconds must be in 1.." + MAX_ENROLL_SECONDS);
+                return Reply.error(400, "seconds must be in 1.." + MAX_ENROLL_SECONDS);
             }
             Set<Modality> mods = EnumSet.noneOf(Modality.class);
             String m = n.path("modalities").asText("AUDIO,VIDEO");
@@ -143,42 +153,32 @@ public final class CaptureApi {
                 try {
                     mods.add(Modality.valueOf(s.strip().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
-                    return Response.error(400, "modalities are AUDIO and/or VIDEO, got " + m);
+                    return Reply.error(400, "modalities are AUDIO and/or VIDEO, got " + m);
                 }
             }
             List<LiveCapture.Captured> moments = capture.recent(stream, seconds * 1000);
             int k = enroller.enrollCaptured(className, mods, moments);
-            return Response.json(200, "{\"enrolled\":" + k + ",\"className\":" + DashboardState.str(className.strip())
+            return Reply.json(200, "{\"enrolled\":" + k + ",\"className\":" + DashboardState.str(className.strip())
                     + ",\"moments\":" + moments.size() + "}");
         } catch (LiveCaptureException e) {
             return refused(e);
         } catch (IOException | IllegalArgumentException e) {
-            return Response.error(400, String.valueOf(e.getMessage()));
+            return Reply.error(400, String.valueOf(e.getMessage()));
         } catch (RuntimeException e) {
-            return Response.error(500, e.toString());
+            return Reply.error(500, e.toString());
         }
     }
 
-    public Response close(String stream) {
-        return capture.close(stream) ? Response.json(200, "{\"closed\":true}")
-                : Response.error(404, "no open capture session '" + stream + "'");
-    }
-
-    /** Checks that {@code stream} is open before the server starts an event stream for it (null = fine). */
-    public Response checkStream(String stream) {
-        try {
-            capture.stats(stream);
-            return null;
-        } catch (LiveCaptureException e) {
-            return refused(e);
-        }
+    public Reply close(String stream) {
+        return capture.close(stream) ? Reply.json(200, "{\"closed\":true}")
+                : Reply.error(404, "no open capture session '" + stream + "'");
     }
 
     /**
      * Streams the events of {@code stream} until {@code stop} says so, the session is gone or the sink
      * fails: each new prediction of the stream at once (polled every 200 ms), and the state once a second.
      */
-    public void events(String stream, EventSink out, BooleanSupplier stop) throws IOException, InterruptedException {
+    public void events(String stream, Route.EventSink out, BooleanSupplier stop) throws IOException, InterruptedException {
         long lastN = 0;
         // predictions made before the page connected are of this stream too: send the last few
         List<DashboardState.StreamPrediction> backlog = state.predictionsOf(stream, 0);
@@ -211,14 +211,17 @@ public final class CaptureApi {
         }
     }
 
-    private static Response refused(LiveCaptureException e) {
-        int status = switch (e.kind()) {
+    private static Reply refused(LiveCaptureException e) {
+        return Reply.error(status(e), e.getMessage());
+    }
+
+    private static int status(LiveCaptureException e) {
+        return switch (e.kind()) {
             case BAD_INPUT -> 400;
             case UNKNOWN_STREAM -> 404;
             case TOO_FAST -> 429;
             case BUSY -> 503;
         };
-        return Response.error(status, e.getMessage());
     }
 
     private static byte[] base64(JsonNode n, String field) {
