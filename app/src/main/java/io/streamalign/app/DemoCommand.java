@@ -194,7 +194,7 @@ final class DemoCommand implements Callable<Integer> {
             if (server != null) {
                 status(out, "dashboard: " + server.url());
                 status(out, "capture page (teach it with your camera and microphone): " + server.captureUrl()
-                        + (server.tokenRequired() ? "  (enter the bearer token on the page)" : ""));
+                        + (server.token().isPresent() ? "  (enter the bearer token on the page)" : ""));
             }
             status(out, "running " + source + " with " + streams + " streams at " + rate + "/s each"
                     + (durationSeconds == null ? "; Ctrl-C stops" : " for " + durationSeconds + " s"));

@@ -224,7 +224,7 @@ class HttpServiceTest {
     }
 
     /**
-     * 50 clients that send half a request body and stall hold no worker thread: /health and a POST
+     * 50 clients that send half a request body and stall (and 10 more inside their headers) hold no worker thread: /health and a POST
      * answer at once meanwhile, and the idle timeout then disconnects every stalled client.
      */
     @Test
@@ -239,6 +239,13 @@ class HttpServiceTest {
                 out.write(("POST /echo HTTP/1.1\r\nHost: 127.0.0.1:" + s.port() + "\r\nContent-Type: text/plain\r\n"
                         + "Content-Length: 1000\r\n\r\n" + "z".repeat(500)).getBytes(StandardCharsets.US_ASCII));
                 out.flush();
+                stalled.add(sock);
+            }
+            for (int i = 0; i < 10; i++) { // and 10 that stall inside their headers
+                Socket sock = new Socket();
+                sock.connect(new InetSocketAddress("127.0.0.1", s.port()), 5000);
+                sock.getOutputStream().write(("POST /echo HTTP/1.1\r\nHost: 127.0.0.1:" + s.port() + "\r\nContent-Le")
+                        .getBytes(StandardCharsets.US_ASCII));
                 stalled.add(sock);
             }
             Thread.sleep(300); // the server has read every header and half body by now

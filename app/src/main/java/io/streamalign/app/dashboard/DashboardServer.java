@@ -31,7 +31,7 @@ public final class DashboardServer implements AutoCloseable {
     /** Largest enrollment request: {@link Enroller#MAX_EXAMPLES} base64 files. */
     public static final long MAX_ENROLL_BYTES = 64L * 1024 * 1024;
 
-    private final HttpSettings settings;
+    private HttpSettings settings;
     private final DashboardState state;
     private final ObjectMapper json = new ObjectMapper();
     private final List<Route> extraRoutes = new ArrayList<>();
@@ -70,9 +70,19 @@ public final class DashboardServer implements AutoCloseable {
         return hasCapture ? url() + "capture" : null;
     }
 
-    /** Whether POST requests must carry a bearer token. */
-    public boolean tokenRequired() {
-        return settings.bearerToken().isPresent();
+    /**
+     * Requires {@code Authorization: Bearer <token>} on every POST route (before {@link #start()});
+     * null or blank = no token (README "HTTP security").
+     */
+    public DashboardServer withToken(String token) {
+        if (server != null) throw new IllegalStateException("set the token before start()");
+        this.settings = settings.toBuilder().bearerToken(token).build();
+        return this;
+    }
+
+    /** The bearer token POST routes require, if any. */
+    public java.util.Optional<String> token() {
+        return settings.bearerToken();
     }
 
     /** Adds a route (before {@link #start()}), served with the same limits and checks as the others. */

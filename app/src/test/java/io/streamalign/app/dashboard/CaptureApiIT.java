@@ -80,7 +80,7 @@ class CaptureApiIT {
                      .start()) {
             String auth = "Bearer s3cret";
             assertTrue(server.captureUrl().endsWith("/capture"), server.captureUrl());
-            assertTrue(server.tokenRequired());
+            assertTrue(server.token().isPresent());
             HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(server.url() + "capture")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, page.statusCode());
