@@ -1,5 +1,6 @@
 package io.streamalign.app;
 
+import io.streamalign.app.dashboard.CaptureApi;
 import io.streamalign.app.dashboard.DashboardFeed;
 import io.streamalign.app.dashboard.DashboardServer;
 import io.streamalign.app.dashboard.DashboardState;
@@ -12,6 +13,8 @@ import io.streamalign.ingest.producer.AvProducer;
 import io.streamalign.ingest.source.AvMnistSource;
 import io.streamalign.ingest.source.Source;
 import io.streamalign.ingest.source.SourceOptions;
+import io.streamalign.ingest.source.live.LiveCapture;
+import io.streamalign.ingest.source.live.LiveLimits;
 import io.streamalign.ingest.source.Sources;
 import io.streamalign.model.StepReport;
 import io.streamalign.schemas.KafkaSettings;
@@ -76,8 +79,15 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--streams", defaultValue = "4", description = "Live streams (default ${DEFAULT-VALUE}).")
     int streams;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Dashboard port on 127.0.0.1; 0 = any free port (default ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "8080", description = "Dashboard port; 0 = any free port (default ${DEFAULT-VALUE}).")
     int port;
+
+    @Option(names = "--http-host", defaultValue = "127.0.0.1",
+            description = "Address the dashboard binds (default ${DEFAULT-VALUE}: this machine only).")
+    String httpHost;
+
+    @Mixin
+    HttpOptions http;
 
     @Option(names = "--headless", description = "No dashboard server (the report is still written).")
     boolean headless;
@@ -126,11 +136,16 @@ final class DemoCommand implements Callable<Integer> {
             DashboardState state = new DashboardState();
             DashboardFeed feed = new DashboardFeed(settings.clientProperties(), settings.topics(), state).start();
             open.add(feed);
+            // one producer for the live source and the capture page: the producer of `streamalign ingest`
+            AvProducer producer = new AvProducer(settings, settings.topics());
+            open.add(producer);
             DashboardServer server = null;
             if (!headless) {
                 Enroller enroller = new Enroller(settings.clientProperties(), settings.topics());
                 open.add(enroller);
-                server = new DashboardServer("127.0.0.1", port, state).withEnroller(enroller).start();
+                LiveCapture capture = new LiveCapture(producer, LiveLimits.defaults());
+                server = new DashboardServer(http.settings(httpHost, port), state).withEnroller(enroller)
+                        .withCapture(new CaptureApi(capture, state, enroller)).start();
                 open.add(server);
             }
 
@@ -172,8 +187,6 @@ final class DemoCommand implements Callable<Integer> {
             open.add(serving);
             serving.start();
 
-            AvProducer producer = new AvProducer(settings, settings.topics());
-            open.add(producer);
             SourceOptions opts = SourceOptions.defaults(source).withRate(rate).withStreams(streams).withLoop(true);
             Source src = Sources.create(source, producer, opts, Optional.ofNullable(dataDir), AvMnistSource.Split.TRAIN);
             open.add(src);
@@ -181,6 +194,8 @@ final class DemoCommand implements Callable<Integer> {
 
             if (server != null) {
                 status(out, "dashboard: " + server.url());
+                status(out, "capture page (teach it with your camera and microphone): " + server.captureUrl()
+                        + (server.token().isPresent() ? "  (enter the bearer token on the page)" : ""));
             }
             status(out, "running " + source + " with " + streams + " streams at " + rate + "/s each"
                     + (durationSeconds == null ? "; Ctrl-C stops" : " for " + durationSeconds + " s"));

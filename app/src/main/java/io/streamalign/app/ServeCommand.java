@@ -20,6 +20,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Mixin
+    HttpOptions http;
+
     @Spec
     CommandSpec spec;
 
@@ -41,7 +44,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--http-port", defaultValue = "8081", description = "Port of POST /predict, /model, /health, /metrics; 0 = off (default ${DEFAULT-VALUE}).")
     int httpPort;
 
-    @Option(names = "--http-bind", defaultValue = "127.0.0.1", description = "Address the HTTP server binds (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--http-host", "--http-bind"}, defaultValue = "127.0.0.1",
+            description = "Address the HTTP server binds (default ${DEFAULT-VALUE}: this machine only; 0.0.0.0 = every interface).")
     String httpBind;
 
     @Option(names = "--json-mirror", description = "Also publish every prediction as a JSON object to <prefix>predictions.json, for kcat and jq (created if missing).")
@@ -59,7 +63,8 @@ final class ServeCommand implements Callable<Integer> {
                 .optTopK(topK)
                 .optHttpPort(httpPort)
                 .optHttpHost(httpBind)
-                .optJsonMirror(jsonMirror);
+                .optJsonMirror(jsonMirror)
+                .optHttpToken(http.token().orElse(null));
         if (applicationId != null) b.optApplicationId(applicationId);
         return b.build();
     }

@@ -45,7 +45,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", defaultValue = "9464", description = "Port of /metrics and /health; 0 = off (default ${DEFAULT-VALUE}).")
     int metricsPort;
 
-    @Option(names = "--metrics-bind", defaultValue = "127.0.0.1", description = "Address the metrics server binds (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--metrics-bind", "--http-host"}, defaultValue = "127.0.0.1",
+            description = "Address the metrics server binds (default ${DEFAULT-VALUE}: this machine only).")
     String metricsBind;
 
     @Option(names = "--device", description = "Learner device: auto, cpu or gpu (default auto: GPU when DJL sees one).")

@@ -69,5 +69,19 @@ class DockerComposeTest {
             assertTrue(section.contains(port), "README mentions port " + port);
         }
         assertTrue(config.contains("capabilities:") && config.contains("gpu"), "the GPU profile reserves a GPU device");
+
+        // every published port is on the host's loopback only (issue 17: no unauthenticated listener on all interfaces)
+        Matcher port = Pattern.compile("(?m)^\\s*-\\s*\"?([0-9.:]*\\d+:\\d+(?:/tcp|/udp)?)\"?\\s*$").matcher(config);
+        int published = 0;
+        while (port.find()) {
+            published++;
+            assertTrue(port.group(1).startsWith("127.0.0.1:"), "port " + port.group(1) + " is published beyond 127.0.0.1");
+        }
+        Matcher longForm = Pattern.compile("(?m)^\\s*host_ip:\\s*(\\S+)").matcher(config);
+        while (longForm.find()) {
+            published++;
+            assertEquals("127.0.0.1", longForm.group(1), "a port is published beyond 127.0.0.1");
+        }
+        assertTrue(published >= 3, "the broker, trainer and serving ports are published:\n" + config);
     }
 }

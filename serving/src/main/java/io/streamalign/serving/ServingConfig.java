@@ -89,6 +89,7 @@ public final class ServingConfig {
     private final int topK;
     private final int httpPort;
     private final String httpHost;
+    private final String httpToken;
     private final String applicationId;
     private final String instanceId;
     private final Set<Integer> formatVersions;
@@ -105,6 +106,7 @@ public final class ServingConfig {
         this.topK = requireRange(b.topK, 1, 1000, TOP_K);
         this.httpPort = requireRange(b.httpPort, -1, 65535, HTTP_PORT);
         this.httpHost = requireText(b.httpHost, HTTP_HOST);
+        this.httpToken = b.httpToken == null || b.httpToken.isBlank() ? null : b.httpToken.strip();
         this.applicationId = requireText(b.applicationId, APPLICATION_ID);
         this.instanceId = b.instanceId == null ? UUID.randomUUID().toString() : requireText(b.instanceId, INSTANCE_ID);
         if (b.formatVersions.isEmpty()) throw new IllegalArgumentException(FORMAT_VERSIONS + " must not be empty");
@@ -179,6 +181,8 @@ public final class ServingConfig {
     /** HTTP port: 0 = off, -1 = any free port. */
     public int httpPort() { return httpPort; }
     public String httpHost() { return httpHost; }
+    /** The bearer token POST /predict must carry (README "HTTP security"); empty = none asked. */
+    public java.util.Optional<String> httpToken() { return java.util.Optional.ofNullable(httpToken); }
     public String applicationId() { return applicationId; }
     public String instanceId() { return instanceId; }
     public Set<Integer> formatVersions() { return formatVersions; }
@@ -193,7 +197,7 @@ public final class ServingConfig {
     @Override
     public String toString() {
         return "ServingConfig{model=" + modelName + ", promotedOnly=" + promotedOnly + ", batch=" + batchSize
-                + "/" + batchMaxWait.toMillis() + "ms, topK=" + topK + ", http=" + httpHost + ":" + httpPort
+                + "/" + batchMaxWait.toMillis() + "ms, topK=" + topK + ", http=" + httpHost + ":" + httpPort + (httpToken == null ? "" : " (token)")
                 + ", applicationId=" + applicationId + ", instanceId=" + instanceId
                 + ", formatVersions=" + formatVersions + ", jsonMirror=" + jsonMirror + "}";
     }
@@ -208,6 +212,7 @@ public final class ServingConfig {
         private int topK = 3;
         private int httpPort = 0;
         private String httpHost = "127.0.0.1";
+        private String httpToken;
         private String applicationId = "streamalign-serving";
         private String instanceId;
         private Set<Integer> formatVersions = Set.of(1);
@@ -225,6 +230,7 @@ public final class ServingConfig {
         public Builder optTopK(int v) { this.topK = v; return this; }
         public Builder optHttpPort(int v) { this.httpPort = v; return this; }
         public Builder optHttpHost(String v) { this.httpHost = v; return this; }
+        public Builder optHttpToken(String v) { this.httpToken = v; return this; }
         public Builder optApplicationId(String v) { this.applicationId = v; return this; }
         public Builder optInstanceId(String v) { this.instanceId = v; return this; }
         public Builder optFormatVersions(Set<Integer> v) { this.formatVersions = Set.copyOf(v); return this; }

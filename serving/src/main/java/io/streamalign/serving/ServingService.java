@@ -3,6 +3,7 @@ package io.streamalign.serving;
 import io.streamalign.model.CrossModalModel;
 import io.streamalign.model.ServableModel;
 import io.streamalign.schemas.Topics;
+import io.streamalign.http.HttpSettings;
 import io.streamalign.serving.http.HttpApi;
 import io.streamalign.serving.metrics.ServingMetrics;
 import io.streamalign.serving.model.Enrollments;
@@ -135,8 +136,8 @@ public final class ServingService implements AutoCloseable {
         loop.start();
         if (cfg.httpPort() != 0) {
             try {
-                http = new HttpApi(cfg.httpHost(), cfg.httpPort(), holder, enrollments, metrics,
-                        this::isRunning, cfg.topK());
+                http = new HttpApi(HttpSettings.builder().host(cfg.httpHost()).port(Math.max(0, cfg.httpPort()))
+                        .bearerToken(cfg.httpToken()).build(), holder, enrollments, metrics, this::isRunning, cfg.topK());
             } catch (IOException e) {
                 stop();
                 throw new UncheckedIOException("cannot bind HTTP to " + cfg.httpHost() + ":" + cfg.httpPort(), e);

@@ -19,7 +19,8 @@ import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Feeds a {@link DashboardState} from Kafka: trainer metrics and predictions from the beginning,
+ * Feeds a {@link DashboardState} from Kafka: trainer metrics, predictions and enrolled classes (the
+ * support topic) from the beginning,
  * raw frames, audio and captions from the end (they are only shown next to new predictions).
  * A plain consumer with manual assignment, no group, read_committed: it never affects the services.
  * Records that do not decode are counted and skipped (the dashboard only shows; the DLQs belong to
@@ -73,6 +74,7 @@ public final class DashboardFeed implements AutoCloseable {
             List<TopicPartition> fromStart = new ArrayList<>();
             fromStart.addAll(partitions(topics.metrics().name()));
             fromStart.addAll(partitions(topics.predictions().name()));
+            fromStart.addAll(partitions(topics.support().name()));
             List<TopicPartition> fromEnd = new ArrayList<>();
             fromEnd.addAll(partitions(topics.video().name()));
             fromEnd.addAll(partitions(topics.audio().name()));
@@ -104,6 +106,8 @@ public final class DashboardFeed implements AutoCloseable {
                 state.onMetrics(decode(topics.metrics(), t, r.value()));
             } else if (t.equals(topics.predictions().name())) {
                 state.onPrediction(decode(topics.predictions(), t, r.value()));
+            } else if (t.equals(topics.support().name())) {
+                state.onSupportClass(decode(topics.support(), t, r.value()).getClassName());
             } else if (t.equals(topics.video().name())) {
                 state.onFrame(decode(topics.video(), t, r.value()));
             } else if (t.equals(topics.audio().name())) {

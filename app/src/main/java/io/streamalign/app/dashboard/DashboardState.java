@@ -60,6 +60,25 @@ public final class DashboardState {
     private long labeledPredictions;
     private long maxPredictionVersion = -1;
     private final java.util.Set<String> classesSeen = new java.util.TreeSet<>();
+    /** Every class name a prediction offered (label, top-k, true label) or a support example enrolled. */
+    private final java.util.Set<String> classNames = new java.util.TreeSet<>();
+    private final Map<String, Deque<StreamPrediction>> byStream = new LinkedHashMap<>(16, 0.75f, true);
+    private long predictionSeq;
+    private static final int PER_STREAM = 20;
+    private static final int MAX_CLASS_NAMES = 1000;
+
+    /**
+     * One prediction of a stream, numbered ({@code n}) in arrival order across all streams so that a
+     * follower can ask for what is new since the last one it saw.
+     */
+    public record StreamPrediction(long n, String sampleId, String label, double score, List<String> topK,
+                                   List<Double> topScores, String trueLabel, long modelVersion, long servingLatencyMs,
+                                   long eventTimeMs, long publishTimeMs, List<String> modalities) {
+        /** Event time to prediction publish time: what a person in front of the camera waits. */
+        public long endToEndMs() {
+            return publishTimeMs - eventTimeMs;
+        }
+    }
 
     public synchronized void onMetrics(TrainerMetrics m) {
         points.addLast(new MetricPoint(m.getTimeMs(), m.getVersion(), m.getSamplesSeen(), m.getSamplesPerSec(),
@@ -98,10 +117,91 @@ public final class DashboardState {
         String caption = nearest(captions.get(stream), p.getEventTimeMs());
         List<String> mods = new ArrayList<>();
         p.getModalitiesUsed().forEach(m -> mods.add(m.name()));
+        List<String> top = new ArrayList<>();
+        List<Double> topScores = new ArrayList<>();
+        p.getTopK().forEach(c -> {
+            top.add(c.getClassName());
+            topScores.add(c.getScore());
+        });
+        addClassName(p.getLabel());
+        top.forEach(this::addClassName);
+        if (p.getTrueLabel() != null) addClassName(p.getTrueLabel());
+        Deque<StreamPrediction> mine = byStream.computeIfAbsent(stream, k -> new ArrayDeque<>());
+        mine.addLast(new StreamPrediction(++predictionSeq, p.getSampleId(), p.getLabel(), p.getScore(), top, topScores,
+                p.getTrueLabel(), p.getModelVersion(), p.getLatencyMs(), p.getEventTimeMs(), p.getPublishTimeMs(), mods));
+        while (mine.size() > PER_STREAM) mine.removeFirst();
+        if (byStream.size() > MAX_STREAMS) byStream.remove(byStream.keySet().iterator().next());
         recent.addFirst(new PredictionView(stream, p.getSampleId(), p.getLabel(), p.getTrueLabel(), p.getScore(),
                 p.getModelVersion(), p.getLatencyMs(), mods, p.getEventTimeMs(), p.getPublishTimeMs(),
                 frame == null ? null : framePng(frame), chunk == null ? null : waveform(chunk, 160), caption));
         while (recent.size() > MAX_RECENT) recent.removeLast();
+    }
+
+    /** A class enrolled through the support topic. */
+    public synchronized void onSupportClass(String className) {
+        addClassName(className);
+    }
+
+    private void addClassName(String c) {
+        if (c != null && !c.isBlank() && classNames.size() < MAX_CLASS_NAMES) classNames.add(c);
+    }
+
+    /** Class names the served model offered or that were enrolled, sorted. */
+    public synchronized java.util.Set<String> classNames() {
+        return new java.util.TreeSet<>(classNames);
+    }
+
+    /** The predictions of {@code streamId} numbered above {@code afterN}, oldest first (at most the last 20). */
+    public synchronized List<StreamPrediction> predictionsOf(String streamId, long afterN) {
+        Deque<StreamPrediction> d = byStream.get(streamId);
+        if (d == null) return List.of();
+        List<StreamPrediction> out = new ArrayList<>();
+        for (StreamPrediction p : d) if (p.n() > afterN) out.add(p);
+        return out;
+    }
+
+    /** JSON of one stream prediction (for the capture page). */
+    public static String toJson(StreamPrediction p) {
+        StringBuilder sb = new StringBuilder(256);
+        sb.append("{\"n\":").append(p.n())
+          .append(",\"sampleId\":").append(str(p.sampleId()))
+          .append(",\"label\":").append(str(p.label()))
+          .append(",\"score\":").append(num(p.score()))
+          .append(",\"trueLabel\":").append(str(p.trueLabel()))
+          .append(",\"version\":").append(p.modelVersion())
+          .append(",\"servingLatency\":").append(p.servingLatencyMs())
+          .append(",\"latency\":").append(p.endToEndMs())
+          .append(",\"eventTime\":").append(p.eventTimeMs())
+          .append(",\"modalities\":").append(strs(p.modalities()))
+          .append(",\"topK\":[");
+        for (int i = 0; i < p.topK().size(); i++) {
+            if (i > 0) sb.append(',');
+            sb.append("{\"label\":").append(str(p.topK().get(i))).append(",\"score\":").append(num(p.topScores().get(i))).append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
+    /**
+     * What the capture page shows besides its own predictions: class names, trained and served versions,
+     * and the last {@code maxPoints} points of prequential accuracy and rho.
+     */
+    public synchronized String captureJson(int maxPoints) {
+        StringBuilder sb = new StringBuilder(4096);
+        MetricPoint last = points.peekLast();
+        sb.append("{\"classes\":").append(strs(new ArrayList<>(classNames)));
+        sb.append(",\"trainedVersion\":").append(last == null ? -1 : last.version());
+        sb.append(",\"servedVersion\":").append(maxPredictionVersion);
+        sb.append(",\"samples\":").append(last == null ? 0 : last.samplesSeen());
+        sb.append(",\"points\":[");
+        List<MetricPoint> ps = new ArrayList<>(points);
+        int from = Math.max(0, ps.size() - maxPoints);
+        for (int i = from; i < ps.size(); i++) {
+            MetricPoint p = ps.get(i);
+            if (i > from) sb.append(',');
+            sb.append("{\"t\":").append(p.timeMs()).append(",\"n\":").append(p.samplesSeen())
+              .append(",\"rho\":").append(num(p.rho())).append(",\"acc\":").append(map(p.accuracy())).append('}');
+        }
+        return sb.append("]}").toString();
     }
 
     public synchronized List<MetricPoint> points() {

@@ -1,8 +1,6 @@
 package io.streamalign.app.dashboard;
 
-import io.streamalign.features.AudioFeaturizer;
-import io.streamalign.features.VideoFeaturizer;
-import io.streamalign.features.data.Wav;
+import io.streamalign.features.FeatureSet;
 import io.streamalign.schemas.FeatureTensors;
 import io.streamalign.schemas.Topic;
 import io.streamalign.schemas.Topics;
@@ -29,8 +27,8 @@ public final class Enroller implements AutoCloseable {
 
     private final KafkaProducer<String, SupportExample> producer;
     private final Topic<String, SupportExample> topic;
-    private final AudioFeaturizer audio = new AudioFeaturizer();
-    private final VideoFeaturizer video = new VideoFeaturizer();
+    /** The featurizers pairing uses (and serving's POST /predict). */
+    private final FeatureSet features = FeatureSet.defaults();
 
     public Enroller(Properties clientProperties, Topics topics) {
         this.topic = topics.support();
@@ -68,14 +66,11 @@ public final class Enroller implements AutoCloseable {
             int[] shape;
             try {
                 if (m == Modality.AUDIO) {
-                    Wav.Audio a = Wav.parse(files.get(i));
-                    f = audio.featurize(a.mono(), a.sampleRate());
-                    shape = audio.shape();
+                    f = features.wav(files.get(i));
+                    shape = features.audioShape();
                 } else if (m == Modality.VIDEO) {
-                    byte[] b = files.get(i);
-                    String enc = b.length > 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8 ? "JPEG" : "PNG";
-                    f = video.featurize(0, 0, video.config().channels(), enc, b);
-                    shape = video.shape();
+                    f = features.image(files.get(i));
+                    shape = features.videoShape();
                 } else {
                     throw new IllegalArgumentException("modality must be AUDIO or VIDEO, got " + modality);
                 }
@@ -91,6 +86,64 @@ public final class Enroller implements AutoCloseable {
         }
         producer.flush();
         return out.size();
+    }
+
+    /**
+     * Enrolls {@code className} from moments just captured by a live client ({@code LiveCapture}): each
+     * moment's audio chunk (when {@code modalities} has AUDIO) and gray frame (when it has VIDEO) becomes one
+     * support example, featurized as pairing does. At most {@link #MAX_EXAMPLES} per modality, evenly spread
+     * over the moments. All or none, like {@link #enroll}.
+     *
+     * @return the number of examples published
+     */
+    public int enrollCaptured(String className, java.util.Set<Modality> modalities,
+                              List<io.streamalign.ingest.source.live.LiveCapture.Captured> moments) {
+        if (className == null || className.isBlank() || className.length() > 200) {
+            throw new IllegalArgumentException("a class name (1-200 characters) is needed");
+        }
+        if (modalities.isEmpty() || !java.util.Set.of(Modality.AUDIO, Modality.VIDEO).containsAll(modalities)) {
+            throw new IllegalArgumentException("modalities must be AUDIO and/or VIDEO, got " + modalities);
+        }
+        String name = className.strip();
+        long now = System.currentTimeMillis();
+        List<SupportExample> out = new ArrayList<>();
+        if (modalities.contains(Modality.VIDEO)) {
+            for (var m : spread(moments, MAX_EXAMPLES)) {
+                float[] f = features.video().featurize(m.width(), m.height(), 1, "RAW8", m.gray());
+                out.add(example(name, Modality.VIDEO, f, features.videoShape(), now));
+            }
+        }
+        if (modalities.contains(Modality.AUDIO)) {
+            List<io.streamalign.ingest.source.live.LiveCapture.Captured> withAudio =
+                    moments.stream().filter(m -> m.chunk() != null && m.chunk().length > 0).toList();
+            for (var m : spread(withAudio, MAX_EXAMPLES)) {
+                out.add(example(name, Modality.AUDIO, features.audio().featurize(m.chunk(), m.sampleRate()),
+                        features.audioShape(), now));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("nothing captured to enroll from (no "
+                    + (modalities.contains(Modality.AUDIO) && !modalities.contains(Modality.VIDEO) ? "audio " : "")
+                    + "moments in the chosen seconds)");
+        }
+        for (SupportExample s : out) {
+            producer.send(new ProducerRecord<>(topic.name(), name, s));
+        }
+        producer.flush();
+        return out.size();
+    }
+
+    private static <T> List<T> spread(List<T> all, int max) {
+        if (all.size() <= max) return all;
+        List<T> out = new ArrayList<>(max);
+        for (int i = 0; i < max; i++) out.add(all.get((int) ((long) i * all.size() / max)));
+        return out;
+    }
+
+    private static SupportExample example(String className, Modality m, float[] f, int[] shape, long now) {
+        return SupportExample.newBuilder().setExampleId(className + "-" + UUID.randomUUID())
+                .setClassName(className).setModality(m).setFeatures(FeatureTensors.of(f, shape))
+                .setEventTimeMs(now).build();
     }
 
     @Override

@@ -16,6 +16,12 @@ import java.util.TreeSet;
  */
 public final class RunReport {
 
+    /**
+     * A screenshot of the capture page taken while the run was live (by the browser test, or by a person):
+     * when the report folder holds it, the report shows it.
+     */
+    public static final String CAPTURE_SCREENSHOT = "capture.png";
+
     private RunReport() {}
 
     /** Writes the report folder and returns the path of {@code report.md}. */
@@ -88,6 +94,9 @@ public final class RunReport {
         md.append("| prediction latency p50 / p99 (ms) | ").append(fmt(state.latencyPercentile(50))).append(" / ")
           .append(fmt(state.latencyPercentile(99))).append(" |\n\n");
         md.append("![accuracy](accuracy.png)\n\n![pmr](pmr.png)\n\n![losses](losses.png)\n\n![throughput](throughput.png)\n");
+        if (Files.isRegularFile(dir.resolve(CAPTURE_SCREENSHOT))) {
+            md.append("\n## The capture page during the run\n\n![capture page](").append(CAPTURE_SCREENSHOT).append(")\n");
+        }
         Path report = dir.resolve("report.md");
         Files.writeString(report, md.toString());
         return report;

@@ -84,4 +84,33 @@ class DashboardStateTest {
             assertTrue(Files.size(dir.resolve(png)) > 1000, png);
         }
     }
+
+    @Test
+    void eachStreamFollowsItsOwnPredictionsAndTheClassNamesAreCollected() {
+        DashboardState s = new DashboardState();
+        for (int i = 0; i < 30; i++) s.onPrediction(prediction(i % 2 == 0 ? "live-a" : "cam-b", 4, 7, "c" + (i % 3), null, 1000 + i));
+        s.onSupportClass("wave");
+        List<DashboardState.StreamPrediction> mine = s.predictionsOf("live-a", 0);
+        assertEquals(15, mine.size());
+        assertTrue(mine.stream().allMatch(p -> p.sampleId().startsWith("live-a")), "only the stream's own predictions");
+        long seen = mine.get(9).n();
+        List<DashboardState.StreamPrediction> newer = s.predictionsOf("live-a", seen);
+        assertEquals(5, newer.size(), "what came after the last one seen");
+        assertTrue(newer.get(0).n() > seen);
+        assertEquals(List.of(), s.predictionsOf("nobody", 0));
+        assertEquals(List.of("c0", "c1", "c2", "wave"), List.copyOf(s.classNames()));
+        String json = DashboardState.toJson(mine.get(0));
+        assertTrue(json.contains("\"label\":\"c0\"") && json.contains("\"latency\":7") && json.contains("\"topK\":[{\"label\":\"c0\""), json);
+        assertTrue(s.captureJson(10).startsWith("{\"classes\":[\"c0\",\"c1\",\"c2\",\"wave\"]"), s.captureJson(10));
+    }
+
+    @Test
+    void theReportShowsTheCapturePageWhenItsScreenshotIsThere(@TempDir Path dir) throws Exception {
+        DashboardState s = new DashboardState();
+        Path without = RunReport.write(s, dir.resolve("a"), Map.of());
+        assertTrue(!Files.readString(without).contains("capture page"));
+        Files.createDirectories(dir.resolve("b"));
+        Files.write(dir.resolve("b").resolve(RunReport.CAPTURE_SCREENSHOT), new byte[] {1, 2, 3});
+        assertTrue(Files.readString(RunReport.write(s, dir.resolve("b"), Map.of())).contains("![capture page](capture.png)"));
+    }
 }

@@ -1,9 +1,8 @@
 package io.streamalign.ingest.pairing;
 
-import io.streamalign.features.AudioFeatureConfig;
 import io.streamalign.features.AudioFeaturizer;
+import io.streamalign.features.FeatureSet;
 import io.streamalign.features.TextFeaturizer;
-import io.streamalign.features.VideoFeatureConfig;
 import io.streamalign.features.VideoFeaturizer;
 
 /**
@@ -28,10 +27,13 @@ public interface Featurizers {
 
   int[] textShape();
 
-  /** The features module's featurizers with their default configurations (what the model expects). */
+  /**
+   * The features module's {@link FeatureSet#defaults()} (what the model expects; serving's
+   * {@code POST /predict} featurizes uploaded media with the same set).
+   */
   static Featurizers defaults() {
-    return of(new VideoFeaturizer(VideoFeatureConfig.defaults()), new AudioFeaturizer(AudioFeatureConfig.defaults()),
-        new TextFeaturizer(TextFeaturizer.DEFAULT_VOCAB));
+    FeatureSet f = FeatureSet.defaults();
+    return of(f.video(), f.audio(), f.text());
   }
 
   /** Wraps given featurizers. */

@@ -1,12 +1,18 @@
 package io.streamalign.serving.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
+import io.streamalign.features.FeatureSet;
+import io.streamalign.http.Exchange;
+import io.streamalign.http.HttpError;
+import io.streamalign.http.HttpService;
+import io.streamalign.http.HttpSettings;
+import io.streamalign.http.Reply;
+import io.streamalign.http.Route;
 import io.streamalign.model.Inference;
 import io.streamalign.model.Modality;
 import io.streamalign.model.Sample;
@@ -21,126 +27,125 @@ import io.streamalign.serving.model.ModelHolder;
 import io.streamalign.serving.model.ServedModel;
 import io.streamalign.serving.predict.Conversions;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /**
- * The serving HTTP endpoint on {@code com.sun.net.httpserver}, bound to 127.0.0.1 by default.
+ * The serving REST API, documented in {@code docs/openapi.yaml} (served at {@code GET /openapi.yaml}),
+ * on the project's one HTTP server setup ({@link HttpService}: loopback by default, idle timeouts,
+ * bounded bodies and threads, Origin and optional bearer token on {@code POST /predict}).
  *
  * <ul>
- *   <li>{@code POST /predict}: body JSON
- *       {@code {"video": {"shape": [1,28,28], "data": "<base64 float32 LE>"}, "audio": ..., "text": ...}}
- *       (any non-empty subset; optional {@code "sampleId"}, {@code "streamId"}, {@code "eventTimeMs"}), or
- *       with {@code Content-Type: application/avro} the single-object Avro bytes of a {@code PairedSample}.
- *       Answers the prediction as JSON; 400 with {@code {"error": ...}} on bad input, 503 with no model.</li>
- *   <li>{@code GET /model}: served model name, version, classes, modalities, enrolled classes.</li>
- *   <li>{@code GET /health}: 200 {@code UP} when a model is served and the loops run, else 503.</li>
- *   <li>{@code GET /metrics}: Prometheus text exposition.</li>
+ *   <li>{@code POST /predict}: a sample as media or as features. Media: the body is a PNG/JPEG image
+ *       ({@code Content-Type: image/png|image/jpeg}), a WAV clip ({@code audio/wav}) or text
+ *       ({@code text/plain}), or JSON {@code {"image": "<base64>", "wav": "<base64>", "text": "a seven"}}
+ *       (any non-empty subset); media are featurized by {@link FeatureSet#defaults()}, the same
+ *       featurizers and configs as pairing. Features: JSON
+ *       {@code {"video": {"shape": [1,28,28], "data": "<base64 float32 LE>"}, "audio": ..., "text": {...}}},
+ *       or {@code application/avro} single-object bytes of a {@code PairedSample}. Answers the prediction
+ *       as JSON; 4xx with {@code {"error": reason}} on bad input, 503 with no model.</li>
+ *   <li>{@code GET /model}, {@code GET /health}, {@code GET /metrics}, {@code GET /openapi.yaml}.</li>
  * </ul>
  */
 public final class HttpApi implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
-    private static final int MAX_BODY = 16 * 1024 * 1024;
+    /** Largest /predict body. */
+    public static final long MAX_BODY = 16L * 1024 * 1024;
+    /** Where the build puts docs/openapi.yaml in the jar. */
+    static final String OPENAPI_RESOURCE = "openapi.yaml";
+    private static final Set<String> JSON_FIELDS = Set.of("sampleId", "streamId", "eventTimeMs", "video", "audio", "text", "image", "wav");
+    private static final String MEDIA_TYPES = "application/json, application/avro, image/png, image/jpeg, audio/wav or text/plain";
 
     private final ObjectMapper json = Json.mapper();
     private final AvroSerde<PairedSample> avro = AvroSerde.of(PairedSample.class);
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final FeatureSet featurizers = FeatureSet.defaults();
+    private final HttpService server;
     private final ModelHolder holder;
     private final Enrollments enrollments;
     private final ServingMetrics metrics;
     private final BooleanSupplier loopsRunning;
     private final int topK;
+    private final byte[] openApi;
+
+    /** Binds on {@code host:port} (port 0 or -1: any free port) with the default limits and no token. */
+    public HttpApi(String host, int port, ModelHolder holder, Enrollments enrollments, ServingMetrics metrics,
+                   BooleanSupplier loopsRunning, int topK) throws IOException {
+        this(HttpSettings.builder().host(host).port(Math.max(0, port)).build(), holder, enrollments, metrics, loopsRunning, topK);
+    }
 
     /**
-     * Binds the server (port 0 or -1: any free port) and starts it.
+     * Binds the server and starts it.
      *
      * @param loopsRunning whether the Kafka loops are alive (for {@code /health})
      */
-    public HttpApi(String host, int port, ModelHolder holder, Enrollments enrollments, ServingMetrics metrics,
+    public HttpApi(HttpSettings settings, ModelHolder holder, Enrollments enrollments, ServingMetrics metrics,
                    BooleanSupplier loopsRunning, int topK) throws IOException {
         this.holder = holder;
         this.enrollments = enrollments;
         this.metrics = metrics;
         this.loopsRunning = loopsRunning;
         this.topK = topK;
-        this.server = HttpServer.create(new InetSocketAddress(host, Math.max(0, port)), 64);
-        this.executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "serving-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/predict", ex -> handle(ex, "POST", this::predict));
-        server.createContext("/model", ex -> handle(ex, "GET", this::model));
-        server.createContext("/health", ex -> handle(ex, "GET", this::health));
-        server.createContext("/metrics", ex -> handle(ex, "GET", this::metrics));
-        server.start();
-        LOG.info("HTTP on http://{}:{}/ (predict, model, health, metrics)", host, port());
+        this.openApi = openApiDocument();
+        this.server = HttpService.start("serving", settings, List.of(
+                Route.post("/predict", MAX_BODY, this::predict),
+                Route.get("/model", ex -> model()),
+                Route.get("/health", ex -> health()),
+                Route.get("/metrics", ex -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape())),
+                Route.get("/openapi.yaml", ex -> Reply.of(200, "application/yaml; charset=utf-8", openApi))));
+    }
+
+    /** docs/openapi.yaml as packaged in the jar. */
+    static byte[] openApiDocument() {
+        try (InputStream in = HttpApi.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+            if (in == null) throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the jar (the build copies docs/openapi.yaml)");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The bound port. */
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
-    private interface Handler {
-        void handle(HttpExchange ex) throws IOException;
+    /** Every route served, as "METHOD /path". */
+    public List<String> routes() {
+        return server.routeNames();
     }
 
-    private void handle(HttpExchange ex, String method, Handler h) {
-        try {
-            if (!method.equals(ex.getRequestMethod())) {
-                ex.getResponseHeaders().add("Allow", method);
-                send(ex, 405, error("use " + method));
-                return;
+    private Reply predict(Exchange ex) throws IOException {
+        byte[] body = ex.body();
+        if (body.length == 0) throw new HttpError(400, "empty body: send an image, a WAV clip, text or a JSON sample");
+        String type = ex.mediaType().orElse("application/json");
+        PairedSample p = switch (type) {
+            case "application/json" -> fromJson(body);
+            case "application/avro", "avro/binary" -> {
+                try {
+                    yield avro.decode(body);
+                } catch (RuntimeException e) {
+                    throw new HttpError(400, "cannot read the Avro PairedSample: " + e.getMessage());
+                }
             }
-            h.handle(ex);
-        } catch (HttpError e) {
-            trySend(ex, e.status, error(e.getMessage()));
-        } catch (RuntimeException | IOException e) {
-            LOG.warn("HTTP {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
-            trySend(ex, 500, error(e.toString()));
-        } finally {
-            ex.close(); // after the error answer: a try-with-resources would close before the catch
-        }
-    }
-
-    private static final class HttpError extends RuntimeException {
-        final int status;
-
-        HttpError(int status, String message) {
-            super(message);
-            this.status = status;
-        }
-    }
-
-    private void predict(HttpExchange ex) throws IOException {
-        byte[] body = readBody(ex);
-        String type = Optional.ofNullable(ex.getRequestHeaders().getFirst("Content-Type")).orElse("application/json");
-        PairedSample p;
-        try {
-            p = type.toLowerCase().startsWith("application/avro") ? avro.decode(body) : fromJson(body);
-        } catch (HttpError e) {
-            throw e;
-        } catch (RuntimeException | IOException e) {
-            throw new HttpError(400, "cannot read the sample: " + e.getMessage());
-        }
+            case "image/png", "image/jpeg", "image/jpg" -> sample(null, null, null).setVideo(media("image", body, featurizers::image,
+                    featurizers.videoShape())).build();
+            case "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave" -> sample(null, null, null)
+                    .setAudio(media("wav", body, featurizers::wav, featurizers.audioShape())).build();
+            case "text/plain" -> sample(null, null, null).setText(media("text", body,
+                    b -> featurizers.text(new String(b, StandardCharsets.UTF_8)), featurizers.textShape())).build();
+            default -> throw new HttpError(415, "unsupported Content-Type '" + type + "': send " + MEDIA_TYPES);
+        };
         Optional<ModelHolder.Lease> lease = holder.acquire();
         if (lease.isEmpty()) throw new HttpError(503, "no model loaded yet");
         try (ModelHolder.Lease l = lease.get()) {
@@ -158,36 +163,99 @@ public final class HttpApi implements AutoCloseable {
             ObjectNode out = json.createObjectNode();
             out.put("sampleId", p.getSampleId());
             out.put("label", inf.label());
-            out.put("score", inf.score());
+            out.put("score", finite(inf.score()));
             ArrayNode top = out.putArray("topK");
             for (Inference.ClassScore cs : inf.topK()) {
                 if (top.size() >= topK) break;
-                top.addObject().put("className", cs.className()).put("score", cs.score());
+                top.addObject().put("className", cs.className()).put("score", finite(cs.score()));
             }
             ArrayNode used = out.putArray("modalitiesUsed");
             for (Modality mod : Modality.values()) if (inf.modalities().contains(mod)) used.add(mod.name());
             out.put("modelName", m.modelName());
             out.put("modelVersion", m.version());
-            send(ex, 200, out);
+            return Reply.json(200, json.writeValueAsString(out));
         }
     }
 
-    private PairedSample fromJson(byte[] body) throws IOException {
-        JsonNode root = json.readTree(body);
+    /** JSON has no NaN: a non-finite score is reported as 0. */
+    private static double finite(double v) {
+        return Double.isFinite(v) ? v : 0.0;
+    }
+
+    private interface Featurize {
+        float[] apply(byte[] media);
+    }
+
+    private static FeatureTensor media(String what, byte[] bytes, Featurize f, int[] shape) {
+        float[] values;
+        try {
+            values = f.apply(bytes);
+        } catch (RuntimeException e) {
+            throw new HttpError(400, what + ": " + e.getMessage());
+        }
+        return FeatureTensors.of(values, shape);
+    }
+
+    private static PairedSample.Builder sample(String sampleId, String streamId, Long eventTimeMs) {
+        return PairedSample.newBuilder()
+                .setSampleId(sampleId == null ? "http-" + UUID.randomUUID() : sampleId)
+                .setStreamId(streamId == null ? "http" : streamId)
+                .setEventTimeMs(eventTimeMs == null ? System.currentTimeMillis() : eventTimeMs);
+    }
+
+    private PairedSample fromJson(byte[] body) {
+        JsonNode root;
+        try {
+            root = json.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new HttpError(400, "the body is not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new HttpError(400, "cannot read the body: " + e.getMessage());
+        }
         if (root == null || !root.isObject()) throw new HttpError(400, "body must be a JSON object");
-        PairedSample.Builder b = PairedSample.newBuilder()
-                .setSampleId(text(root, "sampleId", "http-" + UUID.randomUUID()))
-                .setStreamId(text(root, "streamId", "http"))
-                .setEventTimeMs(root.path("eventTimeMs").asLong(System.currentTimeMillis()));
-        b.setVideo(tensor(root, "video"));
-        b.setAudio(tensor(root, "audio"));
-        b.setText(tensor(root, "text"));
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!JSON_FIELDS.contains(f)) throw new HttpError(400, "unknown field '" + f + "' (known: " + new java.util.TreeSet<>(JSON_FIELDS) + ")");
+        }
+        JsonNode time = root.get("eventTimeMs");
+        if (time != null && !time.isNull() && !time.canConvertToLong()) throw new HttpError(400, "eventTimeMs must be an integer");
+        PairedSample.Builder b = sample(text(root, "sampleId"), text(root, "streamId"),
+                time == null || time.isNull() ? null : time.asLong());
+        if (present(root, "image") && present(root, "video")) throw new HttpError(400, "give 'image' (media) or 'video' (features), not both");
+        if (present(root, "wav") && present(root, "audio")) throw new HttpError(400, "give 'wav' (media) or 'audio' (features), not both");
+        b.setVideo(present(root, "image") ? media("image", base64(root, "image"), featurizers::image, featurizers.videoShape()) : tensor(root, "video"));
+        b.setAudio(present(root, "wav") ? media("wav", base64(root, "wav"), featurizers::wav, featurizers.audioShape()) : tensor(root, "audio"));
+        JsonNode t = root.get("text");
+        b.setText(t != null && t.isTextual()
+                ? media("text", t.asText().getBytes(StandardCharsets.UTF_8), x -> featurizers.text(new String(x, StandardCharsets.UTF_8)),
+                        featurizers.textShape())
+                : tensor(root, "text"));
+        if (b.getVideo() == null && b.getAudio() == null && b.getText() == null) {
+            throw new HttpError(400, "no modality given: send at least one of image, wav, text (media) or video, audio, text (features)");
+        }
         return b.build();
     }
 
-    private static String text(JsonNode root, String field, String dflt) {
+    private static boolean present(JsonNode root, String field) {
         JsonNode n = root.get(field);
-        return n == null || n.isNull() ? dflt : n.asText();
+        return n != null && !n.isNull();
+    }
+
+    private static byte[] base64(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        if (!n.isTextual()) throw new HttpError(400, field + " must be a base64 string of the file");
+        String b64 = n.asText();
+        if (b64.startsWith("data:") && b64.indexOf(',') > 0) b64 = b64.substring(b64.indexOf(',') + 1); // a data: URL
+        try {
+            return Base64.getDecoder().decode(b64.replaceAll("\\s+", ""));
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, field + " is not base64: " + e.getMessage());
+        }
+    }
+
+    private static String text(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        return n == null || n.isNull() ? null : n.asText();
     }
 
     private static FeatureTensor tensor(JsonNode root, String field) {
@@ -195,11 +263,14 @@ public final class HttpApi implements AutoCloseable {
         if (n == null || n.isNull()) return null;
         JsonNode shapeNode = n.get("shape");
         JsonNode data = n.get("data");
-        if (shapeNode == null || !shapeNode.isArray() || data == null || !data.isTextual()) {
+        if (!n.isObject() || shapeNode == null || !shapeNode.isArray() || data == null || !data.isTextual()) {
             throw new HttpError(400, field + " needs \"shape\" (array of ints) and \"data\" (base64 float32 LE)");
         }
         int[] shape = new int[shapeNode.size()];
-        for (int i = 0; i < shape.length; i++) shape[i] = shapeNode.get(i).asInt();
+        for (int i = 0; i < shape.length; i++) {
+            if (!shapeNode.get(i).canConvertToInt()) throw new HttpError(400, field + ".shape must hold integers");
+            shape[i] = shapeNode.get(i).asInt();
+        }
         byte[] bytes;
         try {
             bytes = Base64.getDecoder().decode(data.asText());
@@ -216,7 +287,7 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    private void model(HttpExchange ex) throws IOException {
+    private Reply model() throws IOException {
         Optional<ServedModel> m = holder.peek();
         if (m.isEmpty()) throw new HttpError(503, "no model loaded yet");
         ObjectNode out = json.createObjectNode();
@@ -237,60 +308,21 @@ public final class HttpApi implements AutoCloseable {
             ObjectNode c = enrolled.putObject(cls);
             counts.forEach((mod, n) -> c.put(mod.name(), n));
         });
-        send(ex, 200, out);
+        return Reply.json(200, json.writeValueAsString(out));
     }
 
-    private void health(HttpExchange ex) throws IOException {
+    private Reply health() throws IOException {
         long v = holder.version();
         boolean up = v >= 0 && loopsRunning.getAsBoolean();
         ObjectNode out = json.createObjectNode();
         out.put("status", up ? "UP" : "DOWN");
         out.put("modelVersion", v);
-        send(ex, up ? 200 : 503, out);
-    }
-
-    private void metrics(HttpExchange ex) throws IOException {
-        byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-        ex.sendResponseHeaders(200, body.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(body);
-        }
-    }
-
-    private static byte[] readBody(HttpExchange ex) throws IOException {
-        try (InputStream in = ex.getRequestBody()) {
-            byte[] b = in.readNBytes(MAX_BODY + 1);
-            if (b.length > MAX_BODY) throw new HttpError(413, "body larger than " + MAX_BODY + " bytes");
-            return b;
-        }
-    }
-
-    private ObjectNode error(String message) {
-        return json.createObjectNode().put("error", message);
-    }
-
-    private void send(HttpExchange ex, int status, JsonNode body) throws IOException {
-        byte[] b = json.writeValueAsBytes(body);
-        ex.getResponseHeaders().add("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, b.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(b);
-        }
-    }
-
-    private void trySend(HttpExchange ex, int status, JsonNode body) {
-        try {
-            send(ex, status, body);
-        } catch (IOException | RuntimeException ignored) {
-            // headers already sent or client gone
-        }
+        return Reply.json(up ? 200 : 503, json.writeValueAsString(out));
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        server.close();
     }
 
     /** Base64 of float32 little-endian values: the {@code data} field of a JSON tensor. */

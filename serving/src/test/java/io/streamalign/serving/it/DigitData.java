@@ -29,9 +29,9 @@ import java.util.Random;
  * spoken digits (audio) of the same digit, featurized by the features module's default featurizers.
  * Skips the calling test (JUnit assumption) when the data directory is absent.
  */
-final class DigitData {
+public final class DigitData {
 
-    final Mnist mnist;
+    public final Mnist mnist;
     final List<Fsdd.Clip> clips;
     private final AudioFeaturizer audio = new AudioFeaturizer(AudioFeatureConfig.defaults());
     private final VideoFeaturizer video = new VideoFeaturizer(VideoFeatureConfig.defaults());
@@ -45,13 +45,13 @@ final class DigitData {
         for (Fsdd.Clip c : clips) clipsByDigit.computeIfAbsent(c.digit(), k -> new ArrayList<>()).add(c);
     }
 
-    static DigitData loadOrSkip() {
+    public static DigitData loadOrSkip() {
         Optional<Path> dir = DataDir.find();
         Assumptions.assumeTrue(dir.isPresent(), () -> "skipped: real digit data absent: " + DataDir.notFoundMessage());
         return new DigitData(dir.get());
     }
 
-    static String className(int digit) {
+    public static String className(int digit) {
         return Fsdd.digitWord(digit);
     }
 
@@ -63,7 +63,7 @@ final class DigitData {
         return audio.featurize(c.pcm(), c.sampleRate());
     }
 
-    List<Fsdd.Clip> clips(int digit, boolean test) {
+    public List<Fsdd.Clip> clips(int digit, boolean test) {
         return clipsByDigit.get(digit).stream().filter(c -> c.isTest() == test).toList();
     }
 
@@ -80,7 +80,7 @@ final class DigitData {
     }
 
     /** A learner trained for {@code steps} micro-batches of 32 real pairs of {@code digits}. */
-    CrossModalLearner trained(LearnerConfig cfg, int[] digits, int steps, long seed) {
+    public CrossModalLearner trained(LearnerConfig cfg, int[] digits, int steps, long seed) {
         CrossModalLearner l = CrossModalLearner.create(cfg);
         Random r = new Random(seed);
         for (int s = 0; s < steps; s++) {
@@ -102,12 +102,12 @@ final class DigitData {
     }
 
     /** Image indices of one digit. */
-    List<Integer> images(int digit) {
+    public List<Integer> images(int digit) {
         return imagesByDigit.get(digit);
     }
 
     /** The default learner config on CPU with prototypes refreshed often (short test streams). */
-    static LearnerConfig config() {
+    public static LearnerConfig config() {
         return LearnerConfig.defaults().with("device", "cpu").with("prototypeEvery", 32);
     }
 }
