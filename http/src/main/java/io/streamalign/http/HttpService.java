@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -210,8 +209,9 @@ public final class HttpService implements AutoCloseable {
             }
             long limit = route.stateChanging() ? (route.maxBodyBytes() < 0 ? settings.maxBodyBytes() : route.maxBodyBytes()) : 0;
             long length = request.getLength();
-            if (length > limit) {
-                reply(request, response, callback, tooLarge(route, length + " bytes", limit));
+            if (length > limit + DRAIN_BYTES) {
+                // refused before reading: the client learns at once, and the connection closes after the answer
+                reply(request, response, callback, tooLarge(route, length + " bytes", limit).header("Connection", "close"));
                 return true;
             }
             if (!route.stateChanging() || length == 0) {
@@ -220,26 +220,25 @@ public final class HttpService implements AutoCloseable {
             }
             // The body arrives asynchronously: a slow or stalled upload occupies no worker thread; the
             // connection's idle timeout ends it.
-            CompletableFuture<byte[]> body = Content.Source.asByteArrayAsync(request, (int) Math.min(Integer.MAX_VALUE - 8, limit));
-            body.whenComplete((bytes, failure) -> execute(() -> {
-                if (failure != null) {
-                    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            new BodyReader(request, limit, (bytes, failure) -> execute(() -> {
+                if (failure instanceof TooLarge tl) {
+                    Reply r = tooLarge(route, "more than " + limit + " bytes", limit);
+                    // the rest was not read: close the connection after the answer
+                    if (!tl.drained) r.header("Connection", "close");
+                    reply(request, response, callback, r);
+                } else if (failure != null) {
+                    Throwable cause = failure.getCause() != null && !(failure instanceof java.util.concurrent.TimeoutException)
                             ? failure.getCause() : failure;
-                    if (cause instanceof java.util.concurrent.TimeoutException) {
+                    if (failure instanceof java.util.concurrent.TimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
                         reply(request, response, callback, Reply.error(408, "the request body stalled for longer than the "
-                                + settings.idleTimeout().toMillis() + " ms idle timeout"));
-                    } else if (cause instanceof IllegalStateException
-                            && String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT).contains("max size")) {
-                        reply(request, response, callback, tooLarge(route, "more than " + limit + " bytes", limit));
+                                + settings.idleTimeout().toMillis() + " ms idle timeout").header("Connection", "close"));
                     } else {
-                        reply(request, response, callback, Reply.error(400, "cannot read the request body: " + cause));
+                        reply(request, response, callback, Reply.error(400, "cannot read the request body: " + failure));
                     }
-                } else if (bytes.length > limit) {
-                    reply(request, response, callback, tooLarge(route, "more than " + limit + " bytes", limit));
                 } else {
                     run(route, request, response, callback, bytes);
                 }
-            }, request, response, callback));
+            }, request, response, callback)).run();
             return true;
         }
 
@@ -248,6 +247,71 @@ public final class HttpService implements AutoCloseable {
                 pool.execute(task);
             } catch (RuntimeException e) {
                 reply(request, response, callback, Reply.error(503, "the " + name + " HTTP server is busy"));
+            }
+        }
+    }
+
+    /** A body past its limit; {@code drained} when the rest was read (and dropped) to its end. */
+    private static final class TooLarge extends Exception {
+        final boolean drained;
+
+        TooLarge(boolean drained) {
+            super("request body too large", null, false, false);
+            this.drained = drained;
+        }
+    }
+
+    /** Past the limit, up to this many more bytes are read and dropped, so the 413 reaches the client cleanly. */
+    static final long DRAIN_BYTES = 1L << 20;
+
+    /**
+     * Reads a request body without blocking (Jetty's demand callbacks): keeps at most {@code limit}
+     * bytes, then drops up to {@link #DRAIN_BYTES} more before giving up; reports once.
+     */
+    private static final class BodyReader implements Runnable {
+        private final Request request;
+        private final long limit;
+        private final java.util.function.BiConsumer<byte[], Throwable> done;
+        private final java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
+        private long total;
+
+        BodyReader(Request request, long limit, java.util.function.BiConsumer<byte[], Throwable> done) {
+            this.request = request;
+            this.limit = limit;
+            this.done = done;
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(this);
+                    return;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    done.accept(null, chunk.getFailure());
+                    return;
+                }
+                ByteBuffer b = chunk.getByteBuffer();
+                int n = b.remaining();
+                total += n;
+                if (total <= limit && n > 0) {
+                    byte[] part = new byte[n];
+                    b.get(part);
+                    kept.write(part, 0, n);
+                }
+                boolean last = chunk.isLast();
+                chunk.release();
+                if (total > limit + DRAIN_BYTES) {
+                    done.accept(null, new TooLarge(false));
+                    return;
+                }
+                if (last) {
+                    if (total > limit) done.accept(null, new TooLarge(true));
+                    else done.accept(kept.toByteArray(), null);
+                    return;
+                }
             }
         }
     }
