@@ -47,7 +47,7 @@ class DemoIT {
                 "demo", "--duration", "90", "--port", "0", "--report-dir", report.toString(), "--streams", "4", "--rate", "8"));
 
         String url = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (url == null && System.nanoTime() < deadline && !demo.isDone()) {
             Matcher m = DASHBOARD.matcher(outText.toString());
             if (m.find()) url = m.group(1);
