@@ -47,6 +47,8 @@ public final class ServingConfig {
     public static final String FORMAT_VERSIONS = "serving.format.versions";
     /** Support examples kept per class and modality for re-enrollment (default 50, newest kept). */
     public static final String SUPPORT_PER_CLASS = "serving.support.per.class";
+    /** File holding the snapshot key (HMAC-SHA256); else STREAMALIGN_SNAPSHOT_KEY(_FILE); default none. */
+    public static final String SNAPSHOT_KEY_FILE = "serving.snapshot.key.file";
 
     /** Documentation of every setting, by name. */
     public static final Map<String, String> DOCS;
@@ -66,6 +68,8 @@ public final class ServingConfig {
         docs.put(INSTANCE_ID, "Stable instance id (transactional.id suffix). Default: random per start.");
         docs.put(FORMAT_VERSIONS, "Snapshot format versions accepted, comma separated. Default 1.");
         docs.put(SUPPORT_PER_CLASS, "Support examples kept per class and modality. Default 50.");
+        docs.put(SNAPSHOT_KEY_FILE, "File with the key snapshots must be signed with (or set STREAMALIGN_SNAPSHOT_KEY); "
+                + "with a key, unsigned or badly signed snapshots are rejected. Default: none.");
         DOCS = Map.copyOf(docs);
         Map<String, String> env = new LinkedHashMap<>();
         env.put("STREAMALIGN_MODEL_NAME", MODEL_NAME);
@@ -88,6 +92,8 @@ public final class ServingConfig {
     private final String instanceId;
     private final Set<Integer> formatVersions;
     private final int supportPerClass;
+    private final boolean stableInstanceId;
+    private final java.util.Optional<io.streamalign.records.SnapshotKey> snapshotKey;
 
     private ServingConfig(Builder b) {
         this.kafka = Objects.requireNonNull(b.kafka, "kafka settings");
@@ -104,6 +110,9 @@ public final class ServingConfig {
         if (b.formatVersions.isEmpty()) throw new IllegalArgumentException(FORMAT_VERSIONS + " must not be empty");
         this.formatVersions = Set.copyOf(b.formatVersions);
         this.supportPerClass = requireRange(b.supportPerClass, 1, 100_000, SUPPORT_PER_CLASS);
+        this.stableInstanceId = b.instanceId != null;
+        this.snapshotKey = b.snapshotKey != null ? java.util.Optional.of(b.snapshotKey)
+                : io.streamalign.records.SnapshotKey.configured(null, System.getenv());
     }
 
     /** A builder with every optional value at its default. */
@@ -132,6 +141,9 @@ public final class ServingConfig {
         if (p.containsKey(APPLICATION_ID)) b.optApplicationId(p.get(APPLICATION_ID).trim());
         if (p.containsKey(INSTANCE_ID)) b.optInstanceId(p.get(INSTANCE_ID).trim());
         if (p.containsKey(SUPPORT_PER_CLASS)) b.optSupportPerClass(parseInt(p, SUPPORT_PER_CLASS));
+        if (p.containsKey(SNAPSHOT_KEY_FILE)) {
+            b.optSnapshotKey(io.streamalign.records.SnapshotKey.fromFile(java.nio.file.Path.of(p.get(SNAPSHOT_KEY_FILE).trim())));
+        }
         if (p.containsKey(FORMAT_VERSIONS)) {
             Set<Integer> versions = new TreeSet<>();
             for (String s : p.get(FORMAT_VERSIONS).split(",")) {
@@ -175,6 +187,13 @@ public final class ServingConfig {
     public String instanceId() { return instanceId; }
     public Set<Integer> formatVersions() { return formatVersions; }
     public int supportPerClass() { return supportPerClass; }
+    /**
+     * True when {@link #INSTANCE_ID} was set: the prediction consumer then uses it for static group
+     * membership, so a restarted instance takes its partitions back at once (README "Recovery after a crash").
+     */
+    public boolean stableInstanceId() { return stableInstanceId; }
+    /** The key snapshots must be signed with; empty: signatures are not checked (README "Snapshot trust"). */
+    public java.util.Optional<io.streamalign.records.SnapshotKey> snapshotKey() { return snapshotKey; }
 
     /** The transactional.id of this instance's prediction producer. */
     public String transactionalId() {
@@ -203,6 +222,7 @@ public final class ServingConfig {
         private String instanceId;
         private Set<Integer> formatVersions = Set.of(1);
         private int supportPerClass = 50;
+        private io.streamalign.records.SnapshotKey snapshotKey;
 
         private Builder(KafkaSettings kafka) {
             this.kafka = kafka;
@@ -219,6 +239,8 @@ public final class ServingConfig {
         public Builder optInstanceId(String v) { this.instanceId = v; return this; }
         public Builder optFormatVersions(Set<Integer> v) { this.formatVersions = Set.copyOf(v); return this; }
         public Builder optSupportPerClass(int v) { this.supportPerClass = v; return this; }
+        /** Requires snapshots signed with this key (default: STREAMALIGN_SNAPSHOT_KEY(_FILE), else none). */
+        public Builder optSnapshotKey(io.streamalign.records.SnapshotKey v) { this.snapshotKey = v; return this; }
 
         public ServingConfig build() {
             return new ServingConfig(this);

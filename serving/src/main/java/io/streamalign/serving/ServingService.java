@@ -72,13 +72,20 @@ public final class ServingService implements AutoCloseable {
         this.enrollments = new Enrollments(cfg.supportPerClass());
         this.metrics = new ServingMetrics(holder::version);
         Properties client = cfg.kafka().clientProperties();
-        SnapshotVerifier verifier = new SnapshotVerifier(restore, cfg.formatVersions());
+        SnapshotVerifier verifier = new SnapshotVerifier(restore, cfg.formatVersions(),
+                new io.streamalign.records.SnapshotCodec(cfg.snapshotKey()));
         this.follower = new SnapshotFollower(client, topics.snapshots().name(),
                 topics.snapshots().valueSerde().deserializer(), cfg.modelName(), cfg.promotedOnly(), verifier,
                 holder, enrollments, metrics);
         this.support = new SupportConsumer(client, topics.support(), topics.deadLetters(topics.support()),
                 enrollments, holder, metrics);
-        this.loop = new PredictionLoop(client, cfg.applicationId(), cfg.transactionalId(), topics.infer(),
+        Properties loopClient = new Properties();
+        loopClient.putAll(client);
+        if (cfg.stableInstanceId()) {
+            loopClient.putIfAbsent(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
+                    cfg.transactionalId());
+        }
+        this.loop = new PredictionLoop(loopClient, cfg.applicationId(), cfg.transactionalId(), topics.infer(),
                 topics.predictions(), topics.deadLetters(topics.infer()), holder, metrics, cfg.batchSize(),
                 cfg.batchMaxWait(), cfg.topK());
     }

@@ -217,6 +217,8 @@ public final class PredictionLoop implements AutoCloseable {
         p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(batchSize));
         p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, transactionalId + "-consumer");
+        // A killed instance's partitions move after this (Kafka's default is 45 s); README "Recovery after a crash".
+        p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -235,6 +237,10 @@ public final class PredictionLoop implements AutoCloseable {
         // retries cheap without hammering a broker that is really unavailable.
         p.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, String.valueOf(RETRY_BACKOFF_MS));
         p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, transactionalId + "-producer");
+        p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        // A killed instance's open transaction (one micro-batch) is aborted by the broker after this, so
+        // read_committed readers of the predictions are not held back for the default 60 s.
+        p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "10000");
         KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         prod.initTransactions();
         return prod;
