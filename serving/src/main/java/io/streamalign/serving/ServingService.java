@@ -3,6 +3,8 @@ package io.streamalign.serving;
 import io.streamalign.model.CrossModalLearner;
 import io.streamalign.model.OnlineLearner;
 import io.streamalign.schemas.Topics;
+import io.streamalign.schemas.health.BrokerLag;
+import io.streamalign.schemas.health.HealthCheck;
 import io.streamalign.serving.http.HttpApi;
 import io.streamalign.serving.metrics.ServingMetrics;
 import io.streamalign.serving.model.Enrollments;
@@ -12,6 +14,7 @@ import io.streamalign.serving.model.SnapshotVerifier;
 import io.streamalign.serving.predict.PredictionLoop;
 import io.streamalign.serving.predict.SupportConsumer;
 
+import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,7 +112,7 @@ public final class ServingService implements AutoCloseable {
         if (cfg.httpPort() != 0) {
             try {
                 http = new HttpApi(cfg.httpHost(), cfg.httpPort(), holder, enrollments, metrics,
-                        this::isRunning, cfg.topK());
+                        this::isHealthy, cfg.topK());
             } catch (IOException e) {
                 stop();
                 throw new UncheckedIOException("cannot bind HTTP to " + cfg.httpHost() + ":" + cfg.httpPort(), e);
@@ -139,6 +142,7 @@ public final class ServingService implements AutoCloseable {
         if (stopped) return;
         stopped = true;
         if (http != null) http.close();
+        if (admin != null) admin.close(Duration.ofSeconds(5));
         loop.close();
         support.close();
         follower.close();
@@ -179,8 +183,28 @@ public final class ServingService implements AutoCloseable {
         loop.crashBeforeNextCommit();
     }
 
-    /** True while the prediction loop and the snapshot follower run (what {@code /health} reports). */
+    /** True while the prediction loop and the snapshot follower run. */
     public boolean isRunning() {
         return loop.isRunning() && follower.isRunning();
+    }
+
+    private final HealthCheck healthCheck = new HealthCheck(Duration.ofSeconds(30));
+    private Admin admin;
+
+    /**
+     * What {@code /health} reports (README "Health"): a model is served, the loops run, the
+     * prediction consumer has partitions, and the broker answers and shows no lag left behind a
+     * loop that has stopped committing.
+     */
+    public boolean isHealthy() {
+        if (holder.version() < 0) return false;
+        java.util.Set<org.apache.kafka.common.TopicPartition> assigned = loop.assignment();
+        java.util.OptionalLong lag;
+        synchronized (this) {
+            if (admin == null) admin = Admin.create(cfg.kafka().clientProperties());
+            lag = new BrokerLag(admin, cfg.applicationId(), Duration.ofSeconds(3)).of(assigned);
+        }
+        return healthCheck.judge(new HealthCheck.Facts(isRunning(), false, assigned.size(), lag.isPresent(),
+                lag.orElse(-1), Duration.ofNanos(System.nanoTime() - loop.lastProgressNanos()))).up();
     }
 }

@@ -50,10 +50,10 @@ import org.slf4j.LoggerFactory;
 class TrainerFaultIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainerFaultIT.class);
-    private static final int SAMPLES = 480;
+    private static final int SAMPLES = 256;
 
     @Test
-    @Timeout(600)
+    @Timeout(1200)
     void theModelAndTheCommittedOffsetsNeverDivergeUnderFaults(EmbeddedKafkaBroker broker, Topics topics) throws Exception {
         List<PairedSample> data = DigitPairs.load(TrainerServiceIT.SAMPLES).subList(0, SAMPLES);
         TrainerServiceIT.produce(broker, topics, data);

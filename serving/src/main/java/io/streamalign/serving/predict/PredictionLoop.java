@@ -97,6 +97,8 @@ public final class PredictionLoop implements AutoCloseable {
     private long pendingSinceMs;
     private final CountDownLatch assigned = new CountDownLatch(1);
     private volatile boolean running;
+    private final java.util.Set<TopicPartition> assignment = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile long lastProgressNanos = System.nanoTime();
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
     private Thread thread;
@@ -155,6 +157,16 @@ public final class PredictionLoop implements AutoCloseable {
     /** The error that stopped the loop, if any. */
     public Throwable failure() {
         return failure;
+    }
+
+    /** The input partitions assigned now (for {@code /health}). */
+    public java.util.Set<TopicPartition> assignment() {
+        return java.util.Set.copyOf(assignment);
+    }
+
+    /** {@link System#nanoTime} of the last committed micro-batch (or the start). */
+    public long lastProgressNanos() {
+        return lastProgressNanos;
     }
 
     /** Waits until the consumer got its first partition assignment. */
@@ -273,6 +285,7 @@ public final class PredictionLoop implements AutoCloseable {
                 throw new SimulatedCrash();
             }
             producer.commitTransaction();
+            lastProgressNanos = System.nanoTime();
             published = out.predictions;
             deadLetters = out.deadLetters;
             latencies = out.latencies;
@@ -403,6 +416,7 @@ public final class PredictionLoop implements AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            assignment.removeAll(partitions);
             if (pending.isEmpty()) return;
             if (!running) {
                 pending.clear(); // shutting down: not committed, whoever takes over reads them again
@@ -415,11 +429,13 @@ public final class PredictionLoop implements AutoCloseable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             LOG.info("{} assigned {}", transactionalId, partitions);
+            assignment.addAll(partitions);
             assigned.countDown();
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            assignment.removeAll(partitions);
             LOG.warn("partitions {} lost; dropping {} pending records (not committed)", partitions, pending.size());
             pending.clear();
         }

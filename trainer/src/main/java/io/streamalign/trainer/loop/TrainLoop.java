@@ -120,7 +120,8 @@ public final class TrainLoop {
         this.metricsTopic = config.topics().metrics();
         this.modelKey = config.modelName().getBytes(StandardCharsets.UTF_8);
         this.pending = new MicroBatcher<>(config.batchSize(), config.batchMaxWait(), config.maxPendingSamples());
-        this.snapshotDueAfterNanos = firstSnapshotDelay().toNanos();
+        // after a restore, the first snapshot comes soon, so a restarted trainer shows it is back
+        this.snapshotDueAfterNanos = (recovery.version() > 0 ? firstSnapshotDelay() : config.snapshotEvery()).toNanos();
     }
 
     /** Asks the loop to finish its step, publish a final snapshot and end. */
@@ -350,7 +351,7 @@ public final class TrainLoop {
                 || System.nanoTime() - lastSnapshotNanos >= snapshotDueAfterNanos;
     }
 
-    /** The first snapshot after a start or a rollback comes soon, so recovery shows within seconds. */
+    /** The first snapshot after a restart or a rollback comes soon, so recovery shows within seconds. */
     private Duration firstSnapshotDelay() {
         Duration quick = Duration.ofSeconds(2);
         return config.snapshotEvery().compareTo(quick) < 0 ? config.snapshotEvery() : quick;
