@@ -135,12 +135,12 @@ public final class Recovery {
         try {
             publisher.ensureReady();
             load();
+            seekToModel(consumer, consumer.assignment());
         } catch (RuntimeException e) {
             if (SnapshotPublisher.isFenced(e)) throw e;
             LOG.warn("Trainer {}: rollback not possible yet ({}); retrying", config.modelName(), e.toString());
             return false;
         }
-        seekToModel(consumer, consumer.assignment());
         meters.onRollback();
         LOG.warn("Trainer {} rolled back to snapshot v{} ({} samples seen) after: {}", config.modelName(), version,
                 meters.samplesSeen(), reason);
@@ -152,7 +152,14 @@ public final class Recovery {
     void assigned(KafkaConsumer<byte[], byte[]> consumer, Collection<TopicPartition> partitions) {
         assignment.addAll(partitions);
         if (partitions.isEmpty()) return;
-        Map<TopicPartition, Long> seen = seekToModel(consumer, partitions);
+        Map<TopicPartition, Long> seen;
+        try {
+            seen = seekToModel(consumer, partitions);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            if (SnapshotPublisher.isFenced(e)) throw e;
+            request("cannot read the committed offsets of " + partitions + " (" + e + ")"); // the rollback seeks
+            return;
+        }
         Map<TopicPartition, Long> sought = new HashMap<>(restoredOffsets);
         for (TopicPartition tp : partitions) {
             Long model = offsets.get(tp);

@@ -28,6 +28,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,28 +143,26 @@ public final class TrainLoop {
         try {
             consumer.subscribe(List.of(paired.name(), support.name()), new Rebalance());
             while (!stopRequested && !crashRequested) {
-                if (recovery.needed()) {
-                    if (!recover()) continue;
+                try {
+                    iteration();
+                } catch (KafkaException e) {
+                    if (!recoverable(e)) throw e;
+                    // e.g. a broker that does not answer in time: undo what cannot commit, then go on
+                    recovery.request("a Kafka call failed (" + e + ")");
                 }
-                var polled = consumer.poll(Duration.ofMillis(pollTimeoutMs()));
-                if (fencedInCallback != null) throw fencedInCallback;
-                if (recovery.needed()) continue; // the records polled are re-read after the rollback
-                long now = nowMs();
-                for (ConsumerRecord<byte[], byte[]> r : polled) accept(r, now);
-                runLearnerCallbacks();
-                completeStep(false);
-                maybeStartStep(nowMs());
-                backpressure();
-                updateLag();
-                if (snapshotDue()) publishSnapshot("periodic");
             }
             if (crashRequested) {
                 LOG.warn("Trainer {} crashing on request: no final snapshot, nothing committed", config.modelName());
                 return TrainerState.CRASHED;
             }
             stopping.run();
-            if (recovery.needed()) recover();
-            publishSnapshot("final");
+            try {
+                if (!recovery.needed() || recover()) publishSnapshot("final");
+            } catch (KafkaException e) {
+                if (!recoverable(e)) throw e;
+                LOG.warn("Trainer {}: no final snapshot ({}); the next trainer resumes at snapshot v{}",
+                        config.modelName(), e.toString(), recovery.version());
+            }
             LOG.info("Trainer {} stopped after a final snapshot (v{}, {} samples seen)", config.modelName(),
                     recovery.version(), meters.samplesSeen());
             return TrainerState.STOPPED;
@@ -182,6 +181,29 @@ public final class TrainLoop {
     }
 
     private volatile Throwable failure;
+
+    private void iteration() {
+        if (recovery.needed() && !recover()) return;
+        var polled = consumer.poll(Duration.ofMillis(pollTimeoutMs()));
+        if (fencedInCallback != null) throw fencedInCallback;
+        if (recovery.needed()) return; // the records polled are re-read after the rollback
+        long now = nowMs();
+        for (ConsumerRecord<byte[], byte[]> r : polled) accept(r, now);
+        runLearnerCallbacks();
+        completeStep(false);
+        maybeStartStep(nowMs());
+        backpressure();
+        updateLag();
+        if (snapshotDue()) publishSnapshot("periodic");
+    }
+
+    /** Errors a rollback can outlive: not fencing, and not a configuration or security refusal. */
+    private static boolean recoverable(KafkaException e) {
+        return !SnapshotPublisher.isFenced(e) && !(e instanceof org.apache.kafka.common.errors.AuthenticationException)
+                && !(e instanceof org.apache.kafka.common.errors.AuthorizationException)
+                && !(e instanceof org.apache.kafka.common.errors.InvalidConfigurationException)
+                && !(e instanceof org.apache.kafka.clients.consumer.InvalidOffsetException);
+    }
 
     /** Why the loop failed, when it did. */
     public Throwable failure() { return failure; }
