@@ -400,6 +400,15 @@ public final class TrainLoop {
         Map<TopicPartition, Long> offsets = currentOffsets(assigned);
         Map<TopicPartition, Long> source = new HashMap<>(recovery.offsets());
         source.putAll(offsets);
+        // Input partitions the model never read (not assigned yet): it learned nothing before their start.
+        Set<TopicPartition> unread = new HashSet<>();
+        for (String topic : List.of(paired.name(), support.name())) {
+            for (var info : consumer.partitionsFor(topic, CLIENT_TIMEOUT)) {
+                TopicPartition tp = new TopicPartition(info.topic(), info.partition());
+                if (!source.containsKey(tp)) unread.add(tp);
+            }
+        }
+        if (!unread.isEmpty()) source.putAll(consumer.beginningOffsets(unread, CLIENT_TIMEOUT));
         long version = recovery.version() + 1;
         long createdAt = System.currentTimeMillis();
         Map<String, String> provenance = new LinkedHashMap<>();
