@@ -100,7 +100,7 @@ public final class SnapshotPublisher implements AutoCloseable {
                        ConsumerGroupMetadata group) throws TransactionFailedException {
         try {
             ensureReady();
-        } catch (KafkaException e) {
+        } catch (RuntimeException e) {
             if (isFenced(e)) throw e;
             throw new TransactionFailedException("cannot initialize the transactional producer " + transactionalId, e);
         }
@@ -111,18 +111,18 @@ public final class SnapshotPublisher implements AutoCloseable {
             if (!offsets.isEmpty()) producer.sendOffsetsToTransaction(offsets, group);
             producer.commitTransaction();
             deadLetters.clear();
-        } catch (KafkaException e) {
+        } catch (RuntimeException e) { // KafkaException, or IllegalStateException after a timed-out commit
             if (isFenced(e)) throw e;
             abort(e);
             throw new TransactionFailedException("transaction of " + transactionalId + " failed: " + e, e);
         }
     }
 
-    private void abort(KafkaException cause) {
+    private void abort(RuntimeException cause) {
         LOG.warn("Transaction of {} failed ({}); aborting it", transactionalId, cause.toString());
         try {
             producer.abortTransaction();
-        } catch (KafkaException abort) {
+        } catch (RuntimeException abort) {
             if (isFenced(abort)) throw abort;
             LOG.warn("Cannot abort the transaction of {} ({}); replacing the producer (initTransactions on the same "
                     + "transactional.id aborts it)", transactionalId, abort.toString());
