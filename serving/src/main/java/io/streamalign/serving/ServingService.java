@@ -201,6 +201,7 @@ public final class ServingService implements AutoCloseable {
         java.util.Set<org.apache.kafka.common.TopicPartition> assigned = loop.assignment();
         java.util.OptionalLong lag;
         synchronized (this) {
+            if (stopped) return false;
             if (admin == null) admin = Admin.create(cfg.kafka().clientProperties());
             lag = new BrokerLag(admin, cfg.applicationId(), Duration.ofSeconds(3)).of(assigned);
         }
