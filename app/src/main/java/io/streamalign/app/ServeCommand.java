@@ -54,6 +54,16 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--application-id", description = "Consumer group / transactional id base shared by instances that split the partitions.")
     String applicationId;
 
+    @Option(names = "--instance-id", description = "Stable id of this instance (transactional.id suffix and static group "
+            + "membership: a restarted instance takes its partitions back at once); unique per live instance. "
+            + "Default: STREAMALIGN_SERVING_INSTANCE_ID, else random per start.")
+    String instanceId;
+
+    @Option(names = "--snapshot-key-file", paramLabel = "FILE",
+            description = "Serve only snapshots signed with the key in FILE (HMAC-SHA256); default: "
+                    + "STREAMALIGN_SNAPSHOT_KEY_FILE or STREAMALIGN_SNAPSHOT_KEY, else signatures are not checked.")
+    java.nio.file.Path snapshotKeyFile;
+
     ServingConfig config() {
         ServingConfig.Builder b = ServingConfig.builder(kafka.settings())
                 .setModelName(modelName)
@@ -66,6 +76,9 @@ final class ServeCommand implements Callable<Integer> {
                 .optJsonMirror(jsonMirror)
                 .optHttpToken(http.token().orElse(null));
         if (applicationId != null) b.optApplicationId(applicationId);
+        String instance = instanceId != null ? instanceId : System.getenv("STREAMALIGN_SERVING_INSTANCE_ID");
+        if (instance != null && !instance.isBlank()) b.optInstanceId(instance.trim());
+        if (snapshotKeyFile != null) b.optSnapshotKey(io.streamalign.records.SnapshotKey.fromFile(snapshotKeyFile));
         return b.build();
     }
 

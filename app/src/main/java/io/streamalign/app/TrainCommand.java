@@ -56,6 +56,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Learner hyper-parameter overrides, e.g. --learner embeddingDim=64,pmrAlpha=2.")
     List<String> learner;
 
+    @Option(names = "--snapshot-key-file", paramLabel = "FILE",
+            description = "Sign snapshots with the key in FILE (HMAC-SHA256) and restore only validly signed ones; "
+                    + "default: STREAMALIGN_SNAPSHOT_KEY_FILE or STREAMALIGN_SNAPSHOT_KEY, else unsigned.")
+    java.nio.file.Path snapshotKeyFile;
+
     TrainerConfig config() {
         return TrainerConfig.builder()
                 .setModelName(modelName)
@@ -68,6 +73,7 @@ final class TrainCommand implements Callable<Integer> {
                 .optPromotionMargin(promotionMargin)
                 .optMetricsPort(metricsPort)
                 .optMetricsBindAddress(metricsBind)
+                .optSnapshotKey(io.streamalign.records.SnapshotKey.configured(snapshotKeyFile, System.getenv()).orElse(null))
                 .build();
     }
 

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.embedded.EmbeddedKafkaExtension;
-import io.streamalign.embedded.TopicPartitions;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
+import io.streamalign.testkit.TopicPartitions;
 import io.streamalign.ingest.pairing.PairingApp;
 import io.streamalign.ingest.pairing.PairingConfig;
 import io.streamalign.schemas.KafkaSettings;

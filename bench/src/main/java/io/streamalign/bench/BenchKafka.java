@@ -22,9 +22,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -147,22 +145,14 @@ final class BenchKafka implements AutoCloseable {
 
     /** A ModelSnapshot record of learner snapshot bytes (promoted). */
     static ModelSnapshot snapshot(String modelName, long version, OnlineLearner learner, byte[] params, LearnerConfig cfg) {
-        return ModelSnapshot.newBuilder()
+        return io.streamalign.records.SnapshotCodec.unsigned().seal(ModelSnapshot.newBuilder()
                 .setModelName(modelName).setVersion(version).setFormatVersion(1)
                 .setCreatedAtMs(System.currentTimeMillis()).setConfigJson(cfg.toJson())
-                .setParameters(ByteBuffer.wrap(params)).setSha256(sha256(params))
+                .setParameters(ByteBuffer.wrap(params)).setSha256("")
                 .setClasses(learner.classes())
                 .setModalities(List.of(Modality.VIDEO, Modality.AUDIO))
                 .setPromoted(true).setSamplesSeen(learner.samplesSeen())
-                .setLearnerClass(learner.getClass().getName()).setBuildVersion("bench").build();
-    }
-
-    static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+                .setLearnerClass(learner.getClass().getName()).setBuildVersion("bench"));
     }
 
     @Override

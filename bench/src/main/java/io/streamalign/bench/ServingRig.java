@@ -8,7 +8,7 @@ import io.streamalign.schemas.avro.PairedSample;
 import io.streamalign.schemas.avro.Prediction;
 import io.streamalign.serving.ServingConfig;
 import io.streamalign.serving.ServingService;
-import io.streamalign.trainer.convert.SampleConverter;
+import io.streamalign.records.SampleRecords;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -56,7 +56,7 @@ final class ServingRig implements AutoCloseable {
         this.kafka = new BenchKafka(2);
         this.producer = kafka.producer();
         this.predictions = kafka.topics.predictions().valueSerde().deserializer();
-        SampleConverter conv = new SampleConverter(cfg);
+        SampleRecords conv = new SampleRecords(cfg);
         List<Sample> train = data.samples().stream().map(conv::toSample).toList();
         learner = CrossModalLearner.create(cfg);
         learner.learn(train.subList(0, Math.min(32, train.size())));

@@ -7,7 +7,7 @@ import io.streamalign.model.StepReport;
 import io.streamalign.schemas.avro.PairedSample;
 import io.streamalign.trainer.TrainerConfig;
 import io.streamalign.trainer.TrainerService;
-import io.streamalign.trainer.convert.SampleConverter;
+import io.streamalign.records.SampleRecords;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -45,7 +45,7 @@ public final class TrainerBench implements Scenario {
                 + " samples; engine warmed on a throw-away learner first; the memory path runs on its own thread like the trainer's learner; throughput counted after the first step on both paths");
 
         // baseline: memory path, same samples, same batch size, same learner
-        SampleConverter conv = new SampleConverter(cfg);
+        SampleRecords conv = new SampleRecords(cfg);
         List<Sample> samples = data.samples().stream().map(conv::toSample).toList();
         // the memory path runs on its own thread, as the trainer's learner does (not on the caller's thread)
         java.util.concurrent.ExecutorService memThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {

@@ -13,7 +13,7 @@ import io.streamalign.schemas.AvroSerde;
 import io.streamalign.schemas.FeatureTensors;
 import io.streamalign.schemas.avro.FeatureTensor;
 import io.streamalign.schemas.avro.PairedSample;
-import io.streamalign.trainer.convert.SampleConverter;
+import io.streamalign.records.SampleRecords;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -55,7 +55,7 @@ public class LearnerMicro {
         if (System.getProperty("ai.djl.offline") == null) System.setProperty("ai.djl.offline", "true");
         BenchData data = BenchData.load(64);
         LearnerConfig cfg = LearnerConfig.defaults().with("device", device);
-        SampleConverter conv = new SampleConverter(cfg);
+        SampleRecords conv = new SampleRecords(cfg);
         List<Sample> all = data.samples().stream().map(conv::toSample).toList();
         batch = all.subList(0, 32);
         learner = CrossModalLearner.create(cfg);

@@ -47,6 +47,8 @@ public final class ServingConfig {
     public static final String FORMAT_VERSIONS = "serving.format.versions";
     /** Support examples kept per class and modality for re-enrollment (default 50, newest kept). */
     public static final String SUPPORT_PER_CLASS = "serving.support.per.class";
+    /** File holding the snapshot key (HMAC-SHA256); else STREAMALIGN_SNAPSHOT_KEY(_FILE); default none. */
+    public static final String SNAPSHOT_KEY_FILE = "serving.snapshot.key.file";
 
     /** Also publish each prediction as JSON to {@code <prefix>predictions.json} (default false). */
     public static final String JSON_MIRROR = "serving.json.mirror";
@@ -70,6 +72,8 @@ public final class ServingConfig {
         docs.put(FORMAT_VERSIONS, "Snapshot format versions accepted, comma separated. Default 1.");
         docs.put(SUPPORT_PER_CLASS, "Support examples kept per class and modality. Default 50.");
         docs.put(JSON_MIRROR, "Also publish every prediction as a JSON object to <prefix>predictions.json (kcat, jq). Default false.");
+        docs.put(SNAPSHOT_KEY_FILE, "File with the key snapshots must be signed with (or set STREAMALIGN_SNAPSHOT_KEY); "
+                + "with a key, unsigned or badly signed snapshots are rejected. Default: none.");
         DOCS = Map.copyOf(docs);
         Map<String, String> env = new LinkedHashMap<>();
         env.put("STREAMALIGN_MODEL_NAME", MODEL_NAME);
@@ -95,6 +99,8 @@ public final class ServingConfig {
     private final Set<Integer> formatVersions;
     private final int supportPerClass;
     private final boolean jsonMirror;
+    private final boolean stableInstanceId;
+    private final java.util.Optional<io.streamalign.records.SnapshotKey> snapshotKey;
 
     private ServingConfig(Builder b) {
         this.kafka = Objects.requireNonNull(b.kafka, "kafka settings");
@@ -113,6 +119,9 @@ public final class ServingConfig {
         this.formatVersions = Set.copyOf(b.formatVersions);
         this.supportPerClass = requireRange(b.supportPerClass, 1, 100_000, SUPPORT_PER_CLASS);
         this.jsonMirror = b.jsonMirror;
+        this.stableInstanceId = b.instanceId != null;
+        this.snapshotKey = b.snapshotKey != null ? java.util.Optional.of(b.snapshotKey)
+                : io.streamalign.records.SnapshotKey.configured(null, System.getenv());
     }
 
     /** A builder with every optional value at its default. */
@@ -142,6 +151,9 @@ public final class ServingConfig {
         if (p.containsKey(INSTANCE_ID)) b.optInstanceId(p.get(INSTANCE_ID).trim());
         if (p.containsKey(SUPPORT_PER_CLASS)) b.optSupportPerClass(parseInt(p, SUPPORT_PER_CLASS));
         if (p.containsKey(JSON_MIRROR)) b.optJsonMirror(Boolean.parseBoolean(p.get(JSON_MIRROR).trim()));
+        if (p.containsKey(SNAPSHOT_KEY_FILE)) {
+            b.optSnapshotKey(io.streamalign.records.SnapshotKey.fromFile(java.nio.file.Path.of(p.get(SNAPSHOT_KEY_FILE).trim())));
+        }
         if (p.containsKey(FORMAT_VERSIONS)) {
             Set<Integer> versions = new TreeSet<>();
             for (String s : p.get(FORMAT_VERSIONS).split(",")) {
@@ -188,6 +200,13 @@ public final class ServingConfig {
     public Set<Integer> formatVersions() { return formatVersions; }
     public int supportPerClass() { return supportPerClass; }
     public boolean jsonMirror() { return jsonMirror; }
+    /**
+     * True when {@link #INSTANCE_ID} was set: the prediction consumer then uses it for static group
+     * membership, so a restarted instance takes its partitions back at once (README "Recovery after a crash").
+     */
+    public boolean stableInstanceId() { return stableInstanceId; }
+    /** The key snapshots must be signed with; empty: signatures are not checked (README "Snapshot trust"). */
+    public java.util.Optional<io.streamalign.records.SnapshotKey> snapshotKey() { return snapshotKey; }
 
     /** The transactional.id of this instance's prediction producer. */
     public String transactionalId() {
@@ -218,6 +237,7 @@ public final class ServingConfig {
         private Set<Integer> formatVersions = Set.of(1);
         private int supportPerClass = 50;
         private boolean jsonMirror;
+        private io.streamalign.records.SnapshotKey snapshotKey;
 
         private Builder(KafkaSettings kafka) {
             this.kafka = kafka;
@@ -237,6 +257,8 @@ public final class ServingConfig {
         public Builder optSupportPerClass(int v) { this.supportPerClass = v; return this; }
         /** Also publish every prediction as JSON to {@code <prefix>predictions.json} (subscribers without Avro). */
         public Builder optJsonMirror(boolean v) { this.jsonMirror = v; return this; }
+        /** Requires snapshots signed with this key (default: STREAMALIGN_SNAPSHOT_KEY(_FILE), else none). */
+        public Builder optSnapshotKey(io.streamalign.records.SnapshotKey v) { this.snapshotKey = v; return this; }
 
         public ServingConfig build() {
             return new ServingConfig(this);

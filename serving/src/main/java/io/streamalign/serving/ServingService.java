@@ -4,6 +4,8 @@ import io.streamalign.model.CrossModalModel;
 import io.streamalign.model.ServableModel;
 import io.streamalign.schemas.Topics;
 import io.streamalign.http.HttpSettings;
+import io.streamalign.schemas.health.BrokerLag;
+import io.streamalign.schemas.health.HealthCheck;
 import io.streamalign.serving.http.HttpApi;
 import io.streamalign.serving.metrics.ServingMetrics;
 import io.streamalign.serving.model.Enrollments;
@@ -81,13 +83,20 @@ public final class ServingService implements AutoCloseable {
         this.enrollments = new Enrollments(cfg.supportPerClass());
         this.metrics = new ServingMetrics(holder::version);
         Properties client = cfg.kafka().clientProperties();
-        SnapshotVerifier verifier = new SnapshotVerifier(restore, cfg.formatVersions());
+        SnapshotVerifier verifier = new SnapshotVerifier(restore, cfg.formatVersions(),
+                new io.streamalign.records.SnapshotCodec(cfg.snapshotKey()));
         this.follower = new SnapshotFollower(client, topics.snapshots().name(),
                 topics.snapshots().valueSerde().deserializer(), cfg.modelName(), cfg.promotedOnly(), verifier,
                 holder, enrollments, metrics);
         this.support = new SupportConsumer(client, topics.support(), topics.deadLetters(topics.support()),
                 enrollments, holder, metrics);
-        this.loop = new PredictionLoop(client, cfg.applicationId(), cfg.transactionalId(), topics.infer(),
+        Properties loopClient = new Properties();
+        loopClient.putAll(client);
+        if (cfg.stableInstanceId()) {
+            loopClient.putIfAbsent(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
+                    cfg.transactionalId());
+        }
+        this.loop = new PredictionLoop(loopClient, cfg.applicationId(), cfg.transactionalId(), topics.infer(),
                 topics.predictions(), topics.deadLetters(topics.infer()), holder, metrics, cfg.batchSize(),
                 cfg.batchMaxWait(), cfg.topK(), cfg.jsonMirror() ? topics.predictionsJson() : null);
     }
@@ -137,7 +146,7 @@ public final class ServingService implements AutoCloseable {
         if (cfg.httpPort() != 0) {
             try {
                 http = new HttpApi(HttpSettings.builder().host(cfg.httpHost()).port(Math.max(0, cfg.httpPort()))
-                        .bearerToken(cfg.httpToken()).build(), holder, enrollments, metrics, this::isRunning, cfg.topK());
+                        .bearerToken(cfg.httpToken()).build(), holder, enrollments, metrics, this::isHealthy, cfg.topK());
             } catch (IOException e) {
                 stop();
                 throw new UncheckedIOException("cannot bind HTTP to " + cfg.httpHost() + ":" + cfg.httpPort(), e);
@@ -167,6 +176,7 @@ public final class ServingService implements AutoCloseable {
         if (stopped) return;
         stopped = true;
         if (http != null) http.close();
+        if (admin != null) admin.close(Duration.ofSeconds(5));
         loop.close();
         support.close();
         follower.close();
@@ -207,8 +217,29 @@ public final class ServingService implements AutoCloseable {
         loop.crashBeforeNextCommit();
     }
 
-    /** True while the prediction loop and the snapshot follower run (what {@code /health} reports). */
+    /** True while the prediction loop and the snapshot follower run. */
     public boolean isRunning() {
         return loop.isRunning() && follower.isRunning();
+    }
+
+    private final HealthCheck healthCheck = new HealthCheck(Duration.ofSeconds(30));
+    private Admin admin;
+
+    /**
+     * What {@code /health} reports (README "Health"): a model is served, the loops run, the
+     * prediction consumer has partitions, and the broker answers and shows no lag left behind a
+     * loop that has stopped committing.
+     */
+    public boolean isHealthy() {
+        if (holder.version() < 0) return false;
+        java.util.Set<org.apache.kafka.common.TopicPartition> assigned = loop.assignment();
+        java.util.OptionalLong lag;
+        synchronized (this) {
+            if (stopped) return false;
+            if (admin == null) admin = Admin.create(cfg.kafka().clientProperties());
+            lag = new BrokerLag(admin, cfg.applicationId(), Duration.ofSeconds(3)).of(assigned);
+        }
+        return healthCheck.judge(new HealthCheck.Facts(isRunning(), false, assigned.size(), lag.isPresent(),
+                lag.orElse(-1), Duration.ofNanos(System.nanoTime() - loop.lastProgressNanos()))).up();
     }
 }

@@ -1,6 +1,7 @@
 package io.streamalign.trainer;
 
 import io.streamalign.model.LearnerConfig;
+import io.streamalign.records.SnapshotKey;
 import io.streamalign.schemas.KafkaSettings;
 import io.streamalign.schemas.Topics;
 
@@ -9,6 +10,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -52,6 +54,10 @@ public final class TrainerConfig {
     public static final String METRICS_PORT_CONFIG = "streamalign.trainer.metrics.port";
     /** Address the metrics server binds to. */
     public static final String METRICS_BIND_ADDRESS_CONFIG = "streamalign.trainer.metrics.bind.address";
+    /** How long the trainer may go without progress while it has lag and still report UP. */
+    public static final String HEALTH_STALL_MS_CONFIG = "streamalign.trainer.health.stall.ms";
+    /** File holding the snapshot signing key (HMAC-SHA256). */
+    public static final String SNAPSHOT_KEY_FILE_CONFIG = "streamalign.snapshot.key.file";
 
     /** Every setting with its documentation, for {@code --help} texts and generated docs. */
     public static final Map<String, String> DOCS;
@@ -79,6 +85,10 @@ public final class TrainerConfig {
         d.put(DRIFT_MIN_INSTANCES_CONFIG, "Page-Hinkley observations before drift can be signalled. Default 30.");
         d.put(METRICS_PORT_CONFIG, "HTTP port serving /metrics (Prometheus) and /health (JSON); 0 = no server. Default 0.");
         d.put(METRICS_BIND_ADDRESS_CONFIG, "Address the metrics server binds to. Default 127.0.0.1 (this machine only).");
+        d.put(HEALTH_STALL_MS_CONFIG, "/health is DOWN when the trainer made no progress for this long while the broker "
+                + "reports lag on its partitions, ms. Default 30000.");
+        d.put(SNAPSHOT_KEY_FILE_CONFIG, "File holding the key snapshots are signed with (HMAC-SHA256; or set "
+                + SnapshotKey.ENV + "). With a key, unsigned or badly signed snapshots are never restored. Default: none.");
         DOCS = Collections.unmodifiableMap(d);
     }
 
@@ -100,6 +110,8 @@ public final class TrainerConfig {
     private final int driftMinInstances;
     private final int metricsPort;
     private final String metricsBindAddress;
+    private final Duration healthStallTimeout;
+    private final Optional<SnapshotKey> snapshotKey;
 
     private TrainerConfig(Builder b) {
         this.modelName = require(b.modelName, MODEL_NAME_CONFIG);
@@ -138,6 +150,9 @@ public final class TrainerConfig {
         }
         this.metricsPort = b.metricsPort;
         this.metricsBindAddress = require(b.metricsBindAddress, METRICS_BIND_ADDRESS_CONFIG);
+        this.healthStallTimeout = nonNegative(b.healthStallTimeout, HEALTH_STALL_MS_CONFIG);
+        if (healthStallTimeout.isZero()) throw new IllegalArgumentException(HEALTH_STALL_MS_CONFIG + " must be > 0");
+        this.snapshotKey = b.snapshotKey;
     }
 
     public static Builder builder() {
@@ -165,6 +180,8 @@ public final class TrainerConfig {
         read(p, DRIFT_MIN_INSTANCES_CONFIG, Integer::parseInt).ifPresent(v -> b.driftMinInstances = v);
         read(p, METRICS_PORT_CONFIG, Integer::parseInt).ifPresent(b::optMetricsPort);
         read(p, METRICS_BIND_ADDRESS_CONFIG, s -> s).ifPresent(b::optMetricsBindAddress);
+        read(p, HEALTH_STALL_MS_CONFIG, s -> Duration.ofMillis(Long.parseLong(s))).ifPresent(b::optHealthStallTimeout);
+        read(p, SNAPSHOT_KEY_FILE_CONFIG, s -> SnapshotKey.fromFile(java.nio.file.Path.of(s))).ifPresent(b::optSnapshotKey);
         return b.build();
     }
 
@@ -195,6 +212,9 @@ public final class TrainerConfig {
     public int driftMinInstances() { return driftMinInstances; }
     public int metricsPort() { return metricsPort; }
     public String metricsBindAddress() { return metricsBindAddress; }
+    public Duration healthStallTimeout() { return healthStallTimeout; }
+    /** The key snapshots are signed with and verified against; empty: unsigned (README "Snapshot trust"). */
+    public Optional<SnapshotKey> snapshotKey() { return snapshotKey; }
 
     /** Consumer group id: {@code "streamalign-trainer-" + modelName}. */
     public String groupId() {
@@ -225,6 +245,8 @@ public final class TrainerConfig {
         b.driftMinInstances = driftMinInstances;
         b.metricsPort = metricsPort;
         b.metricsBindAddress = metricsBindAddress;
+        b.healthStallTimeout = healthStallTimeout;
+        b.snapshotKey = snapshotKey;
         return b;
     }
 
@@ -234,7 +256,8 @@ public final class TrainerConfig {
                 + "ms, maxPending=" + maxPendingSamples + ", snapshot every " + snapshotEverySamples + " samples or "
                 + snapshotEvery.toMillis() + "ms, maxRequest=" + snapshotMaxRequestBytes + ", promotionMargin="
                 + promotionMargin + "/" + promotionWindow + ", drift=PH(" + driftDelta + "," + driftThreshold + ","
-                + driftMinInstances + "), metrics=" + (metricsPort == 0 ? "off" : metricsBindAddress + ":" + metricsPort) + "]";
+                + driftMinInstances + "), metrics=" + (metricsPort == 0 ? "off" : metricsBindAddress + ":" + metricsPort)
+                + ", snapshots " + (snapshotKey.isPresent() ? "signed" : "unsigned") + "]";
     }
 
     private static <T> T require(T v, String what) {
@@ -270,6 +293,8 @@ public final class TrainerConfig {
         private int driftMinInstances = 30;
         private int metricsPort;
         private String metricsBindAddress = "127.0.0.1";
+        private Duration healthStallTimeout = Duration.ofSeconds(30);
+        private Optional<SnapshotKey> snapshotKey = Optional.empty();
 
         private Builder() {}
 
@@ -294,6 +319,9 @@ public final class TrainerConfig {
         /** 0 = no metrics server. */
         public Builder optMetricsPort(int port) { this.metricsPort = port; return this; }
         public Builder optMetricsBindAddress(String address) { this.metricsBindAddress = address; return this; }
+        public Builder optHealthStallTimeout(Duration d) { this.healthStallTimeout = d; return this; }
+        /** Signs snapshots with this key and restores only snapshots validly signed with it (null: unsigned). */
+        public Builder optSnapshotKey(SnapshotKey key) { this.snapshotKey = Optional.ofNullable(key); return this; }
 
         public TrainerConfig build() {
             return new TrainerConfig(this);

@@ -55,7 +55,7 @@ public final class Enroller implements AutoCloseable {
         }
         Modality m;
         try {
-            m = Modality.valueOf(modality);
+            m = io.streamalign.records.Modalities.toAvro(io.streamalign.records.Modalities.parse(modality));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("modality must be AUDIO or VIDEO, got " + modality);
         }

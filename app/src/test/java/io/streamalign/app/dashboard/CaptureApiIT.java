@@ -3,7 +3,7 @@ package io.streamalign.app.dashboard;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.embedded.EmbeddedKafkaExtension;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
 import io.streamalign.http.HttpSettings;
 import io.streamalign.ingest.producer.AvProducer;
 import io.streamalign.ingest.source.live.LiveCapture;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.embedded.EmbeddedKafkaExtension;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
 import io.streamalign.ingest.producer.AvProducer;
 import io.streamalign.schemas.TopicAdmin;
 import io.streamalign.schemas.Topics;

@@ -9,6 +9,10 @@ public final class SnapshotRejectedException extends Exception {
         UNDECODABLE,
         /** The sha256 of the parameters differs from the record's sha256. */
         SHA256_MISMATCH,
+        /** A snapshot key is configured and the record is not signed. */
+        UNSIGNED,
+        /** A snapshot key is configured and the record's signature does not match. */
+        BAD_SIGNATURE,
         /** The record's format version is not one this build loads. */
         UNSUPPORTED_FORMAT,
         /** The record's config JSON does not parse. */

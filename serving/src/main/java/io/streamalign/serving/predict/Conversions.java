@@ -4,19 +4,22 @@ import io.streamalign.model.Inference;
 import io.streamalign.model.LearnerConfig;
 import io.streamalign.model.Modality;
 import io.streamalign.model.Sample;
-import io.streamalign.schemas.FeatureTensors;
+import io.streamalign.records.InvalidRecordException;
+import io.streamalign.records.Modalities;
+import io.streamalign.records.SampleRecords;
 import io.streamalign.schemas.avro.ClassScore;
 import io.streamalign.schemas.avro.FeatureTensor;
 import io.streamalign.schemas.avro.PairedSample;
 import io.streamalign.schemas.avro.Prediction;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
-/** Conversions between the Avro records and the learner's types, with the input checks serving needs. */
+/**
+ * Serving's use of the record boundary: the records module's {@link SampleRecords} (the one
+ * conversion of Avro records to learner samples, shared with the trainer), with its refusals
+ * reported as {@link BadSampleException}, and the {@code Prediction} record.
+ */
 public final class Conversions {
 
     private Conversions() {
@@ -41,40 +44,20 @@ public final class Conversions {
      *                            size for the model, or not finite
      */
     public static Sample toSample(PairedSample p, LearnerConfig cfg) {
-        Map<Modality, float[]> features = new EnumMap<>(Modality.class);
-        put(features, Modality.VIDEO, p.getVideo(), cfg);
-        put(features, Modality.AUDIO, p.getAudio(), cfg);
-        put(features, Modality.TEXT, p.getText(), cfg);
-        if (features.isEmpty()) {
-            throw new BadSampleException("sample " + p.getSampleId() + " has no modality (video, audio and text are all null)");
+        try {
+            return new SampleRecords(cfg).toUnlabeledSample(p);
+        } catch (InvalidRecordException e) {
+            throw new BadSampleException(e.getMessage(), e);
         }
-        String id = p.getSampleId() == null ? "" : p.getSampleId();
-        return new Sample(id, p.getStreamId(), p.getEventTimeMs(), features, null, Set.of(), null);
-    }
-
-    private static void put(Map<Modality, float[]> out, Modality m, FeatureTensor t, LearnerConfig cfg) {
-        if (t == null) return;
-        out.put(m, checked(m, t, cfg));
     }
 
     /** The floats of one tensor, checked for size and finiteness against the model's config. */
     public static float[] checked(Modality m, FeatureTensor t, LearnerConfig cfg) {
-        float[] x;
         try {
-            x = FeatureTensors.toFloats(t);
-        } catch (RuntimeException e) {
-            throw new BadSampleException(m + " tensor is malformed: " + e.getMessage(), e);
+            return new SampleRecords(cfg).floats(m, t, "the request");
+        } catch (InvalidRecordException e) {
+            throw new BadSampleException(e.getMessage(), e);
         }
-        int expected = cfg.featureSize(m);
-        if (x.length != expected) {
-            throw new BadSampleException(m + " tensor has " + x.length + " values, the model takes " + expected);
-        }
-        for (int i = 0; i < x.length; i++) {
-            if (!Float.isFinite(x[i])) {
-                throw new BadSampleException(m + " tensor value " + i + " is not finite: " + x[i]);
-            }
-        }
-        return x;
     }
 
     /**
@@ -97,10 +80,7 @@ public final class Conversions {
             if (top.size() >= topK) break;
             top.add(new ClassScore(cs.className(), cs.score()));
         }
-        List<io.streamalign.schemas.avro.Modality> used = new ArrayList<>();
-        for (Modality m : Modality.values()) {
-            if (inf.modalities().contains(m)) used.add(io.streamalign.schemas.avro.Modality.valueOf(m.name()));
-        }
+        List<io.streamalign.schemas.avro.Modality> used = Modalities.toAvro(inf.modalities());
         return Prediction.newBuilder()
                 .setSampleId(p.getSampleId())
                 .setStreamId(p.getStreamId())

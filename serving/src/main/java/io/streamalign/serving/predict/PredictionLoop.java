@@ -99,6 +99,8 @@ public final class PredictionLoop implements AutoCloseable {
     private long pendingSinceMs;
     private final CountDownLatch assigned = new CountDownLatch(1);
     private volatile boolean running;
+    private final java.util.Set<TopicPartition> assignment = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile long lastProgressNanos = System.nanoTime();
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
     private Thread thread;
@@ -172,6 +174,16 @@ public final class PredictionLoop implements AutoCloseable {
         return failure;
     }
 
+    /** The input partitions assigned now (for {@code /health}). */
+    public java.util.Set<TopicPartition> assignment() {
+        return java.util.Set.copyOf(assignment);
+    }
+
+    /** {@link System#nanoTime} of the last committed micro-batch (or the start). */
+    public long lastProgressNanos() {
+        return lastProgressNanos;
+    }
+
     /** Waits until the consumer got its first partition assignment. */
     public boolean awaitAssigned(Duration timeout) throws InterruptedException {
         return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -232,6 +244,8 @@ public final class PredictionLoop implements AutoCloseable {
         p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(batchSize));
         p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, transactionalId + "-consumer");
+        // A killed instance's partitions move after this (Kafka's default is 45 s); README "Recovery after a crash".
+        p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -250,6 +264,10 @@ public final class PredictionLoop implements AutoCloseable {
         // retries cheap without hammering a broker that is really unavailable.
         p.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, String.valueOf(RETRY_BACKOFF_MS));
         p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, transactionalId + "-producer");
+        p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        // A killed instance's open transaction (one micro-batch) is aborted by the broker after this, so
+        // read_committed readers of the predictions are not held back for the default 60 s.
+        p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "10000");
         KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         prod.initTransactions();
         return prod;
@@ -282,6 +300,7 @@ public final class PredictionLoop implements AutoCloseable {
                 throw new SimulatedCrash();
             }
             producer.commitTransaction();
+            lastProgressNanos = System.nanoTime();
             published = out.predictions;
             deadLetters = out.deadLetters;
             latencies = out.latencies;
@@ -424,6 +443,7 @@ public final class PredictionLoop implements AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            assignment.removeAll(partitions);
             if (pending.isEmpty()) return;
             if (!running) {
                 pending.clear(); // shutting down: not committed, whoever takes over reads them again
@@ -436,11 +456,13 @@ public final class PredictionLoop implements AutoCloseable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             LOG.info("{} assigned {}", transactionalId, partitions);
+            assignment.addAll(partitions);
             assigned.countDown();
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            assignment.removeAll(partitions);
             LOG.warn("partitions {} lost; dropping {} pending records (not committed)", partitions, pending.size());
             pending.clear();
         }

@@ -133,7 +133,7 @@ public final class SupportConsumer implements AutoCloseable {
             if (ex.getClassName() == null || ex.getClassName().isBlank()) {
                 throw new IllegalArgumentException("support example " + ex.getExampleId() + " has no class name");
             }
-            Modality m = Modality.valueOf(ex.getModality().name());
+            Modality m = io.streamalign.records.Modalities.toModel(ex.getModality());
             float[] x = FeatureTensors.toFloats(ex.getFeatures());
             for (int i = 0; i < x.length; i++) {
                 if (!Float.isFinite(x[i])) throw new IllegalArgumentException(m + " value " + i + " is not finite");

@@ -95,7 +95,7 @@ class HotSwapIT {
         byte[] junk = new byte[4096];
         new Random(3).nextBytes(junk);
         ModelSnapshot unrestorable = ModelSnapshot.newBuilder(s3).setParameters(java.nio.ByteBuffer.wrap(junk))
-                .setSha256(io.streamalign.serving.model.SnapshotVerifier.sha256Hex(junk)).build();
+                .setSha256(io.streamalign.records.SnapshotCodec.sha256Hex(junk)).build();
 
         // a pool of real features to send
         List<float[]> images = new ArrayList<>();

@@ -58,7 +58,7 @@ final class ItSupport {
         return ModelSnapshot.newBuilder()
                 .setModelName(modelName).setVersion(version).setFormatVersion(1)
                 .setCreatedAtMs(System.currentTimeMillis()).setConfigJson(cfg.toJson())
-                .setParameters(ByteBuffer.wrap(params)).setSha256(sha == null ? SnapshotVerifier.sha256Hex(params) : sha)
+                .setParameters(ByteBuffer.wrap(params)).setSha256(sha == null ? io.streamalign.records.SnapshotCodec.sha256Hex(params) : sha)
                 .setClasses(learner.classes())
                 .setModalities(List.of(io.streamalign.schemas.avro.Modality.VIDEO, io.streamalign.schemas.avro.Modality.AUDIO,
                         io.streamalign.schemas.avro.Modality.TEXT))

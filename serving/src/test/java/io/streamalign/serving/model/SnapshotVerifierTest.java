@@ -40,7 +40,7 @@ class SnapshotVerifierTest {
 
     private static ModelSnapshot good(long version, LearnerConfig cfg) {
         byte[] params = ("OK:" + cfg.toJson()).getBytes(StandardCharsets.UTF_8);
-        return snapshot(version, 1, cfg, params, SnapshotVerifier.sha256Hex(params));
+        return snapshot(version, 1, cfg, params, io.streamalign.records.SnapshotCodec.sha256Hex(params));
     }
 
     @Test
@@ -68,7 +68,7 @@ class SnapshotVerifierTest {
     void rejectsAnUnsupportedFormatVersion() {
         LearnerConfig cfg = LearnerConfig.defaults();
         byte[] params = ("OK:" + cfg.toJson()).getBytes(StandardCharsets.UTF_8);
-        ModelSnapshot s = snapshot(2, 99, cfg, params, SnapshotVerifier.sha256Hex(params));
+        ModelSnapshot s = snapshot(2, 99, cfg, params, io.streamalign.records.SnapshotCodec.sha256Hex(params));
         SnapshotRejectedException e = assertThrows(SnapshotRejectedException.class,
                 () -> verifier.verify(s, LearnerConfig.defaults()));
         assertEquals(Reason.UNSUPPORTED_FORMAT, e.reason());
@@ -91,7 +91,7 @@ class SnapshotVerifierTest {
     @Test
     void rejectsBytesTheLearnerCannotRestore() {
         byte[] params = "garbage".getBytes(StandardCharsets.UTF_8);
-        ModelSnapshot s = snapshot(2, 1, LearnerConfig.defaults(), params, SnapshotVerifier.sha256Hex(params));
+        ModelSnapshot s = snapshot(2, 1, LearnerConfig.defaults(), params, io.streamalign.records.SnapshotCodec.sha256Hex(params));
         SnapshotRejectedException e = assertThrows(SnapshotRejectedException.class,
                 () -> verifier.verify(s, LearnerConfig.defaults()));
         assertEquals(Reason.RESTORE_FAILED, e.reason());

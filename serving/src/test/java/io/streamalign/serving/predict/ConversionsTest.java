@@ -44,7 +44,7 @@ class ConversionsTest {
         x[7] = Float.NaN;
         assertTrue(assertThrows(Conversions.BadSampleException.class,
                 () -> Conversions.toSample(sample().setAudio(FeatureTensors.of(x, 40, 64)).build(), cfg))
-                .getMessage().contains("not finite"));
+                .getMessage().contains("non-finite value at 7"));
     }
 
     @Test

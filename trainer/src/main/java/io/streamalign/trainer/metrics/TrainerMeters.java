@@ -8,8 +8,10 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamalign.model.StepReport;
+import io.streamalign.schemas.avro.TrainerMetrics;
 
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,7 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code ..._snapshot_version}, {@code ..._snapshot_bytes}, {@code ..._snapshots_total{promoted=}},
  * {@code ..._skipped_nonfinite}, {@code ..._drift_events_total}, {@code ..._dead_letters_total}.
  *
- * <p>Thread-safe: gauges read atomics that the trainer's loop thread writes.
+ * <p>The one metrics object of the trainer: the same values feed {@code /metrics}, {@code /health},
+ * the service's status getters and the {@code TrainerMetrics} records published with each snapshot.
+ * Thread-safe: gauges read atomics that the trainer's loop thread writes.
  */
 public final class TrainerMeters implements AutoCloseable {
 
@@ -51,6 +55,14 @@ public final class TrainerMeters implements AutoCloseable {
     private final AtomicLong snapshotBytes = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong samplesSeen = new AtomicLong();
+    private final AtomicLong driftEvents = new AtomicLong();
+    private final AtomicLong deadLetterCount = new AtomicLong();
+    private final AtomicLong pauses = new AtomicLong();
+    private final AtomicLong maxPending = new AtomicLong();
+    private final AtomicLong rollbacks = new AtomicLong();
+    private final AtomicLong lastProgressNanos = new AtomicLong(System.nanoTime());
+    private final Counter rollbackCounter;
+    private volatile StepReport lastReport;
 
     public TrainerMeters(String modelName) {
         this.tags = Tags.of("model", modelName);
@@ -65,6 +77,9 @@ public final class TrainerMeters implements AutoCloseable {
                 .tags(tags).tag("promoted", "true").register(registry);
         withheld = Counter.builder("streamalign.trainer.snapshots").description("Snapshots published")
                 .tags(tags).tag("promoted", "false").register(registry);
+        rollbackCounter = Counter.builder("streamalign.trainer.rollbacks")
+                .description("Times the learner was restored to its last committed snapshot after a fault").tags(tags)
+                .register(registry);
         gauge("streamalign.trainer.rho", "PMR imbalance ratio rho (PMR eq. 8)", rho);
         gauge("streamalign.trainer.beta", "PMR coefficient beta (PMR eq. 11)", beta);
         gauge("streamalign.trainer.gamma", "PMR coefficient gamma (PMR eq. 11)", gamma);
@@ -96,6 +111,8 @@ public final class TrainerMeters implements AutoCloseable {
         gamma.set(r.gamma());
         skipped.set(r.skippedNonFinite());
         samplesSeen.set(r.samplesSeen());
+        lastReport = r;
+        lastProgressNanos.set(System.nanoTime());
         if (r.losses() != null) {
             r.losses().forEach((name, value) -> losses.computeIfAbsent(name, n -> {
                 AtomicDouble holder = new AtomicDouble(Double.NaN);
@@ -117,16 +134,78 @@ public final class TrainerMeters implements AutoCloseable {
 
     public void setWindowAccuracy(double v) { windowAccuracy.set(v); }
     public void setLag(long v) { lag.set(v); }
-    public void setPending(long v) { pending.set(v); }
-    public void setPaused(boolean p) { paused.set(p ? 1 : 0); }
+    public void setPending(long v) {
+        pending.set(v);
+        maxPending.accumulateAndGet(v, Math::max);
+    }
+    public void setPaused(boolean p) {
+        if (p && paused.get() == 0) pauses.incrementAndGet();
+        paused.set(p ? 1 : 0);
+    }
     public void setSamplesSeen(long v) { samplesSeen.set(v); }
-    public void onDrift() { drift.increment(); }
-    public void onDeadLetter() { deadLetters.increment(); }
+    public void onDrift() { drift.increment(); driftEvents.incrementAndGet(); }
+    public void onDeadLetter() { deadLetters.increment(); deadLetterCount.incrementAndGet(); progress(); }
+    /** The learner was rolled back to its last committed snapshot. */
+    public void onRollback() { rollbackCounter.increment(); rollbacks.incrementAndGet(); }
+    /** The loop made progress (learned, dead-lettered or committed); {@code /health} watches this. */
+    public void progress() { lastProgressNanos.set(System.nanoTime()); }
 
+    /** A snapshot was published (or restored): its version, parameter bytes and promotion. */
     public void onSnapshot(long version, long bytes, boolean wasPromoted) {
         snapshotVersion.set(version);
         snapshotBytes.set(bytes);
         (wasPromoted ? promoted : withheld).increment();
+        progress();
+    }
+
+    /** A snapshot was restored (at start or after a rollback): no new publication is counted. */
+    public void onRestored(long version, long bytes, long seen) {
+        snapshotVersion.set(version);
+        snapshotBytes.set(bytes);
+        samplesSeen.set(seen);
+    }
+
+    public long version() { return snapshotVersion.get(); }
+    public long samplesSeen() { return samplesSeen.get(); }
+    public long driftEvents() { return driftEvents.get(); }
+    public long deadLetters() { return deadLetterCount.get(); }
+    public long lag() { return lag.get(); }
+    public long pauses() { return pauses.get(); }
+    public int maxPendingSeen() { return (int) maxPending.get(); }
+    public long rollbacks() { return rollbacks.get(); }
+    public long snapshotBytes() { return snapshotBytes.get(); }
+    public double windowAccuracy() { return windowAccuracy.get(); }
+    public StepReport lastReport() { return lastReport; }
+    /** Nanoseconds ({@link System#nanoTime}) of the loop's last progress. */
+    public long lastProgressNanos() { return lastProgressNanos.get(); }
+
+    /** The {@code TrainerMetrics} record published with a snapshot. */
+    public TrainerMetrics record(String modelName, long version, long timeMs, long seen, double samplesPerSec,
+                                 long recordBytes) {
+        Map<String, Double> acc = new TreeMap<>();
+        Map<String, Double> lossValues = new TreeMap<>();
+        StepReport r = lastReport;
+        if (r != null) {
+            if (r.prequentialAccuracy() != null) r.prequentialAccuracy().forEach((k, x) -> { if (x != null) acc.put(k, x); });
+            if (r.losses() != null) r.losses().forEach((k, x) -> { if (x != null) lossValues.put(k, x); });
+        }
+        if (!Double.isNaN(windowAccuracy.get())) acc.put("window.FUSED", windowAccuracy.get());
+        return TrainerMetrics.newBuilder()
+                .setModelName(modelName)
+                .setVersion(version)
+                .setTimeMs(timeMs)
+                .setSamplesSeen(seen)
+                .setSamplesPerSec(samplesPerSec)
+                .setPrequentialAccuracy(acc)
+                .setRho(r == null ? Double.NaN : r.rho())
+                .setBeta(r == null ? Double.NaN : r.beta())
+                .setGamma(r == null ? Double.NaN : r.gamma())
+                .setLosses(lossValues)
+                .setSkippedNonFinite(r == null ? 0 : r.skippedNonFinite())
+                .setDriftEvents(driftEvents.get())
+                .setConsumerLag(lag.get())
+                .setSnapshotBytes(recordBytes)
+                .build();
     }
 
     /** The registry, e.g. to bind JVM meters. */

@@ -1,4 +1,4 @@
-package io.streamalign.trainer.convert;
+package io.streamalign.records;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,10 +19,10 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-class SampleConverterTest {
+class SampleRecordsTest {
 
     private final LearnerConfig cfg = LearnerConfig.defaults();
-    private final SampleConverter converter = new SampleConverter(cfg);
+    private final SampleRecords converter = new SampleRecords(cfg);
 
     private static float[] ramp(int n) {
         float[] v = new float[n];
@@ -67,14 +67,14 @@ class SampleConverterTest {
 
     @Test
     void refusesWrongShapesNonFiniteValuesAndEmptySamples() {
-        InvalidSampleException wrong = assertThrows(InvalidSampleException.class,
+        InvalidRecordException wrong = assertThrows(InvalidRecordException.class,
                 () -> converter.toSample(paired().setVideo(FeatureTensors.of(ramp(64 * 64), 1, 64, 64)).build()));
         assertTrue(wrong.getMessage().contains("4096") && wrong.getMessage().contains("784"), wrong.getMessage());
         float[] nan = ramp(784);
         nan[5] = Float.NaN;
-        assertThrows(InvalidSampleException.class,
+        assertThrows(InvalidRecordException.class,
                 () -> converter.toSample(paired().setVideo(FeatureTensors.of(nan, 1, 28, 28)).build()));
-        assertThrows(InvalidSampleException.class,
+        assertThrows(InvalidRecordException.class,
                 () -> converter.toSample(paired().setVideo(null).setAudio(null).build()));
     }
 
@@ -83,12 +83,23 @@ class SampleConverterTest {
         SupportExample e = SupportExample.newBuilder().setExampleId("e1").setClassName("eleven")
                 .setModality(io.streamalign.schemas.avro.Modality.AUDIO)
                 .setFeatures(FeatureTensors.of(ramp(2560), 40, 64)).setEventTimeMs(5L).build();
-        SampleConverter.Enrollment en = converter.toEnrollment(e);
+        SampleRecords.Enrollment en = converter.toEnrollment(e);
         assertEquals("eleven", en.className());
         assertEquals(Modality.AUDIO, en.modality());
         assertEquals(1, en.examples().size());
         assertArrayEquals(ramp(2560), en.examples().get(0));
-        assertThrows(InvalidSampleException.class, () -> converter.toEnrollment(
+        assertThrows(InvalidRecordException.class, () -> converter.toEnrollment(
                 SupportExample.newBuilder(e).setFeatures(FeatureTensors.of(ramp(10), 10)).build()));
+    }
+
+    @Test
+    void aSampleToPredictDropsTheLabel() {
+        Sample s = converter.toUnlabeledSample(paired().setLabel("7")
+                .setLabeledModalities(List.of(io.streamalign.schemas.avro.Modality.VIDEO)).build());
+        assertNull(s.label());
+        assertTrue(s.labeled().isEmpty());
+        assertEquals(Set.of(Modality.VIDEO, Modality.AUDIO), s.modalities());
+        assertThrows(InvalidRecordException.class,
+                () -> converter.toUnlabeledSample(paired().setAudio(FeatureTensors.of(ramp(10), 10)).build()));
     }
 }
