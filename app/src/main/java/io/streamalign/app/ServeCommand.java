@@ -47,6 +47,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--application-id", description = "Consumer group / transactional id base shared by instances that split the partitions.")
     String applicationId;
 
+    @Option(names = "--instance-id", description = "Stable id of this instance (suffix of its transactional id; default: "
+            + "STREAMALIGN_SERVING_INSTANCE_ID, else random per start). A restarted instance with the same id fences its "
+            + "killed predecessor's open transaction at once instead of waiting for the transaction timeout.")
+    String instanceId;
+
     ServingConfig config() {
         ServingConfig.Builder b = ServingConfig.builder(kafka.settings())
                 .setModelName(modelName)
@@ -57,6 +62,8 @@ final class ServeCommand implements Callable<Integer> {
                 .optHttpPort(httpPort)
                 .optHttpHost(httpBind);
         if (applicationId != null) b.optApplicationId(applicationId);
+        String instance = instanceId != null ? instanceId : System.getenv("STREAMALIGN_SERVING_INSTANCE_ID");
+        if (instance != null && !instance.isBlank()) b.optInstanceId(instance.trim());
         return b.build();
     }
 

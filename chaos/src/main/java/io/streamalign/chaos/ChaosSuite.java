@@ -59,12 +59,13 @@ public final class ChaosSuite {
         try (Stack stack = new Stack(options)) {
             long t0 = System.currentTimeMillis();
             stack.startBroker();
-            stack.startServices();
+            stack.startServices(true);
             try (TopicAudit audit = new TopicAudit(stack.clientProperties(), topics, MODEL, SERVING_GROUP)) {
                 long up = awaitFlow(audit, t0, Duration.ofSeconds(300));
                 if (up < 0) {
                     throw new IllegalStateException("no snapshot and prediction within 300 s of start; logs in "
-                            + options.workDir().resolve("logs") + "\n" + String.join("\n", stack.deadServices()));
+                            + options.workDir().resolve("logs") + "\n" + String.join("\n", stack.deadServices())
+                            + String.join("\n", stack.threadDeaths()));
                 }
                 say(String.format(Locale.ROOT, "chaos: stack up (broker %s, pair, train, serve, ingest %d streams x %d/s) "
                         + "in %.1f s; %d faults to inject; logs in %s", stack.bootstrapServers(), options.streams(),
@@ -101,6 +102,7 @@ public final class ChaosSuite {
                     problems.add("snapshots with empty or partial offsets: " + end.badSnapshotOffsets());
                 }
                 for (String dead : stack.deadServices()) problems.add(dead);
+                for (String death : stack.threadDeaths()) problems.add("thread died: " + death);
                 double p99 = percentile(results.stream().mapToLong(FaultResult::recoveryMs).sorted().toArray(), 0.99) / 1000.0;
                 boolean goalMet = p99 <= options.recoveryGoal().toMillis() / 1000.0;
                 say(String.format(Locale.ROOT, "chaos: end of run after %.0f s: %d paired samples, snapshot v%d samplesSeen %d, "

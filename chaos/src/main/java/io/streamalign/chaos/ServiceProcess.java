@@ -188,7 +188,7 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /** Kills every process still alive: resumed first if frozen, then SIGKILL, with its children. */
-    static void killAll() {
+    public static void killAll() {
         for (ServiceProcess s : new ArrayList<>(LIVE)) {
             Process p = s.process;
             if (p == null) continue;

@@ -20,7 +20,7 @@ import java.util.Properties;
  * synthetic}), each a separate {@code java -jar streamalign.jar ...} process talking only through
  * Kafka, as an operator would run them.
  *
- * <p>Serving runs with a stable instance id ({@code STREAMALIGN_SERVING_INSTANCE_ID}), as a
+ * <p>Serving runs with a stable instance id ({@code serve --instance-id}), as a
  * supervisor restarting the same instance would: the restarted instance fences its killed
  * predecessor's open transaction at once instead of leaving it to the transaction timeout.
  */
@@ -38,9 +38,12 @@ public final class Stack implements AutoCloseable {
     private final ServiceProcess train;
     private final ServiceProcess serve;
     private final ServiceProcess ingest;
+    private final int pairJmxPort;
+    private final int trainMetricsPort;
+    private final int servePort;
     private String bootstrapServers;
 
-    Stack(ChaosOptions options) {
+    public Stack(ChaosOptions options) {
         this.options = options;
         this.workDir = options.workDir();
         this.bootstrapFile = workDir.resolve("bootstrap.properties");
@@ -52,25 +55,35 @@ public final class Stack implements AutoCloseable {
             // the data must survive the restart (without restarts the broker's own temporary directory will do)
             brokerArgs.addAll(List.of("--data-dir", workDir.resolve("broker-data").toString()));
         }
-        broker = service("broker", options.brokerHeap(), logs, brokerArgs, Map.of());
-        pair = service("pair", "384m", logs, List.of("pair", "--config", bootstrapFile.toString(),
+        broker = service("broker", options.brokerHeap(), logs, List.of(), brokerArgs, Map.of());
+        pairJmxPort = freePort();
+        pair = service("pair", "384m", logs, List.of(
+                // JMX on loopback only: the fuzzer reads Kafka Streams' own dropped-records counters from it
+                "-Dcom.sun.management.jmxremote.port=" + pairJmxPort,
+                "-Dcom.sun.management.jmxremote.rmi.port=" + pairJmxPort,
+                "-Dcom.sun.management.jmxremote.host=127.0.0.1", "-Djava.rmi.server.hostname=127.0.0.1",
+                "-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false"),
+                List.of("pair", "--config", bootstrapFile.toString(),
                 "--infer-all", "--state-dir", workDir.resolve("pair-state").toString()), Map.of());
-        train = service("train", "1g", logs, List.of("train", "--config", bootstrapFile.toString(),
+        trainMetricsPort = freePort();
+        servePort = freePort();
+        train = service("train", "1g", logs, List.of(), List.of("train", "--config", bootstrapFile.toString(),
                 "--snapshot-every-seconds", Integer.toString(options.snapshotEverySeconds()),
-                "--metrics-port", Integer.toString(freePort())), Map.of());
-        serve = service("serve", "768m", logs, List.of("serve", "--config", bootstrapFile.toString(),
-                "--http-port", Integer.toString(freePort())),
-                Map.of("STREAMALIGN_SERVING_INSTANCE_ID", SERVING_INSTANCE_ID));
-        ingest = service("ingest", "384m", logs, List.of("ingest", "--config", bootstrapFile.toString(),
+                "--metrics-port", Integer.toString(trainMetricsPort)), Map.of());
+        serve = service("serve", "768m", logs, List.of(), List.of("serve", "--config", bootstrapFile.toString(),
+                "--http-port", Integer.toString(servePort), "--instance-id", SERVING_INSTANCE_ID), Map.of());
+        ingest = service("ingest", "384m", logs, List.of(), List.of("ingest", "--config", bootstrapFile.toString(),
                 "--source", "synthetic", "--streams", Integer.toString(options.streams()),
                 "--rate", Integer.toString(options.rate()), "--seed", Long.toString(options.seed()),
                 "--no-progress"), Map.of());
     }
 
-    private ServiceProcess service(String name, String heap, Path logs, List<String> args, Map<String, String> env) {
+    private ServiceProcess service(String name, String heap, Path logs, List<String> jvmArgs, List<String> args,
+                                   Map<String, String> env) {
         List<String> cmd = new ArrayList<>();
         cmd.add(options.java().toString());
         cmd.add("-Xmx" + heap);
+        cmd.addAll(jvmArgs);
         cmd.add("-Dai.djl.offline=true");
         cmd.add("-XX:+IgnoreUnrecognizedVMOptions");
         cmd.add("-jar");
@@ -103,12 +116,37 @@ public final class Stack implements AutoCloseable {
         throw new IllegalStateException("broker not ready after 120 s:\n" + broker.logTail(30));
     }
 
-    /** Starts pairing, training, serving and the load generator. */
-    public void startServices() {
+    /** Starts pairing, training, serving and, with {@code load}, the load generator. */
+    public void startServices(boolean load) {
         pair.start();
         train.start();
         serve.start();
-        ingest.start();
+        if (load) ingest.start();
+    }
+
+    /**
+     * Log lines of pair, train and serve that say a thread died or a loop stopped by itself: an uncaught
+     * exception, a stream thread replaced, a service loop "stopped by an unexpected error".
+     */
+    public List<String> threadDeaths() {
+        List<String> found = new ArrayList<>();
+        for (ServiceProcess s : List.of(pair, train, serve)) {
+            try {
+                if (!Files.exists(s.log())) continue;
+                for (String line : Files.readAllLines(s.log(), StandardCharsets.UTF_8)) {
+                    String l = line.toLowerCase(java.util.Locale.ROOT);
+                    if (l.contains("exception in thread") || l.contains("uncaught exception")
+                            || l.contains("stopped by an unexpected error") || l.contains("replace_thread")
+                            || l.contains("replacing the stream thread") || l.contains("the prediction loop stops")
+                            || (l.contains("state transition from") && l.contains("to error"))) {
+                        found.add(s.name() + ": " + line.trim());
+                    }
+                }
+            } catch (IOException e) {
+                found.add(s.name() + ": cannot read log " + s.log() + ": " + e.getMessage());
+            }
+        }
+        return found;
     }
 
     public ServiceProcess broker() { return broker; }
@@ -116,6 +154,15 @@ public final class Stack implements AutoCloseable {
     public ServiceProcess train() { return train; }
     public ServiceProcess serve() { return serve; }
     public ServiceProcess ingest() { return ingest; }
+
+    /** The pairing process's JMX port (loopback, no authentication: a test stack only). */
+    public int pairJmxPort() { return pairJmxPort; }
+
+    /** The trainer's /metrics and /health port. */
+    public int trainMetricsPort() { return trainMetricsPort; }
+
+    /** Serving's HTTP port (/metrics, /health). */
+    public int servePort() { return servePort; }
 
     /** The broker's client address (fixed across restarts). */
     public String bootstrapServers() {
@@ -165,7 +212,7 @@ public final class Stack implements AutoCloseable {
         }
     }
 
-    static void sleep(long ms) {
+    public static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

@@ -295,7 +295,7 @@ public final class TopicAudit implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Follower f : followers) f.consumer.close(Duration.ofSeconds(5));
+        for (Follower f : followers) f.consumer.close();
         admin.close(Duration.ofSeconds(5));
     }
 
