@@ -65,7 +65,7 @@ public final class ChaosSuite {
                 if (up < 0) {
                     throw new IllegalStateException("no snapshot and prediction within 300 s of start; logs in "
                             + options.workDir().resolve("logs") + "\n" + String.join("\n", stack.deadServices())
-                            + String.join("\n", stack.threadDeaths()));
+                            + "\n" + String.join("\n", stack.threadDeaths()));
                 }
                 say(String.format(Locale.ROOT, "chaos: stack up (broker %s, pair, train, serve, ingest %d streams x %d/s) "
                         + "in %.1f s; %d faults to inject; logs in %s", stack.bootstrapServers(), options.streams(),

@@ -202,7 +202,8 @@ final class InputFuzzer implements AutoCloseable {
         send(topics.audio().name(), stream, Moments.AUDIO.encode(moments.audio(stream, q, eventTime, 3)), now, kind, stream, eventTime);
     }
 
-    private byte[] mutate(Mutation kind, byte[] valid) {
+    /** The raw mutation of a valid encoding (it may, rarely, still decode: see {@link #undecodable}). */
+    byte[] mutate(Mutation kind, byte[] valid) {
         byte[] v = valid.clone();
         switch (kind) {
             case BIT_FLIP -> {
@@ -235,7 +236,7 @@ final class InputFuzzer implements AutoCloseable {
     }
 
     /** A mutation that the topic's own decoder rejects (a mutation that still decodes is not bad input). */
-    private static byte[] undecodable(AvroSerde<?> serde, Supplier<byte[]> mutation) {
+    static byte[] undecodable(AvroSerde<?> serde, Supplier<byte[]> mutation) {
         byte[] last = null;
         for (int attempt = 0; attempt < 100; attempt++) {
             last = mutation.get();
