@@ -75,12 +75,27 @@ final class InputFuzzer implements AutoCloseable {
         for (int s = 0; s < GOOD_STREAMS; s++) clock[s] = now;
     }
 
+    /**
+     * A producer session id, as the project's AvProducer sends one per instance in the
+     * {@value #SESSION_HEADER} header (docs/producing.md): a restarted producer is a new session.
+     */
+    private static String newSession() {
+        StringBuilder b = new StringBuilder();
+        java.security.SecureRandom r = new java.security.SecureRandom();
+        for (int i = 0; i < 13; i++) b.append(Character.forDigit(r.nextInt(36), 36));
+        return b.toString();
+    }
+
+    static final String SESSION_HEADER = "streamalign.session";
+    private String session = newSession();
+
     private KafkaProducer<byte[], byte[]> newProducer() {
         Properties p = new Properties();
         p.putAll(client);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(16 * 1024 * 1024));
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(64L * 1024 * 1024));
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "chaos-fuzz-" + System.nanoTime());
@@ -128,6 +143,7 @@ final class InputFuzzer implements AutoCloseable {
         collect();
         producer.close(Duration.ofSeconds(30));
         producer = newProducer();
+        session = newSession();
         seq[s] = 0;
     }
 
@@ -156,8 +172,8 @@ final class InputFuzzer implements AutoCloseable {
             }
             case OVERSIZED -> {
                 var f = moments.frame(badKey, i, now, 0);
-                byte[] big = new byte[OVERSIZED_BYTES];
-                random.nextBytes(big);
+                byte[] big = new byte[OVERSIZED_BYTES]; // compressible, as a camera's raw frame is: it passes the
+                for (int k = 0; k < big.length; k++) big[k] = (byte) (k % 251); // broker's size limit compressed
                 f.setData(ByteBuffer.wrap(big)); // declared 28x28x1: a shape the data does not have
                 send(topics.video().name(), badKey, Moments.VIDEO.encode(f), now, kind, badKey, now);
             }
@@ -253,7 +269,9 @@ final class InputFuzzer implements AutoCloseable {
 
     private void send(String topic, String key, byte[] value, long timestamp, Mutation kind, String stream, long eventTime) {
         byte[] k = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
-        Future<RecordMetadata> f = producer.send(new ProducerRecord<>(topic, null, timestamp, k, value));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, timestamp, k, value);
+        record.headers().add(SESSION_HEADER, session.getBytes(StandardCharsets.UTF_8));
+        Future<RecordMetadata> f = producer.send(record);
         pending.add(new Pending(f, kind, stream, eventTime));
     }
 
