@@ -46,13 +46,13 @@ public record ChaosOptions(Path jar, Path java, Path workDir, int trainerKills, 
     /** The CI variant: 1 + 1 kills, one pause of {@code pause} (>= the consumers' session timeout), one restart. */
     public static ChaosOptions quick(Path jar, Path java, Path workDir, Duration pause, long seed) {
         return new ChaosOptions(jar, java, workDir, 1, 1, 1, pause, pause, 1, Duration.ofSeconds(15),
-                Duration.ofSeconds(150), 3, 2, 4, 3, seed, "768m", null);
+                Duration.ofSeconds(150), 3, 2, 2, 3, seed, "768m", null);
     }
 
     /** The documented run: 10 + 10 kills, pauses of 30-90 s, broker restarts. */
     public static ChaosOptions full(Path jar, Path java, Path workDir, long seed, Path reportFile) {
         return new ChaosOptions(jar, java, workDir, 10, 10, 2, Duration.ofSeconds(30), Duration.ofSeconds(90), 2,
-                Duration.ofSeconds(15), Duration.ofSeconds(240), 3, 2, 4, 3, seed, "768m", reportFile);
+                Duration.ofSeconds(15), Duration.ofSeconds(240), 3, 2, 2, 3, seed, "768m", reportFile);
     }
 
     /** Total number of faults the run injects. */
