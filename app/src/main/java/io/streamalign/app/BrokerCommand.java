@@ -25,12 +25,17 @@ import java.util.concurrent.CountDownLatch;
  * {@code localhost:9092} finds it) or a free port if 9092 is taken; it prints
  * {@code bootstrap.servers=<address>} on standard output and, with {@code --bootstrap-file}, writes
  * the same line to a file, which is then a valid {@code --config} file for the other commands.
- * Its data lives in a temporary directory deleted at exit: this is a development broker.
+ * Its data lives in a temporary directory deleted at exit, or, with {@code --data-dir}, in a
+ * directory that survives the process (stopped or killed): started again on that directory, the
+ * broker has the same cluster id, topics, records and committed offsets. This is a development
+ * broker, not a production one (one node, no replication, no authentication).
  */
 @Command(name = "broker", mixinStandardHelpOptions = true,
-        description = {"Runs an embedded single-node Kafka broker (KRaft, loopback only) until Ctrl-C, "
+        description = {"Runs an embedded single-node Kafka broker (KRaft, loopback only) until Ctrl-C or SIGTERM, "
                 + "with all StreamAlign topics created.",
-                "Prints bootstrap.servers=<address>; the data is temporary and deleted at exit."})
+                "Prints bootstrap.servers=<address>. The data is temporary and deleted at exit, unless --data-dir "
+                        + "keeps it: a broker restarted on the same --data-dir (and --port) has the same topics, "
+                        + "records and committed offsets."})
 final class BrokerCommand implements Callable<Integer> {
 
     static final int DEFAULT_PORT = 9092;
@@ -49,6 +54,12 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--partitions", paramLabel = "N", defaultValue = "3",
             description = "Partitions per topic (default: ${DEFAULT-VALUE}).")
     int partitions;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Keep the broker's data (server.properties, logs, metadata) in DIR, created and formatted "
+                    + "on first use and reused as it is by later starts; never deleted. "
+                    + "Default: a temporary directory deleted at exit.")
+    Path dataDir;
 
     @Option(names = "--bootstrap-file", paramLabel = "FILE",
             description = "Also write 'bootstrap.servers=<address>' to FILE (deleted again at exit).")
@@ -85,8 +96,9 @@ final class BrokerCommand implements Callable<Integer> {
             }
             out.println(line);
             out.flush();
-            err.println("Broker running with topics '" + kafka.topicPrefix() + "*' (" + partitions
-                    + " partitions); press Ctrl-C to stop.");
+            err.println("Broker running (cluster " + broker.clusterId() + ", data in " + broker.dataDir()
+                    + (broker.isPersistent() ? ", kept at exit" : ", deleted at exit") + ") with topics '"
+                    + kafka.topicPrefix() + "*' (" + partitions + " partitions); press Ctrl-C to stop.");
             err.flush();
             stopped.await();
             return 0;
@@ -100,16 +112,24 @@ final class BrokerCommand implements Callable<Integer> {
 
     private EmbeddedKafkaBroker start(PrintWriter err) {
         try {
-            return EmbeddedKafkaBroker.builder().optPort(port).start();
+            return builder().optPort(port).start();
         } catch (IllegalStateException e) {
             boolean portDefaulted = spec.commandLine().getParseResult().matchedOption("--port") == null;
             if (portDefaulted && port != 0 && causedByBind(e)) {
                 err.println("Port " + port + " is not available (" + e.getMessage() + "); using a free port.");
                 err.flush();
-                return EmbeddedKafkaBroker.builder().optPort(0).start();
+                return builder().optPort(0).start();
             }
             throw e;
         }
+    }
+
+    private EmbeddedKafkaBroker.Builder builder() {
+        EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder();
+        if (dataDir != null) {
+            builder.optDataDir(dataDir);
+        }
+        return builder;
     }
 
     private static boolean causedByBind(Throwable e) {

@@ -1,8 +1,8 @@
 package io.streamalign.app;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.embedded.EmbeddedKafkaExtension;
 import io.streamalign.schemas.KafkaSettings;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Tag;

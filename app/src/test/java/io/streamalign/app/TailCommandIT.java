@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.embedded.EmbeddedKafkaExtension;
 import io.streamalign.schemas.Topic;
 import io.streamalign.schemas.Topics;
 import io.streamalign.schemas.avro.ClassScore;
@@ -12,6 +11,7 @@ import io.streamalign.schemas.avro.FrameEncoding;
 import io.streamalign.schemas.avro.Modality;
 import io.streamalign.schemas.avro.Prediction;
 import io.streamalign.schemas.avro.VideoFrame;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -4,31 +4,28 @@ import io.streamalign.schemas.Topic;
 import io.streamalign.schemas.TopicAdmin;
 import io.streamalign.schemas.Topics;
 
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
-import org.apache.kafka.server.ServerSocketFactory;
-import org.apache.kafka.server.common.MetadataVersion;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Field;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.charset.StandardCharsets;
+import java.net.BindException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,16 +37,18 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
- * A real single-node Kafka broker (KRaft mode, one combined broker + controller process) running
- * inside this JVM, built on Kafka's own {@link KafkaClusterTestKit}.
+ * A real single-node Kafka broker (KRaft mode, one combined broker + controller) running inside
+ * this JVM, started the way Kafka's quick start starts one: write a {@code server.properties},
+ * format the storage ({@code kafka-storage.sh format}), then run the server
+ * ({@code kafka-server-start.sh}), here through the same classes those scripts call
+ * ({@link StorageFormat}, {@link KafkaRaftServer}).
  *
  * <p>It binds to the loopback interface only ({@code 127.0.0.1}), on a free port unless
- * {@link Builder#optPort(int)} asks for a fixed one, and keeps its logs in a temporary directory
- * that {@link #close()} deletes. The broker is configured for what StreamAlign does on one node:
- * transactions (exactly-once snapshot publishing) and Kafka Streams (replication factor 1 and
- * min.insync.replicas 1 for every internal topic, no initial rebalance delay), model snapshots
- * up to 64 MiB, and no automatic topic creation, so a wrong topic name fails loudly instead of
- * silently creating an empty topic.
+ * {@link Builder#optPort(int)} asks for a fixed one. By default its data lives in a temporary
+ * directory that {@link #close()} deletes; with {@link Builder#optDataDir(Path)} it lives in a
+ * directory that survives {@link #close()} and process death, and a broker started again on that
+ * directory keeps its cluster id, topics, records and committed offsets. The broker is configured
+ * for what StreamAlign does on one node (see {@link BrokerConfig}).
  *
  * <pre>{@code
  * try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().start()) {
@@ -63,23 +62,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
 
     /** Largest record the broker accepts by default: a 64 MiB snapshot plus batch overhead. */
-    public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024 + 1024 * 1024;
+    public static final int MAX_MESSAGE_BYTES = BrokerConfig.MAX_MESSAGE_BYTES;
 
-    /** Broker listener name used by the test kit for clients. */
-    private static final String BROKER_LISTENER = "EXTERNAL";
-    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    /** How long {@link Builder#start()} waits for the broker to answer clients. */
+    private static final long READY_TIMEOUT_MS = 60_000;
 
-    private final KafkaClusterTestKit cluster;
+    private final KafkaRaftServer server;
     private final Path dataDir;
+    private final boolean deleteOnClose;
     private final String bootstrapServers;
+    private final String clusterId;
     private volatile boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaClusterTestKit cluster, Path dataDir) {
-        this.cluster = cluster;
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path dataDir, boolean deleteOnClose,
+                                String bootstrapServers, String clusterId) {
+        this.server = server;
         this.dataDir = dataDir;
-        // The kit reports "localhost:<port>"; the listener is bound to 127.0.0.1 only, so say so
-        // (a "localhost" that resolves to ::1 first would cost clients a failed connection).
-        this.bootstrapServers = cluster.bootstrapServers().replace("localhost:", "127.0.0.1:");
+        this.deleteOnClose = deleteOnClose;
+        this.bootstrapServers = bootstrapServers;
+        this.clusterId = clusterId;
     }
 
     /** Starts a broker with the default configuration on a free loopback port. */
@@ -97,9 +98,27 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return bootstrapServers;
     }
 
-    /** The directory holding this broker's logs and metadata; deleted by {@link #close()}. */
+    /** The broker's port on 127.0.0.1. */
+    public int port() {
+        return Integer.parseInt(bootstrapServers.substring(bootstrapServers.lastIndexOf(':') + 1));
+    }
+
+    /** The cluster id written when the storage was formatted; the same after a restart on the same data. */
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /**
+     * The directory holding this broker's {@code server.properties}, logs and metadata; deleted by
+     * {@link #close()} unless it was given with {@link Builder#optDataDir(Path)}.
+     */
     public Path dataDir() {
         return dataDir;
+    }
+
+    /** Whether {@link #close()} keeps the data directory (it was given with {@link Builder#optDataDir(Path)}). */
+    public boolean isPersistent() {
+        return !deleteOnClose;
     }
 
     /** Client properties with only {@code bootstrap.servers} set; callers add their own settings. */
@@ -162,17 +181,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for topics", e);
             }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for topics", e);
-            }
+            sleep(100);
         }
         throw new IllegalStateException("topics not ready after 30 s: " + names, last);
     }
 
-    /** Stops the broker and deletes its data directory. Safe to call more than once. */
+    /**
+     * Stops the broker (a controlled shutdown: logs flushed, clean-shutdown marker written) and,
+     * unless the data directory was given by the caller, deletes it. Safe to call more than once.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -180,12 +197,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         closed = true;
         try {
-            cluster.close();
-        } catch (Exception e) {
-            LOG.warn("Error while stopping the embedded Kafka broker", e);
+            stop(server);
         } finally {
-            deleteRecursively(dataDir);
+            if (deleteOnClose) {
+                deleteRecursively(dataDir);
+            }
         }
+        LOG.info("Embedded Kafka broker at {} stopped{}", bootstrapServers,
+                deleteOnClose ? "" : " (data kept in " + dataDir + ")");
     }
 
     /** Whether {@link #close()} has been called. */
@@ -195,25 +214,35 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "EmbeddedKafkaBroker{" + bootstrapServers + (closed ? ", closed" : "") + "}";
+        return "EmbeddedKafkaBroker{" + bootstrapServers + ", cluster " + clusterId + (closed ? ", closed" : "") + "}";
     }
 
-    /** Settings for an {@link EmbeddedKafkaBroker}; {@link #start()} formats and starts it. */
+    /** Settings for an {@link EmbeddedKafkaBroker}; {@link #start()} formats the storage and starts it. */
     public static final class Builder {
         private int port;
+        private Path dataDir;
         private final Map<String, String> overrides = new LinkedHashMap<>();
 
         private Builder() {
         }
 
-        /**
-         * Binds the client listener to this loopback port; 0 (the default) picks a free one.
-         */
+        /** Binds the client listener to this loopback port; 0 (the default) picks a free one. */
         public Builder optPort(int port) {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port out of range: " + port);
             }
             this.port = port;
+            return this;
+        }
+
+        /**
+         * Keeps the broker's data in this directory (created if missing) instead of a temporary one:
+         * it is formatted on first use, reused as it is by later starts, and never deleted by
+         * {@link EmbeddedKafkaBroker#close()}. One broker at a time may use a directory (Kafka
+         * locks it).
+         */
+        public Builder optDataDir(Path dataDir) {
+            this.dataDir = Objects.requireNonNull(dataDir, "dataDir").toAbsolutePath().normalize();
             return this;
         }
 
@@ -223,137 +252,147 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return this;
         }
 
-        /** Formats the storage, starts the broker and waits until it accepts clients. */
+        /**
+         * Formats the storage if it is not formatted yet, starts the broker and waits until it
+         * answers clients. When the ports were picked free, a port taken by another process between
+         * picking and binding is retried once with new ports.
+         */
         public EmbeddedKafkaBroker start() {
+            boolean temporary = dataDir == null;
             Path dir;
             try {
-                dir = Files.createTempDirectory("streamalign-kafka-");
+                dir = temporary ? Files.createTempDirectory("streamalign-kafka-") : Files.createDirectories(dataDir);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot create the broker's data directory", e);
+                throw new UncheckedIOException("cannot create the broker's data directory " + dataDir, e);
             }
-            KafkaClusterTestKit cluster = null;
             try {
-                TestKitNodes nodes = new TestKitNodes.Builder()
-                        .setCombined(true)
-                        .setNumBrokerNodes(1)
-                        .setNumControllerNodes(1)
-                        .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
-                        .setBaseDirectory(dir)
-                        .build();
-                KafkaClusterTestKit.Builder kit = new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(true);
-                defaultConfigs().forEach(kit::setConfigProp);
-                overrides.forEach(kit::setConfigProp);
-                cluster = kit.build();
-                bindToLoopback(cluster, port);
-                formatQuietly(cluster);
-                cluster.startup();
-                cluster.waitForReadyBrokers();
-                EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(cluster, dir);
-                LOG.info("Embedded Kafka broker ready at {} (data in {})", broker.bootstrapServers(), dir);
-                return broker;
-            } catch (Exception e) {
-                if (cluster != null) {
-                    try {
-                        cluster.close();
-                    } catch (Exception suppressed) {
-                        e.addSuppressed(suppressed);
+                try {
+                    return startIn(dir, temporary);
+                } catch (IllegalStateException e) {
+                    if (!causedByBind(e) || port != 0) {
+                        throw e;
                     }
+                    LOG.info("A picked port was taken before the broker bound it ({}); retrying with new ports", e.getMessage());
+                    return startIn(dir, temporary);
                 }
-                deleteRecursively(dir);
+            } catch (RuntimeException e) {
+                if (temporary) {
+                    deleteRecursively(dir);
+                }
+                throw e;
+            }
+        }
+
+        private EmbeddedKafkaBroker startIn(Path dir, boolean temporary) {
+            BrokerConfig config = BrokerConfig.create(dir, port, overrides);
+            KafkaRaftServer server = null;
+            try {
+                ensureNotInUse(dir.resolve(BrokerConfig.LOG_DIR_NAME));
+                config.write(dir.resolve(BrokerConfig.FILE_NAME));
+                KafkaConfig kafkaConfig = KafkaConfig.fromProps(config.properties(), false);
+                String formattedClusterId = StorageFormat.formatIfNeeded(kafkaConfig);
+                server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
+                server.startup();
+                String bootstrap = "127.0.0.1:" + config.clientPort();
+                String clusterId = awaitReady(bootstrap);
+                if (!clusterId.equals(formattedClusterId)) {
+                    throw new IllegalStateException("the broker at " + bootstrap + " reports cluster " + clusterId
+                            + ", its storage was formatted for " + formattedClusterId);
+                }
+                LOG.info("Embedded Kafka broker ready at {} (cluster {}, data in {})", bootstrap, clusterId, dir);
+                return new EmbeddedKafkaBroker(server, dir, temporary, bootstrap, clusterId);
+            } catch (Exception e) {
+                if (server != null) {
+                    stop(server);
+                }
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
                 Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-                throw new IllegalStateException("embedded Kafka broker failed to start: " + cause, cause);
-            }
-        }
-    }
-
-    /** The broker settings StreamAlign needs on one node. */
-    static Map<String, String> defaultConfigs() {
-        Map<String, String> c = new LinkedHashMap<>();
-        // Loopback only; port 0 here, the real ports come from the pre-bound sockets (see bindToLoopback).
-        c.put("listeners", BROKER_LISTENER + "://127.0.0.1:0," + CONTROLLER_LISTENER + "://127.0.0.1:0");
-        c.put("auto.create.topics.enable", "false");
-        // Transactions and consumer groups on a single node.
-        c.put("offsets.topic.replication.factor", "1");
-        c.put("offsets.topic.num.partitions", "5");
-        c.put("transaction.state.log.replication.factor", "1");
-        c.put("transaction.state.log.min.isr", "1");
-        c.put("transaction.state.log.num.partitions", "5");
-        c.put("share.coordinator.state.topic.replication.factor", "1");
-        c.put("share.coordinator.state.topic.min.isr", "1");
-        c.put("min.insync.replicas", "1");
-        c.put("default.replication.factor", "1");
-        c.put("group.initial.rebalance.delay.ms", "0");
-        // Model snapshots up to 64 MiB (the snapshots topic sets max.message.bytes=67108864).
-        c.put("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
-        c.put("replica.fetch.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
-        c.put("socket.request.max.bytes", Integer.toString(2 * MAX_MESSAGE_BYTES));
-        // A small machine: fewer threads than a production broker.
-        c.put("num.network.threads", "2");
-        c.put("num.io.threads", "4");
-        c.put("background.threads", "4");
-        c.put("log.cleaner.threads", "1");
-        c.put("log.cleaner.dedupe.buffer.size", "2097152");
-        c.put("unstable.api.versions.enable", "false");
-        return Collections.unmodifiableMap(c);
-    }
-
-    /**
-     * Formats the storage. Kafka's storage formatter prints its progress on {@code System.out},
-     * which would mix with a command's own output (e.g. the {@code bootstrap.servers=} line that
-     * scripts read), so it is captured and logged at debug level instead.
-     */
-    private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
-        synchronized (System.class) {
-            PrintStream original = System.out;
-            ByteArrayOutputStream captured = new ByteArrayOutputStream();
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            try {
-                cluster.format();
-            } finally {
-                System.setOut(original);
-                LOG.debug("Kafka storage format: {}", captured.toString(StandardCharsets.UTF_8).trim());
+                String why = causedByBind(cause)
+                        ? "port " + config.clientPort() + " or " + config.controllerPort() + " on 127.0.0.1 is already in use (" + cause + ")"
+                        : cause.toString();
+                throw new IllegalStateException("embedded Kafka broker failed to start in " + dir + ": " + why, cause);
             }
         }
     }
 
     /**
-     * Replaces the test kit's pre-bound listener sockets, which it binds to the wildcard address,
-     * by sockets on the loopback interface with the same port (or the requested client port).
-     *
-     * <p>The test kit pre-binds one socket per listener before startup so that the controller
-     * quorum address is known in advance, but binds it on all interfaces; a development broker
-     * without authentication must not be reachable from the network. The kit has no public hook for
-     * this, so the sockets are swapped through reflection; if that ever fails (a changed Kafka
-     * internal), startup fails rather than silently listening on every interface.
+     * Waits until the broker answers a describe-cluster request listing itself, and returns the
+     * cluster id. {@link KafkaRaftServer#startup()} returns once the broker is registered with
+     * its controller; clients may still be told "no node" for a moment after that.
      */
-    @SuppressWarnings("unchecked")
-    private static void bindToLoopback(KafkaClusterTestKit cluster, int brokerPort) throws Exception {
-        Field managerField = KafkaClusterTestKit.class.getDeclaredField("socketFactoryManager");
-        managerField.setAccessible(true);
-        Object manager = managerField.get(cluster);
-        Field socketsField = manager.getClass().getDeclaredField("sockets");
-        socketsField.setAccessible(true);
-        InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        synchronized (manager) {
-            Map<Integer, Map<String, ServerSocketChannel>> sockets =
-                    (Map<Integer, Map<String, ServerSocketChannel>>) socketsField.get(manager);
-            for (Map<String, ServerSocketChannel> byListener : sockets.values()) {
-                for (Map.Entry<String, ServerSocketChannel> entry : byListener.entrySet()) {
-                    String listener = entry.getKey();
-                    ServerSocketChannel wildcard = entry.getValue();
-                    int port = ((InetSocketAddress) wildcard.getLocalAddress()).getPort();
-                    if (BROKER_LISTENER.equals(listener) && brokerPort > 0) {
-                        port = brokerPort;
+    private static String awaitReady(String bootstrap) throws InterruptedException, TimeoutException {
+        Properties props = new Properties();
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MS);
+        Exception last = null;
+        try (Admin admin = Admin.create(props)) {
+            while (System.nanoTime() < deadline) {
+                try {
+                    DescribeClusterResult cluster = admin.describeCluster();
+                    if (!cluster.nodes().get(10, TimeUnit.SECONDS).isEmpty()) {
+                        return cluster.clusterId().get(10, TimeUnit.SECONDS);
                     }
-                    wildcard.close();
-                    ServerSocketChannel local = ServerSocketFactory.INSTANCE.openServerSocket(
-                            listener, new InetSocketAddress(loopback, port), -1, -1);
-                    entry.setValue(local);
+                } catch (ExecutionException | TimeoutException e) {
+                    last = e;
                 }
+                Thread.sleep(100);
             }
+        }
+        TimeoutException timeout = new TimeoutException("broker at " + bootstrap + " not ready after "
+                + READY_TIMEOUT_MS / 1000 + " s");
+        if (last != null) {
+            timeout.initCause(last);
+        }
+        throw timeout;
+    }
+
+    /**
+     * Fails when another broker holds the lock Kafka takes on a log directory. Kafka itself would
+     * find out only deep inside startup, where its fatal-error handler ends the whole JVM.
+     */
+    private static void ensureNotInUse(Path logDir) throws IOException {
+        Path lockFile = logDir.resolve(".lock");
+        if (!Files.exists(lockFile)) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                throw new IllegalStateException("data directory " + logDir.getParent() + " is in use by another broker process");
+            }
+            lock.release();
+        } catch (OverlappingFileLockException e) {
+            throw new IllegalStateException("data directory " + logDir.getParent() + " is in use by another broker in this process", e);
+        }
+    }
+
+    private static void stop(KafkaRaftServer server) {
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } catch (RuntimeException e) {
+            LOG.warn("Error while stopping the embedded Kafka broker", e);
+        }
+    }
+
+    private static boolean causedByBind(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException
+                    || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for topics", e);
         }
     }
 

@@ -1,14 +1,15 @@
 /**
  * A real single-node Apache Kafka broker (KRaft, combined broker + controller) started in-process,
- * and the JUnit 5 extension that hands it to integration tests.
+ * for the {@code streamalign broker} and {@code streamalign demo} commands, the benchmarks, and (through
+ * the {@code testkit} module's JUnit extension) every module's integration tests.
  *
- * <p>{@link io.streamalign.embedded.EmbeddedKafkaBroker} wraps Kafka's own
- * {@code KafkaClusterTestKit}; it listens on the loopback interface only and keeps its data in a
- * temporary directory that is deleted on close. The {@code streamalign broker} and
- * {@code streamalign demo} commands run it, and every module's {@code *IT} gets it from
- * {@link io.streamalign.embedded.EmbeddedKafkaExtension}.
+ * <p>{@link io.streamalign.embedded.EmbeddedKafkaBroker} starts it as Kafka's quick start does: a
+ * {@code server.properties} ({@code BrokerConfig}), the storage formatted by Kafka's own
+ * {@code Formatter} ({@code StorageFormat}), then Kafka's {@code KafkaRaftServer}. It listens on the
+ * loopback interface only; its data lives in a temporary directory deleted on close, or in a
+ * directory the caller gives, which survives restarts.
  *
- * <p>Depends on: {@code schemas} (topic registry and creation), the Kafka server jars, and
- * optionally JUnit Jupiter's API (only for the extension).
+ * <p>Depends on: {@code schemas} (topic registry and creation) and the Kafka server jars; no test
+ * framework and no Kafka test kit.
  */
 package io.streamalign.embedded;

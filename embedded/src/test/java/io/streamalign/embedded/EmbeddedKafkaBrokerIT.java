@@ -30,10 +30,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -66,13 +67,33 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 /** Runs a real embedded KRaft broker and sends every StreamAlign record type through it. */
 @Tag("integration")
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-@ExtendWith(EmbeddedKafkaExtension.class)
 class EmbeddedKafkaBrokerIT {
 
     private static final long T0 = 1_700_000_000_000L;
+    private static final int DEFAULT_PARTITIONS = 2;
+
+    private static EmbeddedKafkaBroker broker;
+    /** A registry of its own, so these tests never read the default topics' records. */
+    private static Topics topics;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafkaBroker.start();
+        broker.createTopics(DEFAULT_PARTITIONS);
+        topics = Topics.withPrefix("it.embedded.");
+        broker.createTopics(topics, 1);
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+            assertFalse(java.nio.file.Files.exists(broker.dataDir()), "a temporary data directory is deleted on close");
+        }
+    }
 
     @Test
-    void defaultTopicsExistWhenTheExtensionStartsTheBroker(EmbeddedKafkaBroker broker) throws Exception {
+    void createTopicsMakesEveryDefaultTopic() throws Exception {
         Set<String> expected = new TreeSet<>();
         Topics defaults = Topics.defaults();
         for (Topic<?, ?> topic : defaults.all()) {
@@ -85,13 +106,13 @@ class EmbeddedKafkaBrokerIT {
                     + expected.stream().filter(t -> !existing.contains(t)).collect(Collectors.toList()));
             int partitions = admin.describeTopics(List.of(defaults.predictions().name())).allTopicNames()
                     .get(30, TimeUnit.SECONDS).get(defaults.predictions().name()).partitions().size();
-            assertEquals(EmbeddedKafkaExtension.DEFAULT_PARTITIONS, partitions);
+            assertEquals(DEFAULT_PARTITIONS, partitions);
         }
         assertTrue(broker.bootstrapServers().startsWith("127.0.0.1:"), broker.bootstrapServers());
     }
 
     @Test
-    void everyRecordTypeRoundTripsThroughItsTopic(EmbeddedKafkaBroker broker, Topics topics) {
+    void everyRecordTypeRoundTripsThroughItsTopic() {
         Set<String> covered = new HashSet<>();
         covered.add(roundTrip(broker, topics.video(), "cam-1", videoFrame()));
         covered.add(roundTrip(broker, topics.audio(), "cam-1", audioChunk()));
@@ -113,7 +134,7 @@ class EmbeddedKafkaBrokerIT {
     }
 
     @Test
-    void snapshotsTopicIsCompactedAndTakesLargeSnapshots(EmbeddedKafkaBroker broker, Topics topics)
+    void snapshotsTopicIsCompactedAndTakesLargeSnapshots()
             throws Exception {
         String name = topics.snapshots().name();
         try (Admin admin = broker.admin()) {
@@ -142,7 +163,7 @@ class EmbeddedKafkaBrokerIT {
     }
 
     @Test
-    void transactionalProducerCommitsAndAborts(EmbeddedKafkaBroker broker, Topics topics) throws Exception {
+    void transactionalProducerCommitsAndAborts() throws Exception {
         Topic<String, Prediction> topic = topics.predictions();
         Properties props = broker.clientProperties();
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "embedded-it-" + UUID.randomUUID());
@@ -168,7 +189,7 @@ class EmbeddedKafkaBrokerIT {
     }
 
     @Test
-    void autoTopicCreationIsOff(EmbeddedKafkaBroker broker) {
+    void autoTopicCreationIsOff() {
         Properties props = broker.clientProperties();
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "3000");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props,
@@ -181,7 +202,7 @@ class EmbeddedKafkaBrokerIT {
     }
 
     @Test
-    void listensOnLoopbackOnly(EmbeddedKafkaBroker broker) throws Exception {
+    void listensOnLoopbackOnly() throws Exception {
         int port = Integer.parseInt(broker.bootstrapServers().substring(broker.bootstrapServers().lastIndexOf(':') + 1));
         List<InetAddress> external = new ArrayList<>();
         for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {

@@ -9,13 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.embedded.EmbeddedKafkaExtension;
 import io.streamalign.schemas.AvroSerde;
 import io.streamalign.schemas.Topics;
 import io.streamalign.schemas.avro.DeadLetter;
 import io.streamalign.schemas.avro.ModelSnapshot;
 import io.streamalign.schemas.avro.PairedSample;
 import io.streamalign.schemas.avro.SupportExample;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
 import io.streamalign.trainer.snapshot.SnapshotReader;
 import io.streamalign.trainer.snapshot.SnapshotTooLargeException;
 

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.embedded.EmbeddedKafkaExtension;
-import io.streamalign.embedded.TopicPartitions;
 import io.streamalign.schemas.KafkaSettings;
 import io.streamalign.schemas.Topics;
 import io.streamalign.schemas.avro.ModelSnapshot;
 import io.streamalign.schemas.avro.PairedSample;
 import io.streamalign.schemas.avro.TopicPartitionOffset;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
+import io.streamalign.testkit.TopicPartitions;
 import io.streamalign.trainer.snapshot.SnapshotReader;
 
 import java.time.Duration;

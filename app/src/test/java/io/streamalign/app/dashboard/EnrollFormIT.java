@@ -1,11 +1,11 @@
 package io.streamalign.app.dashboard;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.embedded.EmbeddedKafkaExtension;
 import io.streamalign.features.data.Wav;
 import io.streamalign.schemas.Topic;
 import io.streamalign.schemas.Topics;
 import io.streamalign.schemas.avro.SupportExample;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.embedded.EmbeddedKafkaExtension;
-import io.streamalign.embedded.TopicPartitions;
 import io.streamalign.ingest.producer.AvProducer;
 import io.streamalign.ingest.producer.AvSink;
 import io.streamalign.ingest.source.SourceOptions;
@@ -23,6 +21,8 @@ import io.streamalign.schemas.avro.LabelEvent;
 import io.streamalign.schemas.avro.PairedSample;
 import io.streamalign.schemas.avro.TextSegment;
 import io.streamalign.schemas.avro.VideoFrame;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
+import io.streamalign.testkit.TopicPartitions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

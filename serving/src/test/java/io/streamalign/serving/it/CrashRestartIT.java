@@ -1,8 +1,6 @@
 package io.streamalign.serving.it;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.embedded.EmbeddedKafkaExtension;
-import io.streamalign.embedded.TopicPartitions;
 import io.streamalign.model.CrossModalLearner;
 import io.streamalign.model.LearnerConfig;
 import io.streamalign.model.Modality;
@@ -10,6 +8,8 @@ import io.streamalign.schemas.Topics;
 import io.streamalign.schemas.avro.Prediction;
 import io.streamalign.serving.ServingConfig;
 import io.streamalign.serving.ServingService;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
+import io.streamalign.testkit.TopicPartitions;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

@@ -1,7 +1,6 @@
 package io.streamalign.serving.it;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.embedded.EmbeddedKafkaExtension;
 import io.streamalign.features.data.Fsdd;
 import io.streamalign.model.CrossModalLearner;
 import io.streamalign.model.LearnerConfig;
@@ -11,6 +10,7 @@ import io.streamalign.schemas.avro.Prediction;
 import io.streamalign.schemas.avro.SupportExample;
 import io.streamalign.serving.ServingConfig;
 import io.streamalign.serving.ServingService;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -1,8 +1,6 @@
 package io.streamalign.serving.it;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.embedded.EmbeddedKafkaExtension;
-import io.streamalign.embedded.TopicPartitions;
 import io.streamalign.model.CrossModalLearner;
 import io.streamalign.model.LearnerConfig;
 import io.streamalign.model.Modality;
@@ -15,6 +13,8 @@ import io.streamalign.schemas.avro.Prediction;
 import io.streamalign.serving.ServingConfig;
 import io.streamalign.serving.ServingService;
 import io.streamalign.serving.http.HttpApi;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
+import io.streamalign.testkit.TopicPartitions;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.embedded.EmbeddedKafkaExtension;
 import io.streamalign.features.VideoFeaturizer;
 import io.streamalign.features.VideoFeatureConfig;
 import io.streamalign.ingest.producer.AvProducer;
@@ -14,6 +13,7 @@ import io.streamalign.schemas.avro.AudioChunk;
 import io.streamalign.schemas.avro.LabelEvent;
 import io.streamalign.schemas.avro.TextSegment;
 import io.streamalign.schemas.avro.VideoFrame;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.streamalign.embedded;
+package io.streamalign.testkit;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;

@@ -1,5 +1,6 @@
-package io.streamalign.embedded;
+package io.streamalign.testkit;
 
+import io.streamalign.embedded.EmbeddedKafkaBroker;
 import io.streamalign.schemas.Topic;
 import io.streamalign.schemas.Topics;
 

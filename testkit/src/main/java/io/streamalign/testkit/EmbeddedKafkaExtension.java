@@ -1,5 +1,6 @@
-package io.streamalign.embedded;
+package io.streamalign.testkit;
 
+import io.streamalign.embedded.EmbeddedKafkaBroker;
 import io.streamalign.schemas.Topics;
 
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -12,6 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * JUnit 5 extension that gives integration tests a real embedded Kafka broker.
+ *
+ * <p>It lives in the {@code testkit} module, which other modules use at test scope only, so the
+ * runnable jar carries no JUnit.
  *
  * <p>One {@link EmbeddedKafkaBroker} is started per test JVM, on first use, and kept in the root
  * {@link ExtensionContext.Store}, which stops it (and deletes its data) when the test run ends;
