@@ -45,6 +45,7 @@ public final class ChaosSuite {
     private final PrintWriter out;
     private final Random random;
     private final Topics topics = Topics.defaults();
+    private int brokerRestarts;
 
     public ChaosSuite(ChaosOptions options, PrintWriter out) {
         this.options = options;
@@ -183,11 +184,15 @@ public final class ChaosSuite {
                 recoveredAt = t -> both(audit, t);
             }
             case BROKER_RESTART -> {
+                // alternately a clean stop and a crash: the data must survive both
+                boolean crash = brokerRestarts++ % 2 == 1;
                 long stopAt = System.currentTimeMillis();
-                stack.broker().stop(Duration.ofSeconds(60));
+                if (crash) stack.broker().kill9();
+                else stack.broker().stop(Duration.ofSeconds(60));
                 stack.startBroker();
                 from = System.currentTimeMillis();
-                detail = String.format(Locale.ROOT, "SIGTERM, down %.1f s, recovery from broker ready", (from - stopAt) / 1000.0);
+                detail = String.format(Locale.ROOT, "%s, down %.1f s, recovery from broker ready",
+                        crash ? "SIGKILL" : "SIGTERM", (from - stopAt) / 1000.0);
                 recoveredAt = t -> both(audit, t);
             }
             default -> throw new IllegalStateException("unknown fault " + fault);

@@ -8,7 +8,7 @@ public enum Fault {
     SERVING_KILL("serving kill -9"),
     /** SIGSTOP of the broker for a while, then SIGCONT. */
     BROKER_PAUSE("broker pause"),
-    /** SIGTERM of the broker, then the broker started again on the same data directory and port. */
+    /** SIGTERM (every second time SIGKILL) of the broker, then the broker started again on the same data directory and port. */
     BROKER_RESTART("broker restart");
 
     private final String label;

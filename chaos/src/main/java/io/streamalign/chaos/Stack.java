@@ -49,12 +49,10 @@ public final class Stack implements AutoCloseable {
         this.bootstrapFile = workDir.resolve("bootstrap.properties");
         this.brokerPort = freePort();
         Path logs = workDir.resolve("logs");
-        List<String> brokerArgs = new ArrayList<>(List.of("broker", "--port", Integer.toString(brokerPort),
-                "--partitions", Integer.toString(options.partitions()), "--bootstrap-file", bootstrapFile.toString()));
-        if (options.brokerRestarts() > 0) {
-            // the data must survive the restart (without restarts the broker's own temporary directory will do)
-            brokerArgs.addAll(List.of("--data-dir", workDir.resolve("broker-data").toString()));
-        }
+        // a fixed port and a data directory: a restarted broker is the same broker with the same data
+        List<String> brokerArgs = List.of("broker", "--port", Integer.toString(brokerPort),
+                "--partitions", Integer.toString(options.partitions()), "--bootstrap-file", bootstrapFile.toString(),
+                "--data-dir", workDir.resolve("broker-data").toString());
         broker = service("broker", options.brokerHeap(), logs, List.of(), brokerArgs, Map.of());
         pairJmxPort = freePort();
         pair = service("pair", "384m", logs, List.of(
