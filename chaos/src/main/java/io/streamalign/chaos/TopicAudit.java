@@ -252,7 +252,7 @@ public final class TopicAudit implements AutoCloseable {
             if (tpo.getTopic().equals(topics.paired().name())) offsets.put(tpo.getPartition(), tpo.getOffset());
         }
         boolean complete = pairedPartitions > 0 && offsets.size() == pairedPartitions;
-        snapshots.add(new SnapshotView(s.getVersion(), s.getSamplesSeen(), offsets, r.timestamp(), complete));
+        snapshots.add(new SnapshotView(s.getVersion(), s.getSamplesSeen(), offsets, s.getCreatedAtMs(), complete));
     }
 
     private void onPaired(ConsumerRecord<byte[], byte[]> r) {
@@ -285,7 +285,7 @@ public final class TopicAudit implements AutoCloseable {
     private void onPrediction(ConsumerRecord<byte[], byte[]> r) {
         Prediction p = PREDICTION.decode(r.value());
         predictionsById.merge(p.getSampleId(), 1, Integer::sum);
-        predictionTimes.add(r.timestamp());
+        predictionTimes.add(p.getPublishTimeMs()); // when serving published it (the record timestamp may be the event time)
         predictionCount++;
     }
 

@@ -66,6 +66,7 @@ public final class FuzzRun {
     private final int targetRecords;
     private final PrintWriter out;
     private final Topics topics = Topics.defaults();
+    private int warmUp;
 
     public FuzzRun(ChaosOptions options, int records, PrintWriter out) {
         this.options = options;
@@ -89,7 +90,7 @@ public final class FuzzRun {
                 while (template == null) {
                     for (int s = 0; s < 4; s++) fuzzer.goodMoment(s, false);
                     fuzzer.collect();
-                    Stack.sleep(500);
+                    Stack.sleep(1000);
                     template = firstPaired(client);
                     if (System.currentTimeMillis() - t0 > 300_000) {
                         throw new IllegalStateException("nothing paired within 300 s; logs in " + options.workDir().resolve("logs")
@@ -104,9 +105,10 @@ public final class FuzzRun {
                 Mutation[] kinds = Mutation.values();
                 boolean restarted = false;
                 int restartStream = 0;
-                while (fuzzer.records() + fuzzer.inFlight() < targetRecords) {
+                warmUp = fuzzer.records(); // the N records are sent after the warm-up's good moments
+                while (fuzzer.records() + fuzzer.inFlight() - warmUp < targetRecords) {
                     double r = fuzzer.random().nextDouble();
-                    if (!restarted && fuzzer.records() + fuzzer.inFlight() >= targetRecords / 2) {
+                    if (!restarted && fuzzer.records() + fuzzer.inFlight() - warmUp >= targetRecords / 2) {
                         fuzzer.restartProducer(restartStream);
                         restarted = true;
                     }
@@ -248,10 +250,12 @@ public final class FuzzRun {
                 junk, nonFinite[0], counts.learnedTwice(), counts.lost(), counts.predictionsMissing(),
                 counts.predictionsDuplicated(), fuzzer.failedSends(), drained ? "" : " (services NOT drained in 240 s)"));
         for (String d : deaths) say("fuzz: thread died: " + d.replace('\n', ' '));
+        say(String.format(Locale.ROOT, "fuzz: before them, %d records (%d good moments) warmed the pipeline up; they are "
+                + "checked as good moments too", warmUp, warmUp / 4));
         String summary = String.format(Locale.ROOT, "fuzz: records %d, bad %d, dead-lettered %d, counted-drops %d, unexplained %d, good-lost %d",
-                fuzzer.records(), bad, deadLettered, (long) Math.floor(countedDrops), unexplained, goodLost);
+                fuzzer.records() - warmUp, bad, deadLettered, (long) Math.floor(countedDrops), unexplained, goodLost);
         say(summary);
-        return new Result(fuzzer.records(), bad, deadLettered, (long) Math.floor(countedDrops), unexplained, goodLost, junk,
+        return new Result(fuzzer.records() - warmUp, bad, deadLettered, (long) Math.floor(countedDrops), unexplained, goodLost, junk,
                 nonFinite[0], deaths, summary);
     }
 
