@@ -27,6 +27,16 @@ class ServiceProcessTest {
         return stat.charAt(stat.lastIndexOf(')') + 2);
     }
 
+    /** The state after the signal has been delivered (delivery is asynchronous), or the last one seen after 10 s. */
+    private static char awaitState(long pid, boolean stopped) throws Exception {
+        char st = state(pid);
+        for (int i = 0; i < 200 && (st == 'T') != stopped; i++) {
+            Thread.sleep(50);
+            st = state(pid);
+        }
+        return st;
+    }
+
     @Test
     void pauseStopsTheProcessResumeContinuesItKillNineEndsItAndItStartsAgain(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux /proc");
@@ -36,9 +46,9 @@ class ServiceProcessTest {
             long pid = p.pid();
             assertTrue(p.isAlive());
             p.pause();
-            assertEquals('T', state(pid), "SIGSTOP leaves the process stopped");
+            assertEquals('T', awaitState(pid, true), "SIGSTOP leaves the process stopped");
             p.resume();
-            assertNotEquals('T', state(pid), "SIGCONT lets it run");
+            assertNotEquals('T', awaitState(pid, false), "SIGCONT lets it run");
             p.kill9();
             assertFalse(p.isAlive());
             assertFalse(Files.exists(Path.of("/proc/" + pid)), "SIGKILL: the process is gone");

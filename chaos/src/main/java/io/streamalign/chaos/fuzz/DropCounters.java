@@ -20,9 +20,10 @@ import javax.management.remote.JMXServiceURL;
 
 /**
  * Drops the services count in their metrics: every counter whose name says "drop" on the trainer's
- * and serving's Prometheus {@code /metrics}, and in the pairing process (over JMX, loopback) Kafka
- * Streams' own {@code dropped-records-total} of every task plus any StreamAlign MBean attribute
- * named for drops. A drop that is counted nowhere is a silent drop.
+ * and serving's Prometheus {@code /metrics}, and in the pairing process (over JMX, loopback) every
+ * Kafka Streams metric named {@code ...drop...-total} (Streams' own {@code dropped-records-total} of
+ * every task, and the pairing topology's own sensors) plus any StreamAlign MBean attribute named for
+ * drops. A drop that is counted nowhere is a silent drop.
  */
 final class DropCounters {
 
@@ -72,11 +73,16 @@ final class DropCounters {
             JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + pairJmxPort + "/jmxrmi");
             try (JMXConnector c = JMXConnectorFactory.connect(url)) {
                 MBeanServerConnection mbs = c.getMBeanServerConnection();
-                Set<ObjectName> tasks = mbs.queryNames(new ObjectName("kafka.streams:type=stream-task-metrics,*"), null);
-                for (ObjectName n : tasks) {
-                    Object v = mbs.getAttribute(n, "dropped-records-total");
-                    if (v instanceof Number num && Double.isFinite(num.doubleValue())) {
-                        out.merge("pair:kafka-streams dropped-records-total", num.doubleValue(), Double::sum);
+                // Streams' own dropped-records-total (task level) and any custom sensor's "...drop...-total"
+                Set<ObjectName> streams = mbs.queryNames(new ObjectName("kafka.streams:*"), null);
+                for (ObjectName n : streams) {
+                    for (var a : mbs.getMBeanInfo(n).getAttributes()) {
+                        String name = a.getName().toLowerCase(Locale.ROOT);
+                        if (!name.contains("drop") || !name.endsWith("-total")) continue;
+                        Object v = mbs.getAttribute(n, a.getName());
+                        if (v instanceof Number num && Double.isFinite(num.doubleValue())) {
+                            out.merge("pair:" + n.getKeyProperty("type") + " " + a.getName(), num.doubleValue(), Double::sum);
+                        }
                     }
                 }
                 for (ObjectName n : mbs.queryNames(null, null)) {
