@@ -62,9 +62,9 @@ public final class ChaosSuite {
             stack.startBroker();
             stack.startServices(true);
             try (TopicAudit audit = new TopicAudit(stack.clientProperties(), topics, MODEL, SERVING_GROUP)) {
-                long up = awaitFlow(audit, t0, Duration.ofSeconds(300));
+                long up = awaitFlow(audit, t0, Duration.ofSeconds(600));
                 if (up < 0) {
-                    throw new IllegalStateException("no snapshot and prediction within 300 s of start; logs in "
+                    throw new IllegalStateException("no snapshot and prediction within 600 s of start; logs in "
                             + options.workDir().resolve("logs") + "\n" + String.join("\n", stack.deadServices())
                             + "\n" + String.join("\n", stack.threadDeaths()));
                 }
