@@ -80,6 +80,8 @@ final class ChaosCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // the suite's own clients retry through every fault it injects: their warnings are expected noise
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
         PrintWriter out = spec.commandLine().getOut();
         long s = seed != null ? seed : System.currentTimeMillis();
         Path jarFile = jar != null ? jar : defaultJar();
