@@ -68,7 +68,12 @@ final class ReliabilityReport {
                         c.snapshotVersion(), c.samplesSeen(), c.pairedLearnable(), r.note()));
             }
         }
-        md.append("\nReproduce: `./streamalign chaos --seed ").append(options.seed()).append("` (about ")
+        md.append("\nReproduce: `./streamalign chaos --seed ").append(options.seed())
+                .append(" --trainer-kills ").append(options.trainerKills())
+                .append(" --serving-kills ").append(options.servingKills())
+                .append(" --pauses ").append(options.pauses())
+                .append(" --pause-seconds ").append(options.pauseMin().toSeconds()).append('-').append(options.pauseMax().toSeconds())
+                .append(" --broker-restarts ").append(options.brokerRestarts()).append("` (about ")
                 .append(Duration.between(started, Instant.now()).toMinutes()).append(" minutes).\n");
         try {
             Path file = options.reportFile();
