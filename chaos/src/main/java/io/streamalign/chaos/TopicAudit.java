@@ -89,6 +89,7 @@ public final class TopicAudit implements AutoCloseable {
     private final Map<String, Integer> predictionsById = new HashMap<>();
     private final List<Long> predictionTimes = new ArrayList<>();
     private long predictionCount;
+    private Map<Integer, Long> committedAtRefresh;
 
     public TopicAudit(Properties clientProperties, Topics topics, String modelName, String servingGroup) {
         this.topics = topics;
@@ -115,9 +116,12 @@ public final class TopicAudit implements AutoCloseable {
      */
     public boolean refresh(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        // serving's committed offsets first: the predictions read below are then at least as new as they are
+        Map<Integer, Long> committed = servingCommitted();
         for (Follower f : followers) {
             if (!f.catchUp(deadline)) return false;
         }
+        if (committed != null) committedAtRefresh = committed;
         return true;
     }
 
@@ -195,7 +199,7 @@ public final class TopicAudit implements AutoCloseable {
 
         Map<String, Integer> occurrences = new HashMap<>();
         Map<String, Integer> due = new HashMap<>();
-        Map<Integer, Long> committed = atEnd ? null : servingCommitted();
+        Map<Integer, Long> committed = atEnd ? null : committedAtRefresh;
         long inferTotal = 0;
         for (Map.Entry<Integer, List<Long>> e : inferOffsets.entrySet()) {
             int p = e.getKey();
