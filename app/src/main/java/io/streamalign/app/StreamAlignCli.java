@@ -28,6 +28,7 @@ import java.io.PrintWriter;
             ServeCommand.class,
             EvalCommand.class,
             BenchCommand.class,
+            ChaosCommand.class,
             TailCommand.class,
             DataCommand.class,
             CommandLine.HelpCommand.class

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -110,7 +111,26 @@ public final class SnapshotFollower implements AutoCloseable {
         return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Follows the topic; a retriable client error (a metadata or offsets timeout while the broker is
+     * slow, paused or restarting) starts the follower over after a second instead of ending it, so a
+     * transient outage can never leave serving without model updates for good.
+     */
     private void run() {
+        while (running) {
+            try {
+                follow();
+                return;
+            } catch (RetriableException e) {
+                LOG.warn("snapshot follower for {}: {}; starting over in 1 s", modelName, e.toString());
+                sleep(1000);
+            }
+        }
+        caughtUp.countDown();
+    }
+
+    private void follow() {
+        boolean retry = false;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             consumer = c;
@@ -146,12 +166,17 @@ public final class SnapshotFollower implements AutoCloseable {
             }
         } catch (WakeupException e) {
             if (running) LOG.error("snapshot follower woken up while running", e);
+        } catch (RetriableException e) {
+            retry = running;
+            throw e;
         } catch (RuntimeException e) {
             LOG.error("snapshot follower for {} stopped by an unexpected error; the served model stays", modelName, e);
         } finally {
-            running = false;
             consumer = null;
-            caughtUp.countDown();
+            if (!retry) {
+                running = false;
+                caughtUp.countDown();
+            }
         }
     }
 

@@ -18,6 +18,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -78,7 +79,26 @@ public final class SupportConsumer implements AutoCloseable {
         return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Consumes; a retriable client error (broker slow, paused, restarting) starts over after a second. */
     private void run() {
+        while (running) {
+            try {
+                consume();
+                return;
+            } catch (RetriableException e) {
+                LOG.warn("support consumer: {}; starting over in 1 s", e.toString());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void consume() {
+        boolean retry = false;
         Properties cp = new Properties();
         cp.putAll(clientProps);
         cp.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -118,11 +138,14 @@ public final class SupportConsumer implements AutoCloseable {
             if (running) LOG.error("support consumer woken up while running", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RetriableException e) {
+            retry = running;
+            if (retry) throw e;
         } catch (RuntimeException e) {
             LOG.error("support consumer stopped by an unexpected error", e);
         } finally {
             consumer = null;
-            caughtUp.countDown();
+            if (!retry) caughtUp.countDown();
         }
     }
 
