@@ -55,7 +55,7 @@ import java.util.Set;
  *   <li>the supervised step (SGD with momentum and weight decay, PMR section 5.2) on B plus an equal
  *       class-balanced replay draw: PMR's L_final (eq. 13) = CE of the fusion head over every present
  *       modality + the PMR terms over every labelled sample ({@link PmrObjective}); with
- *       {@code unimodalWeight > 0} (an ablation, off by default: in neither paper) also
+ *       {@code unimodalWeight > 0} (in neither paper; on by default, see LearnerConfig) also
  *       {@code unimodalWeight * CE(phi(e_m))} per labelled modality. The embeddings of B's labelled
  *       samples then enter the prototypes (refreshed with momentum every {@code prototypeEvery} samples).</li>
  * </ol>
