@@ -174,26 +174,26 @@ public final class HttpService implements AutoCloseable {
             String host = h.get(HttpHeader.HOST);
             Optional<HttpError> hostRefusal = guard.checkHost(host);
             if (hostRefusal.isPresent()) {
-                reply(request, response, callback, errorReply(hostRefusal.get()));
+                reply(request, response, callback, unread(h, errorReply(hostRefusal.get())));
                 return true;
             }
             Map<String, Route> byMethod = routes.get(path);
             if (byMethod == null) {
-                reply(request, response, callback, Reply.error(404, "no such path: " + path));
+                reply(request, response, callback, unread(h, Reply.error(404, "no such path: " + path)));
                 return true;
             }
             Route route = byMethod.get("HEAD".equals(method) ? "GET" : method);
             if (route == null) {
                 String allow = String.join(", ", byMethod.keySet()) + (byMethod.containsKey("GET") ? ", HEAD" : "");
-                reply(request, response, callback, Reply.error(405, method + " is not allowed on " + path + "; use " + allow)
-                        .header("Allow", allow));
+                reply(request, response, callback, unread(h, Reply.error(405, method + " is not allowed on " + path + "; use " + allow)
+                        .header("Allow", allow)));
                 return true;
             }
             if (route.stateChanging()) {
                 Optional<HttpError> refusal = guard.checkStateChanging(h.get(HttpHeader.ORIGIN), h.get("Sec-Fetch-Site"),
                         host, request.isSecure(), h.get(HttpHeader.AUTHORIZATION));
                 if (refusal.isPresent()) {
-                    Reply r = errorReply(refusal.get());
+                    Reply r = unread(h, errorReply(refusal.get()));
                     if (refusal.get().status() == 401) r.header("WWW-Authenticate", "Bearer realm=\"streamalign\"");
                     reply(request, response, callback, r);
                     return true;
@@ -319,6 +319,15 @@ public final class HttpService implements AutoCloseable {
     private static Reply tooLarge(Route route, String size, long limit) {
         return Reply.error(413, "request body of " + size + " is larger than the limit of " + limit + " bytes for "
                 + route.method() + " " + route.path());
+    }
+
+    /**
+     * A reply sent before the request's body was read: the connection cannot carry another request
+     * after it, so the reply says so ({@code Connection: close}) and a client does not reuse it.
+     */
+    private static Reply unread(HttpFields h, Reply r) {
+        boolean body = h.getLongField(HttpHeader.CONTENT_LENGTH) > 0 || h.contains(HttpHeader.TRANSFER_ENCODING);
+        return body ? r.header("Connection", "close") : r;
     }
 
     private static Reply errorReply(HttpError e) {
