@@ -107,8 +107,12 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
       context.forward(dead(record, deadLetter(record, e, STAGE_VALIDATE)));
       return;
     }
-    // the input's headers stay behind: a sample is built from the values alone
-    context.forward(record.withValue(Outcome.ok(result)).withTimestamp(eventTime).withHeaders(new RecordHeaders()));
+    // the input's headers stay behind (a sample is built from the values alone); internal headers name the
+    // source record, so a dead letter written after the repartition by stream still names it
+    org.apache.kafka.common.header.Headers source = context.recordMetadata()
+        .map(md -> SourceHeaders.of(md.topic(), md.partition(), md.offset()))
+        .orElseGet(RecordHeaders::new);
+    context.forward(record.withValue(Outcome.ok(result)).withTimestamp(eventTime).withHeaders(source));
   }
 
   /** The dead outcome, with headers naming the source record and the reason (the input's own headers dropped). */

@@ -100,10 +100,14 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     context.schedule(Duration.ofMillis(500), PunctuationType.WALL_CLOCK_TIME, this::releaseOnWallClock);
   }
 
+  /** The source of the record being processed (from {@link SourceHeaders}), or null. */
+  private SourceHeaders.Source currentSource;
+
   @Override
   public void process(Record<String, Partial> record) {
     observe(context.currentStreamTimeMs());
     wallAtLastRecord = context.currentSystemTimeMs();
+    currentSource = SourceHeaders.read(record.headers()).orElse(null);
     Partial p = record.value();
     String id = p.momentId();
     long streamTime = context.currentStreamTimeMs();
@@ -215,7 +219,11 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     String topic = p.hasVideo() ? videoTopic : p.hasAudio() ? audioTopic : textTopic;
     int partition = -1;
     long offset = -1;
-    if (currentRecord && context.recordMetadata().isPresent()) {
+    if (currentRecord && currentSource != null && currentSource.topic().equals(topic)) {
+      // the source record, named by the decoding step's headers (the record here came through a repartition)
+      partition = currentSource.partition();
+      offset = currentSource.offset();
+    } else if (currentRecord && context.recordMetadata().isPresent()) {
       RecordMetadata md = context.recordMetadata().get();
       if (md.topic().equals(topic)) {
         partition = md.partition();
