@@ -1,6 +1,6 @@
 package io.streamalign.app.dashboard;
 
-import io.streamalign.features.FeatureSet;
+import io.streamalign.features.media.FeatureSet;
 import io.streamalign.schemas.FeatureTensors;
 import io.streamalign.schemas.Topic;
 import io.streamalign.schemas.Topics;

@@ -1,7 +1,7 @@
 package io.streamalign.ingest.pairing;
 
 import io.streamalign.features.AudioFeaturizer;
-import io.streamalign.features.FeatureSet;
+import io.streamalign.features.media.FeatureSet;
 import io.streamalign.features.TextFeaturizer;
 import io.streamalign.features.VideoFeaturizer;
 

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.streamalign.features.FeatureSet;
+import io.streamalign.features.media.FeatureSet;
 import io.streamalign.http.Exchange;
 import io.streamalign.http.HttpError;
 import io.streamalign.http.HttpService;

@@ -3,7 +3,7 @@ package io.streamalign.serving.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.streamalign.features.FeatureSet;
+import io.streamalign.features.media.FeatureSet;
 import io.streamalign.features.data.Fsdd;
 import io.streamalign.features.data.Wav;
 import io.streamalign.model.CrossModalLearner;

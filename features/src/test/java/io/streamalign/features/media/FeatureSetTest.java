@@ -1,4 +1,6 @@
-package io.streamalign.features;
+package io.streamalign.features.media;
+
+import io.streamalign.features.FeatureException;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,11 @@
-package io.streamalign.features;
+package io.streamalign.features.media;
 
+import io.streamalign.features.AudioFeatureConfig;
+import io.streamalign.features.AudioFeaturizer;
+import io.streamalign.features.FeatureException;
+import io.streamalign.features.TextFeaturizer;
+import io.streamalign.features.VideoFeatureConfig;
+import io.streamalign.features.VideoFeaturizer;
 import io.streamalign.features.data.Wav;
 
 import java.nio.ByteBuffer;
