@@ -282,43 +282,23 @@ public final class TrainerService implements AutoCloseable {
         Duration sinceProgress = Duration.ofNanos(System.nanoTime() - meters.lastProgressNanos());
         HealthCheck.Verdict v = healthCheck.judge(new HealthCheck.Facts(running, recovery != null && recovery.needed(),
                 assigned.size(), lag.isPresent(), lag.orElse(-1), sinceProgress));
-        StringBuilder j = new StringBuilder(256);
-        j.append("{\"status\":\"").append(v.status()).append('"')
-                .append(",\"state\":\"").append(s).append('"')
-                .append(",\"model\":").append(jsonString(config.modelName()))
-                .append(",\"version\":").append(version())
-                .append(",\"samplesSeen\":").append(samplesSeen())
-                .append(",\"assignedPartitions\":").append(assigned.size())
-                .append(",\"brokerLag\":").append(lag.orElse(-1))
-                .append(",\"consumerLag\":").append(consumerLag())
-                .append(",\"secondsSinceProgress\":").append(sinceProgress.toSeconds())
-                .append(",\"rollbacks\":").append(rollbacks())
-                .append(",\"driftEvents\":").append(driftEvents())
-                .append(",\"deadLetters\":").append(deadLetters())
-                .append(",\"reasons\":[");
-        for (int i = 0; i < v.reasons().size(); i++) j.append(i == 0 ? "" : ",").append(jsonString(v.reasons().get(i)));
-        j.append(']');
+        Map<String, Object> j = new java.util.LinkedHashMap<>();
+        j.put("status", v.status().toString());
+        j.put("state", s.toString());
+        j.put("model", config.modelName());
+        j.put("version", version());
+        j.put("samplesSeen", samplesSeen());
+        j.put("assignedPartitions", assigned.size());
+        j.put("brokerLag", lag.orElse(-1));
+        j.put("consumerLag", consumerLag());
+        j.put("secondsSinceProgress", sinceProgress.toSeconds());
+        j.put("rollbacks", rollbacks());
+        j.put("driftEvents", driftEvents());
+        j.put("deadLetters", deadLetters());
+        j.put("reasons", v.reasons());
         Throwable f = failure;
-        if (f != null) j.append(",\"error\":").append(jsonString(f.toString()));
-        return new MetricsServer.Health(v.up(), j.append('}').toString());
-    }
-
-    private static String jsonString(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
-        return b.append('"').toString();
+        if (f != null) j.put("error", f.toString());
+        return new MetricsServer.Health(v.up(), io.streamalign.schemas.Json.write(j));
     }
 
     /** The build version, from a resource Maven filters at build time. */
