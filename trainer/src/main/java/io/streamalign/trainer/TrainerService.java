@@ -8,6 +8,7 @@ import io.streamalign.records.SnapshotCodec;
 import io.streamalign.schemas.health.BrokerLag;
 import io.streamalign.schemas.health.HealthCheck;
 import io.streamalign.trainer.loop.LearnerWorker;
+import io.streamalign.trainer.loop.LoopSettings;
 import io.streamalign.trainer.loop.Recovery;
 import io.streamalign.trainer.loop.TrainLoop;
 import io.streamalign.trainer.metrics.MetricsServer;
@@ -129,7 +130,8 @@ public final class TrainerService implements AutoCloseable {
             publisher.ensureReady();
             SnapshotRestorer restorer = new SnapshotRestorer(config.kafka().clientProperties(), config.topics().snapshots(),
                     config.modelName(), codec, FORMAT_VERSIONS);
-            recovery = new Recovery(config, learner, factory, restorer, publisher, quality, meters);
+            LoopSettings settings = loopSettings(config);
+            recovery = new Recovery(settings, learner, factory.create(), factory.restore(), restorer, publisher, quality, meters);
             recovery.start();
             LearnerConfig learnerConfig = learner.call(OnlineLearner::config);
             admin = Admin.create(config.kafka().clientProperties());
@@ -145,7 +147,7 @@ public final class TrainerService implements AutoCloseable {
             brokerLag = new BrokerLag(admin, config.groupId(), Duration.ofSeconds(3));
             consumer = new KafkaConsumer<>(TrainerClients.consumer(config), new ByteArrayDeserializer(),
                     new ByteArrayDeserializer());
-            loop = new TrainLoop(config, consumer, learner, publisher, codec, limits, quality, meters, recovery,
+            loop = new TrainLoop(settings, consumer, learner, publisher, codec, limits, quality, meters, recovery,
                     new SampleRecords(learnerConfig), BuildInfo.VERSION);
             if (config.metricsPort() > 0) {
                 http = MetricsServer.start(config.metricsBindAddress(), config.metricsPort(), meters::scrape, this::health);
@@ -165,10 +167,15 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
+    private static LoopSettings loopSettings(TrainerConfig c) {
+        return new LoopSettings(c.modelName(), c.transactionalId(), c.topics(), c.batchSize(), c.batchMaxWait(),
+                c.maxPendingSamples(), c.snapshotEvery(), c.snapshotEverySamples(), c.learnerConfig());
+    }
+
     private void runLoop() {
         TrainerState outcome = TrainerState.FAILED;
         try {
-            outcome = loop.run(() -> state.set(TrainerState.STOPPING));
+            outcome = TrainerState.valueOf(loop.run(() -> state.set(TrainerState.STOPPING)).name());
             if (outcome == TrainerState.FAILED) failure = loop.failure();
         } finally {
             closeClients(outcome != TrainerState.STOPPED);

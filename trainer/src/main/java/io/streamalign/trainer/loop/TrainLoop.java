@@ -12,8 +12,6 @@ import io.streamalign.schemas.avro.ModelSnapshot;
 import io.streamalign.schemas.avro.PairedSample;
 import io.streamalign.schemas.avro.SupportExample;
 import io.streamalign.schemas.avro.TrainerMetrics;
-import io.streamalign.trainer.TrainerConfig;
-import io.streamalign.trainer.TrainerState;
 import io.streamalign.trainer.batch.MicroBatcher;
 import io.streamalign.trainer.metrics.TrainerMeters;
 import io.streamalign.trainer.quality.PromotionGate;
@@ -66,7 +64,7 @@ public final class TrainLoop {
     private static final Logger LOG = LoggerFactory.getLogger(TrainLoop.class);
     static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
 
-    private final TrainerConfig config;
+    private final LoopSettings config;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final LearnerWorker learner;
     private final SnapshotPublisher publisher;
@@ -101,7 +99,7 @@ public final class TrainLoop {
     private volatile boolean stopRequested;
     private volatile boolean crashRequested;
 
-    public TrainLoop(TrainerConfig config, KafkaConsumer<byte[], byte[]> consumer, LearnerWorker learner,
+    public TrainLoop(LoopSettings config, KafkaConsumer<byte[], byte[]> consumer, LearnerWorker learner,
                      SnapshotPublisher publisher, SnapshotCodec codec, SnapshotLimits limits, QualityMonitor quality,
                      TrainerMeters meters, Recovery recovery, SampleRecords records, String buildVersion) {
         this.config = config;
@@ -139,7 +137,10 @@ public final class TrainLoop {
      *
      * @param stopping called when a graceful stop begins
      */
-    public TrainerState run(Runnable stopping) {
+    /** How a run ended. */
+    public enum Outcome { STOPPED, CRASHED, FENCED, FAILED }
+
+    public Outcome run(Runnable stopping) {
         try {
             consumer.subscribe(List.of(paired.name(), support.name()), new Rebalance());
             while (!stopRequested && !crashRequested) {
@@ -153,7 +154,7 @@ public final class TrainLoop {
             }
             if (crashRequested) {
                 LOG.warn("Trainer {} crashing on request: no final snapshot, nothing committed", config.modelName());
-                return TrainerState.CRASHED;
+                return Outcome.CRASHED;
             }
             stopping.run();
             try {
@@ -165,18 +166,18 @@ public final class TrainLoop {
             }
             LOG.info("Trainer {} stopped after a final snapshot (v{}, {} samples seen)", config.modelName(),
                     recovery.version(), meters.samplesSeen());
-            return TrainerState.STOPPED;
+            return Outcome.STOPPED;
         } catch (Throwable t) {
             if (SnapshotPublisher.isFenced(t)) {
                 LOG.error("Trainer {} was FENCED: another trainer with transactional.id '{}' (or group.instance.id) has "
                         + "started and taken over this model; stopping without publishing (its work since snapshot v{} "
                         + "is discarded and will be redone by the new trainer). Cause: {}", config.modelName(),
                         config.transactionalId(), recovery.version(), t.toString());
-                return TrainerState.FENCED;
+                return Outcome.FENCED;
             }
             failure = t;
             LOG.error("Trainer {} failed; stopping without committing", config.modelName(), t);
-            return TrainerState.FAILED;
+            return Outcome.FAILED;
         }
     }
 
