@@ -17,6 +17,7 @@ import io.streamalign.trainer.metrics.TrainerMeters;
 import io.streamalign.trainer.quality.PromotionGate;
 import io.streamalign.trainer.quality.QualityMonitor;
 import io.streamalign.trainer.snapshot.SnapshotLimits;
+import io.streamalign.trainer.snapshot.Provenance;
 import io.streamalign.trainer.snapshot.SnapshotPublisher;
 import io.streamalign.trainer.snapshot.SnapshotPublisher.TransactionFailedException;
 import io.streamalign.trainer.snapshot.SnapshotRecord;
@@ -412,13 +413,8 @@ public final class TrainLoop {
         if (!unread.isEmpty()) source.putAll(consumer.beginningOffsets(unread, CLIENT_TIMEOUT));
         long version = recovery.version() + 1;
         long createdAt = System.currentTimeMillis();
-        Map<String, String> provenance = new LinkedHashMap<>();
-        provenance.put("modelName", config.modelName());
-        provenance.put("version", Long.toString(version));
-        provenance.put("createdAtMs", Long.toString(createdAt));
-        provenance.put("sourceOffsets", new TreeMap<>(stringKeys(source)).toString());
-        provenance.put("trainer", config.transactionalId());
-        provenance.put("buildVersion", buildVersion);
+        Map<String, String> provenance = new Provenance(config.modelName(), version, createdAt, stringKeys(source),
+                config.transactionalId(), buildVersion).entries();
         SnapshotRecord d = learner.call(l -> SnapshotRecord.of(l, provenance));
         runLearnerCallbacks(); // enrollment failures surfaced while we waited
         PromotionGate.Decision decision = quality.decide();
