@@ -95,10 +95,12 @@ final class BatchCommitter implements AutoCloseable {
         this.thread.start();
     }
 
-    /** Queues a batch for the next transaction; refused (IllegalStateException) once stopped or failed fatally. */
+    /** Queues a batch for the next transaction; refused once the committer stopped (with the error that stopped it). */
     void submit(Batch batch) {
         synchronized (lock) {
-            if (fatal != null || crashed || stopping) throw new IllegalStateException("committer of " + transactionalId + " stopped");
+            if (fatal != null) throw fatal;
+            if (crashed) throw new SimulatedCrash();
+            if (stopping) throw new IllegalStateException("committer of " + transactionalId + " stopped");
             queue.addLast(batch);
             inFlight++;
             lock.notifyAll();
