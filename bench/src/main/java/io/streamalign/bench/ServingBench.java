@@ -185,7 +185,7 @@ public final class ServingBench implements Scenario {
                 int cores = Runtime.getRuntime().availableProcessors();
                 report.note(String.format(Locale.ROOT, "CPU per event (this process, all threads, ms): EOS relay %.2f at %d/s, "
                                 + "serving %.2f at %d/s, the model's forward alone >= %.2f; so on %d cores serving's CPU "
-                                + "bound is about %.0f events/s (%d cores / serving's CPU per event) against the relay's %.0f "
+                                + "bound is about %.0f events/s (the cores / serving's CPU per event) against the relay's %.0f "
                                 + "and the model's %.0f: the model and the Kafka path share the cores, so serving cannot reach "
                                 + "the lower of the two separate rates unless the cores are not the bound (other processes "
                                 + "on the machine took CPU as well, see the load average)",
