@@ -190,7 +190,17 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     for (KeyValue<String, Partial> kv : due) {
       pending.delete(kv.key);
       Partial p = kv.value;
-      if (wasEmitted(kv.key, p.eventTimeMs())) continue;
+      if (wasEmitted(kv.key, p.eventTimeMs())) {
+        // not expected (a part of an emitted moment is refused on arrival), but never dropped silently
+        for (Partial part : new Partial[] {p.hasVideo() ? p.videoPart() : null, p.hasAudio() ? p.audioPart() : null,
+            p.hasText() ? p.textPart() : null}) {
+          if (part == null) continue;
+          dead(part, LateGate.STAGE_LATE, "late or duplicate: " + part(part) + " of moment " + kv.key
+              + " was still held when its moment had been emitted", part.hasVideo() ? p.videoSource()
+              : part.hasAudio() ? p.audioSource() : p.textSource());
+        }
+        continue;
+      }
       if (p.hasVideo() && p.hasAudio()) {
         emit(p, p.eventTimeMs());
       } else if ((p.hasVideo() || p.hasAudio()) && emitUnpaired) {
