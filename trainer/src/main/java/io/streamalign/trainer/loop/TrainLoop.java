@@ -96,6 +96,8 @@ public final class TrainLoop {
     private long samplesSinceSnapshot;
     private long lastSnapshotNanos = System.nanoTime();
     private long snapshotDueAfterNanos;
+    /** True from a restore (at start or by a rollback) until the first learn step starts. */
+    private boolean firstStepAfterRestore;
     private boolean paused;
     private RuntimeException fencedInCallback;
     private volatile boolean stopRequested;
@@ -123,6 +125,7 @@ public final class TrainLoop {
         this.pending = new MicroBatcher<>(config.batchSize(), config.batchMaxWait(), config.maxPendingSamples());
         // after a restore, the first snapshot comes soon, so a restarted trainer shows it is back
         this.snapshotDueAfterNanos = (recovery.version() > 0 ? firstSnapshotDelay() : config.snapshotEvery()).toNanos();
+        this.firstStepAfterRestore = recovery.version() > 0;
     }
 
     /** Asks the loop to finish its step, publish a final snapshot and end. */
@@ -264,7 +267,10 @@ public final class TrainLoop {
 
     private void maybeStartStep(long now) {
         if (inFlight != null || !pending.isDue(now)) return;
-        List<Pending> batch = pending.take();
+        // The first step after a restore is short, so the snapshot that shows the trainer is back (it
+        // waits for that step) comes sooner; the steps after it are full batches again.
+        List<Pending> batch = firstStepAfterRestore ? pending.take(firstStepSize()) : pending.take();
+        firstStepAfterRestore = false;
         List<Sample> samples = new ArrayList<>(batch.size());
         for (Pending p : batch) {
             samples.add(p.sample());
@@ -371,6 +377,11 @@ public final class TrainLoop {
         if (dirty.isEmpty()) return false;
         return samplesSinceSnapshot >= config.snapshotEverySamples()
                 || System.nanoTime() - lastSnapshotNanos >= snapshotDueAfterNanos;
+    }
+
+    /** A quarter batch (at least 1): a learn step's time grows with its samples. */
+    private int firstStepSize() {
+        return Math.max(1, config.batchSize() / 4);
     }
 
     /** The first snapshot after a restart or a rollback comes soon, so recovery shows within seconds. */
@@ -504,6 +515,7 @@ public final class TrainLoop {
         samplesSinceSnapshot = 0;
         lastSnapshotNanos = System.nanoTime();
         snapshotDueAfterNanos = firstSnapshotDelay().toNanos();
+        firstStepAfterRestore = true;
         return true;
     }
 
