@@ -50,7 +50,7 @@ public final class SnapshotFollower implements AutoCloseable {
     /** Snapshots kept while reading the backlog on start: the newest few, in case the newest is bad. */
     private static final int BACKLOG_CANDIDATES = 3;
     /** Offsets per partition the backlog read starts with (a snapshot, an aborted one or a transaction marker each). */
-    private static final long BACKLOG_WINDOW = 16;
+    private static final long BACKLOG_WINDOW = 8;
 
     private final Properties consumerProps;
     private final String topic;

@@ -60,7 +60,7 @@ public final class SnapshotRestorer {
      * Offsets per partition read first; the window grows eightfold while no valid snapshot (or, for
      * the promotion gate's baseline, no promoted one) is found in it and older offsets exist.
      */
-    static final long FIRST_WINDOW = 16;
+    static final long FIRST_WINDOW = 4;
 
     /**
      * Restores the newest valid committed snapshot of the model with {@code restore} (which must throw
