@@ -8,6 +8,7 @@ import io.streamalign.records.SnapshotCodec;
 import io.streamalign.schemas.health.BrokerLag;
 import io.streamalign.schemas.health.HealthCheck;
 import io.streamalign.trainer.loop.LearnerWorker;
+import io.streamalign.trainer.loop.LoopSettings;
 import io.streamalign.trainer.loop.Recovery;
 import io.streamalign.trainer.loop.TrainLoop;
 import io.streamalign.trainer.metrics.MetricsServer;
@@ -144,7 +145,8 @@ public final class TrainerService implements AutoCloseable {
             long fencedNanos = System.nanoTime();
             SnapshotRestorer restorer = new SnapshotRestorer(config.kafka().clientProperties(), config.topics().snapshots(),
                     config.modelName(), codec, FORMAT_VERSIONS);
-            recovery = new Recovery(config, learner, factory, restorer, publisher, quality, meters);
+            LoopSettings settings = loopSettings(config);
+            recovery = new Recovery(settings, learner, factory.create(), factory.restore(), restorer, publisher, quality, meters);
             // The restore (read the snapshot, load the learner) runs on its own thread while this one
             // makes the admin client and the consumer; nothing reads from the consumer before the join.
             restoring = CompletableFuture.runAsync(recovery::start, r -> {
@@ -171,7 +173,7 @@ public final class TrainerService implements AutoCloseable {
             LOG.info("Snapshot of model {} is {} bytes; limits: max.request.size={}, {} max.message.bytes={}",
                     config.modelName(), size, limits.maxRequestSize(),
                     config.topics().snapshots().name(), limits.topicMaxMessageBytes());
-            loop = new TrainLoop(config, consumer, learner, publisher, codec, limits, quality, meters, recovery,
+            loop = new TrainLoop(settings, consumer, learner, publisher, codec, limits, quality, meters, recovery,
                     new SampleRecords(learnerConfig), BuildInfo.VERSION);
             LOG.info("Trainer {} started in {} ms (producer ready, older trainers fenced after {} ms; snapshot restored "
                     + "after {} ms)", config.modelName(), (System.nanoTime() - t0) / 1_000_000,
@@ -212,10 +214,15 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
+    private static LoopSettings loopSettings(TrainerConfig c) {
+        return new LoopSettings(c.modelName(), c.transactionalId(), c.topics(), c.batchSize(), c.batchMaxWait(),
+                c.maxPendingSamples(), c.snapshotEvery(), c.snapshotEverySamples(), c.learnerConfig());
+    }
+
     private void runLoop() {
         TrainerState outcome = TrainerState.FAILED;
         try {
-            outcome = loop.run(() -> state.set(TrainerState.STOPPING));
+            outcome = TrainerState.valueOf(loop.run(() -> state.set(TrainerState.STOPPING)).name());
             if (outcome == TrainerState.FAILED) failure = loop.failure();
         } finally {
             closeClients(outcome != TrainerState.STOPPED);
@@ -329,43 +336,23 @@ public final class TrainerService implements AutoCloseable {
         Duration sinceProgress = Duration.ofNanos(System.nanoTime() - meters.lastProgressNanos());
         HealthCheck.Verdict v = healthCheck.judge(new HealthCheck.Facts(running, recovery != null && recovery.needed(),
                 assigned.size(), lag.isPresent(), lag.orElse(-1), sinceProgress));
-        StringBuilder j = new StringBuilder(256);
-        j.append("{\"status\":\"").append(v.status()).append('"')
-                .append(",\"state\":\"").append(s).append('"')
-                .append(",\"model\":").append(jsonString(config.modelName()))
-                .append(",\"version\":").append(version())
-                .append(",\"samplesSeen\":").append(samplesSeen())
-                .append(",\"assignedPartitions\":").append(assigned.size())
-                .append(",\"brokerLag\":").append(lag.orElse(-1))
-                .append(",\"consumerLag\":").append(consumerLag())
-                .append(",\"secondsSinceProgress\":").append(sinceProgress.toSeconds())
-                .append(",\"rollbacks\":").append(rollbacks())
-                .append(",\"driftEvents\":").append(driftEvents())
-                .append(",\"deadLetters\":").append(deadLetters())
-                .append(",\"reasons\":[");
-        for (int i = 0; i < v.reasons().size(); i++) j.append(i == 0 ? "" : ",").append(jsonString(v.reasons().get(i)));
-        j.append(']');
+        Map<String, Object> j = new java.util.LinkedHashMap<>();
+        j.put("status", v.status().toString());
+        j.put("state", s.toString());
+        j.put("model", config.modelName());
+        j.put("version", version());
+        j.put("samplesSeen", samplesSeen());
+        j.put("assignedPartitions", assigned.size());
+        j.put("brokerLag", lag.orElse(-1));
+        j.put("consumerLag", consumerLag());
+        j.put("secondsSinceProgress", sinceProgress.toSeconds());
+        j.put("rollbacks", rollbacks());
+        j.put("driftEvents", driftEvents());
+        j.put("deadLetters", deadLetters());
+        j.put("reasons", v.reasons());
         Throwable f = failure;
-        if (f != null) j.append(",\"error\":").append(jsonString(f.toString()));
-        return new MetricsServer.Health(v.up(), j.append('}').toString());
-    }
-
-    private static String jsonString(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
-        return b.append('"').toString();
+        if (f != null) j.put("error", f.toString());
+        return new MetricsServer.Health(v.up(), io.streamalign.schemas.Json.write(j));
     }
 
     /** The build version, from a resource Maven filters at build time. */

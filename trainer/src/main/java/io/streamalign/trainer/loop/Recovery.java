@@ -1,9 +1,8 @@
 package io.streamalign.trainer.loop;
 
+import io.streamalign.model.LearnerConfig;
 import io.streamalign.model.OnlineLearner;
 import io.streamalign.schemas.avro.ModelSnapshot;
-import io.streamalign.trainer.LearnerFactory;
-import io.streamalign.trainer.TrainerConfig;
 import io.streamalign.trainer.metrics.TrainerMeters;
 import io.streamalign.trainer.quality.QualityMonitor;
 import io.streamalign.trainer.snapshot.SnapshotPublisher;
@@ -22,6 +21,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -38,9 +38,10 @@ public final class Recovery {
 
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 
-    private final TrainerConfig config;
+    private final LoopSettings config;
     private final LearnerWorker learner;
-    private final LearnerFactory factory;
+    private final Function<LearnerConfig, OnlineLearner> create;
+    private final Function<byte[], OnlineLearner> restore;
     private final SnapshotRestorer restorer;
     private final SnapshotPublisher publisher;
     private final QualityMonitor quality;
@@ -53,14 +54,18 @@ public final class Recovery {
     private volatile Optional<Long> restoredVersion = Optional.empty();
     private volatile long restoredSamplesSeen;
     private volatile long restoredBytes;
+    /** Parameter bytes of the snapshot the last {@link #load()} restored. */
+    private volatile long lastBytes;
     private volatile Map<TopicPartition, Long> restoredOffsets = Map.of();
     private volatile Map<TopicPartition, Long> committedAtAssignment = Map.of();
 
-    public Recovery(TrainerConfig config, LearnerWorker learner, LearnerFactory factory, SnapshotRestorer restorer,
+    public Recovery(LoopSettings config, LearnerWorker learner, Function<LearnerConfig, OnlineLearner> create,
+                    Function<byte[], OnlineLearner> restore, SnapshotRestorer restorer,
                     SnapshotPublisher publisher, QualityMonitor quality, TrainerMeters meters) {
         this.config = config;
         this.learner = learner;
-        this.factory = factory;
+        this.create = create;
+        this.restore = restore;
         this.restorer = restorer;
         this.publisher = publisher;
         this.quality = quality;
@@ -75,11 +80,9 @@ public final class Recovery {
         restoredBytes = restoredVersion.isEmpty() ? 0 : lastBytes;
     }
 
-    private volatile long lastBytes;
-
     private void load() {
         Optional<SnapshotRestorer.Restored> r = restorer.newestValid(
-                bytes -> learner.call(old -> factory.restore().apply(bytes)), TrainLoop.CLIENT_TIMEOUT);
+                bytes -> learner.call(old -> restore.apply(bytes)), TrainLoop.CLIENT_TIMEOUT);
         if (r.isPresent()) {
             ModelSnapshot s = r.get().snapshot();
             OnlineLearner restored = r.get().learner();
@@ -100,7 +103,7 @@ public final class Recovery {
         } else {
             LOG.info("No valid snapshot of model {} in {}: starting a fresh learner", config.modelName(),
                     config.topics().snapshots().name());
-            learner.replace(() -> factory.create().apply(config.learnerConfig()));
+            learner.replace(() -> create.apply(config.learnerConfig()));
             version = 0;
             offsets = Map.of();
             quality.restore(Optional.empty());

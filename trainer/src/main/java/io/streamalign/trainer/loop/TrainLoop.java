@@ -12,13 +12,12 @@ import io.streamalign.schemas.avro.ModelSnapshot;
 import io.streamalign.schemas.avro.PairedSample;
 import io.streamalign.schemas.avro.SupportExample;
 import io.streamalign.schemas.avro.TrainerMetrics;
-import io.streamalign.trainer.TrainerConfig;
-import io.streamalign.trainer.TrainerState;
 import io.streamalign.trainer.batch.MicroBatcher;
 import io.streamalign.trainer.metrics.TrainerMeters;
 import io.streamalign.trainer.quality.PromotionGate;
 import io.streamalign.trainer.quality.QualityMonitor;
 import io.streamalign.trainer.snapshot.SnapshotLimits;
+import io.streamalign.trainer.snapshot.Provenance;
 import io.streamalign.trainer.snapshot.SnapshotPublisher;
 import io.streamalign.trainer.snapshot.SnapshotPublisher.TransactionFailedException;
 import io.streamalign.trainer.snapshot.SnapshotRecord;
@@ -66,7 +65,7 @@ public final class TrainLoop {
     private static final Logger LOG = LoggerFactory.getLogger(TrainLoop.class);
     static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
 
-    private final TrainerConfig config;
+    private final LoopSettings config;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final LearnerWorker learner;
     private final SnapshotPublisher publisher;
@@ -103,7 +102,7 @@ public final class TrainLoop {
     private volatile boolean stopRequested;
     private volatile boolean crashRequested;
 
-    public TrainLoop(TrainerConfig config, KafkaConsumer<byte[], byte[]> consumer, LearnerWorker learner,
+    public TrainLoop(LoopSettings config, KafkaConsumer<byte[], byte[]> consumer, LearnerWorker learner,
                      SnapshotPublisher publisher, SnapshotCodec codec, SnapshotLimits limits, QualityMonitor quality,
                      TrainerMeters meters, Recovery recovery, SampleRecords records, String buildVersion) {
         this.config = config;
@@ -142,7 +141,10 @@ public final class TrainLoop {
      *
      * @param stopping called when a graceful stop begins
      */
-    public TrainerState run(Runnable stopping) {
+    /** How a run ended. */
+    public enum Outcome { STOPPED, CRASHED, FENCED, FAILED }
+
+    public Outcome run(Runnable stopping) {
         try {
             consumer.subscribe(List.of(paired.name(), support.name()), new Rebalance());
             while (!stopRequested && !crashRequested) {
@@ -156,7 +158,7 @@ public final class TrainLoop {
             }
             if (crashRequested) {
                 LOG.warn("Trainer {} crashing on request: no final snapshot, nothing committed", config.modelName());
-                return TrainerState.CRASHED;
+                return Outcome.CRASHED;
             }
             stopping.run();
             try {
@@ -168,18 +170,18 @@ public final class TrainLoop {
             }
             LOG.info("Trainer {} stopped after a final snapshot (v{}, {} samples seen)", config.modelName(),
                     recovery.version(), meters.samplesSeen());
-            return TrainerState.STOPPED;
+            return Outcome.STOPPED;
         } catch (Throwable t) {
             if (SnapshotPublisher.isFenced(t)) {
                 LOG.error("Trainer {} was FENCED: another trainer with transactional.id '{}' (or group.instance.id) has "
                         + "started and taken over this model; stopping without publishing (its work since snapshot v{} "
                         + "is discarded and will be redone by the new trainer). Cause: {}", config.modelName(),
                         config.transactionalId(), recovery.version(), t.toString());
-                return TrainerState.FENCED;
+                return Outcome.FENCED;
             }
             failure = t;
             LOG.error("Trainer {} failed; stopping without committing", config.modelName(), t);
-            return TrainerState.FAILED;
+            return Outcome.FAILED;
         }
     }
 
@@ -422,13 +424,8 @@ public final class TrainLoop {
         if (!unread.isEmpty()) source.putAll(consumer.beginningOffsets(unread, CLIENT_TIMEOUT));
         long version = recovery.version() + 1;
         long createdAt = System.currentTimeMillis();
-        Map<String, String> provenance = new LinkedHashMap<>();
-        provenance.put("modelName", config.modelName());
-        provenance.put("version", Long.toString(version));
-        provenance.put("createdAtMs", Long.toString(createdAt));
-        provenance.put("sourceOffsets", new TreeMap<>(stringKeys(source)).toString());
-        provenance.put("trainer", config.transactionalId());
-        provenance.put("buildVersion", buildVersion);
+        Map<String, String> provenance = new Provenance(config.modelName(), version, createdAt, stringKeys(source),
+                config.transactionalId(), buildVersion).entries();
         SnapshotRecord d = learner.call(l -> SnapshotRecord.of(l, provenance));
         runLearnerCallbacks(); // enrollment failures surfaced while we waited
         PromotionGate.Decision decision = quality.decide();
