@@ -26,8 +26,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *
  * <p>The product goal is 15 s (issue "exactly-once under faults"); CI does not assert it, because on
  * the shared 2-core machine CI runs on it depends on the load more than on the code: a killed trainer
- * published again after 26.4 s at a load average of about 4, and after 52-65 s at 30-45, where the new
- * JVM alone took 9-18 s to log its first line and the first learn step of 8 samples 21-25 s (the
+ * published again after 26.4 s at a load average of about 4, and after 52-68 s at 30-45, where the new
+ * JVM alone took 8-18 s to log its first line and initTransactions() 10-20 s (the
  * phases: README.md, "Recovery after a crash"; the runs: docs/reliability.md). CI therefore guards the
  * counts, which must be 0, and a recovery bound of 60 s that catches a return of the old 45-120 s
  * session-timeout recoveries on a quiet machine; `streamalign chaos` itself keeps 15 s.
