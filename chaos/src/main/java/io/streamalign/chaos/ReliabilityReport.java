@@ -36,8 +36,10 @@ final class ReliabilityReport {
         md.append("\n**").append(result.summary()).append("**")
                 .append(result.passed() ? " (passed)" : " (FAILED)").append("\n\n");
         TopicAudit.Counts e = result.end();
-        md.append(String.format(Locale.ROOT, "At the end (load stopped, services drained): %d paired samples, the last snapshot v%d "
-                + "has samplesSeen %d; %d infer records, %d predictions.\n\n", e.pairedLearnable(), e.snapshotVersion(),
+        boolean drained = result.problems().stream().noneMatch(p -> p.startsWith("not drained"));
+        md.append(String.format(Locale.ROOT, "At the end (load stopped, %s): %d paired samples, the last snapshot v%d "
+                + "has samplesSeen %d; %d infer records, %d predictions.\n\n",
+                drained ? "services drained" : "the services had NOT drained: see the problems", e.pairedLearnable(), e.snapshotVersion(),
                 e.samplesSeen(), e.inferRecords(), e.predictions()));
         if (!result.problems().isEmpty()) {
             md.append("Problems:\n\n");

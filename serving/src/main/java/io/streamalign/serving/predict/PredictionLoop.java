@@ -190,15 +190,19 @@ public final class PredictionLoop implements AutoCloseable {
 
     private void run() {
         try {
-            while (running && holder.version() < 0) {
-                Thread.sleep(50);
-            }
-            if (!running) return;
-            // the producer first: initTransactions fences a predecessor with the same transactional.id
+            // the producer first: initTransactions fences a killed predecessor's open transaction (same
+            // transactional.id) while the model loads, instead of after (README.md, "Recovery after a crash")
             BatchCommitter commits = new BatchCommitter(transactionalId, newProducer(), this::newProducer, metrics,
                     () -> lastProgressNanos = System.nanoTime());
             committer = commits;
             if (crashBeforeNextCommit) commits.crashBeforeNextCommit();
+            while (running && holder.version() < 0) {
+                Thread.sleep(50);
+            }
+            if (!running) {
+                commits.close();
+                return;
+            }
             try (KafkaConsumer<byte[], byte[]> c = newConsumer()) {
                 consumer = c;
                 c.subscribe(List.of(infer.name()), new Rebalance());
