@@ -15,6 +15,9 @@ import java.util.Objects;
  * {@link #DEFAULT_PMR_SCALE}). {@code alignmentLoss} is "margin" (CroMA), "infonce" or "none"; {@code fusion} is
  * "concat", "sum", "film" or "gated"; {@code device} is "auto", "cpu", "gpu" or "gpu:N".
  *
+ * <p>Build one with {@link #builder()} (every field starts at its default from {@link #defaults()}, the one
+ * place defaults live) or change one with {@link #toBuilder()} / {@link #with(String, Object)}.
+ *
  * <p>Shape fields must match the featurizers' output; {@link #compatibleWith} says whether a
  * snapshot made under another config can be served in place of this one.
  */
@@ -130,6 +133,137 @@ public record LearnerConfig(
                 5, 5, 200,
                 42L, "auto",
                 PMR_CLIP, 16, 1.0, DEFAULT_GRAD_CLIP_NORM, DEFAULT_PMR_SCALE);
+    }
+
+    /** A builder starting from {@link #defaults()}: set what differs, then {@link Builder#build()}. */
+    public static Builder builder() {
+        return new Builder(defaults());
+    }
+
+    /** A builder starting from this config. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /**
+     * Builds a {@link LearnerConfig} by field name instead of by position (the record has 35
+     * components); {@link #build()} runs the record's checks.
+     */
+    public static final class Builder {
+        private int videoChannels;
+        private int videoHeight;
+        private int videoWidth;
+        private int audioMelBands;
+        private int audioFrames;
+        private int textVocab;
+        private int embeddingDim;
+        private Modality sourceModality;
+        private Modality targetModality;
+        private String fusion;
+        private String alignmentLoss;
+        private double margin;
+        private double temperature;
+        private double metaStepSize;
+        private double innerLearningRate;
+        private int innerSteps;
+        private double learningRate;
+        private double momentum;
+        private double weightDecay;
+        private double pmrAlpha;
+        private double pmrMu;
+        private double prototypeMomentum;
+        private double prototypeSubset;
+        private int prototypeEvery;
+        private int warmupSamples;
+        private int episodeWays;
+        private int episodeShots;
+        private int reservoirPerClass;
+        private long seed;
+        private String device;
+        private String pmrRule;
+        private int classCapacity;
+        private double unimodalWeight;
+        private double gradClipNorm;
+        private double pmrScale;
+
+        private Builder(LearnerConfig c) {
+            videoChannels = c.videoChannels();
+            videoHeight = c.videoHeight();
+            videoWidth = c.videoWidth();
+            audioMelBands = c.audioMelBands();
+            audioFrames = c.audioFrames();
+            textVocab = c.textVocab();
+            embeddingDim = c.embeddingDim();
+            sourceModality = c.sourceModality();
+            targetModality = c.targetModality();
+            fusion = c.fusion();
+            alignmentLoss = c.alignmentLoss();
+            margin = c.margin();
+            temperature = c.temperature();
+            metaStepSize = c.metaStepSize();
+            innerLearningRate = c.innerLearningRate();
+            innerSteps = c.innerSteps();
+            learningRate = c.learningRate();
+            momentum = c.momentum();
+            weightDecay = c.weightDecay();
+            pmrAlpha = c.pmrAlpha();
+            pmrMu = c.pmrMu();
+            prototypeMomentum = c.prototypeMomentum();
+            prototypeSubset = c.prototypeSubset();
+            prototypeEvery = c.prototypeEvery();
+            warmupSamples = c.warmupSamples();
+            episodeWays = c.episodeWays();
+            episodeShots = c.episodeShots();
+            reservoirPerClass = c.reservoirPerClass();
+            seed = c.seed();
+            device = c.device();
+            pmrRule = c.pmrRule();
+            classCapacity = c.classCapacity();
+            unimodalWeight = c.unimodalWeight();
+            gradClipNorm = c.gradClipNorm();
+            pmrScale = c.pmrScale();
+        }
+
+        public Builder videoChannels(int v) { videoChannels = v; return this; }
+        public Builder videoHeight(int v) { videoHeight = v; return this; }
+        public Builder videoWidth(int v) { videoWidth = v; return this; }
+        public Builder audioMelBands(int v) { audioMelBands = v; return this; }
+        public Builder audioFrames(int v) { audioFrames = v; return this; }
+        public Builder textVocab(int v) { textVocab = v; return this; }
+        public Builder embeddingDim(int v) { embeddingDim = v; return this; }
+        public Builder sourceModality(Modality v) { sourceModality = v; return this; }
+        public Builder targetModality(Modality v) { targetModality = v; return this; }
+        public Builder fusion(String v) { fusion = v; return this; }
+        public Builder alignmentLoss(String v) { alignmentLoss = v; return this; }
+        public Builder margin(double v) { margin = v; return this; }
+        public Builder temperature(double v) { temperature = v; return this; }
+        public Builder metaStepSize(double v) { metaStepSize = v; return this; }
+        public Builder innerLearningRate(double v) { innerLearningRate = v; return this; }
+        public Builder innerSteps(int v) { innerSteps = v; return this; }
+        public Builder learningRate(double v) { learningRate = v; return this; }
+        public Builder momentum(double v) { momentum = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder pmrAlpha(double v) { pmrAlpha = v; return this; }
+        public Builder pmrMu(double v) { pmrMu = v; return this; }
+        public Builder prototypeMomentum(double v) { prototypeMomentum = v; return this; }
+        public Builder prototypeSubset(double v) { prototypeSubset = v; return this; }
+        public Builder prototypeEvery(int v) { prototypeEvery = v; return this; }
+        public Builder warmupSamples(int v) { warmupSamples = v; return this; }
+        public Builder episodeWays(int v) { episodeWays = v; return this; }
+        public Builder episodeShots(int v) { episodeShots = v; return this; }
+        public Builder reservoirPerClass(int v) { reservoirPerClass = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder device(String v) { device = v; return this; }
+        public Builder pmrRule(String v) { pmrRule = v; return this; }
+        public Builder classCapacity(int v) { classCapacity = v; return this; }
+        public Builder unimodalWeight(double v) { unimodalWeight = v; return this; }
+        public Builder gradClipNorm(double v) { gradClipNorm = v; return this; }
+        public Builder pmrScale(double v) { pmrScale = v; return this; }
+
+        /** The config; throws {@link IllegalArgumentException} or NullPointerException as the record's checks do. */
+        public LearnerConfig build() {
+            return new LearnerConfig(videoChannels, videoHeight, videoWidth, audioMelBands, audioFrames, textVocab, embeddingDim, sourceModality, targetModality, fusion, alignmentLoss, margin, temperature, metaStepSize, innerLearningRate, innerSteps, learningRate, momentum, weightDecay, pmrAlpha, pmrMu, prototypeMomentum, prototypeSubset, prototypeEvery, warmupSamples, episodeWays, episodeShots, reservoirPerClass, seed, device, pmrRule, classCapacity, unimodalWeight, gradClipNorm, pmrScale);
+        }
     }
 
     /** This config as a flat JSON object, one member per field (enums as names). */
