@@ -152,6 +152,15 @@ public final class CrossModalLearner implements OnlineLearner {
         this.outer = new MomentumSgd(cfg.learningRate(), cfg.momentum(), cfg.weightDecay());
     }
 
+    /**
+     * Loads the PyTorch engine and its native libraries now (idempotent, thread-safe), so a service
+     * can do it on a background thread while it does its Kafka start-up instead of on the first
+     * {@link #create} or {@link #restore} (seconds on a busy machine; README.md, "Recovery after a crash").
+     */
+    public static void preloadEngine() {
+        Engine.getEngine("PyTorch");
+    }
+
     /** A new learner with freshly initialized parameters (deterministic given {@code cfg.seed()}). */
     public static CrossModalLearner create(LearnerConfig cfg) {
         return new CrossModalLearner(cfg, true);

@@ -123,8 +123,21 @@ public final class ServingService implements AutoCloseable {
         }
     }
 
-    /** A service serving {@link CrossModalLearner} snapshots. */
+    /**
+     * A service serving {@link CrossModalLearner} snapshots. PyTorch's native libraries start loading
+     * at once on a background thread, so the first snapshot's restore does not wait for them
+     * (README.md, "Recovery after a crash").
+     */
     public static ServingService withCrossModalLearner(ServingConfig cfg) {
+        Thread preload = new Thread(() -> {
+            try {
+                CrossModalLearner.preloadEngine();
+            } catch (RuntimeException | LinkageError e) {
+                LOG.debug("preloading PyTorch: {}", e.toString()); // the restore reports it
+            }
+        }, "serving-preload");
+        preload.setDaemon(true);
+        preload.start();
         return new ServingService(cfg, CrossModalLearner::restore);
     }
 

@@ -36,6 +36,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -121,34 +123,60 @@ public final class TrainerService implements AutoCloseable {
         if (!state.compareAndSet(TrainerState.CREATED, TrainerState.STARTING)) {
             throw new IllegalStateException("trainer " + config.modelName() + " was already started (" + state.get() + ")");
         }
+        CompletableFuture<Void> restoring = null;
         try {
             LOG.info("Starting trainer: {}", config);
+            long t0 = System.nanoTime();
+            // The learner's native libraries load meanwhile (README.md, "Recovery after a crash").
+            Thread preload = new Thread(() -> {
+                try {
+                    factory.preload().run();
+                } catch (RuntimeException | LinkageError e) {
+                    LOG.debug("preloading the learner's libraries: {}", e.toString()); // create/restore report it
+                }
+            }, "streamalign-trainer-preload");
+            preload.setDaemon(true);
+            preload.start();
             learner = new LearnerWorker(config.modelName());
             publisher = new SnapshotPublisher(TrainerClients.producer(config), config.transactionalId());
             // Fences any older trainer with this transactional id and aborts its open transaction:
             // from here on, the newest committed snapshot cannot change under us.
             publisher.ensureReady();
+            long fencedNanos = System.nanoTime();
             SnapshotRestorer restorer = new SnapshotRestorer(config.kafka().clientProperties(), config.topics().snapshots(),
                     config.modelName(), codec, FORMAT_VERSIONS);
             LoopSettings settings = loopSettings(config);
             recovery = new Recovery(settings, learner, factory.create(), factory.restore(), restorer, publisher, quality, meters);
-            recovery.start();
-            LearnerConfig learnerConfig = learner.call(OnlineLearner::config);
+            // The restore (read the snapshot, load the learner) runs on its own thread while this one
+            // makes the admin client and the consumer; nothing reads from the consumer before the join.
+            restoring = CompletableFuture.runAsync(recovery::start, r -> {
+                Thread t = new Thread(r, "streamalign-trainer-restore");
+                t.setDaemon(true);
+                t.start();
+            });
             admin = Admin.create(config.kafka().clientProperties());
             SnapshotLimits limits = SnapshotLimits.describe(admin, config.topics().snapshots().name(),
                     TrainerClients.maxRequestSize(config), CLIENT_TIMEOUT);
-            // Size check at start: the learner as it is now must fit, or we would learn for nothing.
-            SnapshotRecord probe = learner.call(l -> SnapshotRecord.of(l, Map.of("purpose", "size-check")));
-            limits.check(config.modelName().getBytes(StandardCharsets.UTF_8).length + (long) probe.parameters().length
-                    + 4096, "a snapshot of model " + config.modelName());
-            LOG.info("Snapshot of model {} is {} bytes; limits: max.request.size={}, {} max.message.bytes={}",
-                    config.modelName(), probe.parameters().length, limits.maxRequestSize(),
-                    config.topics().snapshots().name(), limits.topicMaxMessageBytes());
             brokerLag = new BrokerLag(admin, config.groupId(), Duration.ofSeconds(3));
             consumer = new KafkaConsumer<>(TrainerClients.consumer(config), new ByteArrayDeserializer(),
                     new ByteArrayDeserializer());
+            awaitRestore(restoring);
+            long restoredNanos = System.nanoTime();
+            LearnerConfig learnerConfig = learner.call(OnlineLearner::config);
+            // Size check at start: the learner as it is now must fit, or we would learn for nothing. A
+            // restored learner is the snapshot it came from; a fresh one is serialized once to measure it.
+            long size = recovery.restoredBytes() > 0 ? recovery.restoredBytes()
+                    : learner.call(l -> SnapshotRecord.of(l, Map.of("purpose", "size-check"))).parameters().length;
+            limits.check(config.modelName().getBytes(StandardCharsets.UTF_8).length + size + 4096,
+                    "a snapshot of model " + config.modelName());
+            LOG.info("Snapshot of model {} is {} bytes; limits: max.request.size={}, {} max.message.bytes={}",
+                    config.modelName(), size, limits.maxRequestSize(),
+                    config.topics().snapshots().name(), limits.topicMaxMessageBytes());
             loop = new TrainLoop(settings, consumer, learner, publisher, codec, limits, quality, meters, recovery,
                     new SampleRecords(learnerConfig), BuildInfo.VERSION);
+            LOG.info("Trainer {} started in {} ms (producer ready, older trainers fenced after {} ms; snapshot restored "
+                    + "after {} ms)", config.modelName(), (System.nanoTime() - t0) / 1_000_000,
+                    (fencedNanos - t0) / 1_000_000, (restoredNanos - t0) / 1_000_000);
             if (config.metricsPort() > 0) {
                 http = MetricsServer.start(config.metricsBindAddress(), config.metricsPort(), meters::scrape, this::health);
                 LOG.info("Trainer metrics at http://{}:{}/metrics and /health", config.metricsBindAddress(), http.port());
@@ -157,6 +185,13 @@ public final class TrainerService implements AutoCloseable {
             state.set(TrainerState.RUNNING);
             thread.start();
         } catch (RuntimeException | IOException e) {
+            if (restoring != null) {
+                try {
+                    restoring.get(CLIENT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS); // no restore left running
+                } catch (Exception ignored) {
+                    // the start fails with e either way
+                }
+            }
             failure = e;
             state.set(TrainerState.FAILED);
             LOG.error("Trainer {} failed to start: {}", config.modelName(), e.toString());
@@ -170,6 +205,17 @@ public final class TrainerService implements AutoCloseable {
     private static LoopSettings loopSettings(TrainerConfig c) {
         return new LoopSettings(c.modelName(), c.transactionalId(), c.topics(), c.batchSize(), c.batchMaxWait(),
                 c.maxPendingSamples(), c.snapshotEvery(), c.snapshotEverySamples(), c.learnerConfig());
+    }
+
+    /** Waits for the restore started in {@link #start()}; rethrows its failure as it was. */
+    private static void awaitRestore(CompletableFuture<Void> restoring) {
+        try {
+            restoring.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw e;
+        }
     }
 
     private void runLoop() {

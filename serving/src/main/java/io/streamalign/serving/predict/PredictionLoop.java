@@ -191,11 +191,17 @@ public final class PredictionLoop implements AutoCloseable {
 
     private void run() {
         try {
+            // initTransactions first: it fences a killed predecessor's open transaction while the model
+            // loads, instead of after (README.md, "Recovery after a crash")
+            producer = newProducer();
             while (running && holder.version() < 0) {
                 Thread.sleep(50);
             }
-            if (!running) return;
-            producer = newProducer();
+            if (!running) {
+                producer.close(Duration.ofSeconds(10));
+                producer = null;
+                return;
+            }
             try (KafkaConsumer<byte[], byte[]> c = newConsumer()) {
                 consumer = c;
                 c.subscribe(List.of(infer.name()), new Rebalance());

@@ -53,6 +53,7 @@ public final class Recovery {
     private volatile String reason;
     private volatile Optional<Long> restoredVersion = Optional.empty();
     private volatile long restoredSamplesSeen;
+    private volatile long restoredBytes;
     private volatile Map<TopicPartition, Long> restoredOffsets = Map.of();
     private volatile Map<TopicPartition, Long> committedAtAssignment = Map.of();
 
@@ -74,7 +75,10 @@ public final class Recovery {
         load();
         restoredVersion = version == 0 ? Optional.empty() : Optional.of(version);
         restoredSamplesSeen = meters.samplesSeen();
+        restoredBytes = restoredVersion.isEmpty() ? 0 : lastBytes;
     }
+
+    private volatile long lastBytes;
 
     private void load() {
         Optional<SnapshotRestorer.Restored> r = restorer.newestValid(
@@ -91,7 +95,8 @@ public final class Recovery {
             offsets = r.get().offsets();
             quality.restore(r.get().lastPromoted());
             long seen = learner.call(OnlineLearner::samplesSeen);
-            meters.onRestored(version, s.getParameters().remaining(), seen);
+            lastBytes = s.getParameters().remaining();
+            meters.onRestored(version, lastBytes, seen);
             LOG.info("Restored model {} from snapshot v{} ({} bytes, {} samples seen, promoted={}); resuming at offsets {}",
                     config.modelName(), s.getVersion(), s.getParameters().remaining(), seen, s.getPromoted(),
                     new TreeMap<>(TrainLoop.stringKeys(offsets)));
@@ -213,6 +218,8 @@ public final class Recovery {
     /** The partitions assigned now. */
     public Set<TopicPartition> assignment() { return Set.copyOf(assignment); }
     public Optional<Long> restoredVersion() { return restoredVersion; }
+    /** Size of the parameters of the snapshot restored at start (0: none, a fresh learner). */
+    public long restoredBytes() { return restoredBytes; }
     /** The learner's samplesSeen when the service started (restored samples). */
     public long restoredSamplesSeen() { return restoredSamplesSeen; }
     public Map<TopicPartition, Long> restoredOffsets() { return restoredOffsets; }

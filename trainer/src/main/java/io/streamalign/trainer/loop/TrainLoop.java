@@ -95,6 +95,8 @@ public final class TrainLoop {
     private long samplesSinceSnapshot;
     private long lastSnapshotNanos = System.nanoTime();
     private long snapshotDueAfterNanos;
+    /** True from a restore (at start or by a rollback) until the first learn step starts. */
+    private boolean firstStepAfterRestore;
     private boolean paused;
     private RuntimeException fencedInCallback;
     private volatile boolean stopRequested;
@@ -122,6 +124,7 @@ public final class TrainLoop {
         this.pending = new MicroBatcher<>(config.batchSize(), config.batchMaxWait(), config.maxPendingSamples());
         // after a restore, the first snapshot comes soon, so a restarted trainer shows it is back
         this.snapshotDueAfterNanos = (recovery.version() > 0 ? firstSnapshotDelay() : config.snapshotEvery()).toNanos();
+        this.firstStepAfterRestore = recovery.version() > 0;
     }
 
     /** Asks the loop to finish its step, publish a final snapshot and end. */
@@ -266,7 +269,10 @@ public final class TrainLoop {
 
     private void maybeStartStep(long now) {
         if (inFlight != null || !pending.isDue(now)) return;
-        List<Pending> batch = pending.take();
+        // The first step after a restore is short, so the snapshot that shows the trainer is back (it
+        // waits for that step) comes sooner; the steps after it are full batches again.
+        List<Pending> batch = firstStepAfterRestore ? pending.take(firstStepSize()) : pending.take();
+        firstStepAfterRestore = false;
         List<Sample> samples = new ArrayList<>(batch.size());
         for (Pending p : batch) {
             samples.add(p.sample());
@@ -373,6 +379,11 @@ public final class TrainLoop {
         if (dirty.isEmpty()) return false;
         return samplesSinceSnapshot >= config.snapshotEverySamples()
                 || System.nanoTime() - lastSnapshotNanos >= snapshotDueAfterNanos;
+    }
+
+    /** A quarter batch (at least 1): a learn step's time grows with its samples. */
+    private int firstStepSize() {
+        return Math.max(1, config.batchSize() / 4);
     }
 
     /** The first snapshot after a restart or a rollback comes soon, so recovery shows within seconds. */
@@ -501,6 +512,7 @@ public final class TrainLoop {
         samplesSinceSnapshot = 0;
         lastSnapshotNanos = System.nanoTime();
         snapshotDueAfterNanos = firstSnapshotDelay().toNanos();
+        firstStepAfterRestore = true;
         return true;
     }
 

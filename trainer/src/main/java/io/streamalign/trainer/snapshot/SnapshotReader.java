@@ -27,8 +27,12 @@ import java.util.function.Consumer;
  * Reads a model's snapshots from the compacted snapshots topic (key = model name), read-committed:
  * only snapshots whose transaction committed, and so whose offsets were committed with them.
  *
- * <p>Reads every partition from the beginning to the end (the last stable offset) as of the call, so
- * "the newest" is the last committed record with the key, whatever partitioner wrote it.
+ * <p>Reads every partition up to the end (the last stable offset) as of the call, so "the newest" is
+ * the last committed record with the key, whatever partitioner wrote it: from the beginning
+ * ({@link #all}), or only the last offsets of each partition ({@link #tail}), which is what a
+ * restart needs: the topic keeps every snapshot of its active segment (compaction never touches
+ * that), hundreds of megabytes after an hour of snapshots every few seconds, and reading all of them
+ * would make a restart slower the longer the trainer ran (README.md, "Recovery after a crash").
  * Undecodable records are skipped with a warning.
  */
 public final class SnapshotReader {
@@ -49,7 +53,7 @@ public final class SnapshotReader {
         ModelSnapshot[] newest = new ModelSnapshot[1];
         ModelSnapshot[] promoted = new ModelSnapshot[1];
         int[] count = new int[1];
-        forEach(clientProperties, topic, modelName, timeout, s -> {
+        forEach(clientProperties, topic, modelName, Long.MAX_VALUE, timeout, s -> {
             count[0]++;
             newest[0] = s;
             if (s.getPromoted()) promoted[0] = s;
@@ -62,12 +66,33 @@ public final class SnapshotReader {
     public static List<ModelSnapshot> all(Properties clientProperties, Topic<String, ModelSnapshot> topic, String modelName,
                                           Duration timeout) {
         List<ModelSnapshot> out = new ArrayList<>();
-        forEach(clientProperties, topic, modelName, timeout, out::add);
+        forEach(clientProperties, topic, modelName, Long.MAX_VALUE, timeout, out::add);
         return out;
     }
 
-    private static void forEach(Properties clientProperties, Topic<String, ModelSnapshot> topic, String modelName,
-                                Duration timeout, Consumer<ModelSnapshot> visitor) {
+    /**
+     * The committed snapshots of a model among the last offsets of each partition.
+     *
+     * @param snapshots in log order per partition, as {@link #all} orders them
+     * @param complete  true when every partition was read from its beginning (nothing older exists)
+     */
+    public record Tail(List<ModelSnapshot> snapshots, boolean complete) {}
+
+    /**
+     * The committed snapshots of {@code modelName} among the last {@code window} offsets of every
+     * partition (an offset is a snapshot, an aborted one, or a transaction marker).
+     */
+    public static Tail tail(Properties clientProperties, Topic<String, ModelSnapshot> topic, String modelName,
+                            long window, Duration timeout) {
+        if (window <= 0) throw new IllegalArgumentException("window must be > 0: " + window);
+        List<ModelSnapshot> out = new ArrayList<>();
+        boolean complete = forEach(clientProperties, topic, modelName, window, timeout, out::add);
+        return new Tail(out, complete);
+    }
+
+    /** Reads the last {@code window} offsets of each partition; true when that covered every partition whole. */
+    private static boolean forEach(Properties clientProperties, Topic<String, ModelSnapshot> topic, String modelName,
+                                   long window, Duration timeout, Consumer<ModelSnapshot> visitor) {
         Properties p = new Properties();
         p.putAll(clientProperties);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -85,8 +110,16 @@ public final class SnapshotReader {
             }
             List<TopicPartition> parts = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             consumer.assign(parts);
-            consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> begin = consumer.beginningOffsets(parts, timeout);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts, timeout);
+            boolean complete = true;
+            for (TopicPartition tp : parts) {
+                long first = begin.getOrDefault(tp, 0L);
+                long last = end.getOrDefault(tp, first);
+                long from = last - first > window ? last - window : first;
+                if (from > first) complete = false;
+                consumer.seek(tp, from);
+            }
             while (!reached(consumer, end)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("timed out after " + timeout + " reading snapshots topic " + topic.name());
@@ -101,6 +134,7 @@ public final class SnapshotReader {
                     }
                 }
             }
+            return complete;
         }
     }
 
