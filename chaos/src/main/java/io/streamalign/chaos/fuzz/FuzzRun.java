@@ -59,6 +59,10 @@ public final class FuzzRun {
     }
 
     private static final String PAIRING_GROUP = "streamalign-pairing";
+    /** Stage of pairing's dead letter for a duplicate part (docs/producing.md, "What happens to a violation"). */
+    static final String DUPLICATE_STAGE = "pairing.duplicate";
+    /** Pairing's Streams metric counting the same duplicates (docs/producing.md). */
+    static final String DUPLICATE_METRIC = "duplicate-dropped-total";
     private static final String SERVING_GROUP = "streamalign-serving";
     private static final String MODEL = "streamalign";
 
@@ -129,9 +133,9 @@ public final class FuzzRun {
                 while (System.currentTimeMillis() < end) {
                     Stack.sleep(500);
                 }
-                boolean drained = awaitDrained(client, audit, Duration.ofSeconds(240));
+                boolean drained = awaitDrained(client, audit, drainTimeout());
                 Map<String, Double> dropsAfter = drops.read();
-                return verdict(stack, client, fuzzer, audit, drained, DropCounters.delta(dropsBefore, dropsAfter), dropsAfter);
+                return verdict(stack, client, fuzzer, audit, drained, dropsBefore, dropsAfter);
             }
         } finally {
             ServiceProcess.killAll();
@@ -139,10 +143,11 @@ public final class FuzzRun {
     }
 
     private Result verdict(Stack stack, Properties client, InputFuzzer fuzzer, TopicAudit audit, boolean drained,
-                           double countedDrops, Map<String, Double> counters) {
+                           Map<String, Double> dropsBefore, Map<String, Double> counters) {
         List<InputFuzzer.Sent> sent = fuzzer.sent();
         // dead letters by source record
         Map<String, String> deadLetters = new HashMap<>();
+        int[] duplicateLetters = {0};
         AvroSerde<DeadLetter> dlSerde = AvroSerde.of(DeadLetter.class);
         for (String t : List.of(topics.video().name(), topics.audio().name(), topics.text().name(), topics.labels().name(),
                 topics.paired().name(), topics.infer().name())) {
@@ -151,11 +156,15 @@ public final class FuzzRun {
                     DeadLetter d = dlSerde.decode(r.value());
                     deadLetters.put(d.getOriginalTopic() + "/" + d.getPartition() + "/" + d.getOffset(),
                             d.getStage() + ": " + d.getErrorClass() + ": " + d.getErrorMessage());
+                    if (DUPLICATE_STAGE.equals(d.getStage())) duplicateLetters[0]++;
                 } catch (RuntimeException e) {
                     // an undecodable dead letter explains nothing
                 }
             });
         }
+        // pairing counts a duplicate part in duplicate-dropped-total AND dead-letters it (docs/producing.md):
+        // those drops are explained by their letters already and must not explain any other record again
+        double countedDrops = DropCounters.delta(dropsBefore, counters, DUPLICATE_METRIC, duplicateLetters[0]);
         // paired samples and predictions
         AvroSerde<PairedSample> ps = AvroSerde.of(PairedSample.class);
         Map<String, List<String>> pairedByMoment = new HashMap<>(); // stream@eventTime -> sample ids
@@ -205,10 +214,16 @@ public final class FuzzRun {
         long withoutReason = bad - deadLettered - acceptedLegitimately;
         long unexplained = Math.max(0, withoutReason - (long) Math.floor(countedDrops));
         // junk: paired samples that are neither a good moment nor a legitimately accepted record
+        // (the NaN/Inf samples the fuzzer itself wrote to av.paired are bad input, not pairing's output: the
+        // trainer's dead letter naming each is its reason, checked above like every bad record's)
         int junk = 0;
+        List<String> junkExamples = new ArrayList<>();
         for (Map.Entry<String, List<String>> e : pairedByMoment.entrySet()) {
-            if (e.getKey().startsWith("fuzz-nan-")) { junk += e.getValue().size(); continue; } // not from pairing
-            if (!legitimate.contains(e.getKey())) junk += e.getValue().size();
+            if (e.getKey().startsWith("fuzz-nan-")) continue;
+            if (!legitimate.contains(e.getKey())) {
+                junk += e.getValue().size();
+                if (junkExamples.size() < 5) junkExamples.add(e.getKey() + " " + e.getValue());
+            }
         }
         // good moments: paired once, learned (before the last snapshot's offsets), predicted once
         int notPaired = 0, pairedTwice = 0, notLearned = 0, notPredicted = 0, predictedTwice = 0, restartedLost = 0;
@@ -240,7 +255,8 @@ public final class FuzzRun {
                     m.label(), k[0], k[1], k[2], k[0] - k[1] - k[2],
                     exampleReason.containsKey(m) ? " (e.g. " + abbreviate(exampleReason.get(m)) + ")" : ""));
         }
-        say(String.format(Locale.ROOT, "fuzz: counted drops %.0f %s", countedDrops, nonZero(counters)));
+        say(String.format(Locale.ROOT, "fuzz: counted drops without a dead letter %.0f %s; duplicate parts dead-lettered %d",
+                countedDrops, nonZero(DropCounters.deltas(dropsBefore, counters)), duplicateLetters[0]));
         say(String.format(Locale.ROOT, "fuzz: good moments %d (%d after a producer restart): not paired %d, paired twice %d, "
                         + "not learned %d, not predicted %d, predicted twice %d; restarted-session moments lost %d",
                 fuzzer.goodMoments().size(), fuzzer.goodMoments().stream().filter(InputFuzzer.GoodMoment::restartedSession).count(),
@@ -248,7 +264,9 @@ public final class FuzzRun {
         say(String.format(Locale.ROOT, "fuzz: junk samples from bad records %d, predictions with a non-finite score %d, "
                         + "learned-twice %d, lost %d, predictions-missing %d, predictions-duplicated %d, refused sends %d%s",
                 junk, nonFinite[0], counts.learnedTwice(), counts.lost(), counts.predictionsMissing(),
-                counts.predictionsDuplicated(), fuzzer.failedSends(), drained ? "" : " (services NOT drained in 240 s)"));
+                counts.predictionsDuplicated(), fuzzer.failedSends(),
+                drained ? "" : " (services NOT drained in " + drainTimeout().toSeconds() + " s)"));
+        if (junk > 0) say("fuzz: junk samples (stream@eventTime [sample ids]), e.g. " + String.join(", ", junkExamples));
         for (String d : deaths) say("fuzz: thread died: " + d.replace('\n', ' '));
         say(String.format(Locale.ROOT, "fuzz: before them, %d records (%d good moments) warmed the pipeline up; they are "
                 + "checked as good moments too", warmUp, warmUp / 4));
@@ -325,6 +343,14 @@ public final class FuzzRun {
             }
         }
         return false;
+    }
+
+    /**
+     * How long the services get to consume everything after the last record: 240 s, plus 40 ms per record
+     * (the N records are sent faster than a loaded 2-core machine pairs, learns and predicts them).
+     */
+    private Duration drainTimeout() {
+        return Duration.ofSeconds(240 + targetRecords / 25);
     }
 
     /** Longer than the sample gate's wall-clock release of held moments (7 s by default, README "Pairing"). */

@@ -73,10 +73,20 @@ public final class PairingApp implements AutoCloseable {
     // orders the modalities by timestamp, so a fast replay (or one slow fetch at start-up) cannot run
     // stream time ahead of a modality that has not been fetched yet and make its records late
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(MAX_TASK_IDLE_MS));
+    // a backlog must not fill the heap: a value takes its uncompressed size in memory once fetched (a 10 MiB
+    // frame of a repeating pattern is a few KB on the wire, under every size limit), and Streams buffers up
+    // to 1000 records per input partition by default; a lagging pairing with such frames in its backlog
+    // died of OutOfMemoryError again and again. At most 64 per partition and per poll (docs/producing.md,
+    // "Size limits").
+    p.put(StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, Integer.toString(MAX_BUFFERED_RECORDS));
+    p.put(StreamsConfig.consumerPrefix("max.poll.records"), Integer.toString(MAX_BUFFERED_RECORDS));
     p.putAll(client);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     return p;
   }
+
+  /** Input records buffered per partition, and fetched per poll, at most (see {@link #streamsProperties}). */
+  static final int MAX_BUFFERED_RECORDS = 64;
 
   /** Starts processing (returns at once). */
   public void start() {

@@ -14,7 +14,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
@@ -33,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * single-modality sample ({@code emitUnpaired}) or a dead letter "unpaired", and a lone caption a dead
  * letter "unused caption". A frame and chunk further apart than the join window do not pair (the later
  * one is dead-lettered), and a part arriving for a moment already emitted is dead-lettered as late (the
- * same record twice is a duplicate: logged, at most once per {@value LateGate#LOG_INTERVAL_MS} ms, never
- * emitted twice). Ids of emitted samples are remembered for the dedupe retention.
+ * same record twice is a duplicate: a dead letter {@value #STAGE_DUPLICATE} while its moment is held, counted
+ * in {@code duplicate-dropped-total} and logged at most once per {@value LateGate#LOG_INTERVAL_MS} ms, never
+ * emitted twice). Every held part keeps its source record, so each of these dead letters names it.. Ids of emitted samples are remembered for the dedupe retention.
  *
  * <p>When input pauses, stream time stops, and so would the release. A wall-clock punctuator therefore
  * extends stream time by the wall-clock time passed since the last record, once no record has come for
@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
  */
 final class SampleGate implements Processor<String, Partial, String, Outcome<Partial>> {
   static final String STAGE_UNPAIRED = "pairing.unpaired";
+  /** A second copy of a part of a moment still held (docs/producing.md, "seq: one per moment"). */
+  static final String STAGE_DUPLICATE = "pairing.duplicate";
   private static final Logger LOG = LoggerFactory.getLogger(SampleGate.class);
 
   private final String emittedStore;
@@ -108,18 +110,19 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     observe(context.currentStreamTimeMs());
     wallAtLastRecord = context.currentSystemTimeMs();
     currentSource = SourceHeaders.read(record.headers()).orElse(null);
-    Partial p = record.value();
+    // each held part keeps its source record, so that a dead letter written when it is released names it
+    Partial p = record.value().withSource(currentSource);
     String id = p.momentId();
     long streamTime = context.currentStreamTimeMs();
     if (p.eventTimeMs() + holdMs < streamTime) {
       dead(p, LateGate.STAGE_LATE, "late: event time " + p.eventTimeMs() + " of " + part(p) + " " + id + " is "
           + (streamTime - p.eventTimeMs()) + " ms behind stream time " + streamTime + ", more than the " + holdMs
-          + " ms (twice the join window, plus the grace) a moment is held", true);
+          + " ms (twice the join window, plus the grace) a moment is held", currentSource);
       return;
     }
     if (wasEmitted(id, p.eventTimeMs())) {
       dead(p, LateGate.STAGE_LATE, "late or duplicate: " + part(p) + " of moment " + id
-          + " arrived after the moment was emitted", true);
+          + " arrived after the moment was emitted", currentSource);
       return;
     }
     Partial held = pending.get(id);
@@ -129,13 +132,15 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     }
     if ((p.hasVideo() && held.hasVideo()) || (p.hasAudio() && held.hasAudio()) || (p.hasText() && held.hasText())) {
       duplicate(id);
+      dead(p, STAGE_DUPLICATE, "duplicate: a second " + part(p) + " of moment " + id + " while its first is held "
+          + "(the first is kept; one sample per moment)", currentSource);
       return;
     }
     if (p.hasVideo() != p.hasAudio() && (held.hasVideo() || held.hasAudio())) {
       long other = held.eventTimeMs();
       if (Math.abs(p.eventTimeMs() - other) > windowMs) {
         dead(p, STAGE_UNPAIRED, "unpaired: " + part(p) + " of moment " + id + " is " + Math.abs(p.eventTimeMs() - other)
-            + " ms from its partner, more than the " + windowMs + " ms join window", true);
+            + " ms from its partner, more than the " + windowMs + " ms join window", currentSource);
         return;
       }
     }
@@ -185,22 +190,35 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     for (KeyValue<String, Partial> kv : due) {
       pending.delete(kv.key);
       Partial p = kv.value;
-      if (wasEmitted(kv.key, p.eventTimeMs())) continue;
+      if (wasEmitted(kv.key, p.eventTimeMs())) {
+        // not expected (a part of an emitted moment is refused on arrival), but never dropped silently
+        for (Partial part : new Partial[] {p.hasVideo() ? p.videoPart() : null, p.hasAudio() ? p.audioPart() : null,
+            p.hasText() ? p.textPart() : null}) {
+          if (part == null) continue;
+          dead(part, LateGate.STAGE_LATE, "late or duplicate: " + part(part) + " of moment " + kv.key
+              + " was still held when its moment had been emitted", part.hasVideo() ? p.videoSource()
+              : part.hasAudio() ? p.audioSource() : p.textSource());
+        }
+        continue;
+      }
       if (p.hasVideo() && p.hasAudio()) {
         emit(p, p.eventTimeMs());
       } else if ((p.hasVideo() || p.hasAudio()) && emitUnpaired) {
-        emit(p.hasText() ? new Partial(p.streamId(), p.seq(), p.session(), p.eventTimeMs(), kv.key, p.video(), p.audio(),
-            null, null) : p, p.eventTimeMs());
-        if (p.hasText()) dead(new Partial(p.streamId(), p.seq(), p.session(), p.eventTimeMs(), kv.key, null, null,
-            p.text(), p.caption()), STAGE_UNPAIRED, "unused caption: moment " + kv.key + " has only a "
-            + (p.hasVideo() ? "frame" : "chunk") + ", a caption needs both", false);
+        emit(p.hasText() ? p.withoutText() : p, p.eventTimeMs());
+        if (p.hasText()) dead(p.textPart(), STAGE_UNPAIRED, "unused caption: moment " + kv.key + " has only a "
+            + (p.hasVideo() ? "frame" : "chunk") + ", a caption needs both", p.textSource());
       } else if (p.hasVideo() || p.hasAudio()) {
-        dead(p, STAGE_UNPAIRED, "unpaired: " + (p.hasVideo() ? "frame" : "audio chunk") + " of moment " + kv.key
+        // one dead letter per part refused, each naming its own source record
+        Partial lone = p.hasVideo() ? p.videoPart() : p.audioPart();
+        dead(lone, STAGE_UNPAIRED, "unpaired: " + (p.hasVideo() ? "frame" : "audio chunk") + " of moment " + kv.key
             + " got no " + (p.hasVideo() ? "audio chunk" : "frame") + " within " + holdMs
-            + " ms (the join window and grace); pair --emit-unpaired would emit it alone", false);
+            + " ms (the join window and grace); pair --emit-unpaired would emit it alone",
+            p.hasVideo() ? p.videoSource() : p.audioSource());
+        if (p.hasText()) dead(p.textPart(), STAGE_UNPAIRED, "unused caption: moment " + kv.key + " has only a "
+            + (p.hasVideo() ? "frame" : "chunk") + ", a caption needs both", p.textSource());
       } else {
         dead(p, STAGE_UNPAIRED, "unused caption: no frame and audio chunk of moment " + kv.key + " came within "
-            + holdMs + " ms", false);
+            + holdMs + " ms", p.textSource());
       }
     }
   }
@@ -210,25 +228,19 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   }
 
   /**
-   * A dead letter for (the parts of) a moment; it is written to the dead-letter topic of the first part's
-   * input (the frame's, else the chunk's, else the caption's). The original bytes are not kept past
-   * featurization, so the letter names the moment instead; the partition and offset are the source
-   * record's when the letter is about the record being processed, else -1.
+   * A dead letter for one part of a moment; it is written to the dead-letter topic of the part's input
+   * (the frame's, else the chunk's, else the caption's). The original bytes are not kept past
+   * featurization, so the letter names the moment instead; the partition and offset are those of
+   * {@code source}, the part's source record (kept with the held part, or named by the decoding step's
+   * headers for the record being processed), or -1 when unknown (state written by an older version).
    */
-  private void dead(Partial p, String stage, String reason, boolean currentRecord) {
+  private void dead(Partial p, String stage, String reason, SourceHeaders.Source source) {
     String topic = p.hasVideo() ? videoTopic : p.hasAudio() ? audioTopic : textTopic;
     int partition = -1;
     long offset = -1;
-    if (currentRecord && currentSource != null && currentSource.topic().equals(topic)) {
-      // the source record, named by the decoding step's headers (the record here came through a repartition)
-      partition = currentSource.partition();
-      offset = currentSource.offset();
-    } else if (currentRecord && context.recordMetadata().isPresent()) {
-      RecordMetadata md = context.recordMetadata().get();
-      if (md.topic().equals(topic)) {
-        partition = md.partition();
-        offset = md.offset();
-      }
+    if (source != null && source.topic().equals(topic)) {
+      partition = source.partition();
+      offset = source.offset();
     }
     DeadLetter letter = DeadLetters.of(topic, partition, offset, p.streamId().getBytes(StandardCharsets.UTF_8), null,
         InvalidInputException.class.getName(), reason, stage);

@@ -303,6 +303,33 @@ class PairingTopologyTest {
   }
 
   @Test
+  void partialSerdeKeepsEachPartsSourceAndStillReadsTheFormatWithoutSources() {
+    SourceHeaders.Source vs = new SourceHeaders.Source("av.video", 2, 41L);
+    SourceHeaders.Source ts = new SourceHeaders.Source("av.text", 0, 7L);
+    Partial frame = Partial.video("s", 7, "sess", 123, new float[] {1f}).withSource(vs);
+    Partial caption = Partial.text("s", 7, "sess", 125, new float[] {2f}, "hi").withSource(ts);
+    Partial held = frame.asMoment().merge(caption);
+    Partial q = Partial.SERDE.deserializer().deserialize("t", Partial.SERDE.serializer().serialize("t", held));
+    assertEquals(vs, q.videoSource());
+    assertNull(q.audioSource());
+    assertEquals(ts, q.textSource());
+    assertEquals(vs, q.videoPart().videoSource());
+    assertEquals(ts, q.textPart().textSource());
+    assertNull(q.withoutText().textSource());
+    // format 3 (before sources were kept), as a changelog written by the previous version holds it
+    byte[] v3 = new byte[] {3, 0, 0, 0, 1, 's', 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 9,
+        -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 4, 's', 'e', 's', 's',
+        0, 0, 0, 1, 0x3f, (byte) 0x80, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1};
+    Partial old = Partial.SERDE.deserializer().deserialize("t", v3);
+    assertEquals("sess", old.session());
+    assertEquals(9L, old.eventTimeMs());
+    assertArrayEquals(new float[] {1f}, old.video(), 0f);
+    assertNull(old.videoSource());
+    org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.SerializationException.class,
+        () -> Partial.SERDE.deserializer().deserialize("t", new byte[] {9, 0, 0, 0, 0}));
+  }
+
+  @Test
   void negativeAndAbsurdSeqAreRejectedWithAReasonAndNeverJoinGoodStreams() {
     // seq -1 used to pair with every record in its window (one produced 511 samples)
     for (int i = 0; i < 5; i++) {
@@ -339,6 +366,90 @@ class PairingTopologyTest {
     List<PairedSample> out = samples(paired, "cam1");
     assertEquals(1, out.size(), "duplicates of the same moment are dropped: " + ids(out, "cam1"));
     assertEquals("a red circle", out.get(0).getCaption());
+  }
+
+  @Test
+  void everyDuplicatePartIsADeadLetterNamingItsSourceRecord() {
+    VideoFrame v = frame("cam1", 3, T0);
+    AudioChunk a = chunk("cam1", 3, T0 + 50);
+    TextSegment t = caption("cam1", 3, T0 + 10, "a red circle");
+    send(v); // video offset 0
+    send(v); // video offset 1: a second frame while the first is held
+    send(a); // audio offset 0
+    send(a); // audio offset 1: a second chunk while the moment is held
+    send(t); // text offset 0: the moment is complete and emitted
+    send(t); // text offset 1: after the moment was emitted
+    flush(T0 + 60_000);
+    assertEquals(List.of("cam1#3"), ids(paired.readValuesToList(), "cam1"));
+    DeadLetter dv = oneLetter(TOPICS.video());
+    assertEquals(SampleGate.STAGE_DUPLICATE, dv.getStage());
+    assertTrue(dv.getErrorMessage().startsWith("duplicate: a second frame of moment cam1#3"), dv.getErrorMessage());
+    assertEquals(TOPICS.video().name(), dv.getOriginalTopic());
+    assertEquals(0, dv.getPartition());
+    assertEquals(1L, dv.getOffset());
+    DeadLetter da = oneLetter(TOPICS.audio());
+    assertEquals(SampleGate.STAGE_DUPLICATE, da.getStage());
+    assertEquals(1L, da.getOffset());
+    DeadLetter dt = oneLetter(TOPICS.text());
+    assertEquals(LateGate.STAGE_LATE, dt.getStage());
+    assertTrue(dt.getErrorMessage().startsWith("late or duplicate: caption of moment cam1#3"), dt.getErrorMessage());
+    assertEquals(1L, dt.getOffset());
+  }
+
+  @Test
+  void aLonePartReleasedByStreamTimeNamesItsOwnSourceRecordAndSoDoesItsCaption() {
+    send(frame("a", 0, T0)); // video offset 0
+    send(chunk("a", 0, T0)); // audio offset 0 (a pair: emitted)
+    send(caption("cam1", 5, T0, "lonely")); // text offset 0
+    send(frame("cam1", 5, T0 + 10)); // video offset 1: never gets its chunk
+    send(chunk("cam2", 9, T0 + 20)); // audio offset 1: never gets its frame
+    send(frame("b", 0, T0 + 30)); // video offset 2
+    send(chunk("b", 0, T0 + 30)); // audio offset 2
+    flush(T0 + 60_000); // released at stream time, while other records are processed
+    DeadLetter frameLetter = deadLetters(TOPICS.video()).stream()
+        .filter(d -> d.getErrorMessage().contains("cam1#5")).findFirst().orElseThrow();
+    assertEquals(SampleGate.STAGE_UNPAIRED, frameLetter.getStage());
+    assertTrue(frameLetter.getErrorMessage().startsWith("unpaired: frame of moment cam1#5"), frameLetter.getErrorMessage());
+    assertEquals(1L, frameLetter.getOffset(), "the frame's own source record, not the record being processed");
+    assertEquals(0, frameLetter.getPartition());
+    DeadLetter captionLetter = oneLetter(TOPICS.text());
+    assertTrue(captionLetter.getErrorMessage().startsWith("unused caption: moment cam1#5"), captionLetter.getErrorMessage());
+    assertEquals(0L, captionLetter.getOffset());
+    assertEquals(TOPICS.text().name(), captionLetter.getOriginalTopic());
+    DeadLetter chunkLetter = deadLetters(TOPICS.audio()).stream()
+        .filter(d -> d.getErrorMessage().contains("cam2#9")).findFirst().orElseThrow();
+    assertTrue(chunkLetter.getErrorMessage().startsWith("unpaired: audio chunk of moment cam2#9"), chunkLetter.getErrorMessage());
+    assertEquals(1L, chunkLetter.getOffset());
+  }
+
+  @Test
+  void aLonePartReleasedByTheWallClockNamesItsSourceRecord() {
+    send(frame("a", 0, T0)); // video offset 0
+    send(chunk("a", 0, T0)); // audio offset 0
+    send(chunk("mic", 4, T0 + 100)); // audio offset 1: its frame never comes, and input pauses
+    send(caption("mic", 4, T0 + 100, "hello")); // text offset 0
+    driver.advanceWallClockTime(Duration.ofSeconds(30));
+    DeadLetter chunkLetter = deadLetters(TOPICS.audio()).stream()
+        .filter(d -> d.getErrorMessage().contains("mic#4")).findFirst().orElseThrow();
+    assertEquals(SampleGate.STAGE_UNPAIRED, chunkLetter.getStage());
+    assertEquals(TOPICS.audio().name(), chunkLetter.getOriginalTopic());
+    assertEquals(0, chunkLetter.getPartition());
+    assertEquals(1L, chunkLetter.getOffset(), "released by a punctuator, with no record being processed");
+    DeadLetter captionLetter = oneLetter(TOPICS.text());
+    assertTrue(captionLetter.getErrorMessage().startsWith("unused caption: moment mic#4"), captionLetter.getErrorMessage());
+    assertEquals(0L, captionLetter.getOffset());
+    assertEquals(List.of("a#0"), ids(paired.readValuesToList(), "a"));
+  }
+
+  @Test
+  void aLabelOlderThanTheLabelHistoryNamesItsSourceRecordNotTheRepartitionTopic() {
+    send(label("cam1", "new", null, T0 + 7_200_000, T0 + 7_300_000)); // labels offset 0
+    send(label("cam1", "old", null, T0, T0 + 1000)); // labels offset 1: two hours behind, history 1 h
+    DeadLetter d = oneLetter(TOPICS.labels());
+    assertEquals(LateGate.STAGE_LATE, d.getStage());
+    assertEquals(TOPICS.labels().name(), d.getOriginalTopic());
+    assertEquals(0, d.getPartition());
+    assertEquals(1L, d.getOffset());
   }
 
   @Test
@@ -599,6 +710,13 @@ class PairingTopologyTest {
     List<DeadLetter> dl = deadLetters(t);
     assertEquals(1, dl.size(), "dead letters on " + t.dlq());
     assertNotNull(dl.get(0).getValue());
+    return dl.get(0);
+  }
+
+  /** The one dead letter on {@code t}'s dead-letter topic (a moment's letter keeps no value bytes). */
+  DeadLetter oneLetter(Topic<?, ?> t) {
+    List<DeadLetter> dl = deadLetters(t);
+    assertEquals(1, dl.size(), "dead letters on " + t.dlq() + ": " + dl);
     return dl.get(0);
   }
 
