@@ -71,9 +71,10 @@ import org.apache.kafka.streams.state.Stores;
  *       time (or, when input pauses, the wall clock) passes its event time + 2 x window + grace.</li>
  *   <li>Exact duplicates yield one sample per id, remembered for {@code dedupeRetention}.</li>
  *   <li>Labels: a versioned table of the latest {@link LabelEvent} per stream; a sample takes the label
- *       valid at its timestamp, waiting up to {@code labelGrace} of stream time for labels that arrive
- *       after it, and is labeled when {@code startTimeMs <= eventTimeMs < endTimeMs} (end exclusive, as in
- *       the schema). The labeled modalities are the label's modality (if present in the sample) or every
+ *       valid at its timestamp, and is labeled when {@code startTimeMs <= eventTimeMs < endTimeMs} (end
+ *       exclusive, as in the schema). A sample whose time a label already received covers goes at once;
+ *       any other waits up to {@code labelGrace} of stream time for a label that arrives after it
+ *       ({@link LabelWait}). The labeled modalities are the label's modality (if present in the sample) or every
  *       modality present. The gated samples are repartitioned by streamId for this join.</li>
  * </ul>
  *
@@ -91,6 +92,8 @@ public final class PairingTopology {
   public static final String LABEL_STORE = "pairing-labels";
   public static final String PENDING_STORE = "pairing-pending";
   public static final String JOIN_TIME_STORE = "pairing-join-time";
+  /** Moments waiting for a label that may come after them (LabelWait), ordered by event time. */
+  public static final String LABEL_WAIT_STORE = "pairing-label-wait";
   /** Scope of pairing's own Kafka Streams metrics (group {@code stream-streamalign-pairing-metrics}). */
   public static final String METRICS_SCOPE = "streamalign-pairing";
   /**
@@ -203,11 +206,17 @@ public final class PairingTopology {
         Materialized.<String, LabelEvent>as(Stores.persistentVersionedKeyValueStore(LABEL_STORE, cfg.labelHistory()))
             .withKeySerde(Serdes.String()).withValueSerde(labelTopic.valueSerde()));
 
+    // a moment waits for its label only when none covers it yet (LabelWait); the join then looks the label
+    // up at the moment's event time in the versioned table (and co-partitions the inputs, whatever their
+    // partition counts)
+    b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LABEL_WAIT_STORE), Serdes.String(),
+        Partial.SERDE).withCachingEnabled());
+    KStream<String, Partial> waited = unique.process(() -> new LabelWait(LABEL_STORE, LABEL_WAIT_STORE, cfg.labelGrace()),
+        Named.as("label-wait"), LABEL_STORE, LABEL_WAIT_STORE);
     Featurizers shapes = f;
-    KStream<String, PairedSample> samples = unique.leftJoin(labels,
+    KStream<String, PairedSample> samples = waited.leftJoin(labels,
         (p, l) -> p.isTimeMarker() ? null : toSample(p, l, shapes),
-        Joined.with(Serdes.String(), Partial.SERDE, labelTopic.valueSerde(), "label-join")
-            .withGracePeriod(cfg.labelGrace()))
+        Joined.with(Serdes.String(), Partial.SERDE, labelTopic.valueSerde(), "label-join"))
         .filter((k, s) -> s != null, Named.as("not-time-markers"));
 
     Topic<String, PairedSample> paired = topics.paired();

@@ -557,6 +557,31 @@ class PairingTopologyTest {
   }
 
   @Test
+  void aMomentWhoseLabelIsKnownGoesAtOnceOthersWaitForTheLabelGrace() {
+    send(label("cam1", "circle", null, T0 - 1000, T0 + 5000));
+    send(caption("cam1", 0, T0, "circle"));
+    send(frame("cam1", 0, T0));
+    send(chunk("cam1", 0, T0));
+    // no later record has moved stream time: the labelled moment is out all the same
+    PairedSample s = only(paired.readValuesToList(), "cam1");
+    assertEquals("circle", s.getLabel());
+
+    send(caption("cam2", 0, T0 + 10, "square"));
+    send(frame("cam2", 0, T0 + 10));
+    send(chunk("cam2", 0, T0 + 10));
+    assertEquals(List.of(), ids(paired.readValuesToList(), "cam2"), "no label yet: it waits for one");
+    long grace = PairingConfig.defaults().labelGrace().toMillis();
+    send(caption("cam1", 1, T0 + 10 + grace - 1, "circle"));
+    send(frame("cam1", 1, T0 + 10 + grace - 1));
+    send(chunk("cam1", 1, T0 + 10 + grace - 1));
+    assertEquals(List.of(), ids(paired.readValuesToList(), "cam2"), "stream time has not passed its grace yet");
+    send(label("cam2", "square", null, T0, T0 + 1000)); // its label, late but within the grace
+    flush(T0 + 10 + grace);
+    PairedSample waited = only(paired.readValuesToList(), "cam2");
+    assertEquals("square", waited.getLabel(), "the label that came within the grace applies");
+  }
+
+  @Test
   void labelAfterDataWithinLabelGraceLabelsItLaterOneDoesNot() {
     send(caption("cam1", 0, T0, "square"));
     send(frame("cam1", 0, T0));
