@@ -155,13 +155,14 @@ public final class TrainerService implements AutoCloseable {
                 t.start();
             });
             admin = Admin.create(config.kafka().clientProperties());
-            SnapshotLimits limits = SnapshotLimits.describe(admin, config.topics().snapshots().name(),
-                    TrainerClients.maxRequestSize(config), CLIENT_TIMEOUT);
             brokerLag = new BrokerLag(admin, config.groupId(), Duration.ofSeconds(3));
             consumer = new KafkaConsumer<>(TrainerClients.consumer(config), new ByteArrayDeserializer(),
                     new ByteArrayDeserializer());
             awaitRestore(restoring);
             long restoredNanos = System.nanoTime();
+            // the topic's limits as late as possible: a change just made reaches the broker's metadata shortly after
+            SnapshotLimits limits = SnapshotLimits.describe(admin, config.topics().snapshots().name(),
+                    TrainerClients.maxRequestSize(config), CLIENT_TIMEOUT);
             LearnerConfig learnerConfig = learner.call(OnlineLearner::config);
             // Size check at start: the learner as it is now must fit, or we would learn for nothing. A
             // restored learner is the snapshot it came from; a fresh one is serialized once to measure it.
