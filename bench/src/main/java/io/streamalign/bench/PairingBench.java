@@ -99,8 +99,13 @@ public final class PairingBench implements Scenario {
                     + " moments in " + inputRecords + " records (video, audio, captions, labels), unpaced, event time 100 ms per moment");
             report.note("pass-through copied " + pass.records + "/" + inputRecords + " records; pairing emitted "
                     + pair.records + " paired samples (moments whose join windows close before the input ends are the rest)");
-            report.note("rates count from RUNNING to the last output record; commit interval 100 ms for both");
-            report.add(Figure.of("pairing throughput (paired samples/s)", pairRate, "samples/s", "pass-through moments/s", passMoments));
+            report.note("rates count from RUNNING to the last output record; commit interval 100 ms for both, the same "
+                    + "Streams settings (PairingApp.streamsProperties: exactly_once_v2, one stream thread, lz4, producer "
+                    + "batch.size " + PairingApp.BATCH_SIZE_BYTES / 1024 + " KiB); pairing also decodes, validates and "
+                    + "featurizes every record (log-mel of each audio chunk), repartitions the four inputs by stream, "
+                    + "keeps the moment, dedupe and label stores with their changelogs, and writes av.paired and av.infer");
+            report.add(Figure.ratioAtLeast("pairing throughput (paired samples/s)", pairRate, "samples/s",
+                    "pass-through moments/s", passMoments, 0.8));
             report.add(Figure.of("pass-through throughput", pass.records / pass.seconds, "records/s", "pairing input records/s",
                     pair.records * ((double) inputRecords / moments) / pair.seconds));
         } finally {

@@ -44,7 +44,8 @@ public final class ServingBench implements Scenario {
     }
 
     /** Latencies (ms) of one phase, in send order (NaN = never answered). */
-    record Phase(double[] latencyMs, int sent, int received, double offeredRate) {
+    /** {@code cpuMsPerEvent}: CPU time of this whole process (broker, clients, serving) per event sent. */
+    record Phase(double[] latencyMs, int sent, int received, double offeredRate, double cpuMsPerEvent) {
         double p(double pc) {
             return Stats.percentile(Arrays.stream(latencyMs).filter(Double::isFinite).toArray(), pc);
         }
@@ -124,6 +125,8 @@ public final class ServingBench implements Scenario {
                     if (relay.failure() != null) throw new IllegalStateException("EOS relay failed", relay.failure());
                 }
                 StringBuilder ladderNote = new StringBuilder("ladder (" + (int) ladderSeconds + " s per rate): ");
+                java.util.Map<Integer, Double> cpuServing = new java.util.TreeMap<>();
+                java.util.Map<Integer, Double> cpuRelay = new java.util.TreeMap<>();
                 Ladder servingLadder = new Ladder();
                 Ladder relayLadder = new Ladder();
                 int failures = 0;
@@ -133,6 +136,8 @@ public final class ServingBench implements Scenario {
                     Phase e = relayPhase(rig, relay, rate, count, maxDrainMs);
                     servingLadder.add(rate, s);
                     relayLadder.add(rate, e);
+                    cpuServing.put(rate, s.cpuMsPerEvent());
+                    cpuRelay.put(rate, e.cpuMsPerEvent());
                     ladderNote.append(String.format(Locale.ROOT, "%d/s serving %s, relay %s; ", rate, s.brief(), e.brief()));
                     failures = s.sustained() || e.sustained() ? 0 : failures + 1;
                     if (failures >= 2) break; // neither keeps up any more
@@ -147,6 +152,7 @@ public final class ServingBench implements Scenario {
                         Phase p = l == servingLadder ? servingPhase(rig, rate, count, maxDrainMs)
                                 : relayPhase(rig, relay, rate, count, maxDrainMs);
                         l.add(rate, p);
+                        (l == servingLadder ? cpuServing : cpuRelay).put(rate, p.cpuMsPerEvent());
                         ladderNote.append(String.format(Locale.ROOT, "%d/s %s %s (bisection); ", rate,
                                 l == servingLadder ? "serving" : "relay", p.brief()));
                     }
@@ -171,6 +177,20 @@ public final class ServingBench implements Scenario {
                         "events/s", "min(highest sustained EOS relay rate, model forward capacity)", bound, 0.9));
                 report.note(String.format(Locale.ROOT, "model forward capacity: %.0f events/s at batch %d, %.0f at batch %d",
                         capacity16, BATCH, capacityMax, maxBatch));
+                // what bounds the sustained rate: serving needs the relay's Kafka work and the model's forward on the
+                // same cores; CPU per event measured over the phases (the whole process: broker, clients, serving)
+                double relayCpu = cpuRelay.getOrDefault(bestRelay, Double.NaN);
+                double servingCpu = cpuServing.getOrDefault(bestServing, Double.NaN);
+                double modelCpu = 1000.0 / capacity; // one thread busy per event at the forward capacity
+                int cores = Runtime.getRuntime().availableProcessors();
+                report.note(String.format(Locale.ROOT, "CPU per event (this process, all threads, ms): EOS relay %.2f at %d/s, "
+                                + "serving %.2f at %d/s, the model's forward alone >= %.2f; so on %d cores serving's CPU "
+                                + "bound is about %.0f events/s (%d cores / serving's CPU per event) against the relay's %.0f "
+                                + "and the model's %.0f: the model and the Kafka path share the cores, so serving cannot reach "
+                                + "the lower of the two separate rates unless the cores are not the bound (other processes "
+                                + "on the machine took CPU as well, see the load average)",
+                        relayCpu, bestRelay, servingCpu, bestServing, modelCpu, cores, cores * 1000 / servingCpu, cores * 1000 / relayCpu,
+                        capacity));
                 report.note(ladderNote.toString());
             }
             var m = rig.service.metrics();
@@ -246,6 +266,7 @@ public final class ServingBench implements Scenario {
     static Phase keyedPhase(ServingRig rig, String in, String out, boolean readCommitted, int rate, int count,
                             long maxDrainMs) throws Exception {
         String run = "r" + System.nanoTime() + "-";
+        long cpu0 = cpuNanos();
         double[] lat = new double[count];
         Arrays.fill(lat, Double.NaN);
         long[] sentAt = new long[count];
@@ -267,7 +288,7 @@ public final class ServingBench implements Scenario {
             });
             drain(received, count, maxDrainMs);
         }
-        return new Phase(lat, count, (int) received.get(), achieved(sent));
+        return new Phase(lat, count, (int) received.get(), achieved(sent), (cpuNanos() - cpu0) / 1e6 / count);
     }
 
     static Phase servingPhase(ServingRig rig, int rate, int count, long maxDrainMs) throws Exception {
@@ -288,6 +309,7 @@ public final class ServingBench implements Scenario {
             records[i] = ser.serializer().serialize(topic, s);
             index.put(run + i, i);
         }
+        long cpu0 = cpuNanos();
         try (BenchKafka.Tail tail = rig.tailPredictions((p, now) -> {
             Integer i = index.get(p.getSampleId());
             if (i != null && Double.isNaN(lat[i])) {
@@ -314,7 +336,13 @@ public final class ServingBench implements Scenario {
             }
             Thread.sleep(50);
         }
-        return new Phase(lat, count, (int) received.get(), achieved(sent));
+        return new Phase(lat, count, (int) received.get(), achieved(sent), (cpuNanos() - cpu0) / 1e6 / count);
+    }
+
+    /** CPU time of this process so far, ns (every thread: broker, clients, serving, the model's native threads). */
+    static long cpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     /** The rate the open loop actually achieved (send() may block when the producer is behind). */
