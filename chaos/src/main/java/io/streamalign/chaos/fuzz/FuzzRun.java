@@ -228,6 +228,8 @@ public final class FuzzRun {
         // good moments: paired once, learned (before the last snapshot's offsets), predicted once
         int notPaired = 0, pairedTwice = 0, notLearned = 0, notPredicted = 0, predictedTwice = 0, restartedLost = 0;
         int goodLost = 0;
+        Map<String, Integer> notPairedWhy = new java.util.TreeMap<>();
+        String notPairedExample = null;
         for (InputFuzzer.GoodMoment g : fuzzer.goodMoments()) {
             List<String> ids = pairedByMoment.getOrDefault(g.stream() + "@" + g.eventTimeMs(), List.of());
             boolean lost = false;
@@ -240,6 +242,16 @@ public final class FuzzRun {
                 int n = predictions.getOrDefault(id, 0);
                 if (n == 0) { notPredicted++; lost = true; }
                 if (n > 1) { predictedTwice++; lost = true; }
+            }
+            if (ids.isEmpty()) {
+                // why: the dead letters of the moment's own records, if any (a good moment must not have one)
+                for (InputFuzzer.Sent r : sent) {
+                    if (r.kind() != null || !r.stream().equals(g.stream()) || r.eventTimeMs() != g.eventTimeMs()) continue;
+                    String reason = deadLetters.get(r.topic() + "/" + r.partition() + "/" + r.offset());
+                    String why = reason == null ? "no dead letter" : reason.substring(0, Math.max(0, reason.indexOf(':')));
+                    notPairedWhy.merge(why, 1, Integer::sum);
+                    if (reason != null && notPairedExample == null) notPairedExample = reason;
+                }
             }
             if (lost) goodLost++;
             if (lost && g.restartedSession()) restartedLost++;
@@ -261,6 +273,8 @@ public final class FuzzRun {
                         + "not learned %d, not predicted %d, predicted twice %d; restarted-session moments lost %d",
                 fuzzer.goodMoments().size(), fuzzer.goodMoments().stream().filter(InputFuzzer.GoodMoment::restartedSession).count(),
                 notPaired, pairedTwice, notLearned, notPredicted, predictedTwice, restartedLost));
+        if (notPaired > 0) say("fuzz: records of good moments not paired, by stage of their dead letter: " + notPairedWhy
+                + (notPairedExample == null ? "" : " (e.g. " + abbreviate(notPairedExample) + ")"));
         say(String.format(Locale.ROOT, "fuzz: junk samples from bad records %d, predictions with a non-finite score %d, "
                         + "learned-twice %d, lost %d, predictions-missing %d, predictions-duplicated %d, refused sends %d%s",
                 junk, nonFinite[0], counts.learnedTwice(), counts.lost(), counts.predictionsMissing(),

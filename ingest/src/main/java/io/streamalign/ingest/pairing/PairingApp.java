@@ -81,7 +81,7 @@ public final class PairingApp implements AutoCloseable {
     // a backlog must not fill the heap: a value takes its uncompressed size in memory once fetched (a 10 MiB
     // frame of a repeating pattern is a few KB on the wire, under every size limit), and Streams buffers up
     // to 1000 records per input partition by default; a lagging pairing with such frames in its backlog
-    // died of OutOfMemoryError again and again. At most 64 per partition and per poll (docs/producing.md,
+    // died of OutOfMemoryError again and again (and, once, with 64). At most 32 per partition and per poll (docs/producing.md,
     // "Size limits").
     p.put(StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, Integer.toString(MAX_BUFFERED_RECORDS));
     p.put(StreamsConfig.consumerPrefix("max.poll.records"), Integer.toString(MAX_BUFFERED_RECORDS));
@@ -91,7 +91,7 @@ public final class PairingApp implements AutoCloseable {
   }
 
   /** Input records buffered per partition, and fetched per poll, at most (see {@link #streamsProperties}). */
-  static final int MAX_BUFFERED_RECORDS = 64;
+  static final int MAX_BUFFERED_RECORDS = 32;
 
   /** Starts processing (returns at once). */
   public void start() {
