@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * judged by the moment's own stream, never by other streams or by how far one input topic runs behind
  * another (README, "Pairing"; docs/producing.md, "Not too late"): a missing modality M is not coming once
  * the largest event time the stream has sent of M passes {@code eventTime + hold} (the hold is twice the
- * join window plus the grace), or, when the stream has sent no M since this task started or none for the
- * wall-clock idle bound, once the stream's own progress (its largest event time of any modality) does. In
+ * join window plus the grace), or, when the stream has sent no M for the wall-clock idle bound (or none
+ * since this task first saw it, that long ago), once the stream's own progress (its largest event time of
+ * any modality) does. In
  * any case a moment is released once it has been held for the wall-clock idle bound (the hold plus
  * Streams' {@code max.task.idle.ms} and a second, 7 s by default), so a paused or lagging input holds
  * nothing longer. A frame and chunk are then emitted without text; what is still incomplete is not silently
@@ -88,6 +89,8 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     /** The sum of {@link #latest} when the held moments were last looked at. */
     long scannedAt = Long.MIN_VALUE / 2;
     long lastWall;
+    /** The wall-clock time this task first saw the stream. */
+    long firstWall;
 
     long progress() {
       return Math.max(latest[VIDEO], Math.max(latest[AUDIO], latest[TEXT]));
@@ -251,6 +254,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     if (c == null) {
       c = new StreamClock();
       c.lastWall = now;
+      c.firstWall = now;
       clocks.put(streamId, c);
     }
     return c;
@@ -293,7 +297,8 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     boolean[] has = {p.hasVideo(), p.hasAudio(), p.hasText()};
     for (int m = 0; m < 3; m++) {
       if (has[m]) continue;
-      boolean sending = c.latest[m] >= 0 && now - c.wallSeen[m] < wallIdleMs;
+      // a modality never sent may still be on its way for the idle bound after the stream was first seen
+      boolean sending = c.latest[m] >= 0 ? now - c.wallSeen[m] < wallIdleMs : now - c.firstWall < wallIdleMs;
       long progress = sending ? c.latest[m] : c.progress();
       if (progress <= deadline) return false;
     }

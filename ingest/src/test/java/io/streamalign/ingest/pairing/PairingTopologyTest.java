@@ -229,6 +229,124 @@ class PairingTopologyTest {
     assertEquals(2L, late.getOffset());
   }
 
+  // ---- lateness and release per stream (docs/producing.md, "Not too late") ----
+
+  @Test
+  void twoStreamsOnOnePartitionWithClocks10sApartBothPairEveryMoment() {
+    // the test driver has one partition per topic: both streams share it; camB's clock is 10 s behind
+    for (String cam : List.of("camA", "camB")) {
+      long t = cam.equals("camA") ? T0 : T0 - 10_000;
+      send(frame(cam, 0, t));
+      send(chunk(cam, 0, t + 10));
+    }
+    // past the wall-clock bound: moments 0 are out, and a caption not sent for so long is not waited for
+    driver.advanceWallClockTime(Duration.ofSeconds(8));
+    List<PairedSample> first = paired.readValuesToList();
+    assertEquals(List.of("camA#0"), ids(first, "camA"));
+    assertEquals(List.of("camB#0"), ids(first, "camB"));
+    for (int i = 1; i < 41; i++) {
+      send(frame("camA", i, T0 + 200L * i));
+      send(chunk("camA", i, T0 + 200L * i + 10));
+      send(frame("camB", i, T0 - 10_000 + 200L * i));
+      send(chunk("camB", i, T0 - 10_000 + 200L * i + 10));
+    }
+    // neither sends captions: a moment goes once its own stream is past its event time + the 4 s hold
+    // (moments 1..20 of camB: its chunk 40 is at 8.01 s), whatever camA's time, and without waiting for the
+    // wall clock
+    List<PairedSample> before = paired.readValuesToList();
+    assertEquals(20, ids(before, "camB").size(), ids(before, "camB").toString());
+    flush(T0 + 60_000);
+    List<PairedSample> after = paired.readValuesToList();
+    for (String cam : List.of("camA", "camB")) {
+      List<String> all = new java.util.ArrayList<>(ids(first, cam));
+      all.addAll(ids(before, cam));
+      all.addAll(ids(after, cam));
+      assertEquals(41, all.size(), cam + ": " + all);
+      assertEquals(41, all.stream().distinct().count(), cam + ": " + all);
+    }
+    assertEquals(List.of(), deadLetters(TOPICS.video()));
+    assertEquals(List.of(), deadLetters(TOPICS.audio()));
+  }
+
+  @Test
+  void videoAheadOfAudioByMoreThanTheHoldStillPairs() {
+    // all 30 frames (5.8 s) come before the first chunk, whose topic lags; each modality is in order
+    for (int i = 0; i < 30; i++) send(frame("cam1", i, T0 + 200L * i));
+    for (int i = 0; i < 30; i++) send(chunk("cam1", i, T0 + 200L * i + 10));
+    flush(T0 + 60_000);
+    assertEquals(30, ids(paired.readValuesToList(), "cam1").size());
+    assertEquals(List.of(), deadLetters(TOPICS.video()));
+    assertEquals(List.of(), deadLetters(TOPICS.audio()));
+  }
+
+  @Test
+  void aPartOutOfOrderWithinItsOwnStreamAndModalityByMoreThanTheHoldIsLateNamingItsSource() {
+    for (int i = 0; i < 3; i++) {
+      send(frame("cam1", i, T0 + 200L * i));
+      send(chunk("cam1", i, T0 + 200L * i));
+    }
+    send(frame("cam1", 9, T0 + 10_000));
+    send(chunk("cam1", 9, T0 + 10_000));
+    send(frame("cam1", 3, T0 + 600)); // 9.4 s behind cam1's video: late (video offset 4)
+    send(frame("cam2", 0, T0 + 600)); // the same time on another stream is not late
+    send(chunk("cam2", 0, T0 + 600));
+    // a year-old part of a stream with recent parts is late too
+    send(chunk("cam1", 4, T0 - Duration.ofDays(365).toMillis())); // audio offset 5
+    flush(T0 + 60_000);
+    List<PairedSample> out = paired.readValuesToList();
+    assertEquals(List.of("cam1#0", "cam1#1", "cam1#2", "cam1#9"), ids(out, "cam1").stream().sorted().toList());
+    assertEquals(List.of("cam2#0"), ids(out, "cam2"));
+    List<DeadLetter> v = deadLetters(TOPICS.video());
+    assertEquals(1, v.size(), v.toString());
+    assertEquals(LateGate.STAGE_LATE, v.get(0).getStage());
+    assertEquals("late: event time " + (T0 + 600) + " of frame cam1#3 is 9400 ms behind its stream's video at "
+        + (T0 + 10_000) + ", more than the 4000 ms (twice the join window, plus the grace) a moment is held",
+        v.get(0).getErrorMessage());
+    assertEquals(TOPICS.video().name(), v.get(0).getOriginalTopic());
+    assertEquals(4L, v.get(0).getOffset());
+    List<DeadLetter> a = deadLetters(TOPICS.audio());
+    assertEquals(1, a.size(), a.toString());
+    assertEquals(LateGate.STAGE_LATE, a.get(0).getStage());
+    assertEquals(5L, a.get(0).getOffset());
+  }
+
+  @Test
+  void aStreamWithoutCaptionsIsReleasedByItsOwnProgressNotOnlyByTheWallClock() {
+    send(frame("cam1", 0, T0));
+    send(chunk("cam1", 0, T0));
+    // a caption might still be on its way while the stream is new: held, until the wall-clock bound
+    driver.advanceWallClockTime(Duration.ofSeconds(8));
+    assertEquals(List.of("cam1#0"), ids(paired.readValuesToList(), "cam1"));
+    // from now on cam1 has sent no caption for the idle bound: each moment goes once cam1 is 4 s past it
+    for (int i = 1; i <= 40; i++) {
+      send(frame("cam1", i, T0 + 200L * i));
+      send(chunk("cam1", i, T0 + 200L * i));
+    }
+    // released by stream cam1's progress (8 s): moments 1..19 (t + 4 s < 8 s); no wall clock has passed
+    // (the label join lets the ones its own 1 s grace has passed go: moments 1..14)
+    List<String> out = ids(paired.readValuesToList(), "cam1");
+    assertEquals(14, out.size(), out.toString());
+    flush(T0 + 60_000);
+    assertEquals(26, ids(paired.readValuesToList(), "cam1").size());
+  }
+
+  @Test
+  void pausedInputIsReleasedByTheWallClock() {
+    send(frame("cam1", 0, T0));
+    send(chunk("cam1", 0, T0));
+    send(frame("cam1", 1, T0 + 200)); // its chunk never comes
+    driver.advanceWallClockTime(Duration.ofSeconds(6));
+    assertEquals(List.of(), paired.readValuesToList(), "the hold plus the idle wait has not passed");
+    driver.advanceWallClockTime(Duration.ofSeconds(2));
+    assertEquals(List.of("cam1#0"), ids(paired.readValuesToList(), "cam1"));
+    List<DeadLetter> v = deadLetters(TOPICS.video());
+    assertEquals(1, v.size(), v.toString());
+    assertTrue(v.get(0).getErrorMessage().startsWith("unpaired: frame of moment cam1#1 got no audio chunk"),
+        v.get(0).getErrorMessage());
+    assertTrue(v.get(0).getErrorMessage().contains("(wall clock)"), v.get(0).getErrorMessage());
+    assertEquals(1L, v.get(0).getOffset());
+  }
+
   @Test
   void outOfOrderRecordsPairBySeq() {
     for (int i = 4; i >= 0; i--) send(chunk("cam1", i, T0 + 100L * i));
