@@ -34,10 +34,10 @@ import org.slf4j.LoggerFactory;
  * the largest event time the stream has sent of M passes {@code eventTime + hold} (the hold is twice the
  * join window plus the grace), or, when the stream has sent no M for the wall-clock idle bound (or none
  * since this task first saw it, that long ago), once the stream's own progress (its largest event time of
- * any modality) does. In
- * any case a moment is released once it has been held for the wall-clock idle bound (the hold plus
- * Streams' {@code max.task.idle.ms} and a second, 7 s by default), so a paused or lagging input holds
- * nothing longer. A frame and chunk are then emitted without text; what is still incomplete is not silently
+ * any modality) does. By the wall clock, a moment is released once it has been held for the wall-clock
+ * idle bound (the hold plus Streams' {@code max.task.idle.ms} and a second, 7 s by default) if its stream
+ * has sent none of its missing parts' modalities for as long (a paused input), and in any case once held
+ * {@value #MAX_HOLD_FACTOR} times that bound (an input lagging that far behind the others). A frame and chunk are then emitted without text; what is still incomplete is not silently
  * forgotten: a lone frame or chunk becomes a single-modality sample ({@code emitUnpaired}) or a dead letter
  * "unpaired", and a lone caption a dead letter "unused caption".
  *
@@ -73,6 +73,8 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   private static final String[] MODALITY = {"video", "audio", "text"};
   /** How much a stream's event times must have moved on (summed over modalities) before its held moments are looked at again. */
   private static final long SCAN_STEP_MS = 200;
+  /** A moment is held at most this many times the wall-clock idle bound, however its inputs lag. */
+  private static final int MAX_HOLD_FACTOR = 4;
   /** How often (wall clock) idle streams are looked for, to forget them. */
   private static final long EVICT_EVERY_MS = 60_000;
 
@@ -305,6 +307,18 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     return true;
   }
 
+  /** Whether its stream has sent none of the parts the moment misses for the wall-clock idle bound. */
+  private boolean silent(Partial p, StreamClock c, long now) {
+    if (c == null) return true;
+    boolean[] has = {p.hasVideo(), p.hasAudio(), p.hasText()};
+    for (int m = 0; m < 3; m++) {
+      if (has[m]) continue;
+      long last = c.latest[m] >= 0 ? c.wallSeen[m] : c.firstWall;
+      if (now - last < wallIdleMs) return false;
+    }
+    return true;
+  }
+
   private static String missing(Partial p) {
     List<String> m = new ArrayList<>(3);
     if (!p.hasVideo()) m.add("video");
@@ -314,11 +328,16 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   }
 
   private void releaseOnWallClock(long wallNow) {
-    // every moment held for the wall-clock idle bound, oldest first: a paused or lagging input holds nothing longer
+    // the moments held for the wall-clock idle bound whose missing parts' inputs have been silent as long (a
+    // paused input), and any held for MAX_HOLD_FACTOR times the bound (an input lagging that far), oldest first
     List<String> due = new ArrayList<>();
     for (Map.Entry<String, Long> e : heldSince.entrySet()) {
-      if (wallNow - e.getValue() < wallIdleMs) break;
-      due.add(e.getKey());
+      long age = wallNow - e.getValue();
+      if (age < wallIdleMs) break;
+      Partial p = pending.get(e.getKey());
+      if (p == null || age >= MAX_HOLD_FACTOR * wallIdleMs || silent(p, clocks.get(p.streamId()), wallNow)) {
+        due.add(e.getKey());
+      }
     }
     for (String id : due) {
       Partial p = pending.get(id);
@@ -326,7 +345,9 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
         heldSince.remove(id);
         continue;
       }
-      release(id, p, "it was held " + wallIdleMs + " ms (wall clock)");
+      long age = wallNow - heldSince.get(id);
+      release(id, p, age >= MAX_HOLD_FACTOR * wallIdleMs ? "it was held " + age + " ms (wall clock)"
+          : "its stream sent no " + missing(p) + " for " + wallIdleMs + " ms (wall clock)");
     }
     // only when no record at all has come for a while: a partner still in transit (a slow fetch, Streams
     // waiting max.task.idle.ms for another partition) must not be taken for a pause

@@ -252,9 +252,9 @@ class PairingTopologyTest {
     }
     // neither sends captions: a moment goes once its own stream is past its event time + the 4 s hold
     // (moments 1..20 of camB: its chunk 40 is at 8.01 s), whatever camA's time, and without waiting for the
-    // wall clock
+    // wall clock; the label join then lets those go whose 1 s label grace camB's own time has passed (1..15)
     List<PairedSample> before = paired.readValuesToList();
-    assertEquals(20, ids(before, "camB").size(), ids(before, "camB").toString());
+    assertEquals(15, ids(before, "camB").size(), ids(before, "camB").toString());
     flush(T0 + 60_000);
     List<PairedSample> after = paired.readValuesToList();
     for (String cam : List.of("camA", "camB")) {
@@ -702,6 +702,21 @@ class PairingTopologyTest {
     flush(T0 + 10 + grace);
     PairedSample waited = only(paired.readValuesToList(), "cam2");
     assertEquals("square", waited.getLabel(), "the label that came within the grace applies");
+  }
+
+  @Test
+  void aLaggingStreamsLabelSentJustAfterItsMomentStillApplies() {
+    // camB's clock is 10 s behind camA's on the same partition: the label grace is judged in camB's time
+    send(caption("camA", 0, T0, "circle"));
+    send(frame("camA", 0, T0));
+    send(chunk("camA", 0, T0));
+    send(caption("camB", 0, T0 - 10_000, "square"));
+    send(frame("camB", 0, T0 - 10_000));
+    send(chunk("camB", 0, T0 - 10_000));
+    assertEquals(List.of(), ids(paired.readValuesToList(), "camB"), "it waits for a label in its own stream's time");
+    send(label("camB", "square", null, T0 - 10_000, T0 - 9_000));
+    flush(T0 + 60_000);
+    assertEquals("square", only(paired.readValuesToList(), "camB").getLabel());
   }
 
   @Test
