@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * since this task first saw it, that long ago), once the stream's own progress (its largest event time of
  * any modality) does. By the wall clock, a moment is released once it has been held for the wall-clock
  * idle bound (the hold plus Streams' {@code max.task.idle.ms} and a second, 7 s by default) if its stream
- * has sent none of its missing parts' modalities for as long (a paused input), and in any case once held
- * {@value #MAX_HOLD_FACTOR} times that bound (an input lagging that far behind the others). A frame and chunk are then emitted without text; what is still incomplete is not silently
+ * has sent nothing at all for as long (a paused input), and in any case once held {@value #MAX_HOLD_FACTOR}
+ * times that bound (an input lagging that far behind the others). A frame and chunk are then emitted without text; what is still incomplete is not silently
  * forgotten: a lone frame or chunk becomes a single-modality sample ({@code emitUnpaired}) or a dead letter
  * "unpaired", and a lone caption a dead letter "unused caption".
  *
@@ -307,16 +307,14 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     return true;
   }
 
-  /** Whether its stream has sent none of the parts the moment misses for the wall-clock idle bound. */
-  private boolean silent(Partial p, StreamClock c, long now) {
-    if (c == null) return true;
-    boolean[] has = {p.hasVideo(), p.hasAudio(), p.hasText()};
-    for (int m = 0; m < 3; m++) {
-      if (has[m]) continue;
-      long last = c.latest[m] >= 0 ? c.wallSeen[m] : c.firstWall;
-      if (now - last < wallIdleMs) return false;
-    }
-    return true;
+  /**
+   * Whether the moment's stream has sent nothing at all for the wall-clock idle bound (a paused stream). A
+   * stream still sending one modality is not paused: a modality of it running seconds behind another (a
+   * slower fetch on a loaded machine) is waited for, up to {@value #MAX_HOLD_FACTOR} times the bound; one it
+   * has stopped sending is given up by its event times ({@link #notComing}).
+   */
+  private boolean silent(StreamClock c, long now) {
+    return c == null || now - c.lastWall >= wallIdleMs;
   }
 
   private static String missing(Partial p) {
@@ -335,7 +333,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       long age = wallNow - e.getValue();
       if (age < wallIdleMs) break;
       Partial p = pending.get(e.getKey());
-      if (p == null || age >= MAX_HOLD_FACTOR * wallIdleMs || silent(p, clocks.get(p.streamId()), wallNow)) {
+      if (p == null || age >= MAX_HOLD_FACTOR * wallIdleMs || silent(clocks.get(p.streamId()), wallNow)) {
         due.add(e.getKey());
       }
     }
@@ -347,7 +345,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       }
       long age = wallNow - heldSince.get(id);
       release(id, p, age >= MAX_HOLD_FACTOR * wallIdleMs ? "it was held " + age + " ms (wall clock)"
-          : "its stream sent no " + missing(p) + " for " + wallIdleMs + " ms (wall clock)");
+          : "its stream sent nothing for " + wallIdleMs + " ms (wall clock)");
     }
     // only when no record at all has come for a while: a partner still in transit (a slow fetch, Streams
     // waiting max.task.idle.ms for another partition) must not be taken for a pause
