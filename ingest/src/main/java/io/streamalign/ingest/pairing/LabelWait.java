@@ -20,10 +20,13 @@ import org.apache.kafka.streams.state.VersionedRecord;
  * join itself looks the label up in the versioned label table at the moment's event time).
  *
  * <p>A moment whose event time is covered by a label already known ({@code startTimeMs <= t < endTimeMs})
- * is emitted at once. Any other moment waits, in a changelogged store ordered by time, until this
- * processor's stream time passes its event time + {@code labelGrace}, in case its label comes after it;
- * it then takes the label valid at its time, if any (README, "Pairing"). A moment already that far
- * behind when it arrives is joined at once. Time markers of the sample gate only move stream time on.
+ * is emitted at once. Any other moment waits, in a changelogged store ordered by time, until its own
+ * stream's time (the largest event time of that stream's moments and time markers here, not the
+ * partition's: streams whose clocks differ share partitions, docs/producing.md "Not too late") passes its
+ * event time + {@code labelGrace}, in case its label comes after it; it then takes the label valid at its
+ * time, if any (README, "Pairing"). A moment already that far behind its stream when it arrives is joined
+ * at once. Time markers of the sample gate only move their stream's time on. The stream times are kept
+ * in memory and rebuilt from the waiting moments when the task starts.
  * When no record at all comes for {@code labelGrace} plus Streams' {@code max.task.idle.ms} and a second,
  * the waiting moments are released by the wall clock, as the sample gate releases its held moments.
  *
@@ -33,6 +36,8 @@ import org.apache.kafka.streams.state.VersionedRecord;
  */
 final class LabelWait implements Processor<String, Partial, String, Partial> {
 
+  /** How many streams' times are kept at most while nothing waits. */
+  private static final int MAX_STREAMS = 10_000;
   private final String labelStore;
   private final String waitStore;
   private final long graceMs;
@@ -40,7 +45,10 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
   private ProcessorContext<String, Partial> context;
   private VersionedKeyValueStore<String, LabelEvent> labels;
   private KeyValueStore<String, Partial> waiting;
-  private long streamTime = -1;
+  // per stream, the largest event time seen here (streams with nothing waiting are dropped at release)
+  private final java.util.Map<String, Long> streamTimes = new java.util.HashMap<>();
+  // the largest of them
+  private long maxTime = -1;
   private long wallAtLastRecord;
 
   LabelWait(String labelStore, String waitStore, Duration labelGrace) {
@@ -56,6 +64,12 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
     this.labels = context.getStateStore(labelStore);
     this.waiting = context.getStateStore(waitStore);
     this.wallAtLastRecord = context.currentSystemTimeMs();
+    try (KeyValueIterator<String, Partial> it = waiting.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, Partial> kv = it.next();
+        advance(kv.value.streamId(), timeOf(kv.key));
+      }
+    }
     context.schedule(Duration.ofMillis(500), PunctuationType.WALL_CLOCK_TIME, this::releaseOnWallClock);
   }
 
@@ -63,8 +77,8 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
   public void process(Record<String, Partial> record) {
     wallAtLastRecord = context.currentSystemTimeMs();
     long ts = record.timestamp();
-    streamTime = Math.max(streamTime, ts);
     Partial p = record.value();
+    long streamTime = advance(p.streamId(), ts);
     if (!p.isTimeMarker()) {
       LabelEvent label = labelAt(p.streamId(), ts);
       if (covers(label, ts) || ts + graceMs <= streamTime) {
@@ -73,19 +87,37 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
         waiting.put(waitKey(ts, p.sampleId()), p);
       }
     }
-    release(streamTime);
+    release(false);
   }
 
-  /** Emits the waiting moments whose grace has passed at {@code time}, oldest first. */
-  private void release(long time) {
+  private long advance(String streamId, long ts) {
+    maxTime = Math.max(maxTime, ts);
+    return streamTimes.merge(streamId, ts, Math::max);
+  }
+
+  /** Emits the waiting moments whose grace has passed in their stream's time (or all, {@code all}), oldest first. */
+  private void release(boolean all) {
     List<KeyValue<String, Partial>> due = new ArrayList<>();
+    boolean anyLeft = false;
     try (KeyValueIterator<String, Partial> it = waiting.all()) {
       while (it.hasNext()) {
         KeyValue<String, Partial> kv = it.next();
-        if (timeOf(kv.key) + graceMs > time) break; // keys sort by time
-        due.add(kv);
+        long t = timeOf(kv.key);
+        if (!all && t + graceMs > maxTime) { // keys sort by time: no stream is past the rest
+          anyLeft = true;
+          break;
+        }
+        Long own = streamTimes.get(kv.value.streamId());
+        if (all || (own != null && t + graceMs <= own)) {
+          due.add(kv);
+        } else {
+          anyLeft = true;
+        }
       }
     }
+    // bounded: once more than MAX_STREAMS streams are known and nothing waits, forget them all (a stream's
+    // moments then wait for its next moments or the wall clock once, never less than the grace)
+    if (!anyLeft && streamTimes.size() > MAX_STREAMS) streamTimes.clear();
     for (KeyValue<String, Partial> kv : due) {
       waiting.delete(kv.key);
       long ts = timeOf(kv.key);
@@ -95,7 +127,7 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
 
   private void releaseOnWallClock(long wallNow) {
     if (wallNow - wallAtLastRecord < wallIdleMs) return;
-    release(Long.MAX_VALUE - graceMs);
+    release(true);
   }
 
   private LabelEvent labelAt(String streamId, long ts) {

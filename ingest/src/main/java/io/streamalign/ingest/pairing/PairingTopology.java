@@ -54,8 +54,9 @@ import org.apache.kafka.streams.state.Stores;
  * name, empty label range), {@code pairing.featurize} (undecodable image, non-finite, out-of-range or
  * wrongly sized features), {@code pairing.unpaired} (a frame or chunk whose partner never came, or came
  * further than the join window away; a caption whose moment never paired) and {@code pairing.late}
- * (a part behind stream time by more than the hold, or after its moment was emitted; a label older than
- * the label history).
+ * (a part behind its own stream's latest event time of its modality by more than the hold, or behind its
+ * partition's newest by the dedupe retention, or after its moment was emitted; a label older than the
+ * label history).
  *
  * <p>Pairing rules, in event time (each record's timestamp is set to its {@code eventTimeMs}; labels to
  * {@code startTimeMs}; a Kafka timestamp more than the future skew ahead of the wall clock is not used as
@@ -67,8 +68,9 @@ import org.apache.kafka.streams.state.Stores;
  *       {@code joinWindow} apart.</li>
  *   <li>Sample id: {@code streamId#seq}, or {@code streamId#seq/session} with a session; the sample's event
  *       time is the frame's.</li>
- *   <li>A moment with frame, chunk and caption is emitted at once; with frame and chunk only, once stream
- *       time (or, when input pauses, the wall clock) passes its event time + 2 x window + grace.</li>
+ *   <li>A moment with frame, chunk and caption is emitted at once; with frame and chunk only, once its own
+ *       stream has moved past its event time + 2 x window + grace (per modality, {@link SampleGate}), or
+ *       once held for the wall-clock idle bound.</li>
  *   <li>Exact duplicates yield one sample per id, remembered for {@code dedupeRetention}.</li>
  *   <li>Labels: a versioned table of the latest {@link LabelEvent} per stream; a sample takes the label
  *       valid at its timestamp, and is labeled when {@code startTimeMs <= eventTimeMs < endTimeMs} (end
