@@ -2,7 +2,6 @@ package io.streamalign.eval.data;
 
 import io.streamalign.features.data.DigitFeatures;
 import io.streamalign.features.data.Fsdd;
-
 import java.nio.file.Path;
 import java.util.List;
 
@@ -13,19 +12,25 @@ import java.util.List;
  * ({@link Fsdd.Clip#isTest()}) the held-out ones.
  *
  * @param imagesTrain per digit, featurized images 0-7999
- * @param imagesTest  per digit, featurized images 8000-9999
- * @param audioTrain  per digit, featurized FSDD train takes
- * @param audioTest   per digit, featurized FSDD test takes
+ * @param imagesTest per digit, featurized images 8000-9999
+ * @param audioTrain per digit, featurized FSDD train takes
+ * @param audioTest per digit, featurized FSDD test takes
  */
-public record DigitData(List<List<float[]>> imagesTrain, List<List<float[]>> imagesTest,
-                        List<List<float[]>> audioTrain, List<List<float[]>> audioTest) {
+public record DigitData(
+    List<List<float[]>> imagesTrain,
+    List<List<float[]>> imagesTest,
+    List<List<float[]>> audioTrain,
+    List<List<float[]>> audioTest) {
 
-    /** First MNIST index of the held-out images. */
-    public static final int IMAGE_TEST_FROM = 8000;
+  /** First MNIST index of the held-out images. */
+  public static final int IMAGE_TEST_FROM = 8000;
 
-    /** Loads and featurizes everything under {@code dataDir} (a few seconds): {@link DigitFeatures} with the split above. */
-    public static DigitData load(Path dataDir) {
-        DigitFeatures d = DigitFeatures.load(dataDir, IMAGE_TEST_FROM, IMAGE_TEST_FROM);
-        return new DigitData(d.imagesTrain(), d.imagesTest(), d.audioTrain(), d.audioTest());
-    }
+  /**
+   * Loads and featurizes everything under {@code dataDir} (a few seconds): {@link DigitFeatures}
+   * with the split above.
+   */
+  public static DigitData load(Path dataDir) {
+    DigitFeatures d = DigitFeatures.load(dataDir, IMAGE_TEST_FROM, IMAGE_TEST_FROM);
+    return new DigitData(d.imagesTrain(), d.imagesTest(), d.audioTrain(), d.audioTest());
+  }
 }

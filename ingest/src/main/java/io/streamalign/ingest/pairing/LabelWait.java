@@ -16,28 +16,30 @@ import org.apache.kafka.streams.state.VersionedKeyValueStore;
 import org.apache.kafka.streams.state.VersionedRecord;
 
 /**
- * Holds each moment back only as long as its label may still come: the step before the label join (the
- * join itself looks the label up in the versioned label table at the moment's event time).
+ * Holds each moment back only as long as its label may still come: the step before the label join
+ * (the join itself looks the label up in the versioned label table at the moment's event time).
  *
- * <p>A moment whose event time is covered by a label already known ({@code startTimeMs <= t < endTimeMs})
- * is emitted at once. Any other moment waits, in a changelogged store ordered by time, until its own
- * stream's time (the largest event time of that stream's moments and time markers here, not the
- * partition's: streams whose clocks differ share partitions, docs/producing.md "Not too late") passes its
- * event time + {@code labelGrace}, in case its label comes after it; it then takes the label valid at its
- * time, if any (README, "Pairing"). A moment already that far behind its stream when it arrives is joined
- * at once. Time markers of the sample gate only move their stream's time on. The stream times are kept
- * in memory and rebuilt from the waiting moments when the task starts.
- * When no record at all comes for {@code labelGrace} plus Streams' {@code max.task.idle.ms} and a second,
- * the waiting moments are released by the wall clock, as the sample gate releases its held moments.
+ * <p>A moment whose event time is covered by a label already known ({@code startTimeMs <= t <
+ * endTimeMs}) is emitted at once. Any other moment waits, in a changelogged store ordered by time,
+ * until its own stream's time (the largest event time of that stream's moments and time markers
+ * here, not the partition's: streams whose clocks differ share partitions, docs/producing.md "Not
+ * too late") passes its event time + {@code labelGrace}, in case its label comes after it; it then
+ * takes the label valid at its time, if any (README, "Pairing"). A moment already that far behind
+ * its stream when it arrives is joined at once. Time markers of the sample gate only move their
+ * stream's time on. The stream times are kept in memory and rebuilt from the waiting moments when
+ * the task starts. When no record at all comes for {@code labelGrace} plus Streams' {@code
+ * max.task.idle.ms} and a second, the waiting moments are released by the wall clock, as the sample
+ * gate releases its held moments.
  *
- * <p>It replaces the grace period of the stream-table join, whose buffer held every moment for the grace
- * (written to a RocksDB store and its changelog) even when its label was there already: that wait was
- * most of the pairing latency, and the buffer a part of pairing's cost.
+ * <p>It replaces the grace period of the stream-table join, whose buffer held every moment for the
+ * grace (written to a RocksDB store and its changelog) even when its label was there already: that
+ * wait was most of the pairing latency, and the buffer a part of pairing's cost.
  */
 final class LabelWait implements Processor<String, Partial, String, Partial> {
 
   /** How many streams' times are kept at most while nothing waits. */
   private static final int MAX_STREAMS = 10_000;
+
   private final String labelStore;
   private final String waitStore;
   private final long graceMs;
@@ -45,7 +47,8 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
   private ProcessorContext<String, Partial> context;
   private VersionedKeyValueStore<String, LabelEvent> labels;
   private KeyValueStore<String, Partial> waiting;
-  // per stream, the largest event time seen here (streams with nothing waiting are dropped at release)
+  // per stream, the largest event time seen here (streams with nothing waiting are dropped at
+  // release)
   private final java.util.Map<String, Long> streamTimes = new java.util.HashMap<>();
   // the largest of them
   private long maxTime = -1;
@@ -70,7 +73,8 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
         advance(kv.value.streamId(), timeOf(kv.key));
       }
     }
-    context.schedule(Duration.ofMillis(500), PunctuationType.WALL_CLOCK_TIME, this::releaseOnWallClock);
+    context.schedule(
+        Duration.ofMillis(500), PunctuationType.WALL_CLOCK_TIME, this::releaseOnWallClock);
   }
 
   @Override
@@ -95,7 +99,10 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
     return streamTimes.merge(streamId, ts, Math::max);
   }
 
-  /** Emits the waiting moments whose grace has passed in their stream's time (or all, {@code all}), oldest first. */
+  /**
+   * Emits the waiting moments whose grace has passed in their stream's time (or all, {@code all}),
+   * oldest first.
+   */
   private void release(boolean all) {
     List<KeyValue<String, Partial>> due = new ArrayList<>();
     boolean anyLeft = false;
@@ -115,7 +122,8 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
         }
       }
     }
-    // bounded: once more than MAX_STREAMS streams are known and nothing waits, forget them all (a stream's
+    // bounded: once more than MAX_STREAMS streams are known and nothing waits, forget them all (a
+    // stream's
     // moments then wait for its next moments or the wall clock once, never less than the grace)
     if (!anyLeft && streamTimes.size() > MAX_STREAMS) streamTimes.clear();
     for (KeyValue<String, Partial> kv : due) {

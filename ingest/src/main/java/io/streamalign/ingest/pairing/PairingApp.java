@@ -15,18 +15,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pairing service: runs {@link PairingTopology} in a {@link KafkaStreams} instance with exactly-once
- * processing ({@code exactly_once_v2}), a thread-replacing uncaught-exception handler and a logging
- * production-exception handler. No deserialization handler is needed: inputs are read as raw bytes and
- * bad ones go to the dead-letter topics.
+ * The pairing service: runs {@link PairingTopology} in a {@link KafkaStreams} instance with
+ * exactly-once processing ({@code exactly_once_v2}), a thread-replacing uncaught-exception handler
+ * and a logging production-exception handler. No deserialization handler is needed: inputs are read
+ * as raw bytes and bad ones go to the dead-letter topics.
  *
- * <p>Topics (see {@link PairingTopology}) must exist; create them with {@code TopicAdmin.createAll}.
+ * <p>Topics (see {@link PairingTopology}) must exist; create them with {@code
+ * TopicAdmin.createAll}.
  */
 public final class PairingApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PairingApp.class);
 
   /** Streams' {@code max.task.idle.ms} for pairing. */
   public static final long MAX_TASK_IDLE_MS = 2_000;
+
   /** The producer's {@code batch.size} for pairing's outputs, repartition topics and changelogs. */
   public static final int BATCH_SIZE_BYTES = 256 * 1024;
 
@@ -38,26 +40,34 @@ public final class PairingApp implements AutoCloseable {
     this(cfg, settings.clientProperties(), topics);
   }
 
-  /** App from raw client properties (must contain bootstrap.servers; may override any Streams config). */
+  /**
+   * App from raw client properties (must contain bootstrap.servers; may override any Streams
+   * config).
+   */
   public PairingApp(PairingConfig cfg, Properties clientProperties, Topics topics) {
     this(cfg, InputRules.defaults(), clientProperties, topics);
   }
 
   /** App with explicit input rules (limits on size, event-time skew and seq). */
-  public PairingApp(PairingConfig cfg, InputRules rules, Properties clientProperties, Topics topics) {
-    this(PairingTopology.build(cfg, topics, Featurizers.defaults(), rules), streamsProperties(cfg, clientProperties));
+  public PairingApp(
+      PairingConfig cfg, InputRules rules, Properties clientProperties, Topics topics) {
+    this(
+        PairingTopology.build(cfg, topics, Featurizers.defaults(), rules),
+        streamsProperties(cfg, clientProperties));
   }
 
   PairingApp(Topology topology, Properties props) {
     this.streams = new KafkaStreams(topology, props);
-    streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("pairing stream thread died; replacing it", e);
-      return StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
-    streams.setStateListener((now, before) -> {
-      LOG.info("pairing state {} -> {}", before, now);
-      if (now == KafkaStreams.State.RUNNING) running.countDown();
-    });
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("pairing stream thread died; replacing it", e);
+          return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    streams.setStateListener(
+        (now, before) -> {
+          LOG.info("pairing state {} -> {}", before, now);
+          if (now == KafkaStreams.State.RUNNING) running.countDown();
+        });
   }
 
   /** The Streams configuration: StreamAlign defaults, then {@code client}, then exactly-once. */
@@ -66,31 +76,49 @@ public final class PairingApp implements AutoCloseable {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, cfg.applicationId());
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(cfg.streamThreads()));
-    p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, LoggingProductionExceptionHandler.class.getName());
+    p.put(
+        StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LoggingProductionExceptionHandler.class.getName());
     p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
-    // a featurized part or sample is 5-20 KB: with the 16 KB default nearly every record opened a batch of its
-    // own (a new compressed stream, a new entry in the broker's log), which the pairing bench's profile showed
+    // a featurized part or sample is 5-20 KB: with the 16 KB default nearly every record opened a
+    // batch of its
+    // own (a new compressed stream, a new entry in the broker's log), which the pairing bench's
+    // profile showed
     p.put(StreamsConfig.producerPrefix("batch.size"), Integer.toString(BATCH_SIZE_BYTES));
-    // the largest record pairing writes is far smaller (samples are fixed-size features, dead letters are
+    // the largest record pairing writes is far smaller (samples are fixed-size features, dead
+    // letters are
     // bounded by DeadLetters.MAX_ENCODED_BYTES); the input limit keeps every size limit one figure
-    p.put(StreamsConfig.producerPrefix("max.request.size"), Integer.toString(Topics.INPUT_MAX_MESSAGE_BYTES));
-    // wait up to 2 s for data on every input partition of a task before processing past it: Streams then
-    // orders the modalities by timestamp, so a fast replay (or one slow fetch at start-up) cannot run
+    p.put(
+        StreamsConfig.producerPrefix("max.request.size"),
+        Integer.toString(Topics.INPUT_MAX_MESSAGE_BYTES));
+    // wait up to 2 s for data on every input partition of a task before processing past it: Streams
+    // then
+    // orders the modalities by timestamp, so a fast replay (or one slow fetch at start-up) cannot
+    // run
     // stream time ahead of a modality that has not been fetched yet and make its records late
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(MAX_TASK_IDLE_MS));
-    // a backlog must not fill the heap: a value takes its uncompressed size in memory once fetched (a 10 MiB
-    // frame of a repeating pattern is a few KB on the wire, under every size limit), and Streams buffers up
-    // to 1000 records per input partition by default; a lagging pairing with such frames in its backlog
-    // died of OutOfMemoryError again and again (and, once, with 64). At most 32 per partition and per poll (docs/producing.md,
+    // a backlog must not fill the heap: a value takes its uncompressed size in memory once fetched
+    // (a 10 MiB
+    // frame of a repeating pattern is a few KB on the wire, under every size limit), and Streams
+    // buffers up
+    // to 1000 records per input partition by default; a lagging pairing with such frames in its
+    // backlog
+    // died of OutOfMemoryError again and again (and, once, with 64). At most 32 per partition and
+    // per poll (docs/producing.md,
     // "Size limits").
-    p.put(StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, Integer.toString(MAX_BUFFERED_RECORDS));
+    p.put(
+        StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG,
+        Integer.toString(MAX_BUFFERED_RECORDS));
     p.put(StreamsConfig.consumerPrefix("max.poll.records"), Integer.toString(MAX_BUFFERED_RECORDS));
     p.putAll(client);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     return p;
   }
 
-  /** Input records buffered per partition, and fetched per poll, at most (see {@link #streamsProperties}). */
+  /**
+   * Input records buffered per partition, and fetched per poll, at most (see {@link
+   * #streamsProperties}).
+   */
   static final int MAX_BUFFERED_RECORDS = 32;
 
   /** Starts processing (returns at once). */

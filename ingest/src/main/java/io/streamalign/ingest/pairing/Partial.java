@@ -16,24 +16,27 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * A featurized, partially assembled sample inside the pairing topology (one modality after
  * featurization, video+audio after the join, plus text after the text join). Kept only in the join
- * stores, repartition topics and changelogs of this topology, in the compact binary format of {@link #SERDE}.
+ * stores, repartition topics and changelogs of this topology, in the compact binary format of
+ * {@link #SERDE}.
  *
- * <p>Deserialization is lazy: the header (stream, seq, times, ids, caption) is parsed at once and the
- * feature arrays only when read. A window join fetches every record of the key in the window and the
- * joiner usually looks at the seq alone, so most candidates are never decoded.
+ * <p>Deserialization is lazy: the header (stream, seq, times, ids, caption) is parsed at once and
+ * the feature arrays only when read. A window join fetches every record of the key in the window
+ * and the joiner usually looks at the seq alone, so most candidates are never decoded.
  */
 final class Partial {
 
   /**
-   * Format 4 adds the source record (topic, partition, offset) of each part, so that a part refused when
-   * its moment is released names its source record (docs/producing.md, "What happens to a violation").
-   * Formats 2 and 3 are still read (their parts have no source), so that state and repartitioned records
-   * written before the upgrade are kept; a version older than format 4 cannot read format 4 (a downgrade
-   * must reset the application's state).
+   * Format 4 adds the source record (topic, partition, offset) of each part, so that a part refused
+   * when its moment is released names its source record (docs/producing.md, "What happens to a
+   * violation"). Formats 2 and 3 are still read (their parts have no source), so that state and
+   * repartitioned records written before the upgrade are kept; a version older than format 4 cannot
+   * read format 4 (a downgrade must reset the application's state).
    */
   private static final byte FORMAT = 4;
+
   /** Format 3 had no part sources. */
   private static final byte FORMAT_WITHOUT_SOURCES = 3;
+
   /** Format 2 had no session either. */
   private static final byte FORMAT_WITHOUT_SESSION = 2;
 
@@ -54,13 +57,43 @@ final class Partial {
   private final byte[] raw;
   private final int[] offsets;
 
-  Partial(String streamId, long seq, String session, long eventTimeMs, String sampleId, float[] video, float[] audio,
-      float[] text, String caption) {
-    this(streamId, seq, session, eventTimeMs, sampleId, video, audio, text, caption, null, null, null);
+  Partial(
+      String streamId,
+      long seq,
+      String session,
+      long eventTimeMs,
+      String sampleId,
+      float[] video,
+      float[] audio,
+      float[] text,
+      String caption) {
+    this(
+        streamId,
+        seq,
+        session,
+        eventTimeMs,
+        sampleId,
+        video,
+        audio,
+        text,
+        caption,
+        null,
+        null,
+        null);
   }
 
-  private Partial(String streamId, long seq, String session, long eventTimeMs, String sampleId, float[] video,
-      float[] audio, float[] text, String caption, SourceHeaders.Source videoSource, SourceHeaders.Source audioSource,
+  private Partial(
+      String streamId,
+      long seq,
+      String session,
+      long eventTimeMs,
+      String sampleId,
+      float[] video,
+      float[] audio,
+      float[] text,
+      String caption,
+      SourceHeaders.Source videoSource,
+      SourceHeaders.Source audioSource,
       SourceHeaders.Source textSource) {
     this.videoSource = videoSource;
     this.audioSource = audioSource;
@@ -78,9 +111,18 @@ final class Partial {
     this.offsets = null;
   }
 
-  private Partial(String streamId, long seq, String session, long eventTimeMs, String sampleId, String caption,
-      SourceHeaders.Source videoSource, SourceHeaders.Source audioSource, SourceHeaders.Source textSource,
-      byte[] raw, int[] offsets) {
+  private Partial(
+      String streamId,
+      long seq,
+      String session,
+      long eventTimeMs,
+      String sampleId,
+      String caption,
+      SourceHeaders.Source videoSource,
+      SourceHeaders.Source audioSource,
+      SourceHeaders.Source textSource,
+      byte[] raw,
+      int[] offsets) {
     this.videoSource = videoSource;
     this.audioSource = audioSource;
     this.textSource = textSource;
@@ -102,14 +144,15 @@ final class Partial {
     return new Partial(streamId, seq, session, t, null, null, f, null, null);
   }
 
-  static Partial text(String streamId, long seq, String session, long t, float[] f, String caption) {
+  static Partial text(
+      String streamId, long seq, String session, long t, float[] f, String caption) {
     return new Partial(streamId, seq, session, t, null, null, null, f, caption);
   }
 
   /**
-   * A marker carrying only a time: the sample gate sends one per stream after releasing held samples
-   * on the wall clock, so that the label join's stream time passes its grace and it emits them too. It
-   * never becomes a sample.
+   * A marker carrying only a time: the sample gate sends one per stream after releasing held
+   * samples on the wall clock, so that the label join's stream time passes its grace and it emits
+   * them too. It never becomes a sample.
    */
   static Partial timeMarker(String streamId, long t) {
     return new Partial(streamId, -1, null, t, null, null, null, null, null);
@@ -120,24 +163,52 @@ final class Partial {
   }
 
   /**
-   * The sample id of this record's moment: {@code streamId#seq}, or {@code streamId#seq/session} when the
-   * producer sent a session (so a restarted producer's seqs are never taken for duplicates).
+   * The sample id of this record's moment: {@code streamId#seq}, or {@code streamId#seq/session}
+   * when the producer sent a session (so a restarted producer's seqs are never taken for
+   * duplicates).
    */
   String momentId() {
     return streamId + "#" + seq + (session == null ? "" : "/" + session);
   }
 
-  /** This record as (the first part of) its moment: the same, with the moment id as its sample id. */
+  /**
+   * This record as (the first part of) its moment: the same, with the moment id as its sample id.
+   */
   Partial asMoment() {
-    return new Partial(streamId, seq, session, eventTimeMs, momentId(), video(), audio(), text(), caption, videoSource,
-        audioSource, textSource);
+    return new Partial(
+        streamId,
+        seq,
+        session,
+        eventTimeMs,
+        momentId(),
+        video(),
+        audio(),
+        text(),
+        caption,
+        videoSource,
+        audioSource,
+        textSource);
   }
 
-  /** The same, with {@code source} as the source record of each part it has (a decoded record has one part). */
+  /**
+   * The same, with {@code source} as the source record of each part it has (a decoded record has
+   * one part).
+   */
   Partial withSource(SourceHeaders.Source source) {
     if (source == null) return this;
-    return new Partial(streamId, seq, session, eventTimeMs, sampleId, video(), audio(), text(), caption,
-        hasVideo() ? source : videoSource, hasAudio() ? source : audioSource, hasText() ? source : textSource);
+    return new Partial(
+        streamId,
+        seq,
+        session,
+        eventTimeMs,
+        sampleId,
+        video(),
+        audio(),
+        text(),
+        caption,
+        hasVideo() ? source : videoSource,
+        hasAudio() ? source : audioSource,
+        hasText() ? source : textSource);
   }
 
   /** The source record of the frame, or null if unknown. */
@@ -157,23 +228,70 @@ final class Partial {
 
   /** The frame alone (with its source), as its own part. */
   Partial videoPart() {
-    return new Partial(streamId, seq, session, eventTimeMs, sampleId, video(), null, null, null, videoSource, null, null);
+    return new Partial(
+        streamId,
+        seq,
+        session,
+        eventTimeMs,
+        sampleId,
+        video(),
+        null,
+        null,
+        null,
+        videoSource,
+        null,
+        null);
   }
 
   /** The audio chunk alone (with its source), as its own part. */
   Partial audioPart() {
-    return new Partial(streamId, seq, session, eventTimeMs, sampleId, null, audio(), null, null, null, audioSource, null);
+    return new Partial(
+        streamId,
+        seq,
+        session,
+        eventTimeMs,
+        sampleId,
+        null,
+        audio(),
+        null,
+        null,
+        null,
+        audioSource,
+        null);
   }
 
   /** The caption alone (with its source), as its own part. */
   Partial textPart() {
-    return new Partial(streamId, seq, session, eventTimeMs, sampleId, null, null, text(), caption, null, null, textSource);
+    return new Partial(
+        streamId,
+        seq,
+        session,
+        eventTimeMs,
+        sampleId,
+        null,
+        null,
+        text(),
+        caption,
+        null,
+        null,
+        textSource);
   }
 
   /** The same without the caption (the frame and/or chunk, with their sources). */
   Partial withoutText() {
-    return new Partial(streamId, seq, session, eventTimeMs, sampleId, video(), audio(), null, null, videoSource,
-        audioSource, null);
+    return new Partial(
+        streamId,
+        seq,
+        session,
+        eventTimeMs,
+        sampleId,
+        video(),
+        audio(),
+        null,
+        null,
+        videoSource,
+        audioSource,
+        null);
   }
 
   String session() {
@@ -233,8 +351,9 @@ final class Partial {
   }
 
   /**
-   * This moment with the parts of {@code other} (same moment) that it lacks; a part it already has is
-   * kept (a second copy of a part is a duplicate). The event time is the frame's, else the chunk's.
+   * This moment with the parts of {@code other} (same moment) that it lacks; a part it already has
+   * is kept (a second copy of a part is a duplicate). The event time is the frame's, else the
+   * chunk's.
    */
   Partial merge(Partial other) {
     float[] v = hasVideo() ? video() : other.video();
@@ -242,10 +361,24 @@ final class Partial {
     boolean ownText = hasText();
     float[] t = ownText ? text() : other.text();
     String c = ownText ? caption : other.caption;
-    long time = hasVideo() ? eventTimeMs : other.hasVideo() ? other.eventTimeMs
-        : hasAudio() ? eventTimeMs : other.hasAudio() ? other.eventTimeMs : eventTimeMs;
-    return new Partial(streamId, seq, session, time, momentId(), v, a, t, c,
-        hasVideo() ? videoSource : other.videoSource, hasAudio() ? audioSource : other.audioSource,
+    long time =
+        hasVideo()
+            ? eventTimeMs
+            : other.hasVideo()
+                ? other.eventTimeMs
+                : hasAudio() ? eventTimeMs : other.hasAudio() ? other.eventTimeMs : eventTimeMs;
+    return new Partial(
+        streamId,
+        seq,
+        session,
+        time,
+        momentId(),
+        v,
+        a,
+        t,
+        c,
+        hasVideo() ? videoSource : other.videoSource,
+        hasAudio() ? audioSource : other.audioSource,
         ownText ? textSource : other.textSource);
   }
 
@@ -255,8 +388,19 @@ final class Partial {
   }
 
   Partial withText(Partial t) {
-    return new Partial(streamId, seq, session, eventTimeMs, sampleId, video(), audio(), t.text(), t.caption(),
-        videoSource, audioSource, t.textSource);
+    return new Partial(
+        streamId,
+        seq,
+        session,
+        eventTimeMs,
+        sampleId,
+        video(),
+        audio(),
+        t.text(),
+        t.caption(),
+        videoSource,
+        audioSource,
+        t.textSource);
   }
 
   private float[] decode(int which) {
@@ -271,8 +415,8 @@ final class Partial {
   }
 
   /**
-   * Binary serde: format byte, header fields, the source of each part (a presence byte, then topic, partition
-   * and offset), then the arrays (length + big-endian floats, -1 if absent).
+   * Binary serde: format byte, header fields, the source of each part (a presence byte, then topic,
+   * partition and offset), then the arrays (length + big-endian floats, -1 if absent).
    */
   static final Serde<Partial> SERDE = Serdes.serdeFrom(new Ser(), new Deser());
 
@@ -318,7 +462,8 @@ final class Partial {
       out.write(b);
     }
 
-    private static void writeSource(DataOutputStream out, SourceHeaders.Source s) throws IOException {
+    private static void writeSource(DataOutputStream out, SourceHeaders.Source s)
+        throws IOException {
       if (s == null) {
         out.writeByte(0);
         return;
@@ -335,7 +480,8 @@ final class Partial {
         return;
       }
       out.writeInt(f.length);
-      // one bulk copy (big-endian, as DataOutputStream writes): a float at a time was the sample gate's
+      // one bulk copy (big-endian, as DataOutputStream writes): a float at a time was the sample
+      // gate's
       // largest cost after featurization in the pairing bench's profile
       ByteBuffer b = ByteBuffer.allocate(4 * f.length);
       b.asFloatBuffer().put(f);
@@ -350,7 +496,9 @@ final class Partial {
       try {
         ByteBuffer b = ByteBuffer.wrap(data);
         byte format = b.get();
-        if (format != FORMAT && format != FORMAT_WITHOUT_SOURCES && format != FORMAT_WITHOUT_SESSION) {
+        if (format != FORMAT
+            && format != FORMAT_WITHOUT_SOURCES
+            && format != FORMAT_WITHOUT_SESSION) {
           throw new SerializationException("unknown Partial format " + format);
         }
         String streamId = readString(b);
@@ -370,7 +518,8 @@ final class Partial {
             offsets[i] = -1;
             continue;
           }
-          if (n > b.remaining() / 4) throw new SerializationException("corrupt Partial: array length " + n);
+          if (n > b.remaining() / 4)
+            throw new SerializationException("corrupt Partial: array length " + n);
           offsets[i] = off;
           b.position(b.position() + 4 * n);
         }
@@ -385,14 +534,16 @@ final class Partial {
       if (present == 0) return null;
       if (present != 1) throw new SerializationException("corrupt Partial: source flag " + present);
       String topic = readString(b);
-      if (topic == null) throw new SerializationException("corrupt Partial: source without a topic");
+      if (topic == null)
+        throw new SerializationException("corrupt Partial: source without a topic");
       return new SourceHeaders.Source(topic, b.getInt(), b.getLong());
     }
 
     private static String readString(ByteBuffer b) {
       int n = b.getInt();
       if (n < 0) return null;
-      if (n > b.remaining()) throw new SerializationException("corrupt Partial: string length " + n);
+      if (n > b.remaining())
+        throw new SerializationException("corrupt Partial: string length " + n);
       String s = new String(data(b, n), StandardCharsets.UTF_8);
       return s;
     }

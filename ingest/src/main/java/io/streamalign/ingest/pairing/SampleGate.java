@@ -24,57 +24,68 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Assembles each moment from its frame, audio chunk and caption (matched by moment id: stream, seq and
- * producer session) and emits it once, or explains why not.
+ * Assembles each moment from its frame, audio chunk and caption (matched by moment id: stream, seq
+ * and producer session) and emits it once, or explains why not.
  *
- * <p>The parts of a moment are held (in a changelogged store) as they arrive. A moment with frame, chunk
- * and caption is emitted at once; one missing a part is released once that part is not coming any more,
- * judged by the moment's own stream, never by other streams or by how far one input topic runs behind
- * another (README, "Pairing"; docs/producing.md, "Not too late"): a missing modality M is not coming once
- * the largest event time the stream has sent of M passes {@code eventTime + hold} (the hold is twice the
- * join window plus the grace), or, when the stream has sent no M for the wall-clock idle bound (or none
- * since this task first saw it, that long ago), once the stream's own progress (its largest event time of
- * any modality) does. By the wall clock, a moment is released once it has been held for the wall-clock
- * idle bound (the hold plus Streams' {@code max.task.idle.ms} and a second, 7 s by default) if its stream
- * has sent nothing at all for as long (a paused input), and in any case once held {@value #MAX_HOLD_FACTOR}
- * times that bound (an input lagging that far behind the others). A frame and chunk are then emitted without text; what is still incomplete is not silently
- * forgotten: a lone frame or chunk becomes a single-modality sample ({@code emitUnpaired}) or a dead letter
- * "unpaired", and a lone caption a dead letter "unused caption".
+ * <p>The parts of a moment are held (in a changelogged store) as they arrive. A moment with frame,
+ * chunk and caption is emitted at once; one missing a part is released once that part is not coming
+ * any more, judged by the moment's own stream, never by other streams or by how far one input topic
+ * runs behind another (README, "Pairing"; docs/producing.md, "Not too late"): a missing modality M
+ * is not coming once the largest event time the stream has sent of M passes {@code eventTime +
+ * hold} (the hold is twice the join window plus the grace), or, when the stream has sent no M for
+ * the wall-clock idle bound (or none since this task first saw it, that long ago), once the
+ * stream's own progress (its largest event time of any modality) does. By the wall clock, a moment
+ * is released once it has been held for the wall-clock idle bound (the hold plus Streams' {@code
+ * max.task.idle.ms} and a second, 7 s by default) if its stream has sent nothing at all for as long
+ * (a paused input), and in any case once held {@value #MAX_HOLD_FACTOR} times that bound (an input
+ * lagging that far behind the others). A frame and chunk are then emitted without text; what is
+ * still incomplete is not silently forgotten: a lone frame or chunk becomes a single-modality
+ * sample ({@code emitUnpaired}) or a dead letter "unpaired", and a lone caption a dead letter
+ * "unused caption".
  *
- * <p>A part is late (dead letter {@value LateGate#STAGE_LATE}) when its event time + hold is behind the
- * largest event time its own stream has sent of its own modality: only a part out of order within its own
- * stream and modality by more than the hold; or one so far behind the newest event time of its partition
- * (any stream) that its id could not be remembered for the dedupe retention (5 min by default), which
- * would break exactly-once. A frame and chunk further apart than the join window do not
- * pair (the later one is dead-lettered), and a part arriving for a moment already emitted is dead-lettered
- * as late (the same record twice is a duplicate: a dead letter {@value #STAGE_DUPLICATE} while its moment is
- * held, counted in {@code duplicate-dropped-total} and logged at most once per {@value LateGate#LOG_INTERVAL_MS}
- * ms, never emitted twice). Every held part keeps its source record, so each of these dead letters names
- * it. Ids of emitted samples are remembered for the dedupe retention.
+ * <p>A part is late (dead letter {@value LateGate#STAGE_LATE}) when its event time + hold is behind
+ * the largest event time its own stream has sent of its own modality: only a part out of order
+ * within its own stream and modality by more than the hold; or one so far behind the newest event
+ * time of its partition (any stream) that its id could not be remembered for the dedupe retention
+ * (5 min by default), which would break exactly-once. A frame and chunk further apart than the join
+ * window do not pair (the later one is dead-lettered), and a part arriving for a moment already
+ * emitted is dead-lettered as late (the same record twice is a duplicate: a dead letter {@value
+ * #STAGE_DUPLICATE} while its moment is held, counted in {@code duplicate-dropped-total} and logged
+ * at most once per {@value LateGate#LOG_INTERVAL_MS} ms, never emitted twice). Every held part
+ * keeps its source record, so each of these dead letters names it. Ids of emitted samples are
+ * remembered for the dedupe retention.
  *
- * <p>The per-stream progress is kept in memory ({@link StreamClock}), rebuilt from the held moments when
- * the task starts (after a restart or a rebalance a stream not seen since counts as not having sent a
- * modality yet), and a stream with nothing held is forgotten once it has sent nothing for the dedupe
- * retention (wall clock).
+ * <p>The per-stream progress is kept in memory ({@link StreamClock}), rebuilt from the held moments
+ * when the task starts (after a restart or a rebalance a stream not seen since counts as not having
+ * sent a modality yet), and a stream with nothing held is forgotten once it has sent nothing for
+ * the dedupe retention (wall clock).
  *
- * <p>When no record at all has come for the wall-clock idle bound, the punctuator also sends one time
- * marker per stream that emitted since its last marker, stamped past the label join's grace, so that the
- * label join (which waits for labels in stream time too, {@link LabelWait}) emits those samples at once;
- * markers never become samples.
+ * <p>When no record at all has come for the wall-clock idle bound, the punctuator also sends one
+ * time marker per stream that emitted since its last marker, stamped past the label join's grace,
+ * so that the label join (which waits for labels in stream time too, {@link LabelWait}) emits those
+ * samples at once; markers never become samples.
  */
 final class SampleGate implements Processor<String, Partial, String, Outcome<Partial>> {
   static final String STAGE_UNPAIRED = "pairing.unpaired";
+
   /** A second copy of a part of a moment still held (docs/producing.md, "seq: one per moment"). */
   static final String STAGE_DUPLICATE = "pairing.duplicate";
+
   private static final Logger LOG = LoggerFactory.getLogger(SampleGate.class);
   private static final int VIDEO = 0;
   private static final int AUDIO = 1;
   private static final int TEXT = 2;
   private static final String[] MODALITY = {"video", "audio", "text"};
-  /** How much a stream's event times must have moved on (summed over modalities) before its held moments are looked at again. */
+
+  /**
+   * How much a stream's event times must have moved on (summed over modalities) before its held
+   * moments are looked at again.
+   */
   private static final long SCAN_STEP_MS = 200;
+
   /** A moment is held at most this many times the wall-clock idle bound, however its inputs lag. */
   private static final int MAX_HOLD_FACTOR = 4;
+
   /** How often (wall clock) idle streams are looked for, to forget them. */
   private static final long EVICT_EVERY_MS = 60_000;
 
@@ -82,15 +93,21 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   private static final class StreamClock {
     /** The largest event time sent of each modality (-1: none since this task started). */
     final long[] latest = {-1, -1, -1};
+
     /** The wall-clock time each modality was last sent. */
     final long[] wallSeen = new long[3];
+
     /** Moments of this stream held. */
     int held;
+
     /** At most the smallest event time of the moments held (exact after a scan). */
     long minHeld = Long.MAX_VALUE;
+
     /** The sum of {@link #latest} when the held moments were last looked at. */
     long scannedAt = Long.MIN_VALUE / 2;
+
     long lastWall;
+
     /** The wall-clock time this task first saw the stream. */
     long firstWall;
 
@@ -124,7 +141,8 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   private KeyValueStore<String, Partial> pending;
   private long wallAtLastRecord;
   private long wallAtLastEviction;
-  // how long a moment may be held, and how long no record may have come before time markers are sent
+  // how long a moment may be held, and how long no record may have come before time markers are
+  // sent
   private final long wallIdleMs;
   // per stream, the latest timestamp emitted since its last time marker
   private final Map<String, Long> unflushed = new HashMap<>();
@@ -136,7 +154,12 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   private Sensor duplicatesSensor;
   private long lastLogMs;
 
-  SampleGate(String emittedStore, String pendingStore, PairingConfig cfg, String videoTopic, String audioTopic,
+  SampleGate(
+      String emittedStore,
+      String pendingStore,
+      PairingConfig cfg,
+      String videoTopic,
+      String audioTopic,
       String textTopic) {
     this.emittedStore = emittedStore;
     this.pendingStore = pendingStore;
@@ -156,13 +179,19 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     this.context = context;
     this.emitted = context.getStateStore(emittedStore);
     this.pending = context.getStateStore(pendingStore);
-    this.duplicatesSensor = context.metrics().addRateTotalSensor(PairingTopology.METRICS_SCOPE, "sample-gate",
-        PairingTopology.DUPLICATES_METRIC,
-        Sensor.RecordingLevel.INFO);
+    this.duplicatesSensor =
+        context
+            .metrics()
+            .addRateTotalSensor(
+                PairingTopology.METRICS_SCOPE,
+                "sample-gate",
+                PairingTopology.DUPLICATES_METRIC,
+                Sensor.RecordingLevel.INFO);
     long now = context.currentSystemTimeMs();
     wallAtLastRecord = now;
     wallAtLastEviction = now;
-    // the progress of the streams with moments held, from those moments (the wall clock bound starts now)
+    // the progress of the streams with moments held, from those moments (the wall clock bound
+    // starts now)
     try (KeyValueIterator<String, Partial> it = pending.all()) {
       while (it.hasNext()) {
         KeyValue<String, Partial> kv = it.next();
@@ -174,7 +203,8 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
         hold(kv.key, p, c, now);
       }
     }
-    context.schedule(Duration.ofMillis(500), PunctuationType.WALL_CLOCK_TIME, this::releaseOnWallClock);
+    context.schedule(
+        Duration.ofMillis(500), PunctuationType.WALL_CLOCK_TIME, this::releaseOnWallClock);
   }
 
   /** The source of the record being processed (from {@link SourceHeaders}), or null. */
@@ -185,26 +215,59 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     long now = context.currentSystemTimeMs();
     wallAtLastRecord = now;
     currentSource = SourceHeaders.read(record.headers()).orElse(null);
-    // each held part keeps its source record, so that a dead letter written when it is released names it
+    // each held part keeps its source record, so that a dead letter written when it is released
+    // names it
     Partial p = record.value().withSource(currentSource);
     String id = p.momentId();
     int m = p.hasVideo() ? VIDEO : p.hasAudio() ? AUDIO : TEXT;
     StreamClock c = clock(p.streamId(), now);
     long latest = c.latest[m];
     if (latest >= 0 && p.eventTimeMs() + holdMs < latest) {
-      dead(p, LateGate.STAGE_LATE, "late: event time " + p.eventTimeMs() + " of " + part(p) + " " + id + " is "
-          + (latest - p.eventTimeMs()) + " ms behind its stream's " + MODALITY[m] + " at " + latest
-          + ", more than the " + holdMs + " ms (twice the join window, plus the grace) a moment is held", currentSource);
+      dead(
+          p,
+          LateGate.STAGE_LATE,
+          "late: event time "
+              + p.eventTimeMs()
+              + " of "
+              + part(p)
+              + " "
+              + id
+              + " is "
+              + (latest - p.eventTimeMs())
+              + " ms behind its stream's "
+              + MODALITY[m]
+              + " at "
+              + latest
+              + ", more than the "
+              + holdMs
+              + " ms (twice the join window, plus the grace) a moment is held",
+          currentSource);
       return;
     }
-    // the id of a moment this far behind its partition's newest event time could not be remembered (the
-    // dedupe store keeps the ids of the last dedupeRetention only), so exactly-once would not hold for it
+    // the id of a moment this far behind its partition's newest event time could not be remembered
+    // (the
+    // dedupe store keeps the ids of the last dedupeRetention only), so exactly-once would not hold
+    // for it
     long newest = context.currentStreamTimeMs();
     if (p.eventTimeMs() + retentionMs <= newest) {
-      dead(p, LateGate.STAGE_LATE, "late: event time " + p.eventTimeMs() + " of " + part(p) + " " + id + " is "
-          + (newest - p.eventTimeMs()) + " ms behind the newest event time of its partition, " + newest
-          + ", not less than the " + retentionMs + " ms dedupe retention (its id could not be remembered to drop "
-          + "a duplicate)", currentSource);
+      dead(
+          p,
+          LateGate.STAGE_LATE,
+          "late: event time "
+              + p.eventTimeMs()
+              + " of "
+              + part(p)
+              + " "
+              + id
+              + " is "
+              + (newest - p.eventTimeMs())
+              + " ms behind the newest event time of its partition, "
+              + newest
+              + ", not less than the "
+              + retentionMs
+              + " ms dedupe retention (its id could not be remembered to drop "
+              + "a duplicate)",
+          currentSource);
       return;
     }
     c.see(m, p.eventTimeMs(), now);
@@ -216,8 +279,15 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
 
   private void accept(Partial p, String id, StreamClock c, long now) {
     if (wasEmitted(id, p.eventTimeMs())) {
-      dead(p, LateGate.STAGE_LATE, "late or duplicate: " + part(p) + " of moment " + id
-          + " arrived after the moment was emitted", currentSource);
+      dead(
+          p,
+          LateGate.STAGE_LATE,
+          "late or duplicate: "
+              + part(p)
+              + " of moment "
+              + id
+              + " arrived after the moment was emitted",
+          currentSource);
       return;
     }
     Partial held = pending.get(id);
@@ -226,17 +296,38 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       hold(id, p, c, now);
       return;
     }
-    if ((p.hasVideo() && held.hasVideo()) || (p.hasAudio() && held.hasAudio()) || (p.hasText() && held.hasText())) {
+    if ((p.hasVideo() && held.hasVideo())
+        || (p.hasAudio() && held.hasAudio())
+        || (p.hasText() && held.hasText())) {
       duplicate(id);
-      dead(p, STAGE_DUPLICATE, "duplicate: a second " + part(p) + " of moment " + id + " while its first is held "
-          + "(the first is kept; one sample per moment)", currentSource);
+      dead(
+          p,
+          STAGE_DUPLICATE,
+          "duplicate: a second "
+              + part(p)
+              + " of moment "
+              + id
+              + " while its first is held "
+              + "(the first is kept; one sample per moment)",
+          currentSource);
       return;
     }
     if (p.hasVideo() != p.hasAudio() && (held.hasVideo() || held.hasAudio())) {
       long other = held.eventTimeMs();
       if (Math.abs(p.eventTimeMs() - other) > windowMs) {
-        dead(p, STAGE_UNPAIRED, "unpaired: " + part(p) + " of moment " + id + " is " + Math.abs(p.eventTimeMs() - other)
-            + " ms from its partner, more than the " + windowMs + " ms join window", currentSource);
+        dead(
+            p,
+            STAGE_UNPAIRED,
+            "unpaired: "
+                + part(p)
+                + " of moment "
+                + id
+                + " is "
+                + Math.abs(p.eventTimeMs() - other)
+                + " ms from its partner, more than the "
+                + windowMs
+                + " ms join window",
+            currentSource);
         return;
       }
     }
@@ -276,10 +367,12 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     c.scannedAt = c.sum();
     List<KeyValue<String, Partial>> due = new ArrayList<>();
     long min = Long.MAX_VALUE;
-    try (KeyValueIterator<String, Partial> it = pending.prefixScan(streamId + "#", new StringSerializer())) {
+    try (KeyValueIterator<String, Partial> it =
+        pending.prefixScan(streamId + "#", new StringSerializer())) {
       while (it.hasNext()) {
         KeyValue<String, Partial> kv = it.next();
-        if (!kv.value.streamId().equals(streamId)) continue; // another stream whose id starts with "streamId#"
+        if (!kv.value.streamId().equals(streamId))
+          continue; // another stream whose id starts with "streamId#"
         if (notComing(kv.value, c, now)) {
           due.add(kv);
         } else {
@@ -289,7 +382,10 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     }
     c.minHeld = min;
     for (KeyValue<String, Partial> kv : due) {
-      release(kv.key, kv.value, "its stream's " + missing(kv.value) + " moved past " + (kv.value.eventTimeMs() + holdMs));
+      release(
+          kv.key,
+          kv.value,
+          "its stream's " + missing(kv.value) + " moved past " + (kv.value.eventTimeMs() + holdMs));
     }
   }
 
@@ -299,8 +395,10 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     boolean[] has = {p.hasVideo(), p.hasAudio(), p.hasText()};
     for (int m = 0; m < 3; m++) {
       if (has[m]) continue;
-      // a modality never sent may still be on its way for the idle bound after the stream was first seen
-      boolean sending = c.latest[m] >= 0 ? now - c.wallSeen[m] < wallIdleMs : now - c.firstWall < wallIdleMs;
+      // a modality never sent may still be on its way for the idle bound after the stream was first
+      // seen
+      boolean sending =
+          c.latest[m] >= 0 ? now - c.wallSeen[m] < wallIdleMs : now - c.firstWall < wallIdleMs;
       long progress = sending ? c.latest[m] : c.progress();
       if (progress <= deadline) return false;
     }
@@ -308,10 +406,11 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   }
 
   /**
-   * Whether the moment's stream has sent nothing at all for the wall-clock idle bound (a paused stream). A
-   * stream still sending one modality is not paused: a modality of it running seconds behind another (a
-   * slower fetch on a loaded machine) is waited for, up to {@value #MAX_HOLD_FACTOR} times the bound; one it
-   * has stopped sending is given up by its event times ({@link #notComing}).
+   * Whether the moment's stream has sent nothing at all for the wall-clock idle bound (a paused
+   * stream). A stream still sending one modality is not paused: a modality of it running seconds
+   * behind another (a slower fetch on a loaded machine) is waited for, up to {@value
+   * #MAX_HOLD_FACTOR} times the bound; one it has stopped sending is given up by its event times
+   * ({@link #notComing}).
    */
   private boolean silent(StreamClock c, long now) {
     return c == null || now - c.lastWall >= wallIdleMs;
@@ -326,14 +425,18 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   }
 
   private void releaseOnWallClock(long wallNow) {
-    // the moments held for the wall-clock idle bound whose missing parts' inputs have been silent as long (a
-    // paused input), and any held for MAX_HOLD_FACTOR times the bound (an input lagging that far), oldest first
+    // the moments held for the wall-clock idle bound whose missing parts' inputs have been silent
+    // as long (a
+    // paused input), and any held for MAX_HOLD_FACTOR times the bound (an input lagging that far),
+    // oldest first
     List<String> due = new ArrayList<>();
     for (Map.Entry<String, Long> e : heldSince.entrySet()) {
       long age = wallNow - e.getValue();
       if (age < wallIdleMs) break;
       Partial p = pending.get(e.getKey());
-      if (p == null || age >= MAX_HOLD_FACTOR * wallIdleMs || silent(clocks.get(p.streamId()), wallNow)) {
+      if (p == null
+          || age >= MAX_HOLD_FACTOR * wallIdleMs
+          || silent(clocks.get(p.streamId()), wallNow)) {
         due.add(e.getKey());
       }
     }
@@ -344,10 +447,15 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
         continue;
       }
       long age = wallNow - heldSince.get(id);
-      release(id, p, age >= MAX_HOLD_FACTOR * wallIdleMs ? "it was held " + age + " ms (wall clock)"
-          : "its stream sent nothing for " + wallIdleMs + " ms (wall clock)");
+      release(
+          id,
+          p,
+          age >= MAX_HOLD_FACTOR * wallIdleMs
+              ? "it was held " + age + " ms (wall clock)"
+              : "its stream sent nothing for " + wallIdleMs + " ms (wall clock)");
     }
-    // only when no record at all has come for a while: a partner still in transit (a slow fetch, Streams
+    // only when no record at all has come for a while: a partner still in transit (a slow fetch,
+    // Streams
     // waiting max.task.idle.ms for another partition) must not be taken for a pause
     if (wallNow - wallAtLastRecord >= wallIdleMs && !unflushed.isEmpty()) {
       for (Map.Entry<String, Long> e : unflushed.entrySet()) {
@@ -362,18 +470,32 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     }
   }
 
-  /** Emits (or explains) one held moment: {@code why} says why its missing parts are not waited for any longer. */
+  /**
+   * Emits (or explains) one held moment: {@code why} says why its missing parts are not waited for
+   * any longer.
+   */
   private void release(String id, Partial p, String why) {
     pending.delete(id);
     unhold(id, clocks.get(p.streamId()));
     if (wasEmitted(id, p.eventTimeMs())) {
-      // not expected (a part of an emitted moment is refused on arrival), but never dropped silently
-      for (Partial part : new Partial[] {p.hasVideo() ? p.videoPart() : null, p.hasAudio() ? p.audioPart() : null,
-          p.hasText() ? p.textPart() : null}) {
+      // not expected (a part of an emitted moment is refused on arrival), but never dropped
+      // silently
+      for (Partial part :
+          new Partial[] {
+            p.hasVideo() ? p.videoPart() : null,
+            p.hasAudio() ? p.audioPart() : null,
+            p.hasText() ? p.textPart() : null
+          }) {
         if (part == null) continue;
-        dead(part, LateGate.STAGE_LATE, "late or duplicate: " + part(part) + " of moment " + id
-            + " was still held when its moment had been emitted", part.hasVideo() ? p.videoSource()
-            : part.hasAudio() ? p.audioSource() : p.textSource());
+        dead(
+            part,
+            LateGate.STAGE_LATE,
+            "late or duplicate: "
+                + part(part)
+                + " of moment "
+                + id
+                + " was still held when its moment had been emitted",
+            part.hasVideo() ? p.videoSource() : part.hasAudio() ? p.audioSource() : p.textSource());
       }
       return;
     }
@@ -381,33 +503,71 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       emit(p, p.eventTimeMs());
     } else if ((p.hasVideo() || p.hasAudio()) && emitUnpaired) {
       emit(p.hasText() ? p.withoutText() : p, p.eventTimeMs());
-      if (p.hasText()) dead(p.textPart(), STAGE_UNPAIRED, "unused caption: moment " + id + " has only a "
-          + (p.hasVideo() ? "frame" : "chunk") + ", a caption needs both", p.textSource());
+      if (p.hasText())
+        dead(
+            p.textPart(),
+            STAGE_UNPAIRED,
+            "unused caption: moment "
+                + id
+                + " has only a "
+                + (p.hasVideo() ? "frame" : "chunk")
+                + ", a caption needs both",
+            p.textSource());
     } else if (p.hasVideo() || p.hasAudio()) {
       // one dead letter per part refused, each naming its own source record
       Partial lone = p.hasVideo() ? p.videoPart() : p.audioPart();
-      dead(lone, STAGE_UNPAIRED, "unpaired: " + (p.hasVideo() ? "frame" : "audio chunk") + " of moment " + id
-          + " got no " + (p.hasVideo() ? "audio chunk" : "frame") + " within the " + holdMs
-          + " ms hold (twice the join window, plus the grace): " + why
-          + "; pair --emit-unpaired would emit it alone", p.hasVideo() ? p.videoSource() : p.audioSource());
-      if (p.hasText()) dead(p.textPart(), STAGE_UNPAIRED, "unused caption: moment " + id + " has only a "
-          + (p.hasVideo() ? "frame" : "chunk") + ", a caption needs both", p.textSource());
+      dead(
+          lone,
+          STAGE_UNPAIRED,
+          "unpaired: "
+              + (p.hasVideo() ? "frame" : "audio chunk")
+              + " of moment "
+              + id
+              + " got no "
+              + (p.hasVideo() ? "audio chunk" : "frame")
+              + " within the "
+              + holdMs
+              + " ms hold (twice the join window, plus the grace): "
+              + why
+              + "; pair --emit-unpaired would emit it alone",
+          p.hasVideo() ? p.videoSource() : p.audioSource());
+      if (p.hasText())
+        dead(
+            p.textPart(),
+            STAGE_UNPAIRED,
+            "unused caption: moment "
+                + id
+                + " has only a "
+                + (p.hasVideo() ? "frame" : "chunk")
+                + ", a caption needs both",
+            p.textSource());
     } else {
-      dead(p, STAGE_UNPAIRED, "unused caption: no frame and audio chunk of moment " + id + " came within the "
-          + holdMs + " ms hold: " + why, p.textSource());
+      dead(
+          p,
+          STAGE_UNPAIRED,
+          "unused caption: no frame and audio chunk of moment "
+              + id
+              + " came within the "
+              + holdMs
+              + " ms hold: "
+              + why,
+          p.textSource());
     }
   }
 
   private static String part(Partial p) {
-    return p.hasVideo() && p.hasAudio() ? "moment" : p.hasVideo() ? "frame" : p.hasAudio() ? "audio chunk" : "caption";
+    return p.hasVideo() && p.hasAudio()
+        ? "moment"
+        : p.hasVideo() ? "frame" : p.hasAudio() ? "audio chunk" : "caption";
   }
 
   /**
-   * A dead letter for one part of a moment; it is written to the dead-letter topic of the part's input
-   * (the frame's, else the chunk's, else the caption's). The original bytes are not kept past
+   * A dead letter for one part of a moment; it is written to the dead-letter topic of the part's
+   * input (the frame's, else the chunk's, else the caption's). The original bytes are not kept past
    * featurization, so the letter names the moment instead; the partition and offset are those of
-   * {@code source}, the part's source record (kept with the held part, or named by the decoding step's
-   * headers for the record being processed), or -1 when unknown (state written by an older version).
+   * {@code source}, the part's source record (kept with the held part, or named by the decoding
+   * step's headers for the record being processed), or -1 when unknown (state written by an older
+   * version).
    */
   private void dead(Partial p, String stage, String reason, SourceHeaders.Source source) {
     String topic = p.hasVideo() ? videoTopic : p.hasAudio() ? audioTopic : textTopic;
@@ -417,10 +577,22 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       partition = source.partition();
       offset = source.offset();
     }
-    DeadLetter letter = DeadLetters.of(topic, partition, offset, p.streamId().getBytes(StandardCharsets.UTF_8), null,
-        InvalidInputException.class.getName(), reason, stage);
-    context.forward(new Record<>(p.streamId(), Outcome.<Partial>dead(letter), p.eventTimeMs(),
-        DeadLetterHeaders.of(letter)));
+    DeadLetter letter =
+        DeadLetters.of(
+            topic,
+            partition,
+            offset,
+            p.streamId().getBytes(StandardCharsets.UTF_8),
+            null,
+            InvalidInputException.class.getName(),
+            reason,
+            stage);
+    context.forward(
+        new Record<>(
+            p.streamId(),
+            Outcome.<Partial>dead(letter),
+            p.eventTimeMs(),
+            DeadLetterHeaders.of(letter)));
   }
 
   private void duplicate(String id) {
@@ -428,7 +600,9 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     duplicates++;
     long now = context.currentSystemTimeMs();
     if (now - lastLogMs >= LateGate.LOG_INTERVAL_MS) {
-      LOG.info("{} duplicate record(s) dropped (exact duplicates of a part already held; e.g. moment {})", duplicates,
+      LOG.info(
+          "{} duplicate record(s) dropped (exact duplicates of a part already held; e.g. moment {})",
+          duplicates,
           id);
       lastLogMs = now;
       duplicates = 0;
@@ -436,7 +610,8 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   }
 
   private boolean wasEmitted(String id, long ts) {
-    try (WindowStoreIterator<Long> it = emitted.fetch(id, Math.max(0, ts - retentionMs), ts + retentionMs)) {
+    try (WindowStoreIterator<Long> it =
+        emitted.fetch(id, Math.max(0, ts - retentionMs), ts + retentionMs)) {
       return it.hasNext();
     }
   }

@@ -44,7 +44,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link PairingTopology} under {@link TopologyTestDriver}: pairing rules, labels and dead letters. */
+/**
+ * {@link PairingTopology} under {@link TopologyTestDriver}: pairing rules, labels and dead letters.
+ */
 class PairingTopologyTest {
 
   static final Topics TOPICS = Topics.defaults();
@@ -71,17 +73,25 @@ class PairingTopologyTest {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "pairing-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    // emit the text left join's "no text" results as soon as the window closes (default: at most once a second)
-    p.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
+    // emit the text left join's "no text" results as soon as the window closes (default: at most
+    // once a second)
+    p.put(
+        StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
     driver = new TopologyTestDriver(topology, p);
     video = input(TOPICS.video());
     audio = input(TOPICS.audio());
     text = input(TOPICS.text());
     labels = input(TOPICS.labels());
-    paired = driver.createOutputTopic(TOPICS.paired().name(), new StringDeserializer(),
-        TOPICS.paired().valueSerde().deserializer());
-    infer = driver.createOutputTopic(TOPICS.infer().name(), new StringDeserializer(),
-        TOPICS.infer().valueSerde().deserializer());
+    paired =
+        driver.createOutputTopic(
+            TOPICS.paired().name(),
+            new StringDeserializer(),
+            TOPICS.paired().valueSerde().deserializer());
+    infer =
+        driver.createOutputTopic(
+            TOPICS.infer().name(),
+            new StringDeserializer(),
+            TOPICS.infer().valueSerde().deserializer());
   }
 
   TestInputTopic<String, byte[]> input(Topic<?, ?> t) {
@@ -102,8 +112,16 @@ class PairingTopologyTest {
   }
 
   VideoFrame frame(String stream, long seq, long t) {
-    return VideoFrame.newBuilder().setStreamId(stream).setSeq(seq).setEventTimeMs(t).setWidth(28).setHeight(28)
-        .setChannels(1).setEncoding(FrameEncoding.RAW8).setData(ByteBuffer.wrap(pixels(784))).build();
+    return VideoFrame.newBuilder()
+        .setStreamId(stream)
+        .setSeq(seq)
+        .setEventTimeMs(t)
+        .setWidth(28)
+        .setHeight(28)
+        .setChannels(1)
+        .setEncoding(FrameEncoding.RAW8)
+        .setData(ByteBuffer.wrap(pixels(784)))
+        .build();
   }
 
   AudioChunk chunk(String stream, long seq, long t) {
@@ -112,39 +130,69 @@ class PairingTopologyTest {
     for (int i = 0; i < s.length; i++) {
       s[i] = (short) (8000 * Math.sin(2 * Math.PI * f * i / 8000.0) + 300 * rnd.nextGaussian());
     }
-    return AudioChunk.newBuilder().setStreamId(stream).setSeq(seq).setEventTimeMs(t).setSampleRate(8000)
-        .setChannels(1).setData(ByteBuffer.wrap(AvProducer.pcm16le(s))).build();
+    return AudioChunk.newBuilder()
+        .setStreamId(stream)
+        .setSeq(seq)
+        .setEventTimeMs(t)
+        .setSampleRate(8000)
+        .setChannels(1)
+        .setData(ByteBuffer.wrap(AvProducer.pcm16le(s)))
+        .build();
   }
 
   TextSegment caption(String stream, long seq, long t, String words) {
-    return TextSegment.newBuilder().setStreamId(stream).setSeq(seq).setEventTimeMs(t).setText(words).build();
+    return TextSegment.newBuilder()
+        .setStreamId(stream)
+        .setSeq(seq)
+        .setEventTimeMs(t)
+        .setText(words)
+        .build();
   }
 
   LabelEvent label(String stream, String cls, Modality m, long start, long end) {
-    return LabelEvent.newBuilder().setStreamId(stream).setClassName(cls).setModality(m).setStartTimeMs(start)
-        .setEndTimeMs(end).setEventTimeMs(start).build();
+    return LabelEvent.newBuilder()
+        .setStreamId(stream)
+        .setClassName(cls)
+        .setModality(m)
+        .setStartTimeMs(start)
+        .setEndTimeMs(end)
+        .setEventTimeMs(start)
+        .build();
   }
 
   void send(VideoFrame v) {
-    video.pipeInput(v.getStreamId(), TOPICS.video().valueSerde().serializer().serialize("t", v), v.getEventTimeMs());
+    video.pipeInput(
+        v.getStreamId(),
+        TOPICS.video().valueSerde().serializer().serialize("t", v),
+        v.getEventTimeMs());
   }
 
   void send(AudioChunk a) {
-    audio.pipeInput(a.getStreamId(), TOPICS.audio().valueSerde().serializer().serialize("t", a), a.getEventTimeMs());
+    audio.pipeInput(
+        a.getStreamId(),
+        TOPICS.audio().valueSerde().serializer().serialize("t", a),
+        a.getEventTimeMs());
   }
 
   void send(TextSegment s) {
-    text.pipeInput(s.getStreamId(), TOPICS.text().valueSerde().serializer().serialize("t", s), s.getEventTimeMs());
+    text.pipeInput(
+        s.getStreamId(),
+        TOPICS.text().valueSerde().serializer().serialize("t", s),
+        s.getEventTimeMs());
   }
 
   void send(LabelEvent l) {
-    labels.pipeInput(l.getStreamId(), TOPICS.labels().valueSerde().serializer().serialize("t", l), l.getStartTimeMs());
+    labels.pipeInput(
+        l.getStreamId(),
+        TOPICS.labels().valueSerde().serializer().serialize("t", l),
+        l.getStartTimeMs());
   }
 
   /**
-   * Ends the input: a fully paired moment on another stream at {@code t} (which moves no other stream's
-   * time: lateness and release are judged per stream), then 30 s of wall clock without input, past the
-   * bound after which held moments are released and the label join lets waiting moments go.
+   * Ends the input: a fully paired moment on another stream at {@code t} (which moves no other
+   * stream's time: lateness and release are judged per stream), then 30 s of wall clock without
+   * input, past the bound after which held moments are released and the label join lets waiting
+   * moments go.
    */
   void flush(long t) {
     long seq = ticks++;
@@ -157,12 +205,15 @@ class PairingTopologyTest {
   long ticks;
 
   List<PairedSample> samples(TestOutputTopic<String, PairedSample> out, String stream) {
-    return out.readValuesToList().stream().filter(s -> s.getStreamId().equals(stream)).collect(Collectors.toList());
+    return out.readValuesToList().stream()
+        .filter(s -> s.getStreamId().equals(stream))
+        .collect(Collectors.toList());
   }
 
   List<DeadLetter> deadLetters(Topic<?, ?> topic) {
     Topic<byte[], DeadLetter> dlq = TOPICS.deadLetters(topic);
-    return driver.createOutputTopic(dlq.name(), new ByteArrayDeserializer(), dlq.valueSerde().deserializer())
+    return driver
+        .createOutputTopic(dlq.name(), new ByteArrayDeserializer(), dlq.valueSerde().deserializer())
         .readValuesToList();
   }
 
@@ -185,8 +236,9 @@ class PairingTopologyTest {
     assertNull(s.getText(), "no text was sent");
     assertNull(s.getCaption());
     assertNull(s.getLabel());
-    float[] expected = new VideoFeaturizer(VideoFeatureConfig.defaults())
-        .featurize(28, 28, 1, "RAW8", v.getData().array());
+    float[] expected =
+        new VideoFeaturizer(VideoFeatureConfig.defaults())
+            .featurize(28, 28, 1, "RAW8", v.getData().array());
     assertArrayEquals(expected, FeatureTensors.toFloats(s.getVideo()), 0f);
     for (float x : FeatureTensors.toFloats(s.getAudio())) assertTrue(Float.isFinite(x));
     assertEquals(1, samples(infer, "cam1").size(), "unlabeled samples also go to av.infer");
@@ -196,7 +248,8 @@ class PairingTopologyTest {
   void lateChunkWithinGraceStillPairsButTooLateIsDroppedWithoutHarm() {
     send(frame("cam1", 1, T0));
     send(frame("cam2", 7, T0));
-    // another stream's time moves 10 s on: that makes nothing of cam1 or cam2 late (docs/producing.md,
+    // another stream's time moves 10 s on: that makes nothing of cam1 or cam2 late
+    // (docs/producing.md,
     // "Not too late": lateness is judged per stream and modality)
     send(frame("other", 0, T0 + 10_000));
     send(chunk("cam1", 1, T0 + 100));
@@ -211,47 +264,69 @@ class PairingTopologyTest {
     assertEquals(List.of("cam1#1"), ids(out, "cam1"), "behind another stream, yet pairs");
     assertEquals(List.of(), ids(out, "cam2"), "later than grace within its own stream never pairs");
     assertEquals(List.of("cam3#0"), ids(out, "cam3"));
-    // ... and is not lost silently: it is a dead letter saying how late it was, and its frame one saying
+    // ... and is not lost silently: it is a dead letter saying how late it was, and its frame one
+    // saying
     // that it got no chunk in time
-    List<DeadLetter> frames = deadLetters(TOPICS.video()).stream()
-        .filter(d -> d.getErrorMessage().contains(" cam2#")).collect(Collectors.toList());
+    List<DeadLetter> frames =
+        deadLetters(TOPICS.video()).stream()
+            .filter(d -> d.getErrorMessage().contains(" cam2#"))
+            .collect(Collectors.toList());
     assertEquals(1, frames.size());
     assertEquals("pairing.unpaired", frames.get(0).getStage());
-    assertTrue(frames.get(0).getErrorMessage().startsWith("unpaired: frame of moment cam2#7 got no audio chunk"),
+    assertTrue(
+        frames
+            .get(0)
+            .getErrorMessage()
+            .startsWith("unpaired: frame of moment cam2#7 got no audio chunk"),
         frames.get(0).getErrorMessage());
-    List<DeadLetter> lates = deadLetters(TOPICS.audio()).stream().filter(d -> d.getStage().equals("pairing.late"))
-        .collect(Collectors.toList());
+    List<DeadLetter> lates =
+        deadLetters(TOPICS.audio()).stream()
+            .filter(d -> d.getStage().equals("pairing.late"))
+            .collect(Collectors.toList());
     assertEquals(1, lates.size());
     DeadLetter late = lates.get(0);
-    assertTrue(late.getErrorMessage().startsWith("late: event time " + (T0 + 100) + " of audio chunk cam2#7 is 9900 ms"
-        + " behind its stream's audio at " + (T0 + 10_000)), late.getErrorMessage());
+    assertTrue(
+        late.getErrorMessage()
+            .startsWith(
+                "late: event time "
+                    + (T0 + 100)
+                    + " of audio chunk cam2#7 is 9900 ms"
+                    + " behind its stream's audio at "
+                    + (T0 + 10_000)),
+        late.getErrorMessage());
     assertEquals(TOPICS.audio().name(), late.getOriginalTopic());
     assertEquals(2L, late.getOffset());
   }
 
   @Test
   void framesFarAheadOfTheirChunksStillPairWhenTheChunksLag() {
-    // the frames' repartition topic is 20 s of event time ahead of the chunks' (decoding lags on a loaded
-    // machine): the chunks are judged by the chunks' time, not by the frames', and every moment pairs
+    // the frames' repartition topic is 20 s of event time ahead of the chunks' (decoding lags on a
+    // loaded
+    // machine): the chunks are judged by the chunks' time, not by the frames', and every moment
+    // pairs
     for (int i = 0; i < 200; i++) send(frame("cam1", i, T0 + 100L * i));
     for (int i = 0; i < 200; i++) send(chunk("cam1", i, T0 + 100L * i + 5));
     flush(T0 + 120_000);
     assertEquals(200, ids(paired.readValuesToList(), "cam1").size());
-    assertEquals(List.of(), deadLetters(TOPICS.audio()).stream().map(DeadLetter::getErrorMessage).toList());
-    assertEquals(List.of(), deadLetters(TOPICS.video()).stream().map(DeadLetter::getErrorMessage).toList());
+    assertEquals(
+        List.of(), deadLetters(TOPICS.audio()).stream().map(DeadLetter::getErrorMessage).toList());
+    assertEquals(
+        List.of(), deadLetters(TOPICS.video()).stream().map(DeadLetter::getErrorMessage).toList());
   }
 
   // ---- lateness and release per stream (docs/producing.md, "Not too late") ----
 
   @Test
   void twoStreamsOnOnePartitionWithClocks10sApartBothPairEveryMoment() {
-    // the test driver has one partition per topic: both streams share it; camB's clock is 10 s behind
+    // the test driver has one partition per topic: both streams share it; camB's clock is 10 s
+    // behind
     for (String cam : List.of("camA", "camB")) {
       long t = cam.equals("camA") ? T0 : T0 - 10_000;
       send(frame(cam, 0, t));
       send(chunk(cam, 0, t + 10));
     }
-    // past the wall-clock bound: moments 0 are out, and a caption not sent for so long is not waited for
+    // past the wall-clock bound: moments 0 are out, and a caption not sent for so long is not
+    // waited for
     driver.advanceWallClockTime(Duration.ofSeconds(8));
     List<PairedSample> first = paired.readValuesToList();
     assertEquals(List.of("camA#0"), ids(first, "camA"));
@@ -262,9 +337,12 @@ class PairingTopologyTest {
       send(frame("camB", i, T0 - 10_000 + 200L * i));
       send(chunk("camB", i, T0 - 10_000 + 200L * i + 10));
     }
-    // neither sends captions: a moment goes once its own stream is past its event time + the 4 s hold
-    // (moments 1..20 of camB: its chunk 40 is at 8.01 s), whatever camA's time, and without waiting for the
-    // wall clock; the label join then lets those go whose 1 s label grace camB's own time has passed (1..15)
+    // neither sends captions: a moment goes once its own stream is past its event time + the 4 s
+    // hold
+    // (moments 1..20 of camB: its chunk 40 is at 8.01 s), whatever camA's time, and without waiting
+    // for the
+    // wall clock; the label join then lets those go whose 1 s label grace camB's own time has
+    // passed (1..15)
     List<PairedSample> before = paired.readValuesToList();
     assertEquals(15, ids(before, "camB").size(), ids(before, "camB").toString());
     flush(T0 + 60_000);
@@ -282,7 +360,8 @@ class PairingTopologyTest {
 
   @Test
   void videoAheadOfAudioByMoreThanTheHoldStillPairs() {
-    // all 30 frames (5.8 s) come before the first chunk, whose topic lags; each modality is in order
+    // all 30 frames (5.8 s) come before the first chunk, whose topic lags; each modality is in
+    // order
     for (int i = 0; i < 30; i++) send(frame("cam1", i, T0 + 200L * i));
     for (int i = 0; i < 30; i++) send(chunk("cam1", i, T0 + 200L * i + 10));
     flush(T0 + 60_000);
@@ -306,13 +385,19 @@ class PairingTopologyTest {
     send(chunk("cam1", 4, T0 - Duration.ofDays(365).toMillis())); // audio offset 5
     flush(T0 + 60_000);
     List<PairedSample> out = paired.readValuesToList();
-    assertEquals(List.of("cam1#0", "cam1#1", "cam1#2", "cam1#9"), ids(out, "cam1").stream().sorted().toList());
+    assertEquals(
+        List.of("cam1#0", "cam1#1", "cam1#2", "cam1#9"),
+        ids(out, "cam1").stream().sorted().toList());
     assertEquals(List.of("cam2#0"), ids(out, "cam2"));
     List<DeadLetter> v = deadLetters(TOPICS.video());
     assertEquals(1, v.size(), v.toString());
     assertEquals(LateGate.STAGE_LATE, v.get(0).getStage());
-    assertEquals("late: event time " + (T0 + 600) + " of frame cam1#3 is 9400 ms behind its stream's video at "
-        + (T0 + 10_000) + ", more than the 4000 ms (twice the join window, plus the grace) a moment is held",
+    assertEquals(
+        "late: event time "
+            + (T0 + 600)
+            + " of frame cam1#3 is 9400 ms behind its stream's video at "
+            + (T0 + 10_000)
+            + ", more than the 4000 ms (twice the join window, plus the grace) a moment is held",
         v.get(0).getErrorMessage());
     assertEquals(TOPICS.video().name(), v.get(0).getOriginalTopic());
     assertEquals(4L, v.get(0).getOffset());
@@ -329,12 +414,14 @@ class PairingTopologyTest {
     // a caption might still be on its way while the stream is new: held, until the wall-clock bound
     driver.advanceWallClockTime(Duration.ofSeconds(8));
     assertEquals(List.of("cam1#0"), ids(paired.readValuesToList(), "cam1"));
-    // from now on cam1 has sent no caption for the idle bound: each moment goes once cam1 is 4 s past it
+    // from now on cam1 has sent no caption for the idle bound: each moment goes once cam1 is 4 s
+    // past it
     for (int i = 1; i <= 40; i++) {
       send(frame("cam1", i, T0 + 200L * i));
       send(chunk("cam1", i, T0 + 200L * i));
     }
-    // released by stream cam1's progress (8 s): moments 1..19 (t + 4 s < 8 s); no wall clock has passed
+    // released by stream cam1's progress (8 s): moments 1..19 (t + 4 s < 8 s); no wall clock has
+    // passed
     // (the label join lets the ones its own 1 s grace has passed go: moments 1..14)
     List<String> out = ids(paired.readValuesToList(), "cam1");
     assertEquals(14, out.size(), out.toString());
@@ -348,12 +435,16 @@ class PairingTopologyTest {
     send(chunk("cam1", 0, T0));
     send(frame("cam1", 1, T0 + 200)); // its chunk never comes
     driver.advanceWallClockTime(Duration.ofSeconds(6));
-    assertEquals(List.of(), paired.readValuesToList(), "the hold plus the idle wait has not passed");
+    assertEquals(
+        List.of(), paired.readValuesToList(), "the hold plus the idle wait has not passed");
     driver.advanceWallClockTime(Duration.ofSeconds(2));
     assertEquals(List.of("cam1#0"), ids(paired.readValuesToList(), "cam1"));
     List<DeadLetter> v = deadLetters(TOPICS.video());
     assertEquals(1, v.size(), v.toString());
-    assertTrue(v.get(0).getErrorMessage().startsWith("unpaired: frame of moment cam1#1 got no audio chunk"),
+    assertTrue(
+        v.get(0)
+            .getErrorMessage()
+            .startsWith("unpaired: frame of moment cam1#1 got no audio chunk"),
         v.get(0).getErrorMessage());
     assertTrue(v.get(0).getErrorMessage().contains("(wall clock)"), v.get(0).getErrorMessage());
     assertEquals(1L, v.get(0).getOffset());
@@ -365,11 +456,13 @@ class PairingTopologyTest {
     for (int i : new int[] {2, 0, 4, 1, 3}) send(frame("cam1", i, T0 + 100L * i + 5));
     flush(T0 + 60_000);
     List<PairedSample> out = samples(paired, "cam1");
-    assertEquals(List.of("cam1#0", "cam1#1", "cam1#2", "cam1#3", "cam1#4"),
+    assertEquals(
+        List.of("cam1#0", "cam1#1", "cam1#2", "cam1#3", "cam1#4"),
         out.stream().map(PairedSample::getSampleId).sorted().collect(Collectors.toList()));
     for (PairedSample s : out) {
       long seq = Long.parseLong(s.getSampleId().substring("cam1#".length()));
-      assertEquals(T0 + 100 * seq + 5, s.getEventTimeMs(), "event time of the frame with the same seq");
+      assertEquals(
+          T0 + 100 * seq + 5, s.getEventTimeMs(), "event time of the frame with the same seq");
     }
   }
 
@@ -388,14 +481,18 @@ class PairingTopologyTest {
     VideoFeaturizer vf = new VideoFeaturizer(VideoFeatureConfig.defaults());
     for (PairedSample s : out) {
       int seq = Integer.parseInt(s.getSampleId().substring("cam1#".length()));
-      assertArrayEquals(vf.featurize(28, 28, 1, "RAW8", frames[seq].getData().array()),
-          FeatureTensors.toFloats(s.getVideo()), 0f, "sample " + seq + " carries frame " + seq);
+      assertArrayEquals(
+          vf.featurize(28, 28, 1, "RAW8", frames[seq].getData().array()),
+          FeatureTensors.toFloats(s.getVideo()),
+          0f,
+          "sample " + seq + " carries frame " + seq);
     }
   }
 
   @Test
   void denseStreamsGetTheirOwnMomentsCaptionEvenWhenNeighboursCaptionsComeFirst() {
-    // captions of all 10 moments arrive before any frame: every pair meets 10 captions in its window
+    // captions of all 10 moments arrive before any frame: every pair meets 10 captions in its
+    // window
     for (int i = 0; i < 10; i++) send(caption("cam1", i, T0 + 100L * i, "caption " + i));
     for (int i = 0; i < 10; i++) {
       if (i % 3 == 0) continue; // these moments have no audio
@@ -419,7 +516,17 @@ class PairingTopologyTest {
 
   @Test
   void partialSerdeRoundTripsLazily() {
-    Partial p = new Partial("s", 7, "sess-1", 123, "s#7/sess-1", new float[] {1f, -2f}, new float[] {3f}, null, "hi");
+    Partial p =
+        new Partial(
+            "s",
+            7,
+            "sess-1",
+            123,
+            "s#7/sess-1",
+            new float[] {1f, -2f},
+            new float[] {3f},
+            null,
+            "hi");
     byte[] b = Partial.SERDE.serializer().serialize("t", p);
     Partial q = Partial.SERDE.deserializer().deserialize("t", b);
     assertEquals("s", q.streamId());
@@ -433,7 +540,8 @@ class PairingTopologyTest {
     assertNull(q.text());
     assertTrue(!q.hasText());
     assertArrayEquals(b, Partial.SERDE.serializer().serialize("t", q));
-    org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.SerializationException.class,
+    org.junit.jupiter.api.Assertions.assertThrows(
+        org.apache.kafka.common.errors.SerializationException.class,
         () -> Partial.SERDE.deserializer().deserialize("t", Arrays.copyOf(b, 20)));
   }
 
@@ -444,7 +552,10 @@ class PairingTopologyTest {
     Partial frame = Partial.video("s", 7, "sess", 123, new float[] {1f}).withSource(vs);
     Partial caption = Partial.text("s", 7, "sess", 125, new float[] {2f}, "hi").withSource(ts);
     Partial held = frame.asMoment().merge(caption);
-    Partial q = Partial.SERDE.deserializer().deserialize("t", Partial.SERDE.serializer().serialize("t", held));
+    Partial q =
+        Partial.SERDE
+            .deserializer()
+            .deserialize("t", Partial.SERDE.serializer().serialize("t", held));
     assertEquals(vs, q.videoSource());
     assertNull(q.audioSource());
     assertEquals(ts, q.textSource());
@@ -452,15 +563,70 @@ class PairingTopologyTest {
     assertEquals(ts, q.textPart().textSource());
     assertNull(q.withoutText().textSource());
     // format 3 (before sources were kept), as a changelog written by the previous version holds it
-    byte[] v3 = new byte[] {3, 0, 0, 0, 1, 's', 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 9,
-        -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 4, 's', 'e', 's', 's',
-        0, 0, 0, 1, 0x3f, (byte) 0x80, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1};
+    byte[] v3 =
+        new byte[] {
+          3,
+          0,
+          0,
+          0,
+          1,
+          's',
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          7,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          9,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          0,
+          0,
+          0,
+          4,
+          's',
+          'e',
+          's',
+          's',
+          0,
+          0,
+          0,
+          1,
+          0x3f,
+          (byte) 0x80,
+          0,
+          0,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1
+        };
     Partial old = Partial.SERDE.deserializer().deserialize("t", v3);
     assertEquals("sess", old.session());
     assertEquals(9L, old.eventTimeMs());
     assertArrayEquals(new float[] {1f}, old.video(), 0f);
     assertNull(old.videoSource());
-    org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.SerializationException.class,
+    org.junit.jupiter.api.Assertions.assertThrows(
+        org.apache.kafka.common.errors.SerializationException.class,
         () -> Partial.SERDE.deserializer().deserialize("t", new byte[] {9, 0, 0, 0, 0}));
   }
 
@@ -476,12 +642,15 @@ class PairingTopologyTest {
     send(caption("cam1", -7, T0 + 150, "bad"));
     send(frame("cam1", Long.MAX_VALUE, T0 + 200));
     flush(T0 + 60_000);
-    assertEquals(List.of("cam1#0", "cam1#1", "cam1#2", "cam1#3", "cam1#4"),
+    assertEquals(
+        List.of("cam1#0", "cam1#1", "cam1#2", "cam1#3", "cam1#4"),
         ids(paired.readValuesToList(), "cam1").stream().sorted().collect(Collectors.toList()));
     List<DeadLetter> v = deadLetters(TOPICS.video());
     assertEquals(2, v.size());
     assertTrue(v.get(0).getErrorMessage().contains("negative seq -1"), v.get(0).getErrorMessage());
-    assertTrue(v.get(1).getErrorMessage().contains("seq " + Long.MAX_VALUE + " is larger than"), v.get(1).getErrorMessage());
+    assertTrue(
+        v.get(1).getErrorMessage().contains("seq " + Long.MAX_VALUE + " is larger than"),
+        v.get(1).getErrorMessage());
     assertTrue(single(TOPICS.audio()).getErrorMessage().contains("negative seq -1"));
     assertTrue(single(TOPICS.text()).getErrorMessage().contains("negative seq -7"));
   }
@@ -518,7 +687,9 @@ class PairingTopologyTest {
     assertEquals(List.of("cam1#3"), ids(paired.readValuesToList(), "cam1"));
     DeadLetter dv = oneLetter(TOPICS.video());
     assertEquals(SampleGate.STAGE_DUPLICATE, dv.getStage());
-    assertTrue(dv.getErrorMessage().startsWith("duplicate: a second frame of moment cam1#3"), dv.getErrorMessage());
+    assertTrue(
+        dv.getErrorMessage().startsWith("duplicate: a second frame of moment cam1#3"),
+        dv.getErrorMessage());
     assertEquals(TOPICS.video().name(), dv.getOriginalTopic());
     assertEquals(0, dv.getPartition());
     assertEquals(1L, dv.getOffset());
@@ -527,7 +698,9 @@ class PairingTopologyTest {
     assertEquals(1L, da.getOffset());
     DeadLetter dt = oneLetter(TOPICS.text());
     assertEquals(LateGate.STAGE_LATE, dt.getStage());
-    assertTrue(dt.getErrorMessage().startsWith("late or duplicate: caption of moment cam1#3"), dt.getErrorMessage());
+    assertTrue(
+        dt.getErrorMessage().startsWith("late or duplicate: caption of moment cam1#3"),
+        dt.getErrorMessage());
     assertEquals(1L, dt.getOffset());
   }
 
@@ -541,19 +714,34 @@ class PairingTopologyTest {
     send(frame("b", 0, T0 + 30)); // video offset 2
     send(chunk("b", 0, T0 + 30)); // audio offset 2
     flush(T0 + 60_000); // released at stream time, while other records are processed
-    DeadLetter frameLetter = deadLetters(TOPICS.video()).stream()
-        .filter(d -> d.getErrorMessage().contains("cam1#5")).findFirst().orElseThrow();
+    DeadLetter frameLetter =
+        deadLetters(TOPICS.video()).stream()
+            .filter(d -> d.getErrorMessage().contains("cam1#5"))
+            .findFirst()
+            .orElseThrow();
     assertEquals(SampleGate.STAGE_UNPAIRED, frameLetter.getStage());
-    assertTrue(frameLetter.getErrorMessage().startsWith("unpaired: frame of moment cam1#5"), frameLetter.getErrorMessage());
-    assertEquals(1L, frameLetter.getOffset(), "the frame's own source record, not the record being processed");
+    assertTrue(
+        frameLetter.getErrorMessage().startsWith("unpaired: frame of moment cam1#5"),
+        frameLetter.getErrorMessage());
+    assertEquals(
+        1L,
+        frameLetter.getOffset(),
+        "the frame's own source record, not the record being processed");
     assertEquals(0, frameLetter.getPartition());
     DeadLetter captionLetter = oneLetter(TOPICS.text());
-    assertTrue(captionLetter.getErrorMessage().startsWith("unused caption: moment cam1#5"), captionLetter.getErrorMessage());
+    assertTrue(
+        captionLetter.getErrorMessage().startsWith("unused caption: moment cam1#5"),
+        captionLetter.getErrorMessage());
     assertEquals(0L, captionLetter.getOffset());
     assertEquals(TOPICS.text().name(), captionLetter.getOriginalTopic());
-    DeadLetter chunkLetter = deadLetters(TOPICS.audio()).stream()
-        .filter(d -> d.getErrorMessage().contains("cam2#9")).findFirst().orElseThrow();
-    assertTrue(chunkLetter.getErrorMessage().startsWith("unpaired: audio chunk of moment cam2#9"), chunkLetter.getErrorMessage());
+    DeadLetter chunkLetter =
+        deadLetters(TOPICS.audio()).stream()
+            .filter(d -> d.getErrorMessage().contains("cam2#9"))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(
+        chunkLetter.getErrorMessage().startsWith("unpaired: audio chunk of moment cam2#9"),
+        chunkLetter.getErrorMessage());
     assertEquals(1L, chunkLetter.getOffset());
   }
 
@@ -564,14 +752,20 @@ class PairingTopologyTest {
     send(chunk("mic", 4, T0 + 100)); // audio offset 1: its frame never comes, and input pauses
     send(caption("mic", 4, T0 + 100, "hello")); // text offset 0
     driver.advanceWallClockTime(Duration.ofSeconds(30));
-    DeadLetter chunkLetter = deadLetters(TOPICS.audio()).stream()
-        .filter(d -> d.getErrorMessage().contains("mic#4")).findFirst().orElseThrow();
+    DeadLetter chunkLetter =
+        deadLetters(TOPICS.audio()).stream()
+            .filter(d -> d.getErrorMessage().contains("mic#4"))
+            .findFirst()
+            .orElseThrow();
     assertEquals(SampleGate.STAGE_UNPAIRED, chunkLetter.getStage());
     assertEquals(TOPICS.audio().name(), chunkLetter.getOriginalTopic());
     assertEquals(0, chunkLetter.getPartition());
-    assertEquals(1L, chunkLetter.getOffset(), "released by a punctuator, with no record being processed");
+    assertEquals(
+        1L, chunkLetter.getOffset(), "released by a punctuator, with no record being processed");
     DeadLetter captionLetter = oneLetter(TOPICS.text());
-    assertTrue(captionLetter.getErrorMessage().startsWith("unused caption: moment mic#4"), captionLetter.getErrorMessage());
+    assertTrue(
+        captionLetter.getErrorMessage().startsWith("unused caption: moment mic#4"),
+        captionLetter.getErrorMessage());
     assertEquals(0L, captionLetter.getOffset());
     assertEquals(List.of("a#0"), ids(paired.readValuesToList(), "a"));
   }
@@ -579,7 +773,9 @@ class PairingTopologyTest {
   @Test
   void aLabelOlderThanTheLabelHistoryNamesItsSourceRecordNotTheRepartitionTopic() {
     send(label("cam1", "new", null, T0 + 7_200_000, T0 + 7_300_000)); // labels offset 0
-    send(label("cam1", "old", null, T0, T0 + 1000)); // labels offset 1: two hours behind, history 1 h
+    send(
+        label(
+            "cam1", "old", null, T0, T0 + 1000)); // labels offset 1: two hours behind, history 1 h
     DeadLetter d = oneLetter(TOPICS.labels());
     assertEquals(LateGate.STAGE_LATE, d.getStage());
     assertEquals(TOPICS.labels().name(), d.getOriginalTopic());
@@ -652,7 +848,8 @@ class PairingTopologyTest {
     send(label("mic2", "seven", Modality.AUDIO, T0 - 1000, T0 + 5000));
     send(chunk("mic2", 0, T0 + 10));
     flush(T0 + 60_000);
-    flush(T0 + 120_000); // a lone chunk leaves the join when its window closes, then waits out the gate
+    flush(T0 + 120_000); // a lone chunk leaves the join when its window closes, then waits out the
+    // gate
     List<PairedSample> out = paired.readValuesToList();
     PairedSample pair = only(out, "cam1");
     assertNotNull(pair.getVideo());
@@ -665,7 +862,10 @@ class PairingTopologyTest {
     PairedSample labeled = only(out, "mic2");
     assertEquals("seven", labeled.getLabel());
     assertEquals(List.of(Modality.AUDIO), labeled.getLabeledModalities());
-    assertEquals(List.of("mic1#0"), ids(infer.readValuesToList(), "mic1"), "unlabeled audio-only samples go to av.infer");
+    assertEquals(
+        List.of("mic1#0"),
+        ids(infer.readValuesToList(), "mic1"),
+        "unlabeled audio-only samples go to av.infer");
   }
 
   @Test
@@ -685,10 +885,13 @@ class PairingTopologyTest {
     send(chunk("cam3", 0, T0));
     flush(T0 + 60_000);
     List<PairedSample> inf = infer.readValuesToList();
-    assertEquals(List.of("cam1#0"), ids(inf, "cam1"), "labeled samples are routed to av.infer as well");
-    assertEquals("circle", only(inf, "cam1").getLabel(), "with their label, for predicted-vs-true views");
+    assertEquals(
+        List.of("cam1#0"), ids(inf, "cam1"), "labeled samples are routed to av.infer as well");
+    assertEquals(
+        "circle", only(inf, "cam1").getLabel(), "with their label, for predicted-vs-true views");
     assertEquals(List.of("cam3#0"), ids(inf, "cam3"));
-    assertEquals(2, paired.readValuesToList().stream().filter(s -> !s.getStreamId().equals("tick")).count());
+    assertEquals(
+        2, paired.readValuesToList().stream().filter(s -> !s.getStreamId().equals("tick")).count());
   }
 
   @Test
@@ -704,12 +907,16 @@ class PairingTopologyTest {
     send(caption("cam2", 0, T0 + 10, "square"));
     send(frame("cam2", 0, T0 + 10));
     send(chunk("cam2", 0, T0 + 10));
-    assertEquals(List.of(), ids(paired.readValuesToList(), "cam2"), "no label yet: it waits for one");
+    assertEquals(
+        List.of(), ids(paired.readValuesToList(), "cam2"), "no label yet: it waits for one");
     long grace = PairingConfig.defaults().labelGrace().toMillis();
     send(caption("cam1", 1, T0 + 10 + grace - 1, "circle"));
     send(frame("cam1", 1, T0 + 10 + grace - 1));
     send(chunk("cam1", 1, T0 + 10 + grace - 1));
-    assertEquals(List.of(), ids(paired.readValuesToList(), "cam2"), "stream time has not passed its grace yet");
+    assertEquals(
+        List.of(),
+        ids(paired.readValuesToList(), "cam2"),
+        "stream time has not passed its grace yet");
     send(label("cam2", "square", null, T0, T0 + 1000)); // its label, late but within the grace
     flush(T0 + 10 + grace);
     PairedSample waited = only(paired.readValuesToList(), "cam2");
@@ -718,14 +925,18 @@ class PairingTopologyTest {
 
   @Test
   void aLaggingStreamsLabelSentJustAfterItsMomentStillApplies() {
-    // camB's clock is 10 s behind camA's on the same partition: the label grace is judged in camB's time
+    // camB's clock is 10 s behind camA's on the same partition: the label grace is judged in camB's
+    // time
     send(caption("camA", 0, T0, "circle"));
     send(frame("camA", 0, T0));
     send(chunk("camA", 0, T0));
     send(caption("camB", 0, T0 - 10_000, "square"));
     send(frame("camB", 0, T0 - 10_000));
     send(chunk("camB", 0, T0 - 10_000));
-    assertEquals(List.of(), ids(paired.readValuesToList(), "camB"), "it waits for a label in its own stream's time");
+    assertEquals(
+        List.of(),
+        ids(paired.readValuesToList(), "camB"),
+        "it waits for a label in its own stream's time");
     send(label("camB", "square", null, T0 - 10_000, T0 - 9_000));
     flush(T0 + 60_000);
     assertEquals("square", only(paired.readValuesToList(), "camB").getLabel());
@@ -746,7 +957,8 @@ class PairingTopologyTest {
     flush(T0 + 180_000);
     List<PairedSample> out = paired.readValuesToList();
     assertEquals("square", only(out, "cam1").getLabel());
-    assertNull(only(out, "cam2").getLabel(), "a label arriving after the label grace does not apply");
+    assertNull(
+        only(out, "cam2").getLabel(), "a label arriving after the label grace does not apply");
     assertEquals(List.of("cam2#0"), ids(infer.readValuesToList(), "cam2"));
   }
 
@@ -776,7 +988,9 @@ class PairingTopologyTest {
     audio.pipeInput("cam1", Arrays.copyOf(full, full.length / 2), T0);
     DeadLetter d = single(TOPICS.audio());
     assertEquals("pairing.decode", d.getStage());
-    assertTrue(d.getErrorClass().contains("AvroDecodeException") || d.getErrorClass().contains("Serialization"),
+    assertTrue(
+        d.getErrorClass().contains("AvroDecodeException")
+            || d.getErrorClass().contains("Serialization"),
         d.getErrorClass());
   }
 
@@ -802,7 +1016,8 @@ class PairingTopologyTest {
     List<DeadLetter> dl = deadLetters(TOPICS.video());
     assertEquals(2, dl.size());
     assertEquals("pairing.validate", dl.get(0).getStage());
-    assertTrue(dl.get(0).getErrorMessage().contains("unsupported encoding RAW8 with 4 channels"),
+    assertTrue(
+        dl.get(0).getErrorMessage().contains("unsupported encoding RAW8 with 4 channels"),
         dl.get(0).getErrorMessage());
     assertEquals("pairing.featurize", dl.get(1).getStage());
     assertTrue(dl.get(1).getErrorClass().endsWith("FeatureException"), dl.get(1).getErrorClass());
@@ -822,9 +1037,13 @@ class PairingTopologyTest {
     List<DeadLetter> dl = deadLetters(TOPICS.audio());
     assertEquals(3, dl.size());
     assertTrue(dl.get(0).getErrorMessage().contains("empty audio"), dl.get(0).getErrorMessage());
-    assertTrue(dl.get(1).getErrorMessage().contains("bad sample rate 0"), dl.get(1).getErrorMessage());
-    assertTrue(dl.get(2).getErrorMessage().contains("truncated PCM16"), dl.get(2).getErrorMessage());
-    assertEquals(List.of(1L, 2L), dl.stream().skip(1).map(DeadLetter::getOffset).collect(Collectors.toList()));
+    assertTrue(
+        dl.get(1).getErrorMessage().contains("bad sample rate 0"), dl.get(1).getErrorMessage());
+    assertTrue(
+        dl.get(2).getErrorMessage().contains("truncated PCM16"), dl.get(2).getErrorMessage());
+    assertEquals(
+        List.of(1L, 2L),
+        dl.stream().skip(1).map(DeadLetter::getOffset).collect(Collectors.toList()));
   }
 
   @Test
@@ -832,18 +1051,40 @@ class PairingTopologyTest {
     // The features module already refuses to return non-finite values; pairing checks again so a
     // different featurizer can never leak NaN into av.paired. Here the video featurizer overflows.
     Featurizers d = Featurizers.defaults();
-    Featurizers overflowing = new Featurizers() {
-      @Override public float[] video(int w, int h, int c, String e, byte[] data) {
-        float[] x = d.video(w, h, c, e, data);
-        for (int i = 0; i < x.length; i++) x[i] = x[i] * Float.MAX_VALUE * 4f;
-        return x;
-      }
-      @Override public float[] audio(byte[] pcm, int rate, int ch) { return d.audio(pcm, rate, ch); }
-      @Override public float[] text(String t) { return d.text(t); }
-      @Override public int[] videoShape() { return d.videoShape(); }
-      @Override public int[] audioShape() { return d.audioShape(); }
-      @Override public int[] textShape() { return d.textShape(); }
-    };
+    Featurizers overflowing =
+        new Featurizers() {
+          @Override
+          public float[] video(int w, int h, int c, String e, byte[] data) {
+            float[] x = d.video(w, h, c, e, data);
+            for (int i = 0; i < x.length; i++) x[i] = x[i] * Float.MAX_VALUE * 4f;
+            return x;
+          }
+
+          @Override
+          public float[] audio(byte[] pcm, int rate, int ch) {
+            return d.audio(pcm, rate, ch);
+          }
+
+          @Override
+          public float[] text(String t) {
+            return d.text(t);
+          }
+
+          @Override
+          public int[] videoShape() {
+            return d.videoShape();
+          }
+
+          @Override
+          public int[] audioShape() {
+            return d.audioShape();
+          }
+
+          @Override
+          public int[] textShape() {
+            return d.textShape();
+          }
+        };
     open(PairingTopology.build(PairingConfig.defaults(), TOPICS, overflowing));
     send(frame("cam1", 0, T0));
     send(chunk("cam1", 0, T0));
@@ -872,11 +1113,13 @@ class PairingTopologyTest {
   @Test
   void invalidConfigurationIsRefused() {
     PairingConfig d = PairingConfig.defaults();
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> d.withJoin(Duration.ZERO, Duration.ofSeconds(1)));
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> d.withJoin(Duration.ZERO, Duration.ofSeconds(1)));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
         () -> d.withJoin(Duration.ofMinutes(3), Duration.ofMinutes(1)));
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> d.withStreamThreads(0));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> d.withStreamThreads(0));
   }
 
   // ---- helpers ----
@@ -888,7 +1131,9 @@ class PairingTopologyTest {
     return dl.get(0);
   }
 
-  /** The one dead letter on {@code t}'s dead-letter topic (a moment's letter keeps no value bytes). */
+  /**
+   * The one dead letter on {@code t}'s dead-letter topic (a moment's letter keeps no value bytes).
+   */
   DeadLetter oneLetter(Topic<?, ?> t) {
     List<DeadLetter> dl = deadLetters(t);
     assertEquals(1, dl.size(), "dead letters on " + t.dlq() + ": " + dl);
@@ -896,14 +1141,16 @@ class PairingTopologyTest {
   }
 
   static List<String> ids(List<PairedSample> out, String stream) {
-    return out.stream().filter(s -> s.getStreamId().equals(stream)).map(PairedSample::getSampleId)
+    return out.stream()
+        .filter(s -> s.getStreamId().equals(stream))
+        .map(PairedSample::getSampleId)
         .collect(Collectors.toList());
   }
 
   static PairedSample only(List<PairedSample> out, String stream) {
-    List<PairedSample> l = out.stream().filter(s -> s.getStreamId().equals(stream)).collect(Collectors.toList());
+    List<PairedSample> l =
+        out.stream().filter(s -> s.getStreamId().equals(stream)).collect(Collectors.toList());
     assertEquals(1, l.size(), "samples of " + stream + ": " + ids(out, stream));
     return l.get(0);
   }
-
 }
