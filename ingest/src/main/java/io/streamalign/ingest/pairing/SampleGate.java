@@ -36,12 +36,12 @@ import org.slf4j.LoggerFactory;
  * the wall-clock idle bound (or none since this task first saw it, that long ago), once the
  * stream's own progress (its largest event time of any modality) does. By the wall clock, a moment
  * is released once it has been held for the wall-clock idle bound (the hold plus Streams' {@code
- * max.task.idle.ms} and a second, 7 s by default) if its stream has sent nothing at all for as long
- * (a paused input), and in any case once held {@value #MAX_HOLD_FACTOR} times that bound (an input
- * lagging that far behind the others). A frame and chunk are then emitted without text; what is
- * still incomplete is not silently forgotten: a lone frame or chunk becomes a single-modality
- * sample ({@code emitUnpaired}) or a dead letter "unpaired", and a lone caption a dead letter
- * "unused caption".
+ * max.task.idle.ms} and a second, 7 s by default) if neither its stream nor any other stream of the
+ * task has sent anything for as long (a paused input, not a lagging one), and in any case once held
+ * {@value #MAX_HOLD_FACTOR} times that bound (an input lagging that far behind the others). A frame
+ * and chunk are then emitted without text; what is still incomplete is not silently forgotten: a
+ * lone frame or chunk becomes a single-modality sample ({@code emitUnpaired}) or a dead letter
+ * "unpaired", and a lone caption a dead letter "unused caption".
  *
  * <p>A part is late (dead letter {@value LateGate#STAGE_LATE}) when its event time + hold is behind
  * the largest event time its own stream has sent of its own modality: only a part out of order
@@ -84,7 +84,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   private static final long SCAN_STEP_MS = 200;
 
   /** A moment is held at most this many times the wall-clock idle bound, however its inputs lag. */
-  private static final int MAX_HOLD_FACTOR = 4;
+  private static final int MAX_HOLD_FACTOR = 8;
 
   /** How often (wall clock) idle streams are looked for, to forget them. */
   private static final long EVICT_EVERY_MS = 60_000;
@@ -413,7 +413,11 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
    * ({@link #notComing}).
    */
   private boolean silent(StreamClock c, long now) {
-    return c == null || now - c.lastWall >= wallIdleMs;
+    // and the whole task has had no record for as long: while records still come (a backlog of this
+    // stream's other modality being read, even behind other streams' records) a silent stream is a
+    // lagging input, not a paused one (a 10,000-record fuzz run lost a moment whose chunk came 7 s
+    // after its frame at the end of its stream)
+    return (c == null || now - c.lastWall >= wallIdleMs) && now - wallAtLastRecord >= wallIdleMs;
   }
 
   private static String missing(Partial p) {

@@ -451,6 +451,27 @@ class PairingTopologyTest {
   }
 
   @Test
+  void aStreamSilentWhileOtherRecordsStillArriveIsALaggingInputNotAPausedOne() {
+    // cam1's chunk comes 12 s (wall clock) after its frame, behind a backlog of another stream's
+    // records still arriving: the frame is waited for, not released as unpaired after 7 s
+    send(frame("cam1", 0, T0));
+    for (int i = 0; i < 6; i++) {
+      driver.advanceWallClockTime(Duration.ofSeconds(2));
+      send(frame("busy", i, T0 + 100L * i));
+      send(chunk("busy", i, T0 + 100L * i));
+    }
+    assertEquals(
+        List.of(), deadLetters(TOPICS.video()).stream().map(DeadLetter::getErrorMessage).toList());
+    send(chunk("cam1", 0, T0));
+    flush(T0 + 60_000);
+    assertEquals(List.of("cam1#0"), ids(paired.readValuesToList(), "cam1"));
+    assertEquals(
+        List.of(), deadLetters(TOPICS.audio()).stream().map(DeadLetter::getErrorMessage).toList());
+    assertEquals(
+        List.of(), deadLetters(TOPICS.video()).stream().map(DeadLetter::getErrorMessage).toList());
+  }
+
+  @Test
   void outOfOrderRecordsPairBySeq() {
     for (int i = 4; i >= 0; i--) send(chunk("cam1", i, T0 + 100L * i));
     for (int i : new int[] {2, 0, 4, 1, 3}) send(frame("cam1", i, T0 + 100L * i + 5));
