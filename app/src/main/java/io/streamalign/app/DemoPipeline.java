@@ -18,17 +18,14 @@ import io.streamalign.serving.ServingService;
 import io.streamalign.trainer.TrainerConfig;
 import io.streamalign.trainer.TrainerService;
 import io.streamalign.trainer.TrainerState;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -97,7 +94,7 @@ final class DemoPipeline implements AutoCloseable {
     // Kafka Streams keeps local state per application id; a demo run gets its own directory so
     // that runs (and a second demo on the same machine) never share or inherit state.
     Path stateDir = Files.createTempDirectory("streamalign-demo-streams");
-    open.add(() -> deleteRecursively(stateDir));
+    open.add(() -> ChaosCommand.deleteRecursively(stateDir));
     Properties pairingProps = settings.clientProperties();
     pairingProps.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     pairing = new PairingApp(parts.pairing(), pairingProps, settings.topics());
@@ -192,12 +189,5 @@ final class DemoPipeline implements AutoCloseable {
 
   private static void require(boolean ok, String message) {
     if (!ok) throw new IllegalStateException(message);
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
   }
 }
