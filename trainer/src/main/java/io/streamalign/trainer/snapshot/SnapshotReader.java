@@ -140,7 +140,7 @@ public final class SnapshotReader {
           infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
       consumer.assign(parts);
       Map<TopicPartition, Long> begin = consumer.beginningOffsets(parts, timeout);
-      Map<TopicPartition, Long> end = consumer.endOffsets(parts, timeout);
+      Map<TopicPartition, Long> end = decidedEnd(consumer, p, parts, deadline);
       boolean complete = true;
       for (TopicPartition tp : parts) {
         long first = begin.getOrDefault(tp, 0L);
@@ -172,6 +172,61 @@ public final class SnapshotReader {
         }
       }
       return complete;
+    }
+  }
+
+  /**
+   * The end to read to: the last stable offset once every transaction with records in the log as of
+   * this call is decided. A producer's {@code commitTransaction()} returns before the commit
+   * markers are written to the partitions, so right after a trainer committed a snapshot the last
+   * stable offset can still be before it; reading to that offset would miss the snapshot just
+   * committed. Waits (at most {@link #SETTLE} and the caller's deadline) until the last stable
+   * offset reaches the high watermark read at the start; past that, a transaction left open (a
+   * killed producer, until it is fenced or times out) is simply not read, as read-committed means.
+   */
+  private static Map<TopicPartition, Long> decidedEnd(
+      KafkaConsumer<byte[], byte[]> consumer,
+      Properties clientProperties,
+      List<TopicPartition> parts,
+      long deadline) {
+    Duration remaining = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    Map<TopicPartition, Long> highWatermark = highWatermarks(clientProperties, parts, remaining);
+    long settleBy = Math.min(deadline, System.nanoTime() + SETTLE.toNanos());
+    while (true) {
+      Map<TopicPartition, Long> stable = consumer.endOffsets(parts, remaining);
+      boolean decided = true;
+      for (TopicPartition tp : parts) {
+        if (stable.getOrDefault(tp, 0L) < highWatermark.getOrDefault(tp, 0L)) decided = false;
+      }
+      if (decided || System.nanoTime() > settleBy) {
+        if (!decided)
+          LOG.debug(
+              "reading {} to its last stable offsets {}: a transaction is still open (high watermarks {})",
+              parts,
+              stable,
+              highWatermark);
+        return stable;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return stable;
+      }
+    }
+  }
+
+  private static final Duration SETTLE = Duration.ofSeconds(5);
+
+  private static Map<TopicPartition, Long> highWatermarks(
+      Properties clientProperties, List<TopicPartition> parts, Duration timeout) {
+    Properties p = new Properties();
+    p.putAll(clientProperties);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      return c.endOffsets(parts, timeout);
     }
   }
 
