@@ -33,6 +33,7 @@ public final class BenchRunner {
     SCENARIOS.put("swap", SwapBench::new);
     SCENARIOS.put("pairing", PairingBench::new);
     SCENARIOS.put("soak", SoakBench::new);
+    SCENARIOS.put("threads", ThreadsBench::new);
     for (ServiceLoader.Provider<Scenario> provider :
         ServiceLoader.load(Scenario.class).stream().toList()) {
       Scenario probe = provider.get();
