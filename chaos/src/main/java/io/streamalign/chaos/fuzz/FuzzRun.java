@@ -248,6 +248,8 @@ public final class FuzzRun {
     int bad = 0;
     int deadLettered = 0;
     int acceptedLegitimately = 0;
+    List<String> noReasonExamples =
+        new ArrayList<>(); // kind topic/partition/offset stream@eventTime
     Set<String> goodMomentKeys = new HashSet<>();
     for (InputFuzzer.GoodMoment g : fuzzer.goodMoments())
       goodMomentKeys.add(g.stream() + "@" + g.eventTimeMs());
@@ -268,6 +270,19 @@ public final class FuzzRun {
         // --emit-unpaired)
         k[2]++;
         legitimate.add(s.stream() + "@" + s.eventTimeMs());
+      } else if (noReasonExamples.size() < 10) {
+        noReasonExamples.add(
+            s.kind().label()
+                + " "
+                + s.topic()
+                + "/"
+                + s.partition()
+                + "/"
+                + s.offset()
+                + " "
+                + s.stream()
+                + "@"
+                + s.eventTimeMs());
       }
     }
     long withoutReason = bad - deadLettered - acceptedLegitimately;
@@ -361,6 +376,10 @@ public final class FuzzRun {
                   ? " (e.g. " + abbreviate(exampleReason.get(m)) + ")"
                   : ""));
     }
+    if (!noReasonExamples.isEmpty())
+      say(
+          "fuzz: bad records without a dead letter (kind topic/partition/offset stream@eventTime), e.g. "
+              + String.join(", ", noReasonExamples));
     say(
         String.format(
             Locale.ROOT,

@@ -4,10 +4,12 @@ import io.streamalign.schemas.avro.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.ProcessingContext;
 
 /**
  * The Kafka headers of a dead-letter record: where the failed record came from and why, readable by
- * any tool without decoding the {@link DeadLetter} value (the same facts are in the value).
+ * any tool without decoding the {@link DeadLetter} value (the same facts are in the value); and its
+ * timestamp ({@link #stamp}).
  */
 final class DeadLetterHeaders {
   static final String TOPIC = "streamalign.dlq.topic";
@@ -33,6 +35,19 @@ final class DeadLetterHeaders {
         bytes(
             reason.length() <= MAX_REASON_CHARS ? reason : reason.substring(0, MAX_REASON_CHARS)));
     return h;
+  }
+
+  /**
+   * The Kafka timestamp of a dead-letter record: the wall-clock time it is written, never the
+   * refused record's own (event) time. The broker keeps a record by its timestamp ({@code
+   * retention.ms}, 14 days on dead-letter topics) and rolls a log segment once its first record is
+   * older than {@code segment.ms}: a letter stamped with an event time a year back that opened a
+   * segment was left alone in it and deleted by the broker's next retention check (every 5 minutes
+   * by default), so its record looked dropped without a reason (docs/producing.md, "What happens to
+   * a violation").
+   */
+  static long stamp(ProcessingContext context) {
+    return context.currentSystemTimeMs();
   }
 
   private static byte[] bytes(String s) {

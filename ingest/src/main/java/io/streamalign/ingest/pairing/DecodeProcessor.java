@@ -150,11 +150,14 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
 
   /**
    * The dead outcome, with headers naming the source record and the reason (the input's own headers
-   * dropped).
+   * dropped), stamped with the wall clock ({@link DeadLetterHeaders#stamp}).
    */
   private FixedKeyRecord<String, Outcome<R>> dead(
       FixedKeyRecord<String, byte[]> record, DeadLetter letter) {
-    return record.withValue(Outcome.<R>dead(letter)).withHeaders(DeadLetterHeaders.of(letter));
+    return record
+        .withValue(Outcome.<R>dead(letter))
+        .withHeaders(DeadLetterHeaders.of(letter))
+        .withTimestamp(DeadLetterHeaders.stamp(context));
   }
 
   /** The producer session header, validated, or null when absent. */

@@ -68,7 +68,10 @@ final class LateGate<V> implements FixedKeyProcessor<String, V, Outcome<V>> {
     if (streamTime >= 0 && ts + allowedLatenessMs < streamTime) {
       DeadLetter letter = deadLetter(record, ts, streamTime);
       context.forward(
-          record.withValue(Outcome.<V>dead(letter)).withHeaders(DeadLetterHeaders.of(letter)));
+          record
+              .withValue(Outcome.<V>dead(letter))
+              .withHeaders(DeadLetterHeaders.of(letter))
+              .withTimestamp(DeadLetterHeaders.stamp(context)));
       logBounded(ts, streamTime);
       return;
     }

@@ -571,7 +571,8 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
    * featurization, so the letter names the moment instead; the partition and offset are those of
    * {@code source}, the part's source record (kept with the held part, or named by the decoding
    * step's headers for the record being processed), or -1 when unknown (state written by an older
-   * version).
+   * version). Like every dead letter, it is stamped with the wall clock, not the part's event time
+   * ({@link DeadLetterHeaders#stamp}).
    */
   private void dead(Partial p, String stage, String reason, SourceHeaders.Source source) {
     String topic = p.hasVideo() ? videoTopic : p.hasAudio() ? audioTopic : textTopic;
@@ -595,7 +596,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
         new Record<>(
             p.streamId(),
             Outcome.<Partial>dead(letter),
-            p.eventTimeMs(),
+            DeadLetterHeaders.stamp(context),
             DeadLetterHeaders.of(letter)));
   }
 

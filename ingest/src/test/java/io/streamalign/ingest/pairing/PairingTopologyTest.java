@@ -805,6 +805,45 @@ class PairingTopologyTest {
   }
 
   @Test
+  void everyDeadLetterIsStampedWithTheWallClockNotTheRefusedRecordsTime() {
+    // the broker keeps (and rolls segments) by record timestamps: a letter stamped a year back was
+    // deleted by its next retention check (docs/producing.md, "What happens to a violation")
+    long wallBefore = System.currentTimeMillis() - 60_000; // the driver's clock starts at its
+    // creation
+    long year = Duration.ofDays(365).toMillis();
+    send(label("cam1", "new", null, T0, T0 + 60_000));
+    for (int i = 0; i < 3; i++) {
+      send(frame("cam1", i, T0 + 200L * i));
+      send(chunk("cam1", i, T0 + 200L * i));
+      send(caption("cam1", i, T0 + 200L * i, "moment " + i));
+    }
+    video.pipeInput("cam1", "not avro".getBytes(), T0 - year); // pairing.decode
+    send(frame("cam1", 7, T0 - year)); // late: behind its stream's video
+    send(chunk("cam1", 8, T0 - year)); // late: behind its stream's audio
+    send(caption("cam1", 9, T0 - year, "old")); // late: behind its stream's text
+    send(frame("cam-new", 0, T0 - year)); // late: behind its partition's newest
+    send(label("cam1", "old", null, T0 - year, T0 - year + 1000)); // late: label history
+    send(frame("cam1", 3, T0 + 600)); // unpaired, released by the wall clock
+    flush(T0 + 1_000);
+    int letters = 0;
+    for (Topic<?, ?> t : List.of(TOPICS.video(), TOPICS.audio(), TOPICS.text(), TOPICS.labels())) {
+      Topic<byte[], DeadLetter> dlq = TOPICS.deadLetters(t);
+      for (var r :
+          driver
+              .createOutputTopic(
+                  dlq.name(), new ByteArrayDeserializer(), dlq.valueSerde().deserializer())
+              .readRecordsToList()) {
+        letters++;
+        long ts = r.timestamp();
+        assertTrue(
+            ts >= wallBefore && ts <= System.currentTimeMillis() + 60_000,
+            r.value().getStage() + " " + r.value().getErrorMessage() + ": stamped " + ts);
+      }
+    }
+    assertEquals(7, letters);
+  }
+
+  @Test
   void missingAudioMeansNoPairAndMissingTextMeansPairWithoutText() {
     send(frame("cam1", 0, T0)); // never gets audio
     send(caption("cam1", 0, T0, "lonely frame"));
