@@ -153,7 +153,7 @@ class InputRulesTest {
   /** Moves stream time past every window and grace with a moment on another stream. */
   void flush(long t) {
     moment("tick", ticks++, t, null);
-    driver.advanceWallClockTime(Duration.ofSeconds(10));
+    WallClock.advance(driver, Duration.ofSeconds(10));
   }
 
   long ticks;
@@ -496,10 +496,10 @@ class InputRulesTest {
     labels.pipeInput("cam1", TOPICS.labels().valueSerde().serializer().serialize("t", label), now);
     for (int i = 0; i < 10; i++) moment("cam1", i, now + 100L * i, null);
     // input stops here: no later record will ever move stream time
-    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    WallClock.advance(driver, Duration.ofSeconds(1));
     assertTrue(paired.readValuesToList().size() < 10, "held while the hold has not passed");
-    driver.advanceWallClockTime(Duration.ofSeconds(5));
-    driver.advanceWallClockTime(Duration.ofSeconds(2));
+    WallClock.advance(driver, Duration.ofSeconds(5));
+    WallClock.advance(driver, Duration.ofSeconds(2));
     List<PairedSample> out = paired.readValuesToList();
     assertEquals(10, out.size(), out.stream().map(PairedSample::getSampleId).toList().toString());
     for (PairedSample s : out) assertEquals("seven", s.getLabel(), s.getSampleId());
