@@ -1,7 +1,7 @@
 package io.streamalign.serving;
 
-import io.streamalign.model.CrossModalLearner;
-import io.streamalign.model.OnlineLearner;
+import io.streamalign.model.CrossModalModel;
+import io.streamalign.model.ServableModel;
 import io.streamalign.schemas.Topics;
 import io.streamalign.http.HttpSettings;
 import io.streamalign.schemas.health.BrokerLag;
@@ -77,7 +77,7 @@ public final class ServingService implements AutoCloseable {
     /**
      * A service that restores snapshot bytes with {@code restore} (it must throw on bad bytes).
      */
-    public ServingService(ServingConfig cfg, Function<byte[], ? extends OnlineLearner> restore) {
+    public ServingService(ServingConfig cfg, Function<byte[], ? extends ServableModel> restore) {
         this.cfg = Objects.requireNonNull(cfg, "cfg");
         this.topics = Topics.withPrefix(cfg.kafka().topicPrefix());
         this.enrollments = new Enrollments(cfg.supportPerClass());
@@ -123,9 +123,12 @@ public final class ServingService implements AutoCloseable {
         }
     }
 
-    /** A service serving {@link CrossModalLearner} snapshots. */
+    /**
+     * A service serving the learner's snapshots: each is restored as the servable
+     * {@link CrossModalModel} only (encoders, classifier, prototypes, classes), never as the trainable learner.
+     */
     public static ServingService withCrossModalLearner(ServingConfig cfg) {
-        return new ServingService(cfg, CrossModalLearner::restore);
+        return new ServingService(cfg, CrossModalModel::restore);
     }
 
     /**

@@ -3,7 +3,7 @@ package io.streamalign.serving.model;
 import io.streamalign.model.Inference;
 import io.streamalign.model.LearnerConfig;
 import io.streamalign.model.Modality;
-import io.streamalign.model.OnlineLearner;
+import io.streamalign.model.ServableModel;
 import io.streamalign.model.Sample;
 
 import org.slf4j.Logger;
@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The holder owns one reference from {@link ModelHolder#swap} until the next swap; every
  * {@link ModelHolder#acquire() lease} owns one more. The learner is closed when the count drops to
- * zero. Learners are not thread-safe (see {@link OnlineLearner}), so prediction and enrollment on
+ * zero. Learners are not thread-safe (see {@link ServableModel}), so prediction and enrollment on
  * one model are serialized here; different models run independently.
  */
 public final class ServedModel {
@@ -33,7 +33,7 @@ public final class ServedModel {
 
     private final String modelName;
     private final long version;
-    private final OnlineLearner learner;
+    private final ServableModel learner;
     private final Set<Modality> modalities;
     private final long loadedAtMs;
     private final AtomicInteger refs = new AtomicInteger(1);
@@ -43,7 +43,7 @@ public final class ServedModel {
      * Wraps a restored learner; the new model holds one reference (the creator's), which
      * {@link ModelHolder#swap} takes over, or which the creator must {@link #release()}.
      */
-    public ServedModel(String modelName, long version, OnlineLearner learner, Set<Modality> modalities) {
+    public ServedModel(String modelName, long version, ServableModel learner, Set<Modality> modalities) {
         this.modelName = Objects.requireNonNull(modelName, "modelName");
         this.version = version;
         this.learner = Objects.requireNonNull(learner, "learner");
