@@ -228,12 +228,13 @@ public final class CrossModalLearner implements OnlineLearner {
             // 4. meta-classification
             Double metaCls = metaClassificationStep();
             if (metaCls != null) losses.put("meta_cls", metaCls);
-            // 5. supervised step (fused CE + PMR), then the prototypes
-            supervisedStep(replay.withReplay(valid, model.classes), valid, losses, pmrOut);
-            if (samplesSeen + valid.size() - lastPrototypeAt >= cfg.prototypeEvery()) {
-                model.prototypes.refresh(cfg.prototypeMomentum()); // PMR eq. 12
+            // 5. the prototypes (PMR Algorithm 1: recomputed at each "epoch" start), then the supervised
+            // step (fused CE + PMR)
+            if (samplesSeen + valid.size() - lastPrototypeAt >= cfg.prototypeEvery() || prototypesMissing(valid)) {
+                refreshPrototypes();
                 lastPrototypeAt = samplesSeen + valid.size();
             }
+            supervisedStep(replay.withReplay(valid, model.classes), losses, pmrOut);
             if (!parametersFinite()) {
                 for (Map.Entry<String, NDArray> e : params.entrySet()) {
                     float[] good = lastGood.get(e.getKey());
@@ -385,10 +386,9 @@ public final class CrossModalLearner implements OnlineLearner {
      * and labelled modalities, the fusion head's cross-entropy (PMR eq. 2; an unlabelled present
      * modality enters with its gradient stopped) and, when {@code unimodalWeight > 0}, phi's cross-entropy
      * on each labelled modality; plus {@link PmrObjective} over every labelled sample of each modality
-     * whose class has a prototype of it. The embeddings of {@code fresh}'s labelled samples enter the
-     * prototypes afterwards (PMR eq. 6).
+     * whose class has a prototype of it.
      */
-    private void supervisedStep(List<Sample> batch, List<Sample> fresh, Map<String, Double> losses, double[] pmrOut) {
+    private void supervisedStep(List<Sample> batch, Map<String, Double> losses, double[] pmrOut) {
         int n = model.classes.size();
         if (n == 0) return;
         Map<List<Set<Modality>>, List<Sample>> groups = groupBy(batch, s -> {
@@ -398,8 +398,6 @@ public final class CrossModalLearner implements OnlineLearner {
             return g.isEmpty() ? null : List.of(EnumSet.copyOf(s.modalities()), g);
         });
         if (groups.isEmpty()) return;
-        Set<Sample> isFresh = Collections.newSetFromMap(new IdentityHashMap<>());
-        isFresh.addAll(fresh);
         boolean uni = cfg.unimodalWeight() > 0;
         Set<String> prefixes = new HashSet<>(List.of("fuse."));
         if (uni) prefixes.add("phi.");
@@ -410,8 +408,6 @@ public final class CrossModalLearner implements OnlineLearner {
         int total = groups.values().stream().mapToInt(List::size).sum();
         boolean warmup = samplesSeen < warmupUntil;
         Map<String, Double> parts = new LinkedHashMap<>();
-        Map<Modality, List<String>> observedLabels = new EnumMap<>(Modality.class);
-        Map<Modality, List<float[]>> observed = new EnumMap<>(Modality.class);
         boolean[] empty = {false};
         try (NDManager sub = model.base.newSubManager()) {
             Autograd.Pass pass = autograd.backward(sub, params, trainable, view -> {
@@ -450,17 +446,9 @@ public final class CrossModalLearner implements OnlineLearner {
                     }
                     for (Map.Entry<Modality, NDArray> e : emb.entrySet()) {
                         Modality m = e.getKey();
-                        int d = cfg.embeddingDim();
-                        float[] z = null;
                         List<Integer> keep = new ArrayList<>();
                         for (int i = 0; i < ss.size(); i++) {
-                            Sample s = ss.get(i);
-                            if (isFresh.contains(s)) { // PMR eq. 6 over every labelled sample of B
-                                if (z == null) z = e.getValue().toFloatArray();
-                                observedLabels.computeIfAbsent(m, k -> new ArrayList<>()).add(s.label());
-                                observed.computeIfAbsent(m, k -> new ArrayList<>()).add(java.util.Arrays.copyOfRange(z, i * d, (i + 1) * d));
-                            }
-                            if (model.prototypes.has(m, s.label())) keep.add(i);
+                            if (model.prototypes.has(m, ss.get(i).label())) keep.add(i);
                         }
                         if (keep.isEmpty()) continue;
                         zs.computeIfAbsent(m, k -> new ArrayList<>()).add(keep.size() == ss.size() ? e.getValue()
@@ -485,11 +473,48 @@ public final class CrossModalLearner implements OnlineLearner {
             losses.putAll(parts);
             losses.put("total", (double) pass.loss());
         }
-        observed.forEach((m, rows) -> {
-            float[] flat = new float[rows.size() * cfg.embeddingDim()];
-            for (int i = 0; i < rows.size(); i++) System.arraycopy(rows.get(i), 0, flat, i * cfg.embeddingDim(), cfg.embeddingDim());
-            model.prototypes.observe(m, observedLabels.get(m), flat);
-        });
+    }
+
+    /** Whether a sample of the batch is labelled in a modality its class has no prototype of yet. */
+    private boolean prototypesMissing(List<Sample> batch) {
+        for (Sample s : batch) {
+            if (s.label() == null) continue;
+            for (Modality m : s.labeled()) if (s.has(m) && !model.prototypes.has(m, s.label())) return true;
+        }
+        return false;
+    }
+
+    /**
+     * PMR eqs. 6 and 12, at each "epoch" start of the stream (every {@code prototypeEvery} samples, and
+     * at once when a class or modality has no prototype yet): the centroid c_new of every labelled
+     * sample of each class and modality in the replay memory (the stream's training set so far),
+     * embedded by the <em>current</em> encoders, blended in with momentum
+     * {@code c <- eps * c_old + (1 - eps) * c_new}; a class's first centroid is c_new itself. The paper
+     * takes a random tenth of its training set for speed; a stream's scarce labels make a tenth a
+     * handful (one audio sample per digit in the stream protocol), so every labelled member is used.
+     * Centroids of embeddings from earlier encoders would go stale as alignment moves the encoders,
+     * and PCE would then pull a modality towards where its classes used to be.
+     */
+    void refreshPrototypes() {
+        int d = cfg.embeddingDim();
+        for (Modality m : Modality.values()) {
+            List<String> labels = new ArrayList<>();
+            List<float[]> xs = new ArrayList<>();
+            for (String c : model.classes) {
+                for (Sample s : replay.ofClass(c)) {
+                    if (s.has(m) && s.labeled().contains(m)) {
+                        labels.add(c);
+                        xs.add(s.features().get(m));
+                    }
+                }
+            }
+            if (xs.isEmpty()) continue;
+            float[][] e = model.embed(m, xs);
+            float[] flat = new float[e.length * d];
+            for (int i = 0; i < e.length; i++) System.arraycopy(e[i], 0, flat, i * d, d);
+            model.prototypes.observe(m, labels, flat);
+        }
+        model.prototypes.refresh(cfg.prototypeMomentum());
     }
 
     /**

@@ -14,12 +14,14 @@ import java.util.Map;
  * Class prototypes per modality (PMR, Fan et al. CVPR 2023): the class centroid of a modality's
  * embeddings (eq. 6), kept with momentum {@code c_old <- eps * c_old + (1 - eps) * c_new} (eq. 12).
  *
- * <p>The paper recomputes c_new once per epoch over a random tenth of the training set. A stream has
- * no epochs and its scarce labels make a tenth of them a handful (one audio sample per class in the
- * stream protocol), so here c_new is the centroid of <em>every</em> labelled sample {@link #observe}d
- * since the last {@link #refresh} (the "epoch" is the trainer's refresh period), kept as per-class
- * sums and counts; a class seen for the first time gets its centroid at once, so PMR can score it from
- * the next step. A class with no sample in a period keeps its centroid (eq. 12 needs a c_new).
+ * <p>The paper recomputes c_new once per epoch over a random tenth of the training set, with the
+ * current encoders. Here c_new is the centroid of <em>every</em> labelled sample {@link #observe}d
+ * since the last {@link #refresh}, kept as per-class sums and counts; the learner observes every
+ * labelled sample of its replay memory under the current encoders at each refresh (a tenth of a
+ * stream's scarce labels is a handful: one audio sample per class in the stream protocol), the
+ * {@code pmr-cgmnist} protocol the paper's tenth of the training set at each epoch start. A class seen
+ * for the first time gets its centroid at once. A class with no sample in a period keeps its centroid
+ * (eq. 12 needs a c_new).
  *
  * @param <M> the modality key ({@link Modality} in the learner; the PMR protocol's two image modalities)
  */

@@ -89,7 +89,7 @@ class LearnerMethodTest {
     }
 
     /**
-     * Every labelled sample of a batch enters the prototypes (PMR eq. 6), per modality it is labelled
+     * Every labelled sample of the memory enters the prototypes (PMR eq. 6), per modality it is labelled
      * in; unlabelled modalities do not. Catches: prototypes from a subset of the batch or the replay.
      */
     @Test

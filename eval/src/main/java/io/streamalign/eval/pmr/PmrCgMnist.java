@@ -41,7 +41,7 @@ import java.util.Random;
  *
  * <p>Training (PMR section 5.2): mini-batch 64, SGD with momentum 0.9 and weight decay 1e-4,
  * learning rate 1e-3 decaying geometrically per step to 1e-4 at the last step. PMR: prototypes are
- * class centroids (eq. 6) of a fixed random tenth of the training set, recomputed at the start of
+ * class centroids (eq. 6) of a fixed random tenth of the training set (stratified: every class in it), recomputed at the start of
  * every epoch with momentum (eq. 12, eps = 0.2 on the old prototypes, the authors' code default);
  * per batch rho (eq. 8), beta and gamma (eq. 11), loss CE + alpha beta PCE0 + alpha gamma PCE1
  * (eq. 10) minus mu gamma H0 minus mu beta H1 (eq. 13, PER) during the first E_r epochs
@@ -239,7 +239,7 @@ public final class PmrCgMnist implements Protocol {
         };
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(lr).optMomentum(0.9f).optWeightDecays(1e-4f).build();
         Random rnd = new Random(seed);
-        int[] subset = subset(n, s.protoSubset(), rnd);
+        int[] subset = subset(train.labels(), s.protoSubset(), rnd);
         double[] acc = new double[s.epochs()];
         double rhoSum = 0;
         double betaSum = 0;
@@ -319,10 +319,22 @@ public final class PmrCgMnist implements Protocol {
                 coefCount == 0 ? Double.NaN : gammaSum / coefCount, secs);
     }
 
-    private static int[] subset(int n, double fraction, Random rnd) {
-        int k = Math.max(CgNet.CLASSES, (int) Math.round(n * fraction));
+    /**
+     * A random {@code fraction} of the training set, stratified by class with at least one sample of
+     * every class present (PMR eq. 6 needs a centroid of every class; a tenth of the paper's 60,000
+     * images always has one, a tenth of a reduced run need not).
+     */
+    static int[] subset(int[] labels, double fraction, Random rnd) {
+        int n = labels.length;
         int[] p = permutation(n, rnd);
-        return java.util.Arrays.copyOf(p, Math.min(n, k));
+        java.util.Map<Integer, List<Integer>> byClass = new java.util.TreeMap<>();
+        for (int i : p) byClass.computeIfAbsent(labels[i], k -> new ArrayList<>()).add(i);
+        List<Integer> out = new ArrayList<>();
+        for (List<Integer> members : byClass.values()) {
+            int k = Math.max(1, (int) Math.round(members.size() * fraction));
+            out.addAll(members.subList(0, Math.min(members.size(), k)));
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static int[] permutation(int n, Random rnd) {

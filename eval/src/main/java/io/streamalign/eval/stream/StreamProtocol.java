@@ -50,6 +50,8 @@ import java.util.Set;
  */
 public final class StreamProtocol implements Protocol {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StreamProtocol.class);
+
     public static final String NAME = "stream";
     static final String[] MODES = {"video", "audio", "fused"};
 
@@ -137,6 +139,7 @@ public final class StreamProtocol implements Protocol {
             for (int k = 0; k < opts.seeds(); k++) {
                 long seed = s.seed() + 7919L * k;
                 LearnerConfig cfg = LearnerConfig.defaults().with("device", "cpu").with("seed", seed).with(v.overrides());
+                LOG.info("variant '{}' seed {}", v.label(), seed);
                 perSeed.add(run(data, cfg, s, seed));
             }
             runs.add(perSeed);
@@ -236,6 +239,8 @@ public final class StreamProtocol implements Protocol {
                 overall[m] = okAll[m] / nAll;
             }
             double[] held = heldOut(l, d, s.heldOutPerDigit(), new Random(seed + 5));
+            LOG.info("seed {}: overall video/audio/fused {}, last window {}, held-out {}", seed,
+                    pct(overall), pct(new double[] {wAcc[0][windows - 1], wAcc[1][windows - 1], wAcc[2][windows - 1]}), pct(held));
             return new Run(wEnd, wAcc, wClasses, overall, held, last == null ? Map.of() : last.prequentialAccuracy(),
                     rhoN == 0 ? Double.NaN : rhoSum / rhoN, l.skippedNonFinite(), (System.nanoTime() - t0) / 1e9);
         }
@@ -418,5 +423,11 @@ public final class StreamProtocol implements Protocol {
         }
         double ss = rr.stream().mapToDouble(f).map(x -> (x - m) * (x - m)).sum();
         return MarkdownTable.meanStd(m, Math.sqrt(ss / (rr.size() - 1)), 1);
+    }
+
+    private static String pct(double[] a) {
+        StringBuilder b = new StringBuilder();
+        for (double x : a) b.append(b.length() == 0 ? "" : " / ").append(String.format(java.util.Locale.ROOT, "%.1f", 100 * x));
+        return b.toString();
     }
 }
