@@ -2,58 +2,73 @@ package io.streamalign.app;
 
 import io.streamalign.bench.BenchOptions;
 import io.streamalign.bench.BenchRunner;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-
 /**
  * The {@code streamalign bench} command: runs a benchmark scenario on its own embedded broker and
- * writes every figure, as a ratio against its same-run baseline, to {@code <out>/<scenario>.json|.md}.
+ * writes every figure, as a ratio against its same-run baseline, to {@code
+ * <out>/<scenario>.json|.md}.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measures throughput, latency, snapshot propagation and memory, each against its baseline in the same run; writes JSON and Markdown.")
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description =
+        "Measures throughput, latency, snapshot propagation and memory, each against its baseline in the same run; writes JSON and Markdown.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
+  @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", completionCandidates = Scenarios.class,
-            description = "One of: ${COMPLETION-CANDIDATES}.")
-    String scenario;
+  @Parameters(
+      index = "0",
+      paramLabel = "SCENARIO",
+      completionCandidates = Scenarios.class,
+      description = "One of: ${COMPLETION-CANDIDATES}.")
+  String scenario;
 
-    @Option(names = "--quick", description = "Quick mode: every scenario in a few minutes in all (what CI runs).")
-    boolean quick;
+  @Option(
+      names = "--quick",
+      description = "Quick mode: every scenario in a few minutes in all (what CI runs).")
+  boolean quick;
 
-    @Option(names = "--duration", description = "Soak duration, e.g. 60s, 10m, 1h (default: 60 s quick, 30 min full).")
-    String duration;
+  @Option(
+      names = "--duration",
+      description = "Soak duration, e.g. 60s, 10m, 1h (default: 60 s quick, 30 min full).")
+  String duration;
 
-    @Option(names = "--out", defaultValue = "bench-results", description = "Output directory (default ${DEFAULT-VALUE}).")
-    Path out;
+  @Option(
+      names = "--out",
+      defaultValue = "bench-results",
+      description = "Output directory (default ${DEFAULT-VALUE}).")
+  Path out;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "Learner device: cpu, gpu or auto (default ${DEFAULT-VALUE}).")
-    String device;
+  @Option(
+      names = "--device",
+      defaultValue = "cpu",
+      description = "Learner device: cpu, gpu or auto (default ${DEFAULT-VALUE}).")
+  String device;
 
+  @Override
+  public Integer call() throws Exception {
+    BenchOptions opts = BenchOptions.defaults().withQuick(quick).withOutDir(out).withDevice(device);
+    if (duration != null) opts = opts.withDuration(BenchOptions.parseDuration(duration));
+    String table = BenchRunner.run(scenario, opts);
+    spec.commandLine().getOut().println(table);
+    spec.commandLine().getOut().println("wrote " + out.resolve(scenario + ".md") + " and .json");
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  /** Scenario names for the help text. */
+  static final class Scenarios implements Iterable<String> {
     @Override
-    public Integer call() throws Exception {
-        BenchOptions opts = BenchOptions.defaults().withQuick(quick).withOutDir(out).withDevice(device);
-        if (duration != null) opts = opts.withDuration(BenchOptions.parseDuration(duration));
-        String table = BenchRunner.run(scenario, opts);
-        spec.commandLine().getOut().println(table);
-        spec.commandLine().getOut().println("wrote " + out.resolve(scenario + ".md") + " and .json");
-        spec.commandLine().getOut().flush();
-        return 0;
+    public java.util.Iterator<String> iterator() {
+      return BenchRunner.names().iterator();
     }
-
-    /** Scenario names for the help text. */
-    static final class Scenarios implements Iterable<String> {
-        @Override
-        public java.util.Iterator<String> iterator() {
-            return BenchRunner.names().iterator();
-        }
-    }
+  }
 }

@@ -1,9 +1,6 @@
 package io.streamalign.bench;
 
 import io.streamalign.model.Sample;
-
-import org.apache.kafka.clients.producer.ProducerRecord;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,273 +9,396 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Event-to-prediction latency through {@code ServingService} (exactly-once) at fixed offered rates,
  * against two baselines measured in the same run, on the same broker, with records of the same size
  * at the same rates:
+ *
  * <ul>
- *   <li>the broker's exactly-once round trip ({@link EosRelay}: read_committed consumer, the serving
- *       loop's micro-batching, one transaction per micro-batch copying the records, read back
- *       read_committed) — like with like: serving is that loop plus decoding, the model and encoding;
- *       the goal is on it;</li>
+ *   <li>the broker's exactly-once round trip ({@link EosRelay}: read_committed consumer, the
+ *       serving loop's micro-batching, one transaction per micro-batch copying the records, read
+ *       back read_committed) — like with like: serving is that loop plus decoding, the model and
+ *       encoding; the goal is on it;
  *   <li>the broker's plain round trip (acks=all produce, read_uncommitted consume), the floor under
- *       any Kafka hop, shown with its ratio too.</li>
+ *       any Kafka hop, shown with its ratio too.
  * </ul>
- * Then the highest offered rate serving sustains without growing lag (a ladder of rates), against the
- * same for the exactly-once relay and against the model's own forward capacity (predictBatch in a
- * loop on one thread, no Kafka): above that capacity latency is queueing, not overhead.
+ *
+ * Then the highest offered rate serving sustains without growing lag (a ladder of rates), against
+ * the same for the exactly-once relay and against the model's own forward capacity (predictBatch in
+ * a loop on one thread, no Kafka): above that capacity latency is queueing, not overhead.
  */
 public final class ServingBench implements Scenario {
 
-    static final String ECHO = "bench.echo";
-    static final String RELAY_IN = "bench.relay.in";
-    static final String RELAY_OUT = "bench.relay.out";
-    /** Batch size of the forward-capacity measurement. */
-    static final int BATCH = 16;
+  static final String ECHO = "bench.echo";
+  static final String RELAY_IN = "bench.relay.in";
+  static final String RELAY_OUT = "bench.relay.out";
 
-    @Override
-    public String name() {
-        return "serving";
+  /** Batch size of the forward-capacity measurement. */
+  static final int BATCH = 16;
+
+  @Override
+  public String name() {
+    return "serving";
+  }
+
+  /** Latencies (ms) of one phase, in send order (NaN = never answered). */
+  record Phase(double[] latencyMs, int sent, int received, double offeredRate) {
+    double p(double pc) {
+      return Stats.percentile(Arrays.stream(latencyMs).filter(Double::isFinite).toArray(), pc);
     }
 
-    /** Latencies (ms) of one phase, in send order (NaN = never answered). */
-    record Phase(double[] latencyMs, int sent, int received, double offeredRate) {
-        double p(double pc) {
-            return Stats.percentile(Arrays.stream(latencyMs).filter(Double::isFinite).toArray(), pc);
-        }
-
-        /** Every record answered and the last quarter's median not far above the first quarter's. */
-        boolean sustained() {
-            if (received < sent) return false;
-            int q = Math.max(1, latencyMs.length / 4);
-            double first = Stats.percentile(Arrays.copyOfRange(latencyMs, 0, q), 50);
-            double last = Stats.percentile(Arrays.copyOfRange(latencyMs, latencyMs.length - q, latencyMs.length), 50);
-            return last <= 2 * first + 20;
-        }
-
-        String summary() {
-            return String.format(Locale.ROOT, "%d/%d answered%s (offered %.0f/s), p50 %.1f p99 %.1f ms", received, sent,
-                    sustained() ? "" : " NOT sustained", offeredRate, p(50), p(99));
-        }
+    /** Every record answered and the last quarter's median not far above the first quarter's. */
+    boolean sustained() {
+      if (received < sent) return false;
+      int q = Math.max(1, latencyMs.length / 4);
+      double first = Stats.percentile(Arrays.copyOfRange(latencyMs, 0, q), 50);
+      double last =
+          Stats.percentile(
+              Arrays.copyOfRange(latencyMs, latencyMs.length - q, latencyMs.length), 50);
+      return last <= 2 * first + 20;
     }
 
-    @Override
-    public void run(BenchOptions opts, BenchReport report) throws Exception {
-        int[] rates = opts.quick() ? new int[] {200, 1000} : new int[] {200, 1000, 5000};
-        int[] ladder = opts.quick() ? new int[] {100, 200, 400, 800}
-                : new int[] {100, 200, 300, 400, 600, 800, 1000, 1500, 2000, 3000, 5000};
-        double phaseSeconds = opts.quick() ? 2 : 10;
-        int maxEvents = opts.quick() ? 2000 : 20_000;
-        double ladderSeconds = opts.quick() ? 2 : 6;
-        long maxDrainMs = opts.quick() ? 15_000 : 60_000;
-        try (ServingRig rig = new ServingRig(opts, 64)) {
-            rig.kafka.createTopic(ECHO, 2);
-            rig.kafka.createTopic(RELAY_IN, 2);
-            rig.kafka.createTopic(RELAY_OUT, 2);
-            report.note("data: " + rig.data.source());
-            report.note("infer record " + rig.inferRecords.get(0).length + " bytes (video + audio features), the same bytes "
-                    + "on every path; offered open loop (each event at its scheduled time); " + (int) phaseSeconds
-                    + " s per fixed rate, " + (int) ladderSeconds + " s per ladder rate, after a discarded warm-up; an "
-                    + "unanswered event is dropped from the percentiles and makes the rate not sustained");
-            report.note("measured: latency = producer send() of the event to the tail consumer's receipt of the answer; "
-                    + "serving: ServingService at its default settings (micro-batch up to "
-                    + rig.servingConfig.batchSize() + ", max wait " + rig.servingConfig.batchMaxWait().toMillis()
-                    + " ms, one transaction per micro-batch, exactly-once) read read_committed; broker EOS round trip: "
-                    + "the same read_committed -> micro-batch -> transaction -> read_committed loop copying the records "
-                    + "(no decoding, no model; same batch size, wait and producer settings); plain: acks=all produce -> "
-                    + "read_uncommitted consume, the floor under any Kafka hop");
-            try (EosRelay relay = new EosRelay(rig.kafka.broker.clientProperties(), RELAY_IN, RELAY_OUT, "serving",
-                    Map.of("linger.ms", "2", "retry.backoff.ms",
-                            Integer.toString(io.streamalign.serving.predict.PredictionLoop.RETRY_BACKOFF_MS)),
-                    rig.servingConfig.batchSize(), rig.servingConfig.batchMaxWait())) {
-                relay.awaitAssigned(Duration.ofSeconds(60));
-                // warm-up (discarded): JIT, engine, producer and consumer connections, transactions
-                plainPhase(rig, 100, 100, maxDrainMs);
-                relayPhase(rig, relay, 100, 100, maxDrainMs);
-                servingPhase(rig, 100, 100, maxDrainMs);
-                for (int rate : rates) {
-                    int count = (int) Math.min(maxEvents, Math.max(20, rate * phaseSeconds));
-                    Phase plain = plainPhase(rig, rate, count, maxDrainMs);
-                    Phase eos = relayPhase(rig, relay, rate, count, maxDrainMs);
-                    Phase serving = servingPhase(rig, rate, count, maxDrainMs);
-                    for (int pc : new int[] {50, 95}) {
-                        report.add(Figure.of(rate + "/s serving latency p" + pc, serving.p(pc), "ms",
-                                "broker EOS round trip p" + pc, eos.p(pc)));
-                    }
-                    report.add(Figure.ratioAtMost(rate + "/s serving latency p99", serving.p(99), "ms",
-                            "broker EOS round trip p99", eos.p(99), 2.0));
-                    report.add(Figure.ratioAtMost(rate + "/s serving latency p99 (vs plain)", serving.p(99), "ms",
-                            "broker plain round trip p99", plain.p(99), 2.0));
-                    report.add(Figure.of(rate + "/s broker EOS round trip p99", eos.p(99), "ms",
-                            "broker plain round trip p99", plain.p(99)));
-                    report.note(rate + "/s: serving " + serving.summary() + "; EOS relay " + eos.summary() + "; plain "
-                            + plain.summary());
-                    if (relay.failure() != null) throw new IllegalStateException("EOS relay failed", relay.failure());
-                }
-                int bestServing = 0;
-                int bestRelay = 0;
-                StringBuilder ladderNote = new StringBuilder("ladder (" + (int) ladderSeconds + " s per rate): ");
-                int failures = 0;
-                for (int rate : ladder) {
-                    int count = (int) Math.min(maxEvents, Math.max(20, rate * ladderSeconds));
-                    Phase s = servingPhase(rig, rate, count, maxDrainMs);
-                    Phase e = relayPhase(rig, relay, rate, count, maxDrainMs);
-                    if (s.sustained()) bestServing = Math.max(bestServing, rate);
-                    if (e.sustained()) bestRelay = Math.max(bestRelay, rate);
-                    ladderNote.append(String.format(Locale.ROOT, "%d/s serving %s, relay %s; ", rate,
-                            s.sustained() ? String.format(Locale.ROOT, "p99 %.0f ms", s.p(99)) : "NOT sustained",
-                            e.sustained() ? String.format(Locale.ROOT, "p99 %.0f ms", e.p(99)) : "NOT sustained"));
-                    failures = s.sustained() || e.sustained() ? 0 : failures + 1;
-                    if (failures >= 2) break; // neither keeps up any more
-                }
-                report.add(Figure.of("highest sustained rate (serving)", bestServing, "events/s",
-                        "highest sustained rate (broker EOS relay)", bestRelay));
-                // measured last, when serving is idle and the JIT and the engine are as warm as in the phases
-                // (measured first, cold, it came out at a fraction of what serving itself sustained)
-                double capacity = forwardCapacity(rig, opts.quick() ? 2 : 8);
-                report.add(Figure.of("highest sustained rate (serving) vs model capacity", bestServing, "events/s",
-                        "model forward capacity (served model's predictBatch of " + BATCH + " in a loop, one thread, no Kafka)", capacity));
-                report.note(ladderNote.toString());
-            }
-            var m = rig.service.metrics();
-            report.note(String.format(Locale.ROOT, "serving over the whole run: %d predictions, mean micro-batch %.1f "
-                            + "events, mean predictBatch %.1f ms per micro-batch",
-                    m.predictionCount(), m.meanBatchSize(), m.meanBatchPredictMs()));
-            report.note("sustained = every event answered and the last quarter's median latency <= 2x the first "
-                    + "quarter's + 20 ms (no growing lag); above the highest sustained rate the latency figures are "
-                    + "queueing time, not per-event overhead");
+    String summary() {
+      return String.format(
+          Locale.ROOT,
+          "%d/%d answered%s (offered %.0f/s), p50 %.1f p99 %.1f ms",
+          received,
+          sent,
+          sustained() ? "" : " NOT sustained",
+          offeredRate,
+          p(50),
+          p(99));
+    }
+  }
+
+  @Override
+  public void run(BenchOptions opts, BenchReport report) throws Exception {
+    int[] rates = opts.quick() ? new int[] {200, 1000} : new int[] {200, 1000, 5000};
+    int[] ladder =
+        opts.quick()
+            ? new int[] {100, 200, 400, 800}
+            : new int[] {100, 200, 300, 400, 600, 800, 1000, 1500, 2000, 3000, 5000};
+    double phaseSeconds = opts.quick() ? 2 : 10;
+    int maxEvents = opts.quick() ? 2000 : 20_000;
+    double ladderSeconds = opts.quick() ? 2 : 6;
+    long maxDrainMs = opts.quick() ? 15_000 : 60_000;
+    try (ServingRig rig = new ServingRig(opts, 64)) {
+      rig.kafka.createTopic(ECHO, 2);
+      rig.kafka.createTopic(RELAY_IN, 2);
+      rig.kafka.createTopic(RELAY_OUT, 2);
+      report.note("data: " + rig.data.source());
+      report.note(
+          "infer record "
+              + rig.inferRecords.get(0).length
+              + " bytes (video + audio features), the same bytes "
+              + "on every path; offered open loop (each event at its scheduled time); "
+              + (int) phaseSeconds
+              + " s per fixed rate, "
+              + (int) ladderSeconds
+              + " s per ladder rate, after a discarded warm-up; an "
+              + "unanswered event is dropped from the percentiles and makes the rate not sustained");
+      report.note(
+          "measured: latency = producer send() of the event to the tail consumer's receipt of the answer; "
+              + "serving: ServingService at its default settings (micro-batch up to "
+              + rig.servingConfig.batchSize()
+              + ", max wait "
+              + rig.servingConfig.batchMaxWait().toMillis()
+              + " ms, one transaction per micro-batch, exactly-once) read read_committed; broker EOS round trip: "
+              + "the same read_committed -> micro-batch -> transaction -> read_committed loop copying the records "
+              + "(no decoding, no model; same batch size, wait and producer settings); plain: acks=all produce -> "
+              + "read_uncommitted consume, the floor under any Kafka hop");
+      try (EosRelay relay =
+          new EosRelay(
+              rig.kafka.broker.clientProperties(),
+              RELAY_IN,
+              RELAY_OUT,
+              "serving",
+              Map.of(
+                  "linger.ms",
+                  "2",
+                  "retry.backoff.ms",
+                  Integer.toString(io.streamalign.serving.predict.PredictionLoop.RETRY_BACKOFF_MS)),
+              rig.servingConfig.batchSize(),
+              rig.servingConfig.batchMaxWait())) {
+        relay.awaitAssigned(Duration.ofSeconds(60));
+        // warm-up (discarded): JIT, engine, producer and consumer connections, transactions
+        plainPhase(rig, 100, 100, maxDrainMs);
+        relayPhase(rig, relay, 100, 100, maxDrainMs);
+        servingPhase(rig, 100, 100, maxDrainMs);
+        for (int rate : rates) {
+          int count = (int) Math.min(maxEvents, Math.max(20, rate * phaseSeconds));
+          Phase plain = plainPhase(rig, rate, count, maxDrainMs);
+          Phase eos = relayPhase(rig, relay, rate, count, maxDrainMs);
+          Phase serving = servingPhase(rig, rate, count, maxDrainMs);
+          for (int pc : new int[] {50, 95}) {
+            report.add(
+                Figure.of(
+                    rate + "/s serving latency p" + pc,
+                    serving.p(pc),
+                    "ms",
+                    "broker EOS round trip p" + pc,
+                    eos.p(pc)));
+          }
+          report.add(
+              Figure.ratioAtMost(
+                  rate + "/s serving latency p99",
+                  serving.p(99),
+                  "ms",
+                  "broker EOS round trip p99",
+                  eos.p(99),
+                  2.0));
+          report.add(
+              Figure.ratioAtMost(
+                  rate + "/s serving latency p99 (vs plain)",
+                  serving.p(99),
+                  "ms",
+                  "broker plain round trip p99",
+                  plain.p(99),
+                  2.0));
+          report.add(
+              Figure.of(
+                  rate + "/s broker EOS round trip p99",
+                  eos.p(99),
+                  "ms",
+                  "broker plain round trip p99",
+                  plain.p(99)));
+          report.note(
+              rate
+                  + "/s: serving "
+                  + serving.summary()
+                  + "; EOS relay "
+                  + eos.summary()
+                  + "; plain "
+                  + plain.summary());
+          if (relay.failure() != null)
+            throw new IllegalStateException("EOS relay failed", relay.failure());
         }
-    }
-
-    /** Events/s the served model's forward pass alone sustains: predictBatch of BATCH in a loop. */
-    static double forwardCapacity(ServingRig rig, double seconds) {
-        // serving's own conversion of the same unlabeled records it is sent
-        List<Sample> batch = new ArrayList<>();
-        var de = rig.kafka.topics.infer().valueSerde().deserializer();
-        for (int i = 0; i < BATCH; i++) {
-            var p = de.deserialize(rig.kafka.topics.infer().name(), rig.inferRecords.get(i % rig.inferRecords.size()));
-            batch.add(io.streamalign.serving.predict.Conversions.toSample(p, rig.cfg));
+        int bestServing = 0;
+        int bestRelay = 0;
+        StringBuilder ladderNote =
+            new StringBuilder("ladder (" + (int) ladderSeconds + " s per rate): ");
+        int failures = 0;
+        for (int rate : ladder) {
+          int count = (int) Math.min(maxEvents, Math.max(20, rate * ladderSeconds));
+          Phase s = servingPhase(rig, rate, count, maxDrainMs);
+          Phase e = relayPhase(rig, relay, rate, count, maxDrainMs);
+          if (s.sustained()) bestServing = Math.max(bestServing, rate);
+          if (e.sustained()) bestRelay = Math.max(bestRelay, rate);
+          ladderNote.append(
+              String.format(
+                  Locale.ROOT,
+                  "%d/s serving %s, relay %s; ",
+                  rate,
+                  s.sustained()
+                      ? String.format(Locale.ROOT, "p99 %.0f ms", s.p(99))
+                      : "NOT sustained",
+                  e.sustained()
+                      ? String.format(Locale.ROOT, "p99 %.0f ms", e.p(99))
+                      : "NOT sustained"));
+          failures = s.sustained() || e.sustained() ? 0 : failures + 1;
+          if (failures >= 2) break; // neither keeps up any more
         }
-        // the very model serving predicts with (the restored snapshot it holds), while serving is idle
-        try (var lease = rig.service.holder().acquire().orElseThrow(() -> new IllegalStateException("no served model"))) {
-            long warm = System.nanoTime();
-            while (System.nanoTime() - warm < seconds / 4 * 1e9) lease.model().predictBatch(batch);
-            long t0 = System.nanoTime();
-            long events = 0;
-            while (System.nanoTime() - t0 < seconds * 1e9) {
-                lease.model().predictBatch(batch);
-                events += batch.size();
-            }
-            return events / ((System.nanoTime() - t0) / 1e9);
-        }
+        report.add(
+            Figure.of(
+                "highest sustained rate (serving)",
+                bestServing,
+                "events/s",
+                "highest sustained rate (broker EOS relay)",
+                bestRelay));
+        // measured last, when serving is idle and the JIT and the engine are as warm as in the
+        // phases
+        // (measured first, cold, it came out at a fraction of what serving itself sustained)
+        double capacity = forwardCapacity(rig, opts.quick() ? 2 : 8);
+        report.add(
+            Figure.of(
+                "highest sustained rate (serving) vs model capacity",
+                bestServing,
+                "events/s",
+                "model forward capacity (served model's predictBatch of "
+                    + BATCH
+                    + " in a loop, one thread, no Kafka)",
+                capacity));
+        report.note(ladderNote.toString());
+      }
+      var m = rig.service.metrics();
+      report.note(
+          String.format(
+              Locale.ROOT,
+              "serving over the whole run: %d predictions, mean micro-batch %.1f "
+                  + "events, mean predictBatch %.1f ms per micro-batch",
+              m.predictionCount(),
+              m.meanBatchSize(),
+              m.meanBatchPredictMs()));
+      report.note(
+          "sustained = every event answered and the last quarter's median latency <= 2x the first "
+              + "quarter's + 20 ms (no growing lag); above the highest sustained rate the latency figures are "
+              + "queueing time, not per-event overhead");
     }
+  }
 
-    static Phase plainPhase(ServingRig rig, int rate, int count, long maxDrainMs) throws Exception {
-        return keyedPhase(rig, ECHO, ECHO, false, rate, count, maxDrainMs);
+  /** Events/s the served model's forward pass alone sustains: predictBatch of BATCH in a loop. */
+  static double forwardCapacity(ServingRig rig, double seconds) {
+    // serving's own conversion of the same unlabeled records it is sent
+    List<Sample> batch = new ArrayList<>();
+    var de = rig.kafka.topics.infer().valueSerde().deserializer();
+    for (int i = 0; i < BATCH; i++) {
+      var p =
+          de.deserialize(
+              rig.kafka.topics.infer().name(), rig.inferRecords.get(i % rig.inferRecords.size()));
+      batch.add(io.streamalign.serving.predict.Conversions.toSample(p, rig.cfg));
     }
-
-    static Phase relayPhase(ServingRig rig, EosRelay relay, int rate, int count, long maxDrainMs) throws Exception {
-        return keyedPhase(rig, RELAY_IN, RELAY_OUT, true, rate, count, maxDrainMs);
+    // the very model serving predicts with (the restored snapshot it holds), while serving is idle
+    try (var lease =
+        rig.service
+            .holder()
+            .acquire()
+            .orElseThrow(() -> new IllegalStateException("no served model"))) {
+      long warm = System.nanoTime();
+      while (System.nanoTime() - warm < seconds / 4 * 1e9) lease.model().predictBatch(batch);
+      long t0 = System.nanoTime();
+      long events = 0;
+      while (System.nanoTime() - t0 < seconds * 1e9) {
+        lease.model().predictBatch(batch);
+        events += batch.size();
+      }
+      return events / ((System.nanoTime() - t0) / 1e9);
     }
+  }
 
-    /** Records keyed by their index sent to {@code in}, answers read from {@code out}. */
-    static Phase keyedPhase(ServingRig rig, String in, String out, boolean readCommitted, int rate, int count,
-                            long maxDrainMs) throws Exception {
-        String run = "r" + System.nanoTime() + "-";
-        double[] lat = new double[count];
-        Arrays.fill(lat, Double.NaN);
-        long[] sentAt = new long[count];
-        AtomicLong received = new AtomicLong();
-        long[] sent;
-        try (BenchKafka.Tail tail = rig.kafka.tail(out, readCommitted, (r, now) -> {
-            String k = r.key();
-            if (k == null || !k.startsWith(run)) return;
-            int i = Integer.parseInt(k.substring(run.length()));
-            if (Double.isNaN(lat[i])) {
+  static Phase plainPhase(ServingRig rig, int rate, int count, long maxDrainMs) throws Exception {
+    return keyedPhase(rig, ECHO, ECHO, false, rate, count, maxDrainMs);
+  }
+
+  static Phase relayPhase(ServingRig rig, EosRelay relay, int rate, int count, long maxDrainMs)
+      throws Exception {
+    return keyedPhase(rig, RELAY_IN, RELAY_OUT, true, rate, count, maxDrainMs);
+  }
+
+  /** Records keyed by their index sent to {@code in}, answers read from {@code out}. */
+  static Phase keyedPhase(
+      ServingRig rig,
+      String in,
+      String out,
+      boolean readCommitted,
+      int rate,
+      int count,
+      long maxDrainMs)
+      throws Exception {
+    String run = "r" + System.nanoTime() + "-";
+    double[] lat = new double[count];
+    Arrays.fill(lat, Double.NaN);
+    long[] sentAt = new long[count];
+    AtomicLong received = new AtomicLong();
+    long[] sent;
+    try (BenchKafka.Tail tail =
+        rig.kafka.tail(
+            out,
+            readCommitted,
+            (r, now) -> {
+              String k = r.key();
+              if (k == null || !k.startsWith(run)) return;
+              int i = Integer.parseInt(k.substring(run.length()));
+              if (Double.isNaN(lat[i])) {
                 lat[i] = (now - sentAt[i]) / 1e6;
                 received.incrementAndGet();
-            }
-        })) {
-            tail.awaitAssigned(Duration.ofSeconds(60));
-            sent = ServingRig.openLoop(rate, count, i -> {
+              }
+            })) {
+      tail.awaitAssigned(Duration.ofSeconds(60));
+      sent =
+          ServingRig.openLoop(
+              rate,
+              count,
+              i -> {
                 sentAt[i] = System.nanoTime();
-                rig.producer.send(new ProducerRecord<>(in, run + i, rig.inferRecords.get(i % rig.inferRecords.size())));
-            });
-            drain(received, count, maxDrainMs);
-        }
-        return new Phase(lat, count, (int) received.get(), achieved(sent));
+                rig.producer.send(
+                    new ProducerRecord<>(
+                        in, run + i, rig.inferRecords.get(i % rig.inferRecords.size())));
+              });
+      drain(received, count, maxDrainMs);
     }
+    return new Phase(lat, count, (int) received.get(), achieved(sent));
+  }
 
-    static Phase servingPhase(ServingRig rig, int rate, int count, long maxDrainMs) throws Exception {
-        String run = "r" + rate + "-" + System.nanoTime() + "-";
-        double[] lat = new double[count];
-        Arrays.fill(lat, Double.NaN);
-        long[] sentAt = new long[count];
-        Map<String, Integer> index = new ConcurrentHashMap<>();
-        AtomicLong received = new AtomicLong();
-        long[] sent;
-        var ser = rig.kafka.topics.infer().valueSerde();
-        String topic = rig.kafka.topics.infer().name();
-        // same records with fresh ids, serialized before the clock starts
-        byte[][] records = new byte[count][];
-        for (int i = 0; i < count; i++) {
-            var s = ser.deserializer().deserialize(topic, rig.inferRecords.get(i % rig.inferRecords.size()));
-            s.setSampleId(run + i);
-            records[i] = ser.serializer().serialize(topic, s);
-            index.put(run + i, i);
-        }
-        try (BenchKafka.Tail tail = rig.tailPredictions((p, now) -> {
-            Integer i = index.get(p.getSampleId());
-            if (i != null && Double.isNaN(lat[i])) {
+  static Phase servingPhase(ServingRig rig, int rate, int count, long maxDrainMs) throws Exception {
+    String run = "r" + rate + "-" + System.nanoTime() + "-";
+    double[] lat = new double[count];
+    Arrays.fill(lat, Double.NaN);
+    long[] sentAt = new long[count];
+    Map<String, Integer> index = new ConcurrentHashMap<>();
+    AtomicLong received = new AtomicLong();
+    long[] sent;
+    var ser = rig.kafka.topics.infer().valueSerde();
+    String topic = rig.kafka.topics.infer().name();
+    // same records with fresh ids, serialized before the clock starts
+    byte[][] records = new byte[count][];
+    for (int i = 0; i < count; i++) {
+      var s =
+          ser.deserializer().deserialize(topic, rig.inferRecords.get(i % rig.inferRecords.size()));
+      s.setSampleId(run + i);
+      records[i] = ser.serializer().serialize(topic, s);
+      index.put(run + i, i);
+    }
+    try (BenchKafka.Tail tail =
+        rig.tailPredictions(
+            (p, now) -> {
+              Integer i = index.get(p.getSampleId());
+              if (i != null && Double.isNaN(lat[i])) {
                 lat[i] = (now - sentAt[i]) / 1e6;
                 received.incrementAndGet();
-            }
-        })) {
-            tail.awaitAssigned(Duration.ofSeconds(60));
-            sent = ServingRig.openLoop(rate, count, i -> {
+              }
+            })) {
+      tail.awaitAssigned(Duration.ofSeconds(60));
+      sent =
+          ServingRig.openLoop(
+              rate,
+              count,
+              i -> {
                 sentAt[i] = System.nanoTime();
-                rig.producer.send(new ProducerRecord<>(topic, rig.inferStreams.get(i % rig.inferStreams.size()), records[i]));
-            });
-            drain(received, count, maxDrainMs);
-        }
-        // an overloaded phase leaves a backlog: let serving work it off before the next phase starts
-        long target = rig.servingSent.addAndGet(count);
-        long last = -1;
-        long quietSince = System.nanoTime();
-        while (rig.service.metrics().predictionCount() < target && System.nanoTime() - quietSince < 10_000_000_000L) {
-            long now = rig.service.metrics().predictionCount();
-            if (now != last) {
-                last = now;
-                quietSince = System.nanoTime();
-            }
-            Thread.sleep(50);
-        }
-        return new Phase(lat, count, (int) received.get(), achieved(sent));
+                rig.producer.send(
+                    new ProducerRecord<>(
+                        topic, rig.inferStreams.get(i % rig.inferStreams.size()), records[i]));
+              });
+      drain(received, count, maxDrainMs);
     }
+    // an overloaded phase leaves a backlog: let serving work it off before the next phase starts
+    long target = rig.servingSent.addAndGet(count);
+    long last = -1;
+    long quietSince = System.nanoTime();
+    while (rig.service.metrics().predictionCount() < target
+        && System.nanoTime() - quietSince < 10_000_000_000L) {
+      long now = rig.service.metrics().predictionCount();
+      if (now != last) {
+        last = now;
+        quietSince = System.nanoTime();
+      }
+      Thread.sleep(50);
+    }
+    return new Phase(lat, count, (int) received.get(), achieved(sent));
+  }
 
-    /** The rate the open loop actually achieved (send() may block when the producer is behind). */
-    static double achieved(long[] sent) {
-        if (sent.length < 2) return Double.NaN;
-        return (sent.length - 1) / ((sent[sent.length - 1] - sent[0]) / 1e9);
-    }
+  /** The rate the open loop actually achieved (send() may block when the producer is behind). */
+  static double achieved(long[] sent) {
+    if (sent.length < 2) return Double.NaN;
+    return (sent.length - 1) / ((sent[sent.length - 1] - sent[0]) / 1e9);
+  }
 
-    /** Waits until every record is answered, no answer came for 3 s, or {@code maxMs} passed. */
-    static void drain(AtomicLong received, int count, long maxMs) throws InterruptedException {
-        long last = received.get();
-        long start = System.nanoTime();
-        long quietSince = start;
-        while (received.get() < count) {
-            Thread.sleep(20);
-            long now = received.get();
-            if (now != last) {
-                last = now;
-                quietSince = System.nanoTime();
-            } else if (System.nanoTime() - quietSince > 3_000_000_000L) {
-                return;
-            }
-            if (System.nanoTime() - start > maxMs * 1_000_000L) return;
-        }
+  /** Waits until every record is answered, no answer came for 3 s, or {@code maxMs} passed. */
+  static void drain(AtomicLong received, int count, long maxMs) throws InterruptedException {
+    long last = received.get();
+    long start = System.nanoTime();
+    long quietSince = start;
+    while (received.get() < count) {
+      Thread.sleep(20);
+      long now = received.get();
+      if (now != last) {
+        last = now;
+        quietSince = System.nanoTime();
+      } else if (System.nanoTime() - quietSince > 3_000_000_000L) {
+        return;
+      }
+      if (System.nanoTime() - start > maxMs * 1_000_000L) return;
     }
+  }
 }

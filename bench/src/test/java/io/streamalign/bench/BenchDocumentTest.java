@@ -13,47 +13,81 @@ import org.junit.jupiter.api.Test;
 /** The run document: header, goals table, the profile's reading, every scenario's table. */
 class BenchDocumentTest {
 
-    @Test
-    void rendersGoalsProfileAndTables() {
-        BenchOptions opts = new BenchOptions(false, java.time.Duration.ofHours(1), Path.of("unused"), "cpu");
-        BenchReport trainer = new BenchReport("trainer", opts);
-        trainer.add(Figure.ratioAtLeast("kafka path throughput", 95, "samples/s", "memory path", 100, 0.9));
-        trainer.add(Figure.of("memory path throughput", 100, "samples/s", "kafka path", 95));
-        Map<String, Integer> phases = new LinkedHashMap<>(Map.of("supervisedStep", 60, "scorePrequential", 40));
-        Map<String, Integer> acts = new LinkedHashMap<>(Map.of("supervisedStep: backward", 50,
-                "supervisedStep: optimizer update", 10, "scorePrequential: encoder/head forward (Nets.encode)", 40));
-        Map<String, Integer> leaves = new LinkedHashMap<>(Map.of("PyTorchLibrary.torchBackward", 50,
-                "PyTorchLibrary.torchNNConvNd", 50));
-        trainer.attach("profile", new TrainerProfile.Result(phases, acts, leaves, 100, 10, 200, 190, 2.0));
-        BenchReport swap = new BenchReport("swap", opts);
-        swap.add(Figure.valueAtMost("swap time p99", 300, "ms", "broker round trip p99", 10, 250));
+  @Test
+  void rendersGoalsProfileAndTables() {
+    BenchOptions opts =
+        new BenchOptions(false, java.time.Duration.ofHours(1), Path.of("unused"), "cpu");
+    BenchReport trainer = new BenchReport("trainer", opts);
+    trainer.add(
+        Figure.ratioAtLeast("kafka path throughput", 95, "samples/s", "memory path", 100, 0.9));
+    trainer.add(Figure.of("memory path throughput", 100, "samples/s", "kafka path", 95));
+    Map<String, Integer> phases =
+        new LinkedHashMap<>(Map.of("supervisedStep", 60, "scorePrequential", 40));
+    Map<String, Integer> acts =
+        new LinkedHashMap<>(
+            Map.of(
+                "supervisedStep: backward",
+                50,
+                "supervisedStep: optimizer update",
+                10,
+                "scorePrequential: encoder/head forward (Nets.encode)",
+                40));
+    Map<String, Integer> leaves =
+        new LinkedHashMap<>(
+            Map.of("PyTorchLibrary.torchBackward", 50, "PyTorchLibrary.torchNNConvNd", 50));
+    trainer.attach(
+        "profile", new TrainerProfile.Result(phases, acts, leaves, 100, 10, 200, 190, 2.0));
+    BenchReport swap = new BenchReport("swap", opts);
+    swap.add(Figure.valueAtMost("swap time p99", 300, "ms", "broker round trip p99", 10, 250));
 
-        String doc = BenchDocument.render(List.of(trainer, swap), Map.of("pairing", "boom"), opts,
-                Instant.parse("2026-01-01T10:00:00Z"), Instant.parse("2026-01-01T11:20:00Z"), "git commit abc", List.of("x.jar"));
+    String doc =
+        BenchDocument.render(
+            List.of(trainer, swap),
+            Map.of("pairing", "boom"),
+            opts,
+            Instant.parse("2026-01-01T10:00:00Z"),
+            Instant.parse("2026-01-01T11:20:00Z"),
+            "git commit abc",
+            List.of("x.jar"));
 
-        assertTrue(doc.startsWith("# StreamAlign benchmarks"), doc);
-        assertTrue(doc.contains("`streamalign bench all --duration 1h`"), doc);
-        assertTrue(doc.contains("| date | 2026-01-01T10:00:00Z to 2026-01-01T11:20:00Z (80 min) |"), doc);
-        assertTrue(doc.contains("| code | git commit abc |"), doc);
-        assertTrue(doc.contains("| trainer | kafka path throughput | 95.000 samples/s | 100.0 samples/s (memory path) | 0.950 | ratio >= 0.9 **met** |"), doc);
-        assertTrue(doc.contains("| swap | swap time p99 | 300.0 ms |"), doc);
-        assertTrue(doc.contains("value <= 250.0 ms **NOT met**"), doc);
-        assertTrue(doc.contains("| pairing | scenario failed: boom |"), doc);
-        // the profile's reading uses the measured shares
-        assertTrue(doc.contains("Kafka is not the bottleneck.** The Kafka path learns at 0.95x the memory path's rate"), doc);
-        assertTrue(doc.contains("Backward and forward passes: 50% + 40% of the step"), doc);
-        assertTrue(doc.contains("Convolution and pooling operators alone are 50%"), doc);
-        assertTrue(doc.contains("test-then-train scoring 40%"), doc);
-        assertTrue(doc.contains("Optimizer updates: 10%"), doc);
-        assertEquals(1, doc.split("## trainer\n", -1).length - 1, "trainer table once");
-        assertTrue(doc.contains("## swap\n"), doc);
-    }
+    assertTrue(doc.startsWith("# StreamAlign benchmarks"), doc);
+    assertTrue(doc.contains("`streamalign bench all --duration 1h`"), doc);
+    assertTrue(
+        doc.contains("| date | 2026-01-01T10:00:00Z to 2026-01-01T11:20:00Z (80 min) |"), doc);
+    assertTrue(doc.contains("| code | git commit abc |"), doc);
+    assertTrue(
+        doc.contains(
+            "| trainer | kafka path throughput | 95.000 samples/s | 100.0 samples/s (memory path) | 0.950 | ratio >= 0.9 **met** |"),
+        doc);
+    assertTrue(doc.contains("| swap | swap time p99 | 300.0 ms |"), doc);
+    assertTrue(doc.contains("value <= 250.0 ms **NOT met**"), doc);
+    assertTrue(doc.contains("| pairing | scenario failed: boom |"), doc);
+    // the profile's reading uses the measured shares
+    assertTrue(
+        doc.contains(
+            "Kafka is not the bottleneck.** The Kafka path learns at 0.95x the memory path's rate"),
+        doc);
+    assertTrue(doc.contains("Backward and forward passes: 50% + 40% of the step"), doc);
+    assertTrue(doc.contains("Convolution and pooling operators alone are 50%"), doc);
+    assertTrue(doc.contains("test-then-train scoring 40%"), doc);
+    assertTrue(doc.contains("Optimizer updates: 10%"), doc);
+    assertEquals(1, doc.split("## trainer\n", -1).length - 1, "trainer table once");
+    assertTrue(doc.contains("## swap\n"), doc);
+  }
 
-    @Test
-    void profileSharesAreOfSamplesInsideTheStep() {
-        TrainerProfile.Result r = new TrainerProfile.Result(Map.of(), Map.of("a: backward", 3, "b: backward", 1, "c: x", 4),
-                Map.of(), 8, 1, 10, 10, 1);
-        assertEquals(0.5, TrainerProfile.activityShare(r, "backward"), 1e-9);
-        assertEquals(0.0, TrainerProfile.activityShare(r, "optimizer"), 1e-9);
-    }
+  @Test
+  void profileSharesAreOfSamplesInsideTheStep() {
+    TrainerProfile.Result r =
+        new TrainerProfile.Result(
+            Map.of(),
+            Map.of("a: backward", 3, "b: backward", 1, "c: x", 4),
+            Map.of(),
+            8,
+            1,
+            10,
+            10,
+            1);
+    assertEquals(0.5, TrainerProfile.activityShare(r, "backward"), 1e-9);
+    assertEquals(0.0, TrainerProfile.activityShare(r, "optimizer"), 1e-9);
+  }
 }

@@ -9,13 +9,13 @@ package io.streamalign.features;
  * route the record to a dead-letter topic with {@link #getMessage()} as the reason.
  */
 public class FeatureException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    public FeatureException(String message) {
-        super(message);
-    }
+  public FeatureException(String message) {
+    super(message);
+  }
 
-    public FeatureException(String message, Throwable cause) {
-        super(message, cause);
-    }
+  public FeatureException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

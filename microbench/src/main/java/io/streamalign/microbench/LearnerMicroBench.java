@@ -4,71 +4,107 @@ import io.streamalign.bench.BenchOptions;
 import io.streamalign.bench.BenchReport;
 import io.streamalign.bench.Figure;
 import io.streamalign.bench.Scenario;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.Map;
-
 /**
  * The {@link LearnerMicro} JMH benchmarks run programmatically (few short iterations in quick mode,
  * in-process; forked otherwise), their scores written in the common table format.
  *
- * <p>It lives outside the runnable jar with JMH itself: {@code microbench/target/streamalign-microbench.jar}
- * holds this module and JMH, and {@code bench}'s runner finds the scenario through
- * {@link java.util.ServiceLoader} when that jar is on the class path (the {@code ./streamalign} launcher
- * adds it when it exists).
+ * <p>It lives outside the runnable jar with JMH itself: {@code
+ * microbench/target/streamalign-microbench.jar} holds this module and JMH, and {@code bench}'s
+ * runner finds the scenario through {@link java.util.ServiceLoader} when that jar is on the class
+ * path (the {@code ./streamalign} launcher adds it when it exists).
  */
 public final class LearnerMicroBench implements Scenario {
 
-    @Override
-    public String name() {
-        return "learner-micro";
-    }
+  @Override
+  public String name() {
+    return "learner-micro";
+  }
 
-    @Override
-    public void run(BenchOptions opts, BenchReport report) throws Exception {
-        int forks = Integer.getInteger("streamalign.bench.jmh.forks", opts.quick() ? 0 : 1);
-        ChainedOptionsBuilder b = new OptionsBuilder()
-                .include(LearnerMicro.class.getName() + "\\.")
-                .param("device", opts.device())
-                .forks(forks)
-                .threads(1)
-                .warmupIterations(opts.pick(1, 2))
-                .warmupTime(TimeValue.seconds(opts.pick(1, 4)))
-                .measurementIterations(opts.pick(2, 4))
-                .measurementTime(TimeValue.seconds(opts.pick(1, 4)))
-                .shouldFailOnError(true);
-        if (forks > 0) {
-            String data = io.streamalign.features.data.DataDir.find().map(Object::toString).orElse("");
-            b = b.jvmArgsAppend("-Dai.djl.offline=true", "-Dstreamalign.data.dir=" + data, "-Xmx2g");
-        }
-        Collection<RunResult> results = new Runner(b.build()).run();
-        Map<String, double[]> score = new HashMap<>(); // method -> {score, error}
-        Map<String, String> unit = new HashMap<>();
-        for (RunResult r : results) {
-            String bench = r.getParams().getBenchmark();
-            String method = bench.substring(bench.lastIndexOf('.') + 1);
-            score.put(method, new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
-            unit.put(method, r.getPrimaryResult().getScoreUnit());
-        }
-        for (String m : new String[] {"learnStep32", "predictBatch32", "logMel1s", "serdeRoundTrip", "tensorBytesRoundTrip"}) {
-            if (!score.containsKey(m)) throw new IllegalStateException("JMH gave no result for " + m + ": " + score.keySet());
-        }
-        report.add(Figure.of("learner step (batch 32)", score.get("learnStep32")[0], unit.get("learnStep32"),
-                "predict batch 32 (forward only)", score.get("predictBatch32")[0]));
-        report.add(Figure.ratioAtMost("log-mel featurization of a 1 s clip", score.get("logMel1s")[0], unit.get("logMel1s"),
-                "1 s of audio (real time)", unit.get("logMel1s").startsWith("ms") ? 1000.0 : Double.NaN, 0.1));
-        report.add(Figure.of("AvroSerde round trip of a PairedSample", score.get("serdeRoundTrip")[0], unit.get("serdeRoundTrip"),
-                "float<->bytes conversion of its tensors alone", score.get("tensorBytesRoundTrip")[0]));
-        StringBuilder errs = new StringBuilder("JMH average time, 99.9% error: ");
-        score.forEach((k, v) -> errs.append(k).append(String.format(java.util.Locale.ROOT, " +-%.3g %s; ", v[1], unit.get(k))));
-        report.note(errs.toString());
-        report.note("JMH " + (forks == 0 ? "in-process (forks 0)" : forks + " fork(s)") + ", warm-up " + opts.pick(1, 2) + " x "
-                + opts.pick(1, 4) + " s, measurement " + opts.pick(2, 4) + " x " + opts.pick(1, 4) + " s, device " + opts.device());
+  @Override
+  public void run(BenchOptions opts, BenchReport report) throws Exception {
+    int forks = Integer.getInteger("streamalign.bench.jmh.forks", opts.quick() ? 0 : 1);
+    ChainedOptionsBuilder b =
+        new OptionsBuilder()
+            .include(LearnerMicro.class.getName() + "\\.")
+            .param("device", opts.device())
+            .forks(forks)
+            .threads(1)
+            .warmupIterations(opts.pick(1, 2))
+            .warmupTime(TimeValue.seconds(opts.pick(1, 4)))
+            .measurementIterations(opts.pick(2, 4))
+            .measurementTime(TimeValue.seconds(opts.pick(1, 4)))
+            .shouldFailOnError(true);
+    if (forks > 0) {
+      String data = io.streamalign.features.data.DataDir.find().map(Object::toString).orElse("");
+      b = b.jvmArgsAppend("-Dai.djl.offline=true", "-Dstreamalign.data.dir=" + data, "-Xmx2g");
     }
+    Collection<RunResult> results = new Runner(b.build()).run();
+    Map<String, double[]> score = new HashMap<>(); // method -> {score, error}
+    Map<String, String> unit = new HashMap<>();
+    for (RunResult r : results) {
+      String bench = r.getParams().getBenchmark();
+      String method = bench.substring(bench.lastIndexOf('.') + 1);
+      score.put(
+          method,
+          new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
+      unit.put(method, r.getPrimaryResult().getScoreUnit());
+    }
+    for (String m :
+        new String[] {
+          "learnStep32", "predictBatch32", "logMel1s", "serdeRoundTrip", "tensorBytesRoundTrip"
+        }) {
+      if (!score.containsKey(m))
+        throw new IllegalStateException("JMH gave no result for " + m + ": " + score.keySet());
+    }
+    report.add(
+        Figure.of(
+            "learner step (batch 32)",
+            score.get("learnStep32")[0],
+            unit.get("learnStep32"),
+            "predict batch 32 (forward only)",
+            score.get("predictBatch32")[0]));
+    report.add(
+        Figure.ratioAtMost(
+            "log-mel featurization of a 1 s clip",
+            score.get("logMel1s")[0],
+            unit.get("logMel1s"),
+            "1 s of audio (real time)",
+            unit.get("logMel1s").startsWith("ms") ? 1000.0 : Double.NaN,
+            0.1));
+    report.add(
+        Figure.of(
+            "AvroSerde round trip of a PairedSample",
+            score.get("serdeRoundTrip")[0],
+            unit.get("serdeRoundTrip"),
+            "float<->bytes conversion of its tensors alone",
+            score.get("tensorBytesRoundTrip")[0]));
+    StringBuilder errs = new StringBuilder("JMH average time, 99.9% error: ");
+    score.forEach(
+        (k, v) ->
+            errs.append(k)
+                .append(String.format(java.util.Locale.ROOT, " +-%.3g %s; ", v[1], unit.get(k))));
+    report.note(errs.toString());
+    report.note(
+        "JMH "
+            + (forks == 0 ? "in-process (forks 0)" : forks + " fork(s)")
+            + ", warm-up "
+            + opts.pick(1, 2)
+            + " x "
+            + opts.pick(1, 4)
+            + " s, measurement "
+            + opts.pick(2, 4)
+            + " x "
+            + opts.pick(1, 4)
+            + " s, device "
+            + opts.device());
+  }
 }

@@ -23,17 +23,21 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class LearnerMicroBenchIT {
 
-    @Test
-    @Timeout(300)
-    void runnerFindsAndRunsTheJmhScenario(@TempDir Path out) throws Exception {
-        assertTrue(BenchRunner.names().contains("learner-micro"), BenchRunner.names().toString());
-        BenchReport report = BenchRunner.runReport("learner-micro", new BenchOptions(true, Duration.ofSeconds(15), out, "cpu"));
-        assertEquals(3, report.figures().size(), report.figures().toString());
-        for (Figure f : report.figures()) {
-            assertTrue(Double.isFinite(f.value()) && f.value() > 0, f.name() + " value " + f.value());
-            assertTrue(Double.isFinite(f.baseline()) && f.baseline() > 0, f.name() + " baseline " + f.baseline());
-        }
-        assertTrue(Files.isRegularFile(out.resolve("learner-micro.json")));
-        assertFalse(Files.readString(out.resolve("learner-micro.md")).isBlank());
+  @Test
+  @Timeout(300)
+  void runnerFindsAndRunsTheJmhScenario(@TempDir Path out) throws Exception {
+    assertTrue(BenchRunner.names().contains("learner-micro"), BenchRunner.names().toString());
+    BenchReport report =
+        BenchRunner.runReport(
+            "learner-micro", new BenchOptions(true, Duration.ofSeconds(15), out, "cpu"));
+    assertEquals(3, report.figures().size(), report.figures().toString());
+    for (Figure f : report.figures()) {
+      assertTrue(Double.isFinite(f.value()) && f.value() > 0, f.name() + " value " + f.value());
+      assertTrue(
+          Double.isFinite(f.baseline()) && f.baseline() > 0,
+          f.name() + " baseline " + f.baseline());
     }
+    assertTrue(Files.isRegularFile(out.resolve("learner-micro.json")));
+    assertFalse(Files.readString(out.resolve("learner-micro.md")).isBlank());
+  }
 }

@@ -6,13 +6,14 @@ import java.util.Set;
 /**
  * What the learner predicts for one sample.
  *
- * @param label       the predicted class name
- * @param score       its probability
- * @param topK        the best classes, highest first
- * @param modalities  the modalities the prediction used
+ * @param label the predicted class name
+ * @param score its probability
+ * @param topK the best classes, highest first
+ * @param modalities the modalities the prediction used
  */
-public record Inference(String label, double score, List<ClassScore> topK, Set<Modality> modalities) {
+public record Inference(
+    String label, double score, List<ClassScore> topK, Set<Modality> modalities) {
 
-    /** A class and its probability. */
-    public record ClassScore(String className, double score) {}
+  /** A class and its probability. */
+  public record ClassScore(String className, double score) {}
 }

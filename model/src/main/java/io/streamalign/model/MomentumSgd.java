@@ -1,7 +1,6 @@
 package io.streamalign.model;
 
 import ai.djl.ndarray.NDArray;
-
 import java.util.HashMap;
 import java.util.Map;
 
@@ -18,39 +17,41 @@ import java.util.Map;
  */
 final class MomentumSgd {
 
-    private final float learningRate;
-    private final float momentum;
-    private final float weightDecay;
-    private final Map<String, NDArray> velocity = new HashMap<>();
+  private final float learningRate;
+  private final float momentum;
+  private final float weightDecay;
+  private final Map<String, NDArray> velocity = new HashMap<>();
 
-    MomentumSgd(double learningRate, double momentum, double weightDecay) {
-        this.learningRate = (float) learningRate;
-        this.momentum = (float) momentum;
-        this.weightDecay = (float) weightDecay;
-    }
+  MomentumSgd(double learningRate, double momentum, double weightDecay) {
+    this.learningRate = (float) learningRate;
+    this.momentum = (float) momentum;
+    this.weightDecay = (float) weightDecay;
+  }
 
-    /** One update of {@code weight} in place; a parameter whose shape changed starts a new velocity. */
-    void update(String name, NDArray weight, NDArray grad) {
-        NDArray v = velocity.get(name);
-        if (v == null || !v.getShape().equals(weight.getShape())) {
-            if (v != null) v.close();
-            v = weight.zerosLike();
-            velocity.put(name, v);
-        }
-        try (NDArray g = weight.mul(weightDecay)) {
-            g.addi(grad).muli(learningRate);
-            if (momentum == 0f) {
-                weight.subi(g);
-            } else {
-                v.muli(momentum).addi(g);
-                weight.subi(v);
-            }
-        }
+  /**
+   * One update of {@code weight} in place; a parameter whose shape changed starts a new velocity.
+   */
+  void update(String name, NDArray weight, NDArray grad) {
+    NDArray v = velocity.get(name);
+    if (v == null || !v.getShape().equals(weight.getShape())) {
+      if (v != null) v.close();
+      v = weight.zerosLike();
+      velocity.put(name, v);
     }
+    try (NDArray g = weight.mul(weightDecay)) {
+      g.addi(grad).muli(learningRate);
+      if (momentum == 0f) {
+        weight.subi(g);
+      } else {
+        v.muli(momentum).addi(g);
+        weight.subi(v);
+      }
+    }
+  }
 
-    /** Forgets (and frees) every velocity. */
-    void reset() {
-        for (NDArray v : velocity.values()) v.close();
-        velocity.clear();
-    }
+  /** Forgets (and frees) every velocity. */
+  void reset() {
+    for (NDArray v : velocity.values()) v.close();
+    velocity.clear();
+  }
 }

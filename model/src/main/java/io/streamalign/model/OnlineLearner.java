@@ -10,23 +10,23 @@ import java.util.Map;
  */
 public interface OnlineLearner extends ServableModel {
 
-    /** Predicts every labeled sample first (prequential score), then learns from the batch. */
-    StepReport learn(List<Sample> batch);
+  /** Predicts every labeled sample first (prequential score), then learns from the batch. */
+  StepReport learn(List<Sample> batch);
 
-    /** Total labeled + unlabeled samples learned from so far. */
-    long samplesSeen();
+  /** Total labeled + unlabeled samples learned from so far. */
+  long samplesSeen();
 
-    /**
-     * Serializes the whole learner state (config, parameters, prototypes, classes, metrics,
-     * the given provenance) with a format version and sha256; {@code restore} of these bytes
-     * predicts identically.
-     */
-    byte[] snapshot(Map<String, String> provenance);
+  /**
+   * Serializes the whole learner state (config, parameters, prototypes, classes, metrics, the given
+   * provenance) with a format version and sha256; {@code restore} of these bytes predicts
+   * identically.
+   */
+  byte[] snapshot(Map<String, String> provenance);
 
-    /**
-     * Called by the trainer when its drift detector fires (the stream's distribution changed).
-     * Learners that keep state tied to the old distribution (warm-up windows, prototypes) reset it
-     * here; the default does nothing.
-     */
-    default void onDrift() {}
+  /**
+   * Called by the trainer when its drift detector fires (the stream's distribution changed).
+   * Learners that keep state tied to the old distribution (warm-up windows, prototypes) reset it
+   * here; the default does nothing.
+   */
+  default void onDrift() {}
 }

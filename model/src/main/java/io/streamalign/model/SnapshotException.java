@@ -7,11 +7,11 @@ package io.streamalign.model;
  */
 public class SnapshotException extends RuntimeException {
 
-    public SnapshotException(String message) {
-        super(message);
-    }
+  public SnapshotException(String message) {
+    super(message);
+  }
 
-    public SnapshotException(String message, Throwable cause) {
-        super(message, cause);
-    }
+  public SnapshotException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

@@ -5,9 +5,6 @@ import io.streamalign.features.VideoFeaturizer;
 import io.streamalign.features.data.DataDir;
 import io.streamalign.features.data.Fsdd;
 import io.streamalign.features.data.Mnist;
-
-import org.junit.jupiter.api.Assumptions;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -16,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * The real digit data, featurized with the features module: MNIST t10k images as VIDEO frames and
@@ -23,79 +21,88 @@ import java.util.Set;
  */
 final class Digits {
 
-    /** Featurized images and clips, by digit, split into train and test. */
-    record Data(List<List<float[]>> imagesTrain, List<List<float[]>> imagesTest,
-                List<List<float[]>> audioTrain, List<List<float[]>> audioTest) {}
+  /** Featurized images and clips, by digit, split into train and test. */
+  record Data(
+      List<List<float[]>> imagesTrain,
+      List<List<float[]>> imagesTest,
+      List<List<float[]>> audioTrain,
+      List<List<float[]>> audioTest) {}
 
-    private static Data cached;
+  private static Data cached;
 
-    private Digits() {}
+  private Digits() {}
 
-    /** The data, or a JUnit assumption failure saying why it is absent. */
-    static synchronized Data load() {
-        if (cached != null) return cached;
-        Optional<Path> dir = DataDir.find();
-        Assumptions.assumeTrue(dir.isPresent(), () -> "real digit data not found: " + DataDir.notFoundMessage());
-        Mnist mnist = Mnist.load(dir.get());
-        VideoFeaturizer vf = new VideoFeaturizer();
-        List<List<float[]>> imTrain = buckets();
-        List<List<float[]>> imTest = buckets();
-        // fixed split: t10k images 0-3999 train, 9000-9999 test (a short online run needs no more)
-        for (int i = 0; i < mnist.size(); i++) {
-            if (i >= 4000 && i < 9000) continue;
-            float[] f = vf.featurize(28, 28, 1, "RAW8", mnist.image(i));
-            (i < 4000 ? imTrain : imTest).get(mnist.label(i)).add(f);
-        }
-        AudioFeaturizer af = new AudioFeaturizer();
-        List<List<float[]>> auTrain = buckets();
-        List<List<float[]>> auTest = buckets();
-        for (Fsdd.Clip c : Fsdd.load(dir.get())) {
-            float[] f = af.featurize(c.pcm(), c.sampleRate());
-            (c.isTest() ? auTest : auTrain).get(c.digit()).add(f);
-        }
-        cached = new Data(imTrain, imTest, auTrain, auTest);
-        return cached;
+  /** The data, or a JUnit assumption failure saying why it is absent. */
+  static synchronized Data load() {
+    if (cached != null) return cached;
+    Optional<Path> dir = DataDir.find();
+    Assumptions.assumeTrue(
+        dir.isPresent(), () -> "real digit data not found: " + DataDir.notFoundMessage());
+    Mnist mnist = Mnist.load(dir.get());
+    VideoFeaturizer vf = new VideoFeaturizer();
+    List<List<float[]>> imTrain = buckets();
+    List<List<float[]>> imTest = buckets();
+    // fixed split: t10k images 0-3999 train, 9000-9999 test (a short online run needs no more)
+    for (int i = 0; i < mnist.size(); i++) {
+      if (i >= 4000 && i < 9000) continue;
+      float[] f = vf.featurize(28, 28, 1, "RAW8", mnist.image(i));
+      (i < 4000 ? imTrain : imTest).get(mnist.label(i)).add(f);
     }
-
-    private static List<List<float[]>> buckets() {
-        List<List<float[]>> b = new ArrayList<>();
-        for (int i = 0; i < 10; i++) b.add(new ArrayList<>());
-        return b;
+    AudioFeaturizer af = new AudioFeaturizer();
+    List<List<float[]>> auTrain = buckets();
+    List<List<float[]>> auTest = buckets();
+    for (Fsdd.Clip c : Fsdd.load(dir.get())) {
+      float[] f = af.featurize(c.pcm(), c.sampleRate());
+      (c.isTest() ? auTest : auTrain).get(c.digit()).add(f);
     }
+    cached = new Data(imTrain, imTest, auTrain, auTest);
+    return cached;
+  }
 
-    /**
-     * A stream batch of image+clip pairs of the same digit (random members of the train split),
-     * label = digit word, concept group = digit word (weak pairs by digit).
-     */
-    static List<Sample> pairedBatch(Data d, int size, Random r, Set<Modality> labeled, int classes, long seq) {
-        List<Sample> out = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-            int digit = r.nextInt(classes);
-            List<float[]> ims = d.imagesTrain().get(digit);
-            List<float[]> aus = d.audioTrain().get(digit);
-            Map<Modality, float[]> f = new EnumMap<>(Modality.class);
-            f.put(Modality.VIDEO, ims.get(r.nextInt(ims.size())));
-            f.put(Modality.AUDIO, aus.get(r.nextInt(aus.size())));
-            String word = Fsdd.digitWord(digit);
-            out.add(new Sample("p" + seq + "-" + i, "stream", seq, f, word, labeled, word));
-        }
-        return out;
-    }
+  private static List<List<float[]>> buckets() {
+    List<List<float[]>> b = new ArrayList<>();
+    for (int i = 0; i < 10; i++) b.add(new ArrayList<>());
+    return b;
+  }
 
-    /** Accuracy of single-modality prediction on the test split (first {@code perClass} items per digit). */
-    static double accuracy(CrossModalLearner l, List<List<float[]>> test, Modality m, int perClass, int classes) {
-        List<Sample> ss = new ArrayList<>();
-        List<String> truth = new ArrayList<>();
-        for (int digit = 0; digit < classes; digit++) {
-            List<float[]> items = test.get(digit);
-            for (int i = 0; i < Math.min(perClass, items.size()); i++) {
-                ss.add(Sample.unlabeled("t" + digit + "-" + i, Map.of(m, items.get(i))));
-                truth.add(Fsdd.digitWord(digit));
-            }
-        }
-        List<Inference> preds = l.predictBatch(ss);
-        int ok = 0;
-        for (int i = 0; i < ss.size(); i++) if (truth.get(i).equals(preds.get(i).label())) ok++;
-        return ok / (double) ss.size();
+  /**
+   * A stream batch of image+clip pairs of the same digit (random members of the train split), label
+   * = digit word, concept group = digit word (weak pairs by digit).
+   */
+  static List<Sample> pairedBatch(
+      Data d, int size, Random r, Set<Modality> labeled, int classes, long seq) {
+    List<Sample> out = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      int digit = r.nextInt(classes);
+      List<float[]> ims = d.imagesTrain().get(digit);
+      List<float[]> aus = d.audioTrain().get(digit);
+      Map<Modality, float[]> f = new EnumMap<>(Modality.class);
+      f.put(Modality.VIDEO, ims.get(r.nextInt(ims.size())));
+      f.put(Modality.AUDIO, aus.get(r.nextInt(aus.size())));
+      String word = Fsdd.digitWord(digit);
+      out.add(new Sample("p" + seq + "-" + i, "stream", seq, f, word, labeled, word));
     }
+    return out;
+  }
+
+  /**
+   * Accuracy of single-modality prediction on the test split (first {@code perClass} items per
+   * digit).
+   */
+  static double accuracy(
+      CrossModalLearner l, List<List<float[]>> test, Modality m, int perClass, int classes) {
+    List<Sample> ss = new ArrayList<>();
+    List<String> truth = new ArrayList<>();
+    for (int digit = 0; digit < classes; digit++) {
+      List<float[]> items = test.get(digit);
+      for (int i = 0; i < Math.min(perClass, items.size()); i++) {
+        ss.add(Sample.unlabeled("t" + digit + "-" + i, Map.of(m, items.get(i))));
+        truth.add(Fsdd.digitWord(digit));
+      }
+    }
+    List<Inference> preds = l.predictBatch(ss);
+    int ok = 0;
+    for (int i = 0; i < ss.size(); i++) if (truth.get(i).equals(preds.get(i).label())) ok++;
+    return ok / (double) ss.size();
+  }
 }

@@ -7,13 +7,13 @@ package io.streamalign.records;
  */
 public class InvalidRecordException extends IllegalArgumentException {
 
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    public InvalidRecordException(String message) {
-        super(message);
-    }
+  public InvalidRecordException(String message) {
+    super(message);
+  }
 
-    public InvalidRecordException(String message, Throwable cause) {
-        super(message, cause);
-    }
+  public InvalidRecordException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

@@ -3,8 +3,8 @@ package io.streamalign.schemas;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * Thrown when bytes cannot be decoded into an Avro record: wrong or missing single-object header,
- * a writer schema fingerprint that is not known, or a malformed or truncated body.
+ * Thrown when bytes cannot be decoded into an Avro record: wrong or missing single-object header, a
+ * writer schema fingerprint that is not known, or a malformed or truncated body.
  *
  * <p>It extends Kafka's {@link SerializationException}, so a Kafka Streams deserialization
  * exception handler or a consumer loop sees it as the usual "poison pill" error and can route the

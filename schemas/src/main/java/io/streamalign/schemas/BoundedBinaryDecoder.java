@@ -24,7 +24,8 @@ final class BoundedBinaryDecoder extends Decoder {
 
   BoundedBinaryDecoder(byte[] buf, int offset, int length) {
     if (offset < 0 || length < 0 || offset > buf.length - length) {
-      throw new IndexOutOfBoundsException("offset " + offset + ", length " + length + ", array " + buf.length);
+      throw new IndexOutOfBoundsException(
+          "offset " + offset + ", length " + length + ", array " + buf.length);
     }
     this.buf = buf;
     this.pos = offset;
@@ -41,7 +42,8 @@ final class BoundedBinaryDecoder extends Decoder {
       throw new AvroRuntimeException("Malformed data: negative " + what + " " + n);
     }
     if (n > remaining()) {
-      throw new EOFException(what + " " + n + " exceeds the " + remaining() + " bytes left in the message");
+      throw new EOFException(
+          what + " " + n + " exceeds the " + remaining() + " bytes left in the message");
     }
   }
 
@@ -85,13 +87,18 @@ final class BoundedBinaryDecoder extends Decoder {
       }
       shift += 7;
     }
-    throw new AvroRuntimeException("Malformed data: varint " + what + " longer than " + maxBytes + " bytes");
+    throw new AvroRuntimeException(
+        "Malformed data: varint " + what + " longer than " + maxBytes + " bytes");
   }
 
   @Override
   public float readFloat() throws IOException {
     require(4, "float");
-    int bits = (buf[pos] & 0xff) | (buf[pos + 1] & 0xff) << 8 | (buf[pos + 2] & 0xff) << 16 | (buf[pos + 3] & 0xff) << 24;
+    int bits =
+        (buf[pos] & 0xff)
+            | (buf[pos + 1] & 0xff) << 8
+            | (buf[pos + 2] & 0xff) << 16
+            | (buf[pos + 3] & 0xff) << 24;
     pos += 4;
     return Float.intBitsToFloat(bits);
   }
@@ -223,7 +230,10 @@ final class BoundedBinaryDecoder extends Decoder {
     return skipBlocks("map");
   }
 
-  /** Skips blocks that carry their byte size; returns the item count of the first block that does not. */
+  /**
+   * Skips blocks that carry their byte size; returns the item count of the first block that does
+   * not.
+   */
   private long skipBlocks(String what) throws IOException {
     while (true) {
       long count = readLong();

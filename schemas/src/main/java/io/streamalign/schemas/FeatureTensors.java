@@ -24,10 +24,16 @@ public final class FeatureTensors {
     }
     long n = elementCount(shape);
     if (n != values.length) {
-      throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " holds " + n
-          + " values, got " + values.length);
+      throw new IllegalArgumentException(
+          "shape "
+              + java.util.Arrays.toString(shape)
+              + " holds "
+              + n
+              + " values, got "
+              + values.length);
     }
-    ByteBuffer data = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer data =
+        ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     data.asFloatBuffer().put(values);
     List<Integer> dims = new ArrayList<>(shape.length);
     for (int d : shape) {
@@ -54,8 +60,13 @@ public final class FeatureTensors {
     }
     ByteBuffer view = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     if (view.remaining() != n * Float.BYTES) {
-      throw new IllegalArgumentException("tensor of shape " + java.util.Arrays.toString(shape) + " needs "
-          + n * Float.BYTES + " bytes of float32 data, has " + view.remaining());
+      throw new IllegalArgumentException(
+          "tensor of shape "
+              + java.util.Arrays.toString(shape)
+              + " needs "
+              + n * Float.BYTES
+              + " bytes of float32 data, has "
+              + view.remaining());
     }
     float[] out = new float[(int) n];
     view.asFloatBuffer().get(out);
@@ -92,11 +103,13 @@ public final class FeatureTensors {
     long n = 1;
     for (int d : shape) {
       if (d < 0) {
-        throw new IllegalArgumentException("negative dimension in shape " + java.util.Arrays.toString(shape));
+        throw new IllegalArgumentException(
+            "negative dimension in shape " + java.util.Arrays.toString(shape));
       }
       n *= d;
       if (n > Integer.MAX_VALUE / Float.BYTES) {
-        throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " is too large");
+        throw new IllegalArgumentException(
+            "shape " + java.util.Arrays.toString(shape) + " is too large");
       }
     }
     return n;

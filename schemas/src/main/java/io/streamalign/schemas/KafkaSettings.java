@@ -14,16 +14,18 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * Where the Kafka cluster is and how to talk to it: the typed base of every service's configuration.
+ * Where the Kafka cluster is and how to talk to it: the typed base of every service's
+ * configuration.
  *
  * <p>Three settings, each resolved in one place by {@link #load(String, Path, Map)}, the first
  * source that sets it winning:
+ *
  * <ul>
- *   <li>bootstrap servers: the explicit argument (a {@code --bootstrap-servers} flag), env
- *       {@value #BOOTSTRAP_SERVERS_ENV}, {@code bootstrap.servers} in the config file, else
- *       {@value #DEFAULT_BOOTSTRAP_SERVERS};
- *   <li>topic prefix: env {@value #TOPIC_PREFIX_ENV} (if not blank), {@value #TOPIC_PREFIX_PROPERTY} in the config
- *       file, else {@value Topics#DEFAULT_PREFIX};
+ *   <li>bootstrap servers: the explicit argument (a {@code --bootstrap-servers} flag), env {@value
+ *       #BOOTSTRAP_SERVERS_ENV}, {@code bootstrap.servers} in the config file, else {@value
+ *       #DEFAULT_BOOTSTRAP_SERVERS};
+ *   <li>topic prefix: env {@value #TOPIC_PREFIX_ENV} (if not blank), {@value
+ *       #TOPIC_PREFIX_PROPERTY} in the config file, else {@value Topics#DEFAULT_PREFIX};
  *   <li>client properties: the config file (the explicit argument, a {@code --config FILE} flag,
  *       else env {@value #CONFIG_ENV}), a Java properties file passed to every client unchanged,
  *       e.g. {@code security.protocol}, {@code sasl.jaas.config}, {@code ssl.truststore.location};
@@ -35,14 +37,19 @@ import org.apache.kafka.common.config.ConfigException;
 public final class KafkaSettings {
   /** Env variable: bootstrap servers, e.g. {@code broker1:9092,broker2:9092}. */
   public static final String BOOTSTRAP_SERVERS_ENV = "STREAMALIGN_BOOTSTRAP_SERVERS";
+
   /** Env variable: topic name prefix. */
   public static final String TOPIC_PREFIX_ENV = "STREAMALIGN_TOPIC_PREFIX";
+
   /** Env variable: path of the client properties file. */
   public static final String CONFIG_ENV = "STREAMALIGN_CONFIG";
+
   /** Config file key of the topic prefix. */
   public static final String TOPIC_PREFIX_PROPERTY = "streamalign.topic.prefix";
+
   /** Config file keys with this prefix configure StreamAlign, not the Kafka clients. */
   public static final String OWN_PREFIX = "streamalign.";
+
   /** Bootstrap servers when nothing else says. */
   public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
 
@@ -53,7 +60,9 @@ public final class KafkaSettings {
 
   private KafkaSettings(Builder b) {
     if (b.bootstrapServers == null || b.bootstrapServers.isBlank()) {
-      throw new ConfigException(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers,
+      throw new ConfigException(
+          CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
+          b.bootstrapServers,
           "bootstrap servers must be set (host:port[,host:port...])");
     }
     this.bootstrapServers = b.bootstrapServers.trim();
@@ -90,16 +99,23 @@ public final class KafkaSettings {
     }
     Builder b = builder().optConfigFile(file);
     for (String key : fromFile.stringPropertyNames()) {
-      if (!key.startsWith(OWN_PREFIX) && !key.equals(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
+      if (!key.startsWith(OWN_PREFIX)
+          && !key.equals(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
         b.optClientProperty(key, fromFile.getProperty(key));
       }
     }
-    String servers = firstNonBlank(bootstrap, env.get(BOOTSTRAP_SERVERS_ENV),
-        fromFile.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG), DEFAULT_BOOTSTRAP_SERVERS);
+    String servers =
+        firstNonBlank(
+            bootstrap,
+            env.get(BOOTSTRAP_SERVERS_ENV),
+            fromFile.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
+            DEFAULT_BOOTSTRAP_SERVERS);
     // a blank env variable counts as unset (compose files often pass VAR= through); an empty prefix
     // can still be chosen in the config file
-    String prefix = notBlank(env.get(TOPIC_PREFIX_ENV)) ? env.get(TOPIC_PREFIX_ENV).trim()
-        : fromFile.getProperty(TOPIC_PREFIX_PROPERTY, Topics.DEFAULT_PREFIX).trim();
+    String prefix =
+        notBlank(env.get(TOPIC_PREFIX_ENV))
+            ? env.get(TOPIC_PREFIX_ENV).trim()
+            : fromFile.getProperty(TOPIC_PREFIX_PROPERTY, Topics.DEFAULT_PREFIX).trim();
     return b.setBootstrapServers(servers).optTopicPrefix(prefix).build();
   }
 
@@ -166,7 +182,11 @@ public final class KafkaSettings {
   }
 
   private Builder toBuilder() {
-    Builder b = builder().setBootstrapServers(bootstrapServers).optTopicPrefix(topicPrefix).optConfigFile(configFile);
+    Builder b =
+        builder()
+            .setBootstrapServers(bootstrapServers)
+            .optTopicPrefix(topicPrefix)
+            .optConfigFile(configFile);
     b.extra.putAll(extra);
     return b;
   }
@@ -178,8 +198,14 @@ public final class KafkaSettings {
   @Override
   public String toString() {
     // values of extra properties may be secrets (sasl.jaas.config, passwords): print keys only
-    return "KafkaSettings[bootstrapServers=" + bootstrapServers + ", topicPrefix=" + topicPrefix
-        + ", extraProperties=" + extra.keySet() + (configFile == null ? "" : ", configFile=" + configFile) + "]";
+    return "KafkaSettings[bootstrapServers="
+        + bootstrapServers
+        + ", topicPrefix="
+        + topicPrefix
+        + ", extraProperties="
+        + extra.keySet()
+        + (configFile == null ? "" : ", configFile=" + configFile)
+        + "]";
   }
 
   /** Builder: {@code setX} for required values, {@code optX} for optional ones. */

@@ -28,20 +28,30 @@ import org.apache.avro.specific.SpecificRecord;
  * Every writer schema StreamAlign can read: the current schema of each top-level record plus the
  * earlier versions kept as resources.
  *
- * <p>Earlier versions live in the repository at {@code schemas/avsc/history/<Record>/v<N>.avsc} (N = 1, 2,
- * ... without gaps), each a complete, self-contained schema, and on the class path at
+ * <p>Earlier versions live in the repository at {@code schemas/avsc/history/<Record>/v<N>.avsc} (N
+ * = 1, 2, ... without gaps), each a complete, self-contained schema, and on the class path at
  * {@code io/streamalign/schemas/history/<Record>/v<N>.avsc}. When a record's schema changes, copy
- * the committed {@code schemas/avsc/<Record>.avsc} (the schema as it was before the change) to the next
- * free version there (README.md, "Schema evolution"): records already on the topics, written by older
- * producers, then still decode (their fingerprint is found here and Avro's schema resolution fills the
- * new fields with their defaults). A schema that the current reader cannot read fails at class
- * initialization, not at run time; {@code SchemaCompatibilityTest} also checks the other direction.
+ * the committed {@code schemas/avsc/<Record>.avsc} (the schema as it was before the change) to the
+ * next free version there (README.md, "Schema evolution"): records already on the topics, written
+ * by older producers, then still decode (their fingerprint is found here and Avro's schema
+ * resolution fills the new fields with their defaults). A schema that the current reader cannot
+ * read fails at class initialization, not at run time; {@code SchemaCompatibilityTest} also checks
+ * the other direction.
  */
 public final class KnownSchemas {
   /** The top-level records that travel on topics, in topic order. */
-  public static final List<Class<? extends SpecificRecord>> RECORDS = List.of(
-      VideoFrame.class, AudioChunk.class, TextSegment.class, LabelEvent.class, PairedSample.class,
-      SupportExample.class, Prediction.class, ModelSnapshot.class, TrainerMetrics.class, DeadLetter.class);
+  public static final List<Class<? extends SpecificRecord>> RECORDS =
+      List.of(
+          VideoFrame.class,
+          AudioChunk.class,
+          TextSegment.class,
+          LabelEvent.class,
+          PairedSample.class,
+          SupportExample.class,
+          Prediction.class,
+          ModelSnapshot.class,
+          TrainerMetrics.class,
+          DeadLetter.class);
 
   static final String HISTORY_DIR = "/io/streamalign/schemas/history/";
 
@@ -60,8 +70,11 @@ public final class KnownSchemas {
         SchemaCompatibility.SchemaPairCompatibility c =
             SchemaCompatibility.checkReaderWriterCompatibility(current, old);
         if (c.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-          throw new IllegalStateException("historical schema of " + current.getFullName()
-              + " cannot be read by the current schema: " + c.getDescription());
+          throw new IllegalStateException(
+              "historical schema of "
+                  + current.getFullName()
+                  + " cannot be read by the current schema: "
+                  + c.getDescription());
         }
         register(byFp, old);
       }
@@ -81,7 +94,10 @@ public final class KnownSchemas {
     }
   }
 
-  /** The CRC-64-AVRO fingerprint of the schema's parsing canonical form (what single-object encoding writes). */
+  /**
+   * The CRC-64-AVRO fingerprint of the schema's parsing canonical form (what single-object encoding
+   * writes).
+   */
   public static long fingerprint(Schema schema) {
     return SchemaNormalization.parsingFingerprint64(schema);
   }
@@ -105,8 +121,8 @@ public final class KnownSchemas {
         }
         Schema old = new Schema.Parser().parse(in);
         if (!old.getFullName().equals(current.getFullName())) {
-          throw new IllegalStateException(resource + " defines " + old.getFullName()
-              + ", expected " + current.getFullName());
+          throw new IllegalStateException(
+              resource + " defines " + old.getFullName() + ", expected " + current.getFullName());
         }
         versions.add(old);
       } catch (IOException e) {
@@ -118,8 +134,8 @@ public final class KnownSchemas {
   /**
    * What makes a schema change unsafe without a registry, where readers and writers upgrade in any
    * order: the current schema must read every earlier version (backward: old records on the topics)
-   * and every earlier version must read the current one (forward: consumers not yet upgraded). Empty
-   * when the change is compatible both ways (Avro's {@link SchemaCompatibility}); the build's
+   * and every earlier version must read the current one (forward: consumers not yet upgraded).
+   * Empty when the change is compatible both ways (Avro's {@link SchemaCompatibility}); the build's
    * {@code SchemaCompatibilityTest} fails on any entry.
    */
   public static List<String> compatibilityProblems(Schema current, List<Schema> earlier) {
@@ -127,15 +143,27 @@ public final class KnownSchemas {
     for (int i = 0; i < earlier.size(); i++) {
       Schema old = earlier.get(i);
       String name = current.getName() + " v" + (i + 1);
-      SchemaCompatibility.SchemaPairCompatibility back = SchemaCompatibility.checkReaderWriterCompatibility(current, old);
+      SchemaCompatibility.SchemaPairCompatibility back =
+          SchemaCompatibility.checkReaderWriterCompatibility(current, old);
       if (back.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-        problems.add("the current " + current.getName() + " cannot read records written with " + name + ": "
-            + back.getResult().getIncompatibilities());
+        problems.add(
+            "the current "
+                + current.getName()
+                + " cannot read records written with "
+                + name
+                + ": "
+                + back.getResult().getIncompatibilities());
       }
-      SchemaCompatibility.SchemaPairCompatibility fwd = SchemaCompatibility.checkReaderWriterCompatibility(old, current);
+      SchemaCompatibility.SchemaPairCompatibility fwd =
+          SchemaCompatibility.checkReaderWriterCompatibility(old, current);
       if (fwd.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-        problems.add("a reader with " + name + " cannot read records written with the current " + current.getName()
-            + ": " + fwd.getResult().getIncompatibilities());
+        problems.add(
+            "a reader with "
+                + name
+                + " cannot read records written with the current "
+                + current.getName()
+                + ": "
+                + fwd.getResult().getIncompatibilities());
       }
     }
     return problems;

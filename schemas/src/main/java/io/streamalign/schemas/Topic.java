@@ -1,10 +1,10 @@
 package io.streamalign.schemas;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.TreeMap;
-import java.util.Collections;
 import org.apache.kafka.common.serialization.Serde;
 
 /**
@@ -14,10 +14,15 @@ import org.apache.kafka.common.serialization.Serde;
  * @param name the full topic name (prefix included)
  * @param keySerde serde of the record keys
  * @param valueSerde serde of the record values
- * @param configs topic-level configs applied at creation (e.g. {@code cleanup.policy}), unmodifiable
+ * @param configs topic-level configs applied at creation (e.g. {@code cleanup.policy}),
+ *     unmodifiable
  * @param partitions a partition count for this topic, or empty to use the creator's default
  */
-public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde, Map<String, String> configs,
+public record Topic<K, V>(
+    String name,
+    Serde<K> keySerde,
+    Serde<V> valueSerde,
+    Map<String, String> configs,
     OptionalInt partitions) {
 
   /** Suffix of a topic's dead-letter topic. */
@@ -27,7 +32,8 @@ public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde, M
     Topics.validateName(name);
     Objects.requireNonNull(keySerde, "keySerde");
     Objects.requireNonNull(valueSerde, "valueSerde");
-    configs = Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(configs, "configs")));
+    configs =
+        Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(configs, "configs")));
     Objects.requireNonNull(partitions, "partitions");
     if (partitions.isPresent() && partitions.getAsInt() < 1) {
       throw new IllegalArgumentException("partitions must be >= 1: " + partitions.getAsInt());

@@ -16,9 +16,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/**
- * Creates the StreamAlign topics on a cluster.
- */
+/** Creates the StreamAlign topics on a cluster. */
 public final class TopicAdmin {
   /** How long {@link #createAll(Admin, Topics, int, short)} waits for the cluster. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -35,13 +33,14 @@ public final class TopicAdmin {
    * @throws KafkaException if a topic cannot be created or the cluster does not answer within
    *     {@link #DEFAULT_TIMEOUT}
    */
-  public static Set<String> createAll(Admin admin, Topics topics, int partitions, short replication) {
+  public static Set<String> createAll(
+      Admin admin, Topics topics, int partitions, short replication) {
     return createAll(admin, topics.allWithDeadLetters(), partitions, replication, DEFAULT_TIMEOUT);
   }
 
   /** As {@link #createAll(Admin, Topics, int, short)}, for any list of topics and timeout. */
-  public static Set<String> createAll(Admin admin, List<Topic<?, ?>> topics, int partitions, short replication,
-      Duration timeout) {
+  public static Set<String> createAll(
+      Admin admin, List<Topic<?, ?>> topics, int partitions, short replication, Duration timeout) {
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be >= 1: " + partitions);
     }
@@ -53,8 +52,13 @@ public final class TopicAdmin {
       requests.add(newTopic(t, partitions, replication));
     }
     long deadline = System.nanoTime() + timeout.toNanos();
-    Map<String, KafkaFuture<Void>> results = admin.createTopics(requests,
-        new CreateTopicsOptions().timeoutMs((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))).values();
+    Map<String, KafkaFuture<Void>> results =
+        admin
+            .createTopics(
+                requests,
+                new CreateTopicsOptions()
+                    .timeoutMs((int) Math.min(Integer.MAX_VALUE, timeout.toMillis())))
+            .values();
     Set<String> created = new LinkedHashSet<>();
     for (Map.Entry<String, KafkaFuture<Void>> e : results.entrySet()) {
       try {
@@ -62,10 +66,12 @@ public final class TopicAdmin {
         created.add(e.getKey());
       } catch (ExecutionException ex) {
         if (!(ex.getCause() instanceof TopicExistsException)) {
-          throw new KafkaException("cannot create topic " + e.getKey() + ": " + ex.getCause(), ex.getCause());
+          throw new KafkaException(
+              "cannot create topic " + e.getKey() + ": " + ex.getCause(), ex.getCause());
         }
       } catch (TimeoutException ex) {
-        throw new KafkaException("timed out after " + timeout + " creating topic " + e.getKey(), ex);
+        throw new KafkaException(
+            "timed out after " + timeout + " creating topic " + e.getKey(), ex);
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
         throw new KafkaException("interrupted while creating topic " + e.getKey(), ex);

@@ -23,8 +23,8 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * The registry of every StreamAlign topic, with names under one configurable prefix (default
- * {@code av.}).
+ * The registry of every StreamAlign topic, with names under one configurable prefix (default {@code
+ * av.}).
  *
  * <table>
  *   <caption>Topics (default prefix)</caption>
@@ -44,33 +44,45 @@ import org.apache.kafka.common.serialization.Serdes;
  *
  * <p>Keys are UTF-8 strings ({@link Serdes#String()}); values use {@link AvroSerde}.
  *
- * <p>Snapshots are large: the snapshot topic accepts messages up to
- * {@value #SNAPSHOT_MAX_MESSAGE_BYTES} bytes, and a producer writing to it must raise its
- * {@code max.request.size} (and {@code buffer.memory}) to match: use
- * {@link #producerConfigsFor(Topic)}. Consumers need nothing: fetch sizes are soft limits, a record
- * batch larger than them is still returned.
+ * <p>Snapshots are large: the snapshot topic accepts messages up to {@value
+ * #SNAPSHOT_MAX_MESSAGE_BYTES} bytes, and a producer writing to it must raise its {@code
+ * max.request.size} (and {@code buffer.memory}) to match: use {@link #producerConfigsFor(Topic)}.
+ * Consumers need nothing: fetch sizes are soft limits, a record batch larger than them is still
+ * returned.
  *
- * <p>Size limits, coherent from producer to broker (docs/producing.md, "Size limits"): the raw input
- * topics ({@code video}, {@code audio}, {@code text}, {@code labels}) take batches up to
- * {@value #INPUT_MAX_MESSAGE_BYTES} bytes ({@code max.message.bytes}, whatever the broker's
- * {@code message.max.bytes}); the ingest producer's and the pairing app's {@code max.request.size} are
- * the same figure, and pairing dead-letters any input value larger than it (compression can let a larger
- * value through the broker). Dead letters are bounded ({@link DeadLetters#MAX_ENCODED_BYTES}) and their
- * topics take {@value #DEAD_LETTER_MAX_MESSAGE_BYTES} bytes, so a dead-letter write never fails on size.
+ * <p>Size limits, coherent from producer to broker (docs/producing.md, "Size limits"): the raw
+ * input topics ({@code video}, {@code audio}, {@code text}, {@code labels}) take batches up to
+ * {@value #INPUT_MAX_MESSAGE_BYTES} bytes ({@code max.message.bytes}, whatever the broker's {@code
+ * message.max.bytes}); the ingest producer's and the pairing app's {@code max.request.size} are the
+ * same figure, and pairing dead-letters any input value larger than it (compression can let a
+ * larger value through the broker). Dead letters are bounded ({@link
+ * DeadLetters#MAX_ENCODED_BYTES}) and their topics take {@value #DEAD_LETTER_MAX_MESSAGE_BYTES}
+ * bytes, so a dead-letter write never fails on size.
  */
 public final class Topics {
   /** The default topic name prefix. */
   public static final String DEFAULT_PREFIX = "av.";
+
   /** max.message.bytes of the snapshot topic: 64 MiB. */
   public static final int SNAPSHOT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-  /** max.message.bytes of the raw input topics, and the largest input value pairing accepts: 8 MiB. */
+
+  /**
+   * max.message.bytes of the raw input topics, and the largest input value pairing accepts: 8 MiB.
+   */
   public static final int INPUT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
-  /** max.message.bytes of every dead-letter topic: 1 MiB, several times {@link DeadLetters#MAX_ENCODED_BYTES}. */
+
+  /**
+   * max.message.bytes of every dead-letter topic: 1 MiB, several times {@link
+   * DeadLetters#MAX_ENCODED_BYTES}.
+   */
   public static final int DEAD_LETTER_MAX_MESSAGE_BYTES = 1024 * 1024;
+
   /** retention.ms of the trainer metrics topic: 3 days. */
   public static final long METRICS_RETENTION_MS = 3L * 24 * 60 * 60 * 1000;
+
   /** retention.ms of dead-letter topics: 14 days, time to look at what failed. */
   public static final long DEAD_LETTER_RETENTION_MS = 14L * 24 * 60 * 60 * 1000;
+
   /** Producer buffer.memory default (32 MiB); raised when a topic takes larger messages. */
   private static final long DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;
 
@@ -93,8 +105,10 @@ public final class Topics {
   private Topics(String prefix) {
     Objects.requireNonNull(prefix, "prefix");
     if (!LEGAL.matcher(prefix).matches() || prefix.length() > 200) {
-      throw new IllegalArgumentException("illegal topic prefix '" + prefix
-          + "': use at most 200 of the characters a-z A-Z 0-9 . _ -");
+      throw new IllegalArgumentException(
+          "illegal topic prefix '"
+              + prefix
+              + "': use at most 200 of the characters a-z A-Z 0-9 . _ -");
     }
     this.prefix = prefix;
     video = input("video", VideoFrame.class);
@@ -105,22 +119,42 @@ public final class Topics {
     support = plain("support", SupportExample.class);
     infer = plain("infer", PairedSample.class);
     predictions = plain("predictions", Prediction.class);
-    snapshots = new Topic<>(prefix + "model.snapshots", Serdes.String(), AvroSerde.of(ModelSnapshot.class),
-        Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(SNAPSHOT_MAX_MESSAGE_BYTES)),
-        OptionalInt.empty());
-    metrics = new Topic<>(prefix + "trainer.metrics", Serdes.String(), AvroSerde.of(TrainerMetrics.class),
-        Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(METRICS_RETENTION_MS)), OptionalInt.empty());
-    all = List.of(video, audio, text, labels, paired, support, infer, predictions, snapshots, metrics);
+    snapshots =
+        new Topic<>(
+            prefix + "model.snapshots",
+            Serdes.String(),
+            AvroSerde.of(ModelSnapshot.class),
+            Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                Integer.toString(SNAPSHOT_MAX_MESSAGE_BYTES)),
+            OptionalInt.empty());
+    metrics =
+        new Topic<>(
+            prefix + "trainer.metrics",
+            Serdes.String(),
+            AvroSerde.of(TrainerMetrics.class),
+            Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(METRICS_RETENTION_MS)),
+            OptionalInt.empty());
+    all =
+        List.of(
+            video, audio, text, labels, paired, support, infer, predictions, snapshots, metrics);
   }
 
-  private <V extends org.apache.avro.specific.SpecificRecord> Topic<String, V> plain(String name, Class<V> type) {
+  private <V extends org.apache.avro.specific.SpecificRecord> Topic<String, V> plain(
+      String name, Class<V> type) {
     return new Topic<>(prefix + name, Serdes.String(), AvroSerde.of(type));
   }
 
-  private <V extends org.apache.avro.specific.SpecificRecord> Topic<String, V> input(String name, Class<V> type) {
-    return new Topic<>(prefix + name, Serdes.String(), AvroSerde.of(type),
-        Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(INPUT_MAX_MESSAGE_BYTES)), OptionalInt.empty());
+  private <V extends org.apache.avro.specific.SpecificRecord> Topic<String, V> input(
+      String name, Class<V> type) {
+    return new Topic<>(
+        prefix + name,
+        Serdes.String(),
+        AvroSerde.of(type),
+        Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(INPUT_MAX_MESSAGE_BYTES)),
+        OptionalInt.empty());
   }
 
   /** The topics under the default prefix {@value #DEFAULT_PREFIX}. */
@@ -178,16 +212,19 @@ public final class Topics {
   }
 
   /**
-   * The optional JSON mirror of {@link #predictions()} ({@code <prefix>predictions.json}): key streamId,
-   * value one JSON object per prediction (UTF-8), for subscribers without Avro (kcat, jq). Written by
-   * serving when enabled, in the same transaction as the Avro prediction; not in {@link #all()} (it is
-   * optional), so serving creates it when it is missing.
+   * The optional JSON mirror of {@link #predictions()} ({@code <prefix>predictions.json}): key
+   * streamId, value one JSON object per prediction (UTF-8), for subscribers without Avro (kcat,
+   * jq). Written by serving when enabled, in the same transaction as the Avro prediction; not in
+   * {@link #all()} (it is optional), so serving creates it when it is missing.
    */
   public Topic<String, String> predictionsJson() {
     return new Topic<>(prefix + "predictions.json", Serdes.String(), Serdes.String());
   }
 
-  /** Model snapshots, key modelName; compacted, up to {@value #SNAPSHOT_MAX_MESSAGE_BYTES} bytes per message. */
+  /**
+   * Model snapshots, key modelName; compacted, up to {@value #SNAPSHOT_MAX_MESSAGE_BYTES} bytes per
+   * message.
+   */
   public Topic<String, ModelSnapshot> snapshots() {
     return snapshots;
   }
@@ -220,9 +257,9 @@ public final class Topics {
 
   /**
    * The dead-letter topic of a topic: name {@code <name>.dlq}, key the original key bytes, value
-   * {@link DeadLetter}, {@code max.message.bytes} {@value #DEAD_LETTER_MAX_MESSAGE_BYTES} (a dead letter keeps
-   * only a bounded prefix of the record it explains, see {@link DeadLetters}). Its partition count follows
-   * the topic's.
+   * {@link DeadLetter}, {@code max.message.bytes} {@value #DEAD_LETTER_MAX_MESSAGE_BYTES} (a dead
+   * letter keeps only a bounded prefix of the record it explains, see {@link DeadLetters}). Its
+   * partition count follows the topic's.
    */
   public Topic<byte[], DeadLetter> deadLetters(Topic<?, ?> topic) {
     Objects.requireNonNull(topic, "topic");
@@ -231,8 +268,14 @@ public final class Topics {
     }
     Map<String, String> configs = new HashMap<>();
     configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(DEAD_LETTER_RETENTION_MS));
-    configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(DEAD_LETTER_MAX_MESSAGE_BYTES));
-    return new Topic<>(topic.dlq(), Serdes.ByteArray(), AvroSerde.of(DeadLetter.class), configs, topic.partitions());
+    configs.put(
+        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(DEAD_LETTER_MAX_MESSAGE_BYTES));
+    return new Topic<>(
+        topic.dlq(),
+        Serdes.ByteArray(),
+        AvroSerde.of(DeadLetter.class),
+        configs,
+        topic.partitions());
   }
 
   /** The topic (or dead-letter topic) with this full name, if it is one of ours. */
@@ -246,11 +289,11 @@ public final class Topics {
   }
 
   /**
-   * Producer settings needed to write to a topic: for a topic with a raised
-   * {@code max.message.bytes} (snapshots, the raw inputs), {@code max.request.size} equal to
-   * it and {@code buffer.memory} of at least twice that; empty for ordinary topics and dead-letter
-   * topics (a dead letter is far below the default {@code max.request.size}). Merge them
-   * into the producer's properties.
+   * Producer settings needed to write to a topic: for a topic with a raised {@code
+   * max.message.bytes} (snapshots, the raw inputs), {@code max.request.size} equal to it and {@code
+   * buffer.memory} of at least twice that; empty for ordinary topics and dead-letter topics (a dead
+   * letter is far below the default {@code max.request.size}). Merge them into the producer's
+   * properties.
    */
   public static Map<String, Object> producerConfigsFor(Topic<?, ?> topic) {
     String max = topic.configs().get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
@@ -258,13 +301,20 @@ public final class Topics {
       return Map.of();
     }
     long bytes = Long.parseLong(max);
-    return Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, (int) Math.min(Integer.MAX_VALUE, bytes),
-        ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(DEFAULT_BUFFER_MEMORY, 2 * bytes));
+    return Map.of(
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        (int) Math.min(Integer.MAX_VALUE, bytes),
+        ProducerConfig.BUFFER_MEMORY_CONFIG,
+        Math.max(DEFAULT_BUFFER_MEMORY, 2 * bytes));
   }
 
   static void validateName(String name) {
-    if (name == null || name.isEmpty() || name.equals(".") || name.equals("..")
-        || name.length() > MAX_NAME_LENGTH || !LEGAL.matcher(name).matches()) {
+    if (name == null
+        || name.isEmpty()
+        || name.equals(".")
+        || name.equals("..")
+        || name.length() > MAX_NAME_LENGTH
+        || !LEGAL.matcher(name).matches()) {
       throw new IllegalArgumentException("illegal topic name '" + name + "'");
     }
   }

@@ -58,8 +58,11 @@ class AvroSerdeTest {
 
   private static Object decodeWithAvro(SpecificRecord record, byte[] bytes) {
     try {
-      Object decoder = record.getClass().getMethod("createDecoder", org.apache.avro.message.SchemaStore.class)
-          .invoke(null, KnownSchemas.store());
+      Object decoder =
+          record
+              .getClass()
+              .getMethod("createDecoder", org.apache.avro.message.SchemaStore.class)
+              .invoke(null, KnownSchemas.store());
       return ((org.apache.avro.message.BinaryMessageDecoder<?>) decoder).decode(bytes);
     } catch (ReflectiveOperationException | IOException e) {
       throw new AssertionError(e);
@@ -95,15 +98,18 @@ class AvroSerdeTest {
     byte[] bytes = serde.encode(new SampleRecords(2).videoFrame());
     long fp = ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
     assertEquals(serde.fingerprint(), fp);
-    assertEquals(org.apache.avro.SchemaNormalization.parsingFingerprint64(VideoFrame.getClassSchema()), fp);
+    assertEquals(
+        org.apache.avro.SchemaNormalization.parsingFingerprint64(VideoFrame.getClassSchema()), fp);
   }
 
   @Test
   void unencodableRecordGivesSerializationException() {
     VideoFrame bad = new SampleRecords(3).videoFrame();
     bad.setStreamId(null); // the builder would refuse; the setter does not
-    SerializationException e = assertThrows(SerializationException.class,
-        () -> AvroSerde.of(VideoFrame.class).serialize("av.video", bad));
+    SerializationException e =
+        assertThrows(
+            SerializationException.class,
+            () -> AvroSerde.of(VideoFrame.class).serialize("av.video", bad));
     assertTrue(e.getMessage().contains("av.video"), e.getMessage());
   }
 
@@ -111,16 +117,18 @@ class AvroSerdeTest {
   void randomBytesFailFast() {
     AvroSerde<PairedSample> serde = AvroSerde.of(PairedSample.class);
     Random rnd = new Random(11);
-    assertTimeoutPreemptively(FAST, () -> {
-      for (int i = 0; i < 2000; i++) {
-        byte[] junk = new byte[rnd.nextInt(200)];
-        rnd.nextBytes(junk);
-        if (junk.length > 0 && junk[0] == (byte) 0xC3) {
-          junk[0] = 0;
-        }
-        assertThrows(AvroDecodeException.class, () -> serde.deserialize("av.paired", junk));
-      }
-    });
+    assertTimeoutPreemptively(
+        FAST,
+        () -> {
+          for (int i = 0; i < 2000; i++) {
+            byte[] junk = new byte[rnd.nextInt(200)];
+            rnd.nextBytes(junk);
+            if (junk.length > 0 && junk[0] == (byte) 0xC3) {
+              junk[0] = 0;
+            }
+            assertThrows(AvroDecodeException.class, () -> serde.deserialize("av.paired", junk));
+          }
+        });
   }
 
   @ParameterizedTest(name = "{0}")
@@ -129,21 +137,23 @@ class AvroSerdeTest {
     AvroSerde<SpecificRecord> serde = serdeFor(record);
     byte[] header = Arrays.copyOf(serde.encode(record), AvroSerde.HEADER_LENGTH);
     Random rnd = new Random(record.getSchema().getName().hashCode());
-    assertTimeoutPreemptively(FAST, () -> {
-      int failed = 0;
-      for (int i = 0; i < 3000; i++) {
-        byte[] msg = Arrays.copyOf(header, AvroSerde.HEADER_LENGTH + rnd.nextInt(300));
-        for (int j = AvroSerde.HEADER_LENGTH; j < msg.length; j++) {
-          msg[j] = (byte) rnd.nextInt(256);
-        }
-        try {
-          serde.deserialize("t", msg); // a random body may, rarely, be a valid record
-        } catch (AvroDecodeException expected) {
-          failed++;
-        }
-      }
-      assertTrue(failed > 2900, "only " + failed + " of 3000 random bodies were rejected");
-    });
+    assertTimeoutPreemptively(
+        FAST,
+        () -> {
+          int failed = 0;
+          for (int i = 0; i < 3000; i++) {
+            byte[] msg = Arrays.copyOf(header, AvroSerde.HEADER_LENGTH + rnd.nextInt(300));
+            for (int j = AvroSerde.HEADER_LENGTH; j < msg.length; j++) {
+              msg[j] = (byte) rnd.nextInt(256);
+            }
+            try {
+              serde.deserialize("t", msg); // a random body may, rarely, be a valid record
+            } catch (AvroDecodeException expected) {
+              failed++;
+            }
+          }
+          assertTrue(failed > 2900, "only " + failed + " of 3000 random bodies were rejected");
+        });
   }
 
   @ParameterizedTest(name = "{0}")
@@ -152,18 +162,24 @@ class AvroSerdeTest {
     AvroSerde<SpecificRecord> serde = serdeFor(record);
     byte[] bytes = serde.encode(record);
     Random rnd = new Random(5);
-    assertTimeoutPreemptively(FAST, () -> {
-      for (int n = 0; n < bytes.length; n++) {
-        // every cut near the header and the start of the body; a sample of the rest of a large record
-        if (n > 400 && rnd.nextInt(bytes.length / 200 + 1) != 0) {
-          continue;
-        }
-        byte[] cut = Arrays.copyOf(bytes, n);
-        AvroDecodeException e = assertThrows(AvroDecodeException.class, () -> serde.deserialize("t", cut),
-            "prefix of " + n + " bytes");
-        assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
-      }
-    });
+    assertTimeoutPreemptively(
+        FAST,
+        () -> {
+          for (int n = 0; n < bytes.length; n++) {
+            // every cut near the header and the start of the body; a sample of the rest of a large
+            // record
+            if (n > 400 && rnd.nextInt(bytes.length / 200 + 1) != 0) {
+              continue;
+            }
+            byte[] cut = Arrays.copyOf(bytes, n);
+            AvroDecodeException e =
+                assertThrows(
+                    AvroDecodeException.class,
+                    () -> serde.deserialize("t", cut),
+                    "prefix of " + n + " bytes");
+            assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+          }
+        });
   }
 
   @Test
@@ -180,7 +196,8 @@ class AvroSerdeTest {
     AvroSerde<Prediction> serde = AvroSerde.of(Prediction.class);
     byte[] bytes = serde.encode(new SampleRecords(4).prediction());
     bytes[1] = 0x02; // a future single-object format version
-    AvroDecodeException e = assertThrows(AvroDecodeException.class, () -> serde.deserialize("av.predictions", bytes));
+    AvroDecodeException e =
+        assertThrows(AvroDecodeException.class, () -> serde.deserialize("av.predictions", bytes));
     assertTrue(e.getMessage().contains("C3 02"), e.getMessage());
     assertTrue(e.getMessage().contains("av.predictions"), e.getMessage());
     assertTrue(e instanceof SerializationException);
@@ -202,15 +219,19 @@ class AvroSerdeTest {
   void recordOfAnotherTypeIsRejected() {
     byte[] prediction = AvroSerde.of(Prediction.class).encode(new SampleRecords(4).prediction());
     AvroDecodeException e =
-        assertThrows(AvroDecodeException.class, () -> AvroSerde.of(PairedSample.class).decode(prediction));
-    assertTrue(e.getMessage().contains("record is a io.streamalign.schemas.avro.Prediction"), e.getMessage());
+        assertThrows(
+            AvroDecodeException.class, () -> AvroSerde.of(PairedSample.class).decode(prediction));
+    assertTrue(
+        e.getMessage().contains("record is a io.streamalign.schemas.avro.Prediction"),
+        e.getMessage());
   }
 
   /** Header + body of a VideoFrame whose data field claims {@code claimed} bytes but carries 16. */
   private static byte[] videoFrameClaiming(long claimed) throws IOException {
     AvroSerde<VideoFrame> serde = AvroSerde.of(VideoFrame.class);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(Arrays.copyOf(serde.encode(new SampleRecords(6).videoFrame()), AvroSerde.HEADER_LENGTH));
+    out.write(
+        Arrays.copyOf(serde.encode(new SampleRecords(6).videoFrame()), AvroSerde.HEADER_LENGTH));
     BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
     enc.writeString("cam-1");
     enc.writeLong(1);
@@ -229,8 +250,10 @@ class AvroSerdeTest {
   void aTwoGigabyteLengthPrefixFailsFastWithoutAllocating() throws IOException {
     byte[] hostile = videoFrameClaiming(2L * 1024 * 1024 * 1024 - 16);
     AvroSerde<VideoFrame> serde = AvroSerde.of(VideoFrame.class);
-    AvroDecodeException e = assertTimeoutPreemptively(Duration.ofSeconds(2),
-        () -> assertThrows(AvroDecodeException.class, () -> serde.decode(hostile)));
+    AvroDecodeException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(2),
+            () -> assertThrows(AvroDecodeException.class, () -> serde.decode(hostile)));
     assertTrue(e.getMessage().contains("exceeds the 16 bytes left"), e.getMessage());
     // the control: the same layout with an honest length decodes
     assertEquals(16, serde.decode(videoFrameClaiming(16)).getData().remaining());
@@ -243,9 +266,11 @@ class AvroSerdeTest {
     assertThrows(AvroDecodeException.class, () -> serde.decode(videoFrameClaiming(Long.MAX_VALUE)));
 
     // a SupportExample whose tensor shape claims two billion dimensions
-    AvroSerde<io.streamalign.schemas.avro.SupportExample> ex = AvroSerde.of(io.streamalign.schemas.avro.SupportExample.class);
+    AvroSerde<io.streamalign.schemas.avro.SupportExample> ex =
+        AvroSerde.of(io.streamalign.schemas.avro.SupportExample.class);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(Arrays.copyOf(ex.encode(new SampleRecords(7).supportExample()), AvroSerde.HEADER_LENGTH));
+    out.write(
+        Arrays.copyOf(ex.encode(new SampleRecords(7).supportExample()), AvroSerde.HEADER_LENGTH));
     BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
     enc.writeString("e");
     enc.writeString("7");
@@ -254,15 +279,18 @@ class AvroSerdeTest {
     enc.writeInt(3);
     enc.flush();
     byte[] hostile = out.toByteArray();
-    AvroDecodeException e = assertTimeoutPreemptively(Duration.ofSeconds(2),
-        () -> assertThrows(AvroDecodeException.class, () -> ex.decode(hostile)));
+    AvroDecodeException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(2),
+            () -> assertThrows(AvroDecodeException.class, () -> ex.decode(hostile)));
     assertTrue(e.getMessage().contains("array block count"), e.getMessage());
   }
 
   @Test
   void featureTensorInsideRecordSurvives() {
     PairedSample s = new SampleRecords(8).pairedSample();
-    PairedSample back = AvroSerde.of(PairedSample.class).decode(AvroSerde.of(PairedSample.class).encode(s));
+    PairedSample back =
+        AvroSerde.of(PairedSample.class).decode(AvroSerde.of(PairedSample.class).encode(s));
     FeatureTensor v = back.getVideo();
     assertArrayEquals(FeatureTensors.toFloats(s.getVideo()), FeatureTensors.toFloats(v));
     assertEquals(List.of(1, 28, 28), v.getShape());
@@ -271,7 +299,8 @@ class AvroSerdeTest {
   @Test
   void aLargeSnapshotRoundTripsQuickly() {
     io.streamalign.schemas.avro.ModelSnapshot big = new SampleRecords(10).largeModelSnapshot();
-    AvroSerde<io.streamalign.schemas.avro.ModelSnapshot> serde = AvroSerde.of(io.streamalign.schemas.avro.ModelSnapshot.class);
+    AvroSerde<io.streamalign.schemas.avro.ModelSnapshot> serde =
+        AvroSerde.of(io.streamalign.schemas.avro.ModelSnapshot.class);
     io.streamalign.schemas.avro.ModelSnapshot back =
         assertTimeoutPreemptively(FAST, () -> serde.decode(serde.encode(big)));
     assertEquals(big, back);
@@ -283,22 +312,25 @@ class AvroSerdeTest {
   @Test
   void oneSerdeIsSafeToShareAcrossThreads() throws Exception {
     AvroSerde<PairedSample> serde = AvroSerde.of(PairedSample.class);
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
     try {
       List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
       for (int t = 0; t < 4; t++) {
         int seed = t;
-        results.add(pool.submit(() -> {
-          SampleRecords gen = new SampleRecords(100 + seed);
-          for (int i = 0; i < 200; i++) {
-            PairedSample s = gen.pairedSample();
-            s.setSampleId("t" + seed + "-" + i);
-            if (!s.equals(serde.deserialize("t", serde.serialize("t", s)))) {
-              return i;
-            }
-          }
-          return -1;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  SampleRecords gen = new SampleRecords(100 + seed);
+                  for (int i = 0; i < 200; i++) {
+                    PairedSample s = gen.pairedSample();
+                    s.setSampleId("t" + seed + "-" + i);
+                    if (!s.equals(serde.deserialize("t", serde.serialize("t", s)))) {
+                      return i;
+                    }
+                  }
+                  return -1;
+                }));
       }
       for (java.util.concurrent.Future<Integer> f : results) {
         assertEquals(-1, f.get(30, java.util.concurrent.TimeUnit.SECONDS));

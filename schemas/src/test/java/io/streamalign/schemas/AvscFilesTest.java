@@ -27,44 +27,62 @@ class AvscFilesTest {
 
   /** The committed files (the test runs in the module directory). */
   static final Path COMMITTED = Path.of("avsc");
+
   /** Written by the build in process-classes (AvscFiles, exec-maven-plugin). */
   static final Path GENERATED = Path.of("target", "avsc");
-  static final String REFRESH = "refresh with ./mvnw -pl schemas process-classes -Davsc.dir=avsc, after copying the"
-      + " committed file to schemas/avsc/history/<Record>/v<N>.avsc if the schema changed (README.md, Schema evolution)";
+
+  static final String REFRESH =
+      "refresh with ./mvnw -pl schemas process-classes -Davsc.dir=avsc, after copying the"
+          + " committed file to schemas/avsc/history/<Record>/v<N>.avsc if the schema changed (README.md, Schema evolution)";
 
   @Test
   void committedFilesAreWhatTheBuildGenerates() throws IOException {
-    assertTrue(Files.isDirectory(GENERATED), "the build writes " + GENERATED.toAbsolutePath() + " in process-classes");
+    assertTrue(
+        Files.isDirectory(GENERATED),
+        "the build writes " + GENERATED.toAbsolutePath() + " in process-classes");
     List<String> differ = new ArrayList<>();
     for (Class<? extends SpecificRecord> type : KnownSchemas.RECORDS) {
       String name = AvscFiles.fileName(type);
       String generated = Files.readString(GENERATED.resolve(name), StandardCharsets.UTF_8);
-      assertEquals(AvscFiles.render(type), generated, "target/avsc/" + name + " is the generated schema");
+      assertEquals(
+          AvscFiles.render(type), generated, "target/avsc/" + name + " is the generated schema");
       Path committed = COMMITTED.resolve(name);
-      if (!Files.exists(committed) || !Files.readString(committed, StandardCharsets.UTF_8).equals(generated)) {
+      if (!Files.exists(committed)
+          || !Files.readString(committed, StandardCharsets.UTF_8).equals(generated)) {
         differ.add(name);
       }
     }
     assertEquals(List.of(), differ, "schemas/avsc/ differs from the Java schemas: " + REFRESH);
-    assertEquals(fileNames(GENERATED), fileNames(COMMITTED), "schemas/avsc/ holds one file per topic value, no more");
+    assertEquals(
+        fileNames(GENERATED),
+        fileNames(COMMITTED),
+        "schemas/avsc/ holds one file per topic value, no more");
   }
 
   @Test
   void everyFileParsesOnItsOwnToTheJavaSchema() throws IOException {
     for (Class<? extends SpecificRecord> type : KnownSchemas.RECORDS) {
-      String text = Files.readString(COMMITTED.resolve(AvscFiles.fileName(type)), StandardCharsets.UTF_8);
+      String text =
+          Files.readString(COMMITTED.resolve(AvscFiles.fileName(type)), StandardCharsets.UTF_8);
       Schema parsed = new Schema.Parser().parse(text);
       Schema current = KnownSchemas.currentSchema(type);
-      assertEquals(SchemaNormalization.toParsingForm(current), SchemaNormalization.toParsingForm(parsed),
+      assertEquals(
+          SchemaNormalization.toParsingForm(current),
+          SchemaNormalization.toParsingForm(parsed),
           AvscFiles.fileName(type));
       assertEquals(KnownSchemas.fingerprint(current), KnownSchemas.fingerprint(parsed));
       assertEquals(current.getDoc(), parsed.getDoc());
-      assertTrue(!text.contains("avro.java"), "no Java-only properties in " + AvscFiles.fileName(type));
+      assertTrue(
+          !text.contains("avro.java"), "no Java-only properties in " + AvscFiles.fileName(type));
     }
     try (Stream<Path> files = Files.walk(COMMITTED.resolve("history"))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".avsc")).collect(Collectors.toList())) {
+      for (Path f :
+          files.filter(p -> p.toString().endsWith(".avsc")).collect(Collectors.toList())) {
         Schema old = new Schema.Parser().parse(f.toFile());
-        assertEquals(f.getParent().getFileName().toString(), old.getName(), f + " is a version of its folder's record");
+        assertEquals(
+            f.getParent().getFileName().toString(),
+            old.getName(),
+            f + " is a version of its folder's record");
       }
     }
   }
@@ -79,7 +97,8 @@ class AvscFilesTest {
 
   private static Set<String> fileNames(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> p.toString().endsWith(".avsc")).map(p -> p.getFileName().toString())
+      return s.filter(p -> p.toString().endsWith(".avsc"))
+          .map(p -> p.getFileName().toString())
           .collect(Collectors.toCollection(TreeSet::new));
     }
   }

@@ -15,7 +15,16 @@ class FeatureTensorsTest {
 
   @Test
   void roundTripKeepsEveryBitIncludingSpecialValues() {
-    float[] v = {0f, -0f, 1.5f, -3.25e-12f, Float.MIN_VALUE, Float.MAX_VALUE, Float.NaN, Float.NEGATIVE_INFINITY};
+    float[] v = {
+      0f,
+      -0f,
+      1.5f,
+      -3.25e-12f,
+      Float.MIN_VALUE,
+      Float.MAX_VALUE,
+      Float.NaN,
+      Float.NEGATIVE_INFINITY
+    };
     FeatureTensor t = FeatureTensors.of(v, 2, 4);
     assertEquals(List.of(2, 4), t.getShape());
     float[] back = FeatureTensors.toFloats(t);
@@ -47,9 +56,14 @@ class FeatureTensorsTest {
   @Test
   void survivesAvroRoundTripInAnEnclosingRecord() {
     float[] v = new SampleRecords(3).gaussian(40 * 64);
-    io.streamalign.schemas.avro.SupportExample ex = io.streamalign.schemas.avro.SupportExample.newBuilder()
-        .setExampleId("x").setClassName("c").setModality(io.streamalign.schemas.avro.Modality.AUDIO)
-        .setFeatures(FeatureTensors.of(v, 40, 64)).setEventTimeMs(1).build();
+    io.streamalign.schemas.avro.SupportExample ex =
+        io.streamalign.schemas.avro.SupportExample.newBuilder()
+            .setExampleId("x")
+            .setClassName("c")
+            .setModality(io.streamalign.schemas.avro.Modality.AUDIO)
+            .setFeatures(FeatureTensors.of(v, 40, 64))
+            .setEventTimeMs(1)
+            .build();
     AvroSerde<io.streamalign.schemas.avro.SupportExample> serde =
         AvroSerde.of(io.streamalign.schemas.avro.SupportExample.class);
     assertArrayEquals(v, FeatureTensors.toFloats(serde.decode(serde.encode(ex)).getFeatures()));
@@ -63,14 +77,18 @@ class FeatureTensorsTest {
     assertThrows(IllegalArgumentException.class, () -> FeatureTensors.of(new float[4]));
     assertThrows(IllegalArgumentException.class, () -> FeatureTensors.of(new float[4], -2, -2));
     assertThrows(IllegalArgumentException.class, () -> FeatureTensors.of(null, 1));
-    assertThrows(IllegalArgumentException.class, () -> FeatureTensors.of(new float[0], 65536, 65536));
+    assertThrows(
+        IllegalArgumentException.class, () -> FeatureTensors.of(new float[0], 65536, 65536));
 
-    FeatureTensor lying = FeatureTensor.newBuilder().setShape(List.of(3, 3)).setData(ByteBuffer.allocate(32)).build();
+    FeatureTensor lying =
+        FeatureTensor.newBuilder().setShape(List.of(3, 3)).setData(ByteBuffer.allocate(32)).build();
     e = assertThrows(IllegalArgumentException.class, () -> FeatureTensors.toFloats(lying));
     assertTrue(e.getMessage().contains("needs 36 bytes"), e.getMessage());
-    FeatureTensor ragged = FeatureTensor.newBuilder().setShape(List.of(2)).setData(ByteBuffer.allocate(9)).build();
+    FeatureTensor ragged =
+        FeatureTensor.newBuilder().setShape(List.of(2)).setData(ByteBuffer.allocate(9)).build();
     assertThrows(IllegalArgumentException.class, () -> FeatureTensors.toFloats(ragged));
-    FeatureTensor noShape = FeatureTensor.newBuilder().setShape(List.of()).setData(ByteBuffer.allocate(4)).build();
+    FeatureTensor noShape =
+        FeatureTensor.newBuilder().setShape(List.of()).setData(ByteBuffer.allocate(4)).build();
     assertThrows(IllegalArgumentException.class, () -> FeatureTensors.toFloats(noShape));
   }
 

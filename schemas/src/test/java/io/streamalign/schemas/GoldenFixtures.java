@@ -10,8 +10,8 @@ import org.apache.avro.specific.SpecificRecord;
  * encoded record per type, from {@code new SampleRecords(1)}.
  *
  * <p>Run by hand only when deliberately adding a fixture generation (never to "fix" a failing
- * fixture test: that test failing means a change broke reading data already on the topics):
- * {@code java -cp <test classpath> io.streamalign.schemas.GoldenFixtures src/test/resources/fixtures 1}
+ * fixture test: that test failing means a change broke reading data already on the topics): {@code
+ * java -cp <test classpath> io.streamalign.schemas.GoldenFixtures src/test/resources/fixtures 1}
  */
 final class GoldenFixtures {
   private GoldenFixtures() {}

@@ -30,8 +30,10 @@ class GoldenFixturesTest {
           assertNotNull(in, "missing fixture " + name);
           bytes = in.readAllBytes();
         }
-        SpecificRecord got = (SpecificRecord) ((AvroSerde) AvroSerde.of(want.getClass())).decode(bytes);
-        long fp = java.nio.ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        SpecificRecord got =
+            (SpecificRecord) ((AvroSerde) AvroSerde.of(want.getClass())).decode(bytes);
+        long fp =
+            java.nio.ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
         Schema writer = KnownSchemas.byFingerprint(fp);
         for (Schema.Field f : writer.getFields()) {
           Schema.Field now = want.getSchema().getField(f.name());

@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class KafkaSettingsTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path configFile(String text) throws IOException {
     Path f = dir.resolve("client.properties");
@@ -37,7 +36,9 @@ class KafkaSettingsTest {
 
   @Test
   void configFileIsPassedThroughUnchangedExceptOwnKeys() throws IOException {
-    Path f = configFile("""
+    Path f =
+        configFile(
+            """
         security.protocol=SASL_SSL
         sasl.mechanism=PLAIN
         sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";
@@ -51,7 +52,8 @@ class KafkaSettingsTest {
     assertEquals("prod.video", s.topics().video().name());
     Properties p = s.clientProperties();
     assertEquals("SASL_SSL", p.getProperty("security.protocol"));
-    assertEquals("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"p\";",
+    assertEquals(
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"p\";",
         p.getProperty("sasl.jaas.config"));
     assertEquals("/etc/kafka/truststore.jks", p.getProperty("ssl.truststore.location"));
     assertFalse(p.containsKey("streamalign.topic.prefix"));
@@ -62,35 +64,53 @@ class KafkaSettingsTest {
   @Test
   void precedenceFlagThenEnvThenFile() throws IOException {
     Path f = configFile("bootstrap.servers=file:1\nstreamalign.topic.prefix=file.\nclient.id=x\n");
-    Map<String, String> env = Map.of("STREAMALIGN_BOOTSTRAP_SERVERS", "env:2", "STREAMALIGN_TOPIC_PREFIX", "env.",
-        "STREAMALIGN_CONFIG", f.toString());
+    Map<String, String> env =
+        Map.of(
+            "STREAMALIGN_BOOTSTRAP_SERVERS",
+            "env:2",
+            "STREAMALIGN_TOPIC_PREFIX",
+            "env.",
+            "STREAMALIGN_CONFIG",
+            f.toString());
     KafkaSettings fromEnv = KafkaSettings.load(null, null, env);
     assertEquals("env:2", fromEnv.bootstrapServers());
     assertEquals("env.", fromEnv.topicPrefix());
-    assertEquals("x", fromEnv.clientProperties().getProperty("client.id"), "STREAMALIGN_CONFIG names the file");
+    assertEquals(
+        "x",
+        fromEnv.clientProperties().getProperty("client.id"),
+        "STREAMALIGN_CONFIG names the file");
 
-    assertEquals("file.", KafkaSettings.load(null, f, Map.of("STREAMALIGN_TOPIC_PREFIX", " ")).topicPrefix(),
+    assertEquals(
+        "file.",
+        KafkaSettings.load(null, f, Map.of("STREAMALIGN_TOPIC_PREFIX", " ")).topicPrefix(),
         "a blank env variable counts as unset");
     KafkaSettings flag = KafkaSettings.load("flag:3", null, env);
     assertEquals("flag:3", flag.bootstrapServers());
 
     Path other = dir.resolve("other.properties");
     Files.writeString(other, "client.id=y\n");
-    assertEquals("y", KafkaSettings.load(null, other, env).clientProperties().getProperty("client.id"),
+    assertEquals(
+        "y",
+        KafkaSettings.load(null, other, env).clientProperties().getProperty("client.id"),
         "an explicit --config wins over STREAMALIGN_CONFIG");
   }
 
   @Test
   void badInputGivesConfigException() {
-    assertThrows(ConfigException.class, () -> KafkaSettings.load(null, dir.resolve("missing.properties"), Map.of()));
-    assertThrows(ConfigException.class, () -> KafkaSettings.builder().setBootstrapServers(" ").build());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        ConfigException.class,
+        () -> KafkaSettings.load(null, dir.resolve("missing.properties"), Map.of()));
+    assertThrows(
+        ConfigException.class, () -> KafkaSettings.builder().setBootstrapServers(" ").build());
+    assertThrows(
+        IllegalArgumentException.class,
         () -> KafkaSettings.load(null, null, Map.of("STREAMALIGN_TOPIC_PREFIX", "bad prefix")));
   }
 
   @Test
   void immutableCopies() {
-    KafkaSettings a = KafkaSettings.builder().setBootstrapServers("a:1").optClientProperty("acks", "all").build();
+    KafkaSettings a =
+        KafkaSettings.builder().setBootstrapServers("a:1").optClientProperty("acks", "all").build();
     KafkaSettings b = a.withBootstrapServers("b:2").withTopicPrefix("t.");
     assertEquals("a:1", a.bootstrapServers());
     assertEquals("av.", a.topicPrefix());

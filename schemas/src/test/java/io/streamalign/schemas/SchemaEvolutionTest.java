@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 class SchemaEvolutionTest {
 
   private static byte[] encodeGeneric(Schema writer, GenericRecord record) throws IOException {
-    ByteBuffer b = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), writer).encode(record);
+    ByteBuffer b =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), writer).encode(record);
     byte[] out = new byte[b.remaining()];
     b.get(out);
     return out;
@@ -53,12 +54,15 @@ class SchemaEvolutionTest {
     Schema tensorSchema = v1.getField("video").schema().getTypes().get(1);
     Schema modality = v1.getField("labeledModalities").schema().getElementType();
     float[] audio = new SampleRecords(9).gaussian(40 * 64);
-    GenericRecord old = new GenericRecordBuilder(v1)
-        .set("sampleId", "cam-3@1795000000000").set("streamId", "cam-3").set("eventTimeMs", 1_795_000_000_000L)
-        .set("audio", tensor(tensorSchema, audio, 40, 64))
-        .set("label", "3")
-        .set("labeledModalities", List.of(new GenericData.EnumSymbol(modality, "AUDIO")))
-        .build(); // video, text, pairing, conceptGroup: v1 defaults
+    GenericRecord old =
+        new GenericRecordBuilder(v1)
+            .set("sampleId", "cam-3@1795000000000")
+            .set("streamId", "cam-3")
+            .set("eventTimeMs", 1_795_000_000_000L)
+            .set("audio", tensor(tensorSchema, audio, 40, 64))
+            .set("label", "3")
+            .set("labeledModalities", List.of(new GenericData.EnumSymbol(modality, "AUDIO")))
+            .build(); // video, text, pairing, conceptGroup: v1 defaults
 
     byte[] bytes = encodeGeneric(v1, old);
     PairedSample s = AvroSerde.of(PairedSample.class).deserialize("av.paired", bytes);
@@ -74,7 +78,8 @@ class SchemaEvolutionTest {
     assertEquals(PairingKind.STRONG, s.getPairing());
     assertNull(s.getConceptGroup());
     assertEquals(List.of(40, 64), s.getAudio().getShape());
-    org.junit.jupiter.api.Assertions.assertArrayEquals(audio, FeatureTensors.toFloats(s.getAudio()));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        audio, FeatureTensors.toFloats(s.getAudio()));
 
     // Avro's own BinaryMessageDecoder with our SchemaStore resolves it the same way
     assertEquals(s, PairedSample.createDecoder(KnownSchemas.store()).decode(bytes));
@@ -86,12 +91,26 @@ class SchemaEvolutionTest {
     assertNull(v1.getField("trueLabel"));
     Schema scoreSchema = v1.getField("topK").schema().getElementType();
     Schema modality = v1.getField("modalitiesUsed").schema().getElementType();
-    GenericRecord old = new GenericRecordBuilder(v1)
-        .set("sampleId", "s1").set("streamId", "cam-1").set("label", "5").set("score", 0.9)
-        .set("topK", List.of(new GenericRecordBuilder(scoreSchema).set("className", "5").set("score", 0.9).build()))
-        .set("modalitiesUsed", List.of(new GenericData.EnumSymbol(modality, "VIDEO")))
-        .set("modelName", "m").set("modelVersion", 3L).set("eventTimeMs", 10L).set("publishTimeMs", 30L)
-        .set("latencyMs", 20L).build();
+    GenericRecord old =
+        new GenericRecordBuilder(v1)
+            .set("sampleId", "s1")
+            .set("streamId", "cam-1")
+            .set("label", "5")
+            .set("score", 0.9)
+            .set(
+                "topK",
+                List.of(
+                    new GenericRecordBuilder(scoreSchema)
+                        .set("className", "5")
+                        .set("score", 0.9)
+                        .build()))
+            .set("modalitiesUsed", List.of(new GenericData.EnumSymbol(modality, "VIDEO")))
+            .set("modelName", "m")
+            .set("modelVersion", 3L)
+            .set("eventTimeMs", 10L)
+            .set("publishTimeMs", 30L)
+            .set("latencyMs", 20L)
+            .build();
     Prediction p = AvroSerde.of(Prediction.class).decode(encodeGeneric(v1, old));
     assertEquals("5", p.getLabel());
     assertEquals(0.9, p.getTopK().get(0).getScore());
@@ -127,7 +146,7 @@ class SchemaEvolutionTest {
       case ARRAY -> checkDocs(s.getElementType(), seen);
       case MAP -> checkDocs(s.getValueType(), seen);
       case UNION -> s.getTypes().forEach(t -> checkDocs(t, seen));
-      default -> { }
+      default -> {}
     }
   }
 
@@ -148,7 +167,8 @@ class SchemaEvolutionTest {
   void storeFindsCurrentAndHistoricalSchemas() {
     for (Class<? extends SpecificRecord> type : KnownSchemas.RECORDS) {
       Schema current = KnownSchemas.currentSchema(type);
-      assertEquals(current, KnownSchemas.store().findByFingerprint(KnownSchemas.fingerprint(current)));
+      assertEquals(
+          current, KnownSchemas.store().findByFingerprint(KnownSchemas.fingerprint(current)));
       for (Schema old : KnownSchemas.history(type)) {
         assertTrue(KnownSchemas.byFingerprint(KnownSchemas.fingerprint(old)) != null);
       }

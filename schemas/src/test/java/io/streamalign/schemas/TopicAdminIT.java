@@ -33,19 +33,28 @@ class TopicAdminIT {
 
   @BeforeAll
   static void startBroker() throws Exception {
-    TestKitNodes nodes = new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1)
-        .setNumControllerNodes(1).setBootstrapMetadataVersion(MetadataVersion.latestProduction()).build();
-    cluster = new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(true)
-        .setConfigProp("auto.create.topics.enable", "false")
-        .setConfigProp("num.network.threads", "2")
-        .setConfigProp("num.io.threads", "2")
-        .setConfigProp("log.cleaner.threads", "1")
-        .setConfigProp("log.cleaner.dedupe.buffer.size", "2097152")
-        .build();
+    TestKitNodes nodes =
+        new TestKitNodes.Builder()
+            .setCombined(true)
+            .setNumBrokerNodes(1)
+            .setNumControllerNodes(1)
+            .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
+            .build();
+    cluster =
+        new KafkaClusterTestKit.Builder(nodes)
+            .setDeleteOnClose(true)
+            .setConfigProp("auto.create.topics.enable", "false")
+            .setConfigProp("num.network.threads", "2")
+            .setConfigProp("num.io.threads", "2")
+            .setConfigProp("log.cleaner.threads", "1")
+            .setConfigProp("log.cleaner.dedupe.buffer.size", "2097152")
+            .build();
     cluster.format();
     cluster.startup();
     cluster.waitForReadyBrokers();
-    admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()));
+    admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()));
   }
 
   @AfterAll
@@ -61,7 +70,8 @@ class TopicAdminIT {
   @Test
   void createsEveryTopicAndDlqWithConfigsAndIsIdempotent() throws Exception {
     Topics topics = Topics.withPrefix("it-admin.");
-    Set<String> expected = topics.allWithDeadLetters().stream().map(Topic::name).collect(Collectors.toSet());
+    Set<String> expected =
+        topics.allWithDeadLetters().stream().map(Topic::name).collect(Collectors.toSet());
     assertEquals(20, expected.size());
 
     Set<String> created = TopicAdmin.createAll(admin, topics, 2, (short) 1);
@@ -75,13 +85,17 @@ class TopicAdminIT {
 
     ConfigResource snaps = new ConfigResource(ConfigResource.Type.TOPIC, topics.snapshots().name());
     ConfigResource metrics = new ConfigResource(ConfigResource.Type.TOPIC, topics.metrics().name());
-    ConfigResource snapsDlq = new ConfigResource(ConfigResource.Type.TOPIC, topics.snapshots().dlq());
+    ConfigResource snapsDlq =
+        new ConfigResource(ConfigResource.Type.TOPIC, topics.snapshots().dlq());
     Map<ConfigResource, Config> configs =
         admin.describeConfigs(List.of(snaps, metrics, snapsDlq)).all().get(30, TimeUnit.SECONDS);
     assertEquals("compact", configs.get(snaps).get("cleanup.policy").value());
     assertEquals("67108864", configs.get(snaps).get("max.message.bytes").value());
-    assertEquals(Long.toString(Topics.METRICS_RETENTION_MS), configs.get(metrics).get("retention.ms").value());
-    assertEquals(Integer.toString(Topics.DEAD_LETTER_MAX_MESSAGE_BYTES),
+    assertEquals(
+        Long.toString(Topics.METRICS_RETENTION_MS),
+        configs.get(metrics).get("retention.ms").value());
+    assertEquals(
+        Integer.toString(Topics.DEAD_LETTER_MAX_MESSAGE_BYTES),
         configs.get(snapsDlq).get("max.message.bytes").value());
 
     // a second run (another service starting) creates nothing and does not fail
@@ -91,8 +105,10 @@ class TopicAdminIT {
   @Test
   void aTopicTheClusterRejectsIsAClearError() {
     // replication 3 on a one-broker cluster cannot be satisfied
-    KafkaException e = assertThrows(KafkaException.class,
-        () -> TopicAdmin.createAll(admin, Topics.withPrefix("it-bad."), 1, (short) 3));
+    KafkaException e =
+        assertThrows(
+            KafkaException.class,
+            () -> TopicAdmin.createAll(admin, Topics.withPrefix("it-bad."), 1, (short) 3));
     assertTrue(e.getMessage().startsWith("cannot create topic it-bad."), e.getMessage());
   }
 }

@@ -23,8 +23,18 @@ class TopicsTest {
   void defaultNamesFollowTheDesign() {
     Topics t = Topics.defaults();
     assertEquals("av.", t.prefix());
-    assertEquals(List.of("av.video", "av.audio", "av.text", "av.labels", "av.paired", "av.support", "av.infer",
-        "av.predictions", "av.model.snapshots", "av.trainer.metrics"),
+    assertEquals(
+        List.of(
+            "av.video",
+            "av.audio",
+            "av.text",
+            "av.labels",
+            "av.paired",
+            "av.support",
+            "av.infer",
+            "av.predictions",
+            "av.model.snapshots",
+            "av.trainer.metrics"),
         t.all().stream().map(Topic::name).collect(Collectors.toList()));
   }
 
@@ -62,8 +72,18 @@ class TopicsTest {
     assertEquals(10, all.size());
     Set<String> names = all.stream().map(Topic::name).collect(Collectors.toSet());
     assertEquals(10, names.size());
-    for (Topic<?, ?> accessor : List.of(t.video(), t.audio(), t.text(), t.labels(), t.paired(), t.support(),
-        t.infer(), t.predictions(), t.snapshots(), t.metrics())) {
+    for (Topic<?, ?> accessor :
+        List.of(
+            t.video(),
+            t.audio(),
+            t.text(),
+            t.labels(),
+            t.paired(),
+            t.support(),
+            t.infer(),
+            t.predictions(),
+            t.snapshots(),
+            t.metrics())) {
       assertTrue(all.contains(accessor), accessor.name());
     }
     // every record type that travels on a topic has one (DeadLetter on the DLQs)
@@ -87,8 +107,11 @@ class TopicsTest {
       assertTrue(dlq.isDeadLetterTopic());
       assertFalse(src.isDeadLetterTopic());
       assertEquals(DeadLetter.class, ((AvroSerde<?>) dlq.valueSerde()).type());
-      assertTrue(dlq.keySerde().serializer() instanceof org.apache.kafka.common.serialization.ByteArraySerializer);
-      assertEquals(Long.toString(Topics.DEAD_LETTER_RETENTION_MS), dlq.configs().get("retention.ms"));
+      assertTrue(
+          dlq.keySerde().serializer()
+              instanceof org.apache.kafka.common.serialization.ByteArraySerializer);
+      assertEquals(
+          Long.toString(Topics.DEAD_LETTER_RETENTION_MS), dlq.configs().get("retention.ms"));
     }
     assertEquals("p.paired.dlq", t.deadLetters(t.paired()).name());
     assertThrows(IllegalArgumentException.class, () -> t.deadLetters(t.deadLetters(t.video())));
@@ -98,20 +121,24 @@ class TopicsTest {
   @Test
   void topicConfigs() {
     Topics t = Topics.defaults();
-    assertEquals(Map.of("cleanup.policy", "compact", "max.message.bytes", "67108864"), t.snapshots().configs());
+    assertEquals(
+        Map.of("cleanup.policy", "compact", "max.message.bytes", "67108864"),
+        t.snapshots().configs());
     assertEquals(Long.toString(3L * 24 * 3600 * 1000), t.metrics().configs().get("retention.ms"));
     // the raw inputs take 8 MiB, and so does the producer writing them
     for (Topic<?, ?> in : List.of(t.video(), t.audio(), t.text(), t.labels())) {
       assertEquals(Map.of("max.message.bytes", "8388608"), in.configs(), in.name());
       assertEquals(8388608, Topics.producerConfigsFor(in).get("max.request.size"), in.name());
     }
-    // a dead letter keeps a bounded prefix of what it explains, so every DLQ takes 1 MiB, snapshots' too
+    // a dead letter keeps a bounded prefix of what it explains, so every DLQ takes 1 MiB,
+    // snapshots' too
     for (Topic<?, ?> dlq : t.deadLetterTopics()) {
       assertEquals("1048576", dlq.configs().get("max.message.bytes"), dlq.name());
       assertTrue(Topics.producerConfigsFor(dlq).isEmpty(), dlq.name());
     }
     assertTrue(DeadLetters.MAX_ENCODED_BYTES < Topics.DEAD_LETTER_MAX_MESSAGE_BYTES);
-    assertEquals(Map.of("max.request.size", 67108864, "buffer.memory", 134217728L),
+    assertEquals(
+        Map.of("max.request.size", 67108864, "buffer.memory", 134217728L),
         Topics.producerConfigsFor(t.snapshots()));
     assertTrue(Topics.producerConfigsFor(t.paired()).isEmpty());
     assertThrows(UnsupportedOperationException.class, () -> t.snapshots().configs().put("x", "y"));
@@ -124,8 +151,13 @@ class TopicsTest {
     PairedSample s = new SampleRecords(1).pairedSample();
     byte[] bytes = paired.valueSerde().serializer().serialize(paired.name(), s);
     assertEquals(s, paired.valueSerde().deserializer().deserialize(paired.name(), bytes));
-    assertEquals("cam-1", paired.keySerde().deserializer().deserialize(paired.name(),
-        paired.keySerde().serializer().serialize(paired.name(), "cam-1")));
+    assertEquals(
+        "cam-1",
+        paired
+            .keySerde()
+            .deserializer()
+            .deserialize(
+                paired.name(), paired.keySerde().serializer().serialize(paired.name(), "cam-1")));
     Topic<String, ModelSnapshot> snaps = t.snapshots();
     assertEquals(ModelSnapshot.class, ((AvroSerde<?>) snaps.valueSerde()).type());
     assertEquals(t.infer().valueSerde(), t.paired().valueSerde());
@@ -141,10 +173,16 @@ class TopicsTest {
 
   @Test
   void topicValidatesItsArguments() {
-    assertThrows(IllegalArgumentException.class, () -> new Topic<>("bad name", Serdes.String(), Serdes.String()));
-    assertThrows(IllegalArgumentException.class, () -> new Topic<>("..", Serdes.String(), Serdes.String()));
-    assertThrows(IllegalArgumentException.class, () -> new Topic<>("x", Serdes.String(), Serdes.String(), Map.of(),
-        java.util.OptionalInt.of(0)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new Topic<>("bad name", Serdes.String(), Serdes.String()));
+    assertThrows(
+        IllegalArgumentException.class, () -> new Topic<>("..", Serdes.String(), Serdes.String()));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new Topic<>(
+                "x", Serdes.String(), Serdes.String(), Map.of(), java.util.OptionalInt.of(0)));
   }
 
   @Test
@@ -155,8 +193,9 @@ class TopicsTest {
     assertEquals(3, snaps.numPartitions());
     assertEquals(1, snaps.replicationFactor());
     assertEquals("compact", snaps.configs().get("cleanup.policy"));
-    Topic<String, String> one = new Topic<>("single", Serdes.String(), Serdes.String(), Map.of(),
-        java.util.OptionalInt.of(1));
+    Topic<String, String> one =
+        new Topic<>(
+            "single", Serdes.String(), Serdes.String(), Map.of(), java.util.OptionalInt.of(1));
     assertEquals(1, TopicAdmin.newTopic(one, 6, (short) 1).numPartitions());
     assertEquals(1, TopicAdmin.newTopic(t.deadLetters(one), 6, (short) 1).numPartitions());
   }

@@ -16,6 +16,6 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 public @interface TopicPartitions {
-    /** Partitions per topic, at least 1. */
-    int value();
+  /** Partitions per topic, at least 1. */
+  int value();
 }

@@ -17,15 +17,6 @@ import io.streamalign.trainer.snapshot.SnapshotLimits;
 import io.streamalign.trainer.snapshot.SnapshotPublisher;
 import io.streamalign.trainer.snapshot.SnapshotRecord;
 import io.streamalign.trainer.snapshot.SnapshotRestorer;
-
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -38,302 +29,440 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The online trainer: consumes paired samples, learns from them in micro-batches, and publishes
  * model snapshots exactly once. This class is the lifecycle and the wiring; the parts are the
  * {@link TrainLoop} (poll, learn, publish, roll back), the {@link SnapshotPublisher} (one
- * transaction per snapshot: dead letters, snapshot, metrics record, offsets), the
- * {@link SnapshotRestorer} (the newest valid snapshot), the {@link QualityMonitor} (promotion gate,
- * drift) and one {@link TrainerMeters}.
+ * transaction per snapshot: dead letters, snapshot, metrics record, offsets), the {@link
+ * SnapshotRestorer} (the newest valid snapshot), the {@link QualityMonitor} (promotion gate, drift)
+ * and one {@link TrainerMeters}.
  *
  * <p>Reads (group {@code streamalign-trainer-<model>}, {@code read_committed}, no auto-commit,
  * static membership {@code group.instance.id = streamalign-trainer-<model>}): {@code av.paired}
  * ({@code PairedSample}, learned), {@code av.support} ({@code SupportExample}, enrolled at once),
  * and at start and after a fault {@code av.model.snapshots} (the newest valid committed snapshot).
- * Writes, in transactions of {@code transactional.id = streamalign-trainer-<model>}:
- * {@code av.model.snapshots}, {@code av.trainer.metrics} and the dead-letter topics.
+ * Writes, in transactions of {@code transactional.id = streamalign-trainer-<model>}: {@code
+ * av.model.snapshots}, {@code av.trainer.metrics} and the dead-letter topics.
  *
- * <p><b>Exactly once.</b> A snapshot's transaction holds the consumer offsets of exactly the records
- * its model learned; its {@code sourceOffsets} are those offsets. On start, and after any fault
- * (an aborted transaction, a producer error, partitions revoked or lost before their work
+ * <p><b>Exactly once.</b> A snapshot's transaction holds the consumer offsets of exactly the
+ * records its model learned; its {@code sourceOffsets} are those offsets. On start, and after any
+ * fault (an aborted transaction, a producer error, partitions revoked or lost before their work
  * committed), the newest valid committed snapshot is restored and the consumer sought to its
  * offsets, so every input record is reflected in the model exactly once. {@code initTransactions()}
  * runs first: it fences an older trainer of the same model and aborts its open transaction.
  *
  * <p><b>Threads.</b> {@link #start()} fences, restores and checks limits in the caller's thread and
- * throws on failure; then the loop thread owns the Kafka clients and the learner thread the learner.
+ * throws on failure; then the loop thread owns the Kafka clients and the learner thread the
+ * learner.
  */
 public final class TrainerService implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TrainerService.class);
-    private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
-    /** Snapshot parameter format versions the trainer restores. */
-    public static final java.util.Set<Integer> FORMAT_VERSIONS = java.util.Set.of(1);
+  private static final Logger LOG = LoggerFactory.getLogger(TrainerService.class);
+  private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
 
-    private final TrainerConfig config;
-    private final LearnerFactory factory;
-    private final TrainerMeters meters;
-    private final QualityMonitor quality;
-    private final SnapshotCodec codec;
-    private final HealthCheck healthCheck;
-    private final AtomicReference<TrainerState> state = new AtomicReference<>(TrainerState.CREATED);
-    private final CountDownLatch terminated = new CountDownLatch(1);
-    private volatile Throwable failure;
+  /** Snapshot parameter format versions the trainer restores. */
+  public static final java.util.Set<Integer> FORMAT_VERSIONS = java.util.Set.of(1);
 
-    // created by start()
-    private LearnerWorker learner;
-    private SnapshotPublisher publisher;
-    private KafkaConsumer<byte[], byte[]> consumer;
-    private Recovery recovery;
-    private TrainLoop loop;
-    private Admin admin;
-    private BrokerLag brokerLag;
-    private MetricsServer http;
+  private final TrainerConfig config;
+  private final LearnerFactory factory;
+  private final TrainerMeters meters;
+  private final QualityMonitor quality;
+  private final SnapshotCodec codec;
+  private final HealthCheck healthCheck;
+  private final AtomicReference<TrainerState> state = new AtomicReference<>(TrainerState.CREATED);
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private volatile Throwable failure;
 
-    /** A trainer with the real learner ({@link LearnerFactory#crossModal()}). */
-    public TrainerService(TrainerConfig config) {
-        this(config, LearnerFactory.crossModal());
+  // created by start()
+  private LearnerWorker learner;
+  private SnapshotPublisher publisher;
+  private KafkaConsumer<byte[], byte[]> consumer;
+  private Recovery recovery;
+  private TrainLoop loop;
+  private Admin admin;
+  private BrokerLag brokerLag;
+  private MetricsServer http;
+
+  /** A trainer with the real learner ({@link LearnerFactory#crossModal()}). */
+  public TrainerService(TrainerConfig config) {
+    this(config, LearnerFactory.crossModal());
+  }
+
+  public TrainerService(TrainerConfig config, LearnerFactory factory) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.factory = Objects.requireNonNull(factory, "factory");
+    this.meters = new TrainerMeters(config.modelName());
+    this.quality =
+        new QualityMonitor(
+            config.promotionMargin(),
+            config.promotionWindow(),
+            config.driftDelta(),
+            config.driftThreshold(),
+            config.driftMinInstances());
+    this.codec = new SnapshotCodec(config.snapshotKey());
+    this.healthCheck = new HealthCheck(config.healthStallTimeout());
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // lifecycle
+
+  /**
+   * Fences older trainers of this model, restores the newest valid committed snapshot (or creates a
+   * fresh learner), checks the snapshot size against the Kafka limits, starts the metrics server
+   * (if a port is set) and the loop thread. Throws, with the service FAILED, if any of that fails.
+   *
+   * @throws io.streamalign.trainer.snapshot.SnapshotTooLargeException if a snapshot would not fit
+   */
+  public synchronized void start() {
+    if (!state.compareAndSet(TrainerState.CREATED, TrainerState.STARTING)) {
+      throw new IllegalStateException(
+          "trainer " + config.modelName() + " was already started (" + state.get() + ")");
     }
-
-    public TrainerService(TrainerConfig config, LearnerFactory factory) {
-        this.config = Objects.requireNonNull(config, "config");
-        this.factory = Objects.requireNonNull(factory, "factory");
-        this.meters = new TrainerMeters(config.modelName());
-        this.quality = new QualityMonitor(config.promotionMargin(), config.promotionWindow(), config.driftDelta(),
-                config.driftThreshold(), config.driftMinInstances());
-        this.codec = new SnapshotCodec(config.snapshotKey());
-        this.healthCheck = new HealthCheck(config.healthStallTimeout());
+    try {
+      LOG.info("Starting trainer: {}", config);
+      learner = new LearnerWorker(config.modelName());
+      publisher = new SnapshotPublisher(TrainerClients.producer(config), config.transactionalId());
+      // Fences any older trainer with this transactional id and aborts its open transaction:
+      // from here on, the newest committed snapshot cannot change under us.
+      publisher.ensureReady();
+      SnapshotRestorer restorer =
+          new SnapshotRestorer(
+              config.kafka().clientProperties(),
+              config.topics().snapshots(),
+              config.modelName(),
+              codec,
+              FORMAT_VERSIONS);
+      recovery = new Recovery(config, learner, factory, restorer, publisher, quality, meters);
+      recovery.start();
+      LearnerConfig learnerConfig = learner.call(OnlineLearner::config);
+      admin = Admin.create(config.kafka().clientProperties());
+      SnapshotLimits limits =
+          SnapshotLimits.describe(
+              admin,
+              config.topics().snapshots().name(),
+              TrainerClients.maxRequestSize(config),
+              CLIENT_TIMEOUT);
+      // Size check at start: the learner as it is now must fit, or we would learn for nothing.
+      SnapshotRecord probe =
+          learner.call(l -> SnapshotRecord.of(l, Map.of("purpose", "size-check")));
+      limits.check(
+          config.modelName().getBytes(StandardCharsets.UTF_8).length
+              + (long) probe.parameters().length
+              + 4096,
+          "a snapshot of model " + config.modelName());
+      LOG.info(
+          "Snapshot of model {} is {} bytes; limits: max.request.size={}, {} max.message.bytes={}",
+          config.modelName(),
+          probe.parameters().length,
+          limits.maxRequestSize(),
+          config.topics().snapshots().name(),
+          limits.topicMaxMessageBytes());
+      brokerLag = new BrokerLag(admin, config.groupId(), Duration.ofSeconds(3));
+      consumer =
+          new KafkaConsumer<>(
+              TrainerClients.consumer(config),
+              new ByteArrayDeserializer(),
+              new ByteArrayDeserializer());
+      loop =
+          new TrainLoop(
+              config,
+              consumer,
+              learner,
+              publisher,
+              codec,
+              limits,
+              quality,
+              meters,
+              recovery,
+              new SampleRecords(learnerConfig),
+              BuildInfo.VERSION);
+      if (config.metricsPort() > 0) {
+        http =
+            MetricsServer.start(
+                config.metricsBindAddress(), config.metricsPort(), meters::scrape, this::health);
+        LOG.info(
+            "Trainer metrics at http://{}:{}/metrics and /health",
+            config.metricsBindAddress(),
+            http.port());
+      }
+      Thread thread = new Thread(this::runLoop, "streamalign-trainer-" + config.modelName());
+      state.set(TrainerState.RUNNING);
+      thread.start();
+    } catch (RuntimeException | IOException e) {
+      failure = e;
+      state.set(TrainerState.FAILED);
+      LOG.error("Trainer {} failed to start: {}", config.modelName(), e.toString());
+      closeClients(false);
+      terminated.countDown();
+      if (e instanceof IOException io)
+        throw new UncheckedIOException("cannot start the metrics server: " + io, io);
+      throw (RuntimeException) e;
     }
+  }
 
-    // ------------------------------------------------------------------------------------------
-    // lifecycle
+  private void runLoop() {
+    TrainerState outcome = TrainerState.FAILED;
+    try {
+      outcome = loop.run(() -> state.set(TrainerState.STOPPING));
+      if (outcome == TrainerState.FAILED) failure = loop.failure();
+    } finally {
+      closeClients(outcome != TrainerState.STOPPED);
+      state.set(outcome);
+      terminated.countDown();
+    }
+  }
 
-    /**
-     * Fences older trainers of this model, restores the newest valid committed snapshot (or creates
-     * a fresh learner), checks the snapshot size against the Kafka limits, starts the metrics server
-     * (if a port is set) and the loop thread. Throws, with the service FAILED, if any of that fails.
-     *
-     * @throws io.streamalign.trainer.snapshot.SnapshotTooLargeException if a snapshot would not fit
-     */
-    public synchronized void start() {
-        if (!state.compareAndSet(TrainerState.CREATED, TrainerState.STARTING)) {
-            throw new IllegalStateException("trainer " + config.modelName() + " was already started (" + state.get() + ")");
+  /**
+   * Stops gracefully: finishes the running step, publishes a final snapshot (with the consumed
+   * offsets) in a transaction, closes the clients. Waits up to {@code timeout}; true if stopped.
+   */
+  public boolean stop(Duration timeout) {
+    if (loop != null) loop.requestStop();
+    return awaitTermination(timeout);
+  }
+
+  /** {@link #stop(Duration)} with a two-minute limit. */
+  public boolean stop() {
+    return stop(Duration.ofMinutes(2));
+  }
+
+  /**
+   * Simulates a crash, for failure tests: stops at once without finishing the step, without a
+   * snapshot and without committing anything.
+   */
+  public boolean crash(Duration timeout) {
+    if (loop != null) loop.requestCrash();
+    return awaitTermination(timeout);
+  }
+
+  /** Waits until the service has terminated (stopped, fenced, crashed or failed). */
+  public boolean awaitTermination(Duration timeout) {
+    if (state.get() == TrainerState.CREATED) return true;
+    try {
+      return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Stops gracefully (if running) and releases the metrics registry. */
+  @Override
+  public void close() {
+    TrainerState s = state.get();
+    if (s == TrainerState.RUNNING || s == TrainerState.STARTING || s == TrainerState.STOPPING) {
+      if (!stop())
+        LOG.warn(
+            "Trainer {} did not stop within the time limit; abandoning it", config.modelName());
+    }
+    if (http != null) http.close();
+    meters.close();
+  }
+
+  private void closeClients(boolean abruptly) {
+    Duration t = abruptly ? Duration.ZERO : Duration.ofSeconds(30);
+    if (consumer != null) {
+      try {
+        consumer.close(CloseOptions.timeout(t));
+      } catch (RuntimeException e) {
+        LOG.debug("consumer close: {}", e.toString());
+      }
+    }
+    if (publisher != null) publisher.close(t);
+    if (admin != null) admin.close(Duration.ofSeconds(5));
+    if (learner != null) learner.close();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // status
+
+  public TrainerState state() {
+    return state.get();
+  }
+
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  public TrainerConfig config() {
+    return config;
+  }
+
+  /** Version of the last snapshot published or restored (0: none). */
+  public long version() {
+    return meters.version();
+  }
+
+  /** The learner's samplesSeen after the last step (restored samples included). */
+  public long samplesSeen() {
+    return meters.samplesSeen();
+  }
+
+  /**
+   * Samples learned by this instance since start and kept (work undone by a rollback is not
+   * counted).
+   */
+  public long learnedSinceStart() {
+    return recovery == null ? 0 : meters.samplesSeen() - recovery.restoredSamplesSeen();
+  }
+
+  public long driftEvents() {
+    return meters.driftEvents();
+  }
+
+  public long deadLetters() {
+    return meters.deadLetters();
+  }
+
+  public long consumerLag() {
+    return meters.lag();
+  }
+
+  /** Times the learner was rolled back to its last committed snapshot after a fault. */
+  public long rollbacks() {
+    return meters.rollbacks();
+  }
+
+  /** How often the input partitions were paused because the pending buffer was full. */
+  public long pauses() {
+    return meters.pauses();
+  }
+
+  /** The most samples ever buffered at once (bounded by max pending + one poll). */
+  public int maxPendingSeen() {
+    return meters.maxPendingSeen();
+  }
+
+  public Optional<StepReport> lastReport() {
+    return Optional.ofNullable(meters.lastReport());
+  }
+
+  /** Fused test-then-train accuracy over the promotion window, NaN before any labeled sample. */
+  public double windowAccuracy() {
+    return quality.windowAccuracy();
+  }
+
+  /** Version of the snapshot restored at start, if any. */
+  public Optional<Long> restoredVersion() {
+    return recovery == null ? Optional.empty() : recovery.restoredVersion();
+  }
+
+  /** Offsets the consumer was sought to from the restored snapshot, per assigned partition. */
+  public Map<TopicPartition, Long> restoredOffsets() {
+    return recovery == null ? Map.of() : recovery.restoredOffsets();
+  }
+
+  /** Committed offsets of the group seen at assignment, per assigned partition (-1: none). */
+  public Map<TopicPartition, Long> committedAtAssignment() {
+    return recovery == null ? Map.of() : recovery.committedAtAssignment();
+  }
+
+  /** The Prometheus text of the trainer's meters. */
+  public String scrapeMetrics() {
+    return meters.scrape();
+  }
+
+  /** The bound port of the metrics server, if one runs. */
+  public Optional<Integer> metricsPort() {
+    return http == null ? Optional.empty() : Optional.of(http.port());
+  }
+
+  /**
+   * What {@code /health} answers: {@link HealthCheck}'s decision on the loop's and the broker's
+   * facts.
+   */
+  public MetricsServer.Health health() {
+    TrainerState s = state.get();
+    boolean running = s == TrainerState.RUNNING;
+    var assigned = recovery == null ? java.util.Set.<TopicPartition>of() : recovery.assignment();
+    var lag =
+        brokerLag == null || !running ? java.util.OptionalLong.empty() : brokerLag.of(assigned);
+    Duration sinceProgress = Duration.ofNanos(System.nanoTime() - meters.lastProgressNanos());
+    HealthCheck.Verdict v =
+        healthCheck.judge(
+            new HealthCheck.Facts(
+                running,
+                recovery != null && recovery.needed(),
+                assigned.size(),
+                lag.isPresent(),
+                lag.orElse(-1),
+                sinceProgress));
+    StringBuilder j = new StringBuilder(256);
+    j.append("{\"status\":\"")
+        .append(v.status())
+        .append('"')
+        .append(",\"state\":\"")
+        .append(s)
+        .append('"')
+        .append(",\"model\":")
+        .append(jsonString(config.modelName()))
+        .append(",\"version\":")
+        .append(version())
+        .append(",\"samplesSeen\":")
+        .append(samplesSeen())
+        .append(",\"assignedPartitions\":")
+        .append(assigned.size())
+        .append(",\"brokerLag\":")
+        .append(lag.orElse(-1))
+        .append(",\"consumerLag\":")
+        .append(consumerLag())
+        .append(",\"secondsSinceProgress\":")
+        .append(sinceProgress.toSeconds())
+        .append(",\"rollbacks\":")
+        .append(rollbacks())
+        .append(",\"driftEvents\":")
+        .append(driftEvents())
+        .append(",\"deadLetters\":")
+        .append(deadLetters())
+        .append(",\"reasons\":[");
+    for (int i = 0; i < v.reasons().size(); i++)
+      j.append(i == 0 ? "" : ",").append(jsonString(v.reasons().get(i)));
+    j.append(']');
+    Throwable f = failure;
+    if (f != null) j.append(",\"error\":").append(jsonString(f.toString()));
+    return new MetricsServer.Health(v.up(), j.append('}').toString());
+  }
+
+  private static String jsonString(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (c < 0x20) b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+          else b.append(c);
         }
-        try {
-            LOG.info("Starting trainer: {}", config);
-            learner = new LearnerWorker(config.modelName());
-            publisher = new SnapshotPublisher(TrainerClients.producer(config), config.transactionalId());
-            // Fences any older trainer with this transactional id and aborts its open transaction:
-            // from here on, the newest committed snapshot cannot change under us.
-            publisher.ensureReady();
-            SnapshotRestorer restorer = new SnapshotRestorer(config.kafka().clientProperties(), config.topics().snapshots(),
-                    config.modelName(), codec, FORMAT_VERSIONS);
-            recovery = new Recovery(config, learner, factory, restorer, publisher, quality, meters);
-            recovery.start();
-            LearnerConfig learnerConfig = learner.call(OnlineLearner::config);
-            admin = Admin.create(config.kafka().clientProperties());
-            SnapshotLimits limits = SnapshotLimits.describe(admin, config.topics().snapshots().name(),
-                    TrainerClients.maxRequestSize(config), CLIENT_TIMEOUT);
-            // Size check at start: the learner as it is now must fit, or we would learn for nothing.
-            SnapshotRecord probe = learner.call(l -> SnapshotRecord.of(l, Map.of("purpose", "size-check")));
-            limits.check(config.modelName().getBytes(StandardCharsets.UTF_8).length + (long) probe.parameters().length
-                    + 4096, "a snapshot of model " + config.modelName());
-            LOG.info("Snapshot of model {} is {} bytes; limits: max.request.size={}, {} max.message.bytes={}",
-                    config.modelName(), probe.parameters().length, limits.maxRequestSize(),
-                    config.topics().snapshots().name(), limits.topicMaxMessageBytes());
-            brokerLag = new BrokerLag(admin, config.groupId(), Duration.ofSeconds(3));
-            consumer = new KafkaConsumer<>(TrainerClients.consumer(config), new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer());
-            loop = new TrainLoop(config, consumer, learner, publisher, codec, limits, quality, meters, recovery,
-                    new SampleRecords(learnerConfig), BuildInfo.VERSION);
-            if (config.metricsPort() > 0) {
-                http = MetricsServer.start(config.metricsBindAddress(), config.metricsPort(), meters::scrape, this::health);
-                LOG.info("Trainer metrics at http://{}:{}/metrics and /health", config.metricsBindAddress(), http.port());
-            }
-            Thread thread = new Thread(this::runLoop, "streamalign-trainer-" + config.modelName());
-            state.set(TrainerState.RUNNING);
-            thread.start();
-        } catch (RuntimeException | IOException e) {
-            failure = e;
-            state.set(TrainerState.FAILED);
-            LOG.error("Trainer {} failed to start: {}", config.modelName(), e.toString());
-            closeClients(false);
-            terminated.countDown();
-            if (e instanceof IOException io) throw new UncheckedIOException("cannot start the metrics server: " + io, io);
-            throw (RuntimeException) e;
-        }
+      }
     }
+    return b.append('"').toString();
+  }
 
-    private void runLoop() {
-        TrainerState outcome = TrainerState.FAILED;
-        try {
-            outcome = loop.run(() -> state.set(TrainerState.STOPPING));
-            if (outcome == TrainerState.FAILED) failure = loop.failure();
-        } finally {
-            closeClients(outcome != TrainerState.STOPPED);
-            state.set(outcome);
-            terminated.countDown();
-        }
+  /** The build version, from a resource Maven filters at build time. */
+  static final class BuildInfo {
+    static final String VERSION = load();
+
+    private static String load() {
+      try (InputStream in =
+          TrainerService.class.getResourceAsStream("/io/streamalign/trainer/build.properties")) {
+        if (in == null) return "unknown";
+        Properties p = new Properties();
+        p.load(in);
+        return p.getProperty("version", "unknown");
+      } catch (IOException e) {
+        return "unknown";
+      }
     }
-
-    /**
-     * Stops gracefully: finishes the running step, publishes a final snapshot (with the consumed
-     * offsets) in a transaction, closes the clients. Waits up to {@code timeout}; true if stopped.
-     */
-    public boolean stop(Duration timeout) {
-        if (loop != null) loop.requestStop();
-        return awaitTermination(timeout);
-    }
-
-    /** {@link #stop(Duration)} with a two-minute limit. */
-    public boolean stop() {
-        return stop(Duration.ofMinutes(2));
-    }
-
-    /**
-     * Simulates a crash, for failure tests: stops at once without finishing the step, without a
-     * snapshot and without committing anything.
-     */
-    public boolean crash(Duration timeout) {
-        if (loop != null) loop.requestCrash();
-        return awaitTermination(timeout);
-    }
-
-    /** Waits until the service has terminated (stopped, fenced, crashed or failed). */
-    public boolean awaitTermination(Duration timeout) {
-        if (state.get() == TrainerState.CREATED) return true;
-        try {
-            return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    /** Stops gracefully (if running) and releases the metrics registry. */
-    @Override
-    public void close() {
-        TrainerState s = state.get();
-        if (s == TrainerState.RUNNING || s == TrainerState.STARTING || s == TrainerState.STOPPING) {
-            if (!stop()) LOG.warn("Trainer {} did not stop within the time limit; abandoning it", config.modelName());
-        }
-        if (http != null) http.close();
-        meters.close();
-    }
-
-    private void closeClients(boolean abruptly) {
-        Duration t = abruptly ? Duration.ZERO : Duration.ofSeconds(30);
-        if (consumer != null) {
-            try {
-                consumer.close(CloseOptions.timeout(t));
-            } catch (RuntimeException e) {
-                LOG.debug("consumer close: {}", e.toString());
-            }
-        }
-        if (publisher != null) publisher.close(t);
-        if (admin != null) admin.close(Duration.ofSeconds(5));
-        if (learner != null) learner.close();
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // status
-
-    public TrainerState state() { return state.get(); }
-    public Optional<Throwable> failure() { return Optional.ofNullable(failure); }
-    public TrainerConfig config() { return config; }
-    /** Version of the last snapshot published or restored (0: none). */
-    public long version() { return meters.version(); }
-    /** The learner's samplesSeen after the last step (restored samples included). */
-    public long samplesSeen() { return meters.samplesSeen(); }
-    /** Samples learned by this instance since start and kept (work undone by a rollback is not counted). */
-    public long learnedSinceStart() { return recovery == null ? 0 : meters.samplesSeen() - recovery.restoredSamplesSeen(); }
-    public long driftEvents() { return meters.driftEvents(); }
-    public long deadLetters() { return meters.deadLetters(); }
-    public long consumerLag() { return meters.lag(); }
-    /** Times the learner was rolled back to its last committed snapshot after a fault. */
-    public long rollbacks() { return meters.rollbacks(); }
-    /** How often the input partitions were paused because the pending buffer was full. */
-    public long pauses() { return meters.pauses(); }
-    /** The most samples ever buffered at once (bounded by max pending + one poll). */
-    public int maxPendingSeen() { return meters.maxPendingSeen(); }
-    public Optional<StepReport> lastReport() { return Optional.ofNullable(meters.lastReport()); }
-    /** Fused test-then-train accuracy over the promotion window, NaN before any labeled sample. */
-    public double windowAccuracy() { return quality.windowAccuracy(); }
-    /** Version of the snapshot restored at start, if any. */
-    public Optional<Long> restoredVersion() { return recovery == null ? Optional.empty() : recovery.restoredVersion(); }
-    /** Offsets the consumer was sought to from the restored snapshot, per assigned partition. */
-    public Map<TopicPartition, Long> restoredOffsets() { return recovery == null ? Map.of() : recovery.restoredOffsets(); }
-    /** Committed offsets of the group seen at assignment, per assigned partition (-1: none). */
-    public Map<TopicPartition, Long> committedAtAssignment() {
-        return recovery == null ? Map.of() : recovery.committedAtAssignment();
-    }
-    /** The Prometheus text of the trainer's meters. */
-    public String scrapeMetrics() { return meters.scrape(); }
-    /** The bound port of the metrics server, if one runs. */
-    public Optional<Integer> metricsPort() { return http == null ? Optional.empty() : Optional.of(http.port()); }
-
-    /** What {@code /health} answers: {@link HealthCheck}'s decision on the loop's and the broker's facts. */
-    public MetricsServer.Health health() {
-        TrainerState s = state.get();
-        boolean running = s == TrainerState.RUNNING;
-        var assigned = recovery == null ? java.util.Set.<TopicPartition>of() : recovery.assignment();
-        var lag = brokerLag == null || !running ? java.util.OptionalLong.empty() : brokerLag.of(assigned);
-        Duration sinceProgress = Duration.ofNanos(System.nanoTime() - meters.lastProgressNanos());
-        HealthCheck.Verdict v = healthCheck.judge(new HealthCheck.Facts(running, recovery != null && recovery.needed(),
-                assigned.size(), lag.isPresent(), lag.orElse(-1), sinceProgress));
-        StringBuilder j = new StringBuilder(256);
-        j.append("{\"status\":\"").append(v.status()).append('"')
-                .append(",\"state\":\"").append(s).append('"')
-                .append(",\"model\":").append(jsonString(config.modelName()))
-                .append(",\"version\":").append(version())
-                .append(",\"samplesSeen\":").append(samplesSeen())
-                .append(",\"assignedPartitions\":").append(assigned.size())
-                .append(",\"brokerLag\":").append(lag.orElse(-1))
-                .append(",\"consumerLag\":").append(consumerLag())
-                .append(",\"secondsSinceProgress\":").append(sinceProgress.toSeconds())
-                .append(",\"rollbacks\":").append(rollbacks())
-                .append(",\"driftEvents\":").append(driftEvents())
-                .append(",\"deadLetters\":").append(deadLetters())
-                .append(",\"reasons\":[");
-        for (int i = 0; i < v.reasons().size(); i++) j.append(i == 0 ? "" : ",").append(jsonString(v.reasons().get(i)));
-        j.append(']');
-        Throwable f = failure;
-        if (f != null) j.append(",\"error\":").append(jsonString(f.toString()));
-        return new MetricsServer.Health(v.up(), j.append('}').toString());
-    }
-
-    private static String jsonString(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
-        return b.append('"').toString();
-    }
-
-    /** The build version, from a resource Maven filters at build time. */
-    static final class BuildInfo {
-        static final String VERSION = load();
-
-        private static String load() {
-            try (InputStream in = TrainerService.class.getResourceAsStream("/io/streamalign/trainer/build.properties")) {
-                if (in == null) return "unknown";
-                Properties p = new Properties();
-                p.load(in);
-                return p.getProperty("version", "unknown");
-            } catch (IOException e) {
-                return "unknown";
-            }
-        }
-    }
+  }
 }

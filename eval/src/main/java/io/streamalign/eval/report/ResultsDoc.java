@@ -2,7 +2,6 @@ package io.streamalign.eval.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,182 +14,238 @@ import java.util.regex.Pattern;
 
 /**
  * Assembles {@code docs/results.md} from the protocols' own output of actual runs: for every
- * protocol directory {@code <runs>/<protocol>/} holding {@code <protocol>.md} and {@code .json}, the
- * issue's acceptance checks are computed from the JSON (pass / miss, with the numbers), then each
- * protocol's Markdown report follows, its headings demoted one level and its plot names turned into
- * links relative to the output file. A protocol directory may hold a {@code NOTES.md} (commentary on
- * misses and what was tried), shown under a heading that says it was written by hand; every figure
- * in the tables comes from the runs.
+ * protocol directory {@code <runs>/<protocol>/} holding {@code <protocol>.md} and {@code .json},
+ * the issue's acceptance checks are computed from the JSON (pass / miss, with the numbers), then
+ * each protocol's Markdown report follows, its headings demoted one level and its plot names turned
+ * into links relative to the output file. A protocol directory may hold a {@code NOTES.md}
+ * (commentary on misses and what was tried), shown under a heading that says it was written by
+ * hand; every figure in the tables comes from the runs.
  *
  * <p>Usage: {@code ResultsDoc RUNS_DIR OUT_FILE} (e.g. {@code eval/results/full docs/results.md}).
  */
 public final class ResultsDoc {
 
-    /** Protocols in report order. */
-    static final List<String> ORDER = List.of("synthetic-linear", "pmr-cgmnist", "fewshot-image-to-audio", "stream");
-    private static final Pattern PLOT = Pattern.compile("`([a-z0-9-]+\\.png)`");
+  /** Protocols in report order. */
+  static final List<String> ORDER =
+      List.of("synthetic-linear", "pmr-cgmnist", "fewshot-image-to-audio", "stream");
 
-    private ResultsDoc() {
-    }
+  private static final Pattern PLOT = Pattern.compile("`([a-z0-9-]+\\.png)`");
 
-    public static void main(String[] args) throws IOException {
-        if (args.length != 2) {
-            System.err.println("usage: ResultsDoc RUNS_DIR OUT_FILE");
-            System.exit(2);
-        }
-        Path out = Path.of(args[1]);
-        String doc = build(Path.of(args[0]), out.toAbsolutePath().getParent());
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Files.writeString(out, doc, StandardCharsets.UTF_8);
-        System.out.println("wrote " + out + " (" + doc.length() + " chars)");
-    }
+  private ResultsDoc() {}
 
-    /** The document text; plot links are made relative to {@code outDir}. */
-    public static String build(Path runs, Path outDir) throws IOException {
-        ObjectMapper om = new ObjectMapper();
-        StringBuilder head = new StringBuilder();
-        StringBuilder body = new StringBuilder();
-        List<String> checks = new ArrayList<>();
-        List<String> machines = new ArrayList<>();
-        StringBuilder notesText = new StringBuilder();
-        for (String name : ORDER) {
-            Path dir = runs.resolve(name);
-            Path md = dir.resolve(name + ".md");
-            Path js = dir.resolve(name + ".json");
-            if (!Files.exists(md) || !Files.exists(js)) {
-                checks.add("- `" + name + "`: **no run found** in `" + runs.resolve(name) + "`.");
-                continue;
-            }
-            JsonNode j = om.readTree(js.toFile());
-            JsonNode m = j.path("machine");
-            machines.add(String.format(Locale.ROOT, "`%s`: %s, %d cores, %s, Java %s, %.0f s",
-                    name, m.path("date").asText(), m.path("cores").asInt(), m.path("os.name").asText(),
-                    m.path("java.version").asText(), j.path("seconds").asDouble()));
-            checks.addAll(acceptance(name, j));
-            Path notes = dir.resolve("NOTES.md");
-            if (Files.exists(notes)) {
-                notesText.append("\n### Notes on `").append(name).append("` (commentary written by the engineer who ran it; "
-                        + "every figure in the tables comes from the run)\n\n").append(Files.readString(notes).strip()).append("\n");
-            }
-            body.append("\n---\n\n").append(embed(Files.readString(md), dir, outDir));
-            // further runs of the same protocol (other sizes, studies): <runs>/<protocol>-<what>/<protocol>.md
-            List<Path> extra = new ArrayList<>();
-            try (var ds = Files.list(runs)) {
-                ds.filter(p -> p.getFileName().toString().startsWith(name + "-") && Files.exists(p.resolve(name + ".md")))
-                        .sorted().forEach(extra::add);
-            }
-            for (Path x : extra) {
-                body.append("\n### Further run: `").append(rel(outDir, x)).append("/`\n\n")
-                        .append(embed(Files.readString(x.resolve(name + ".md")), x, outDir).replaceAll("(?m)^## ", "#### "));
-            }
-        }
-        head.append("# StreamAlign evaluation results\n\n");
-        head.append("Generated by `io.streamalign.eval.report.ResultsDoc` from the reports that the protocols wrote in `")
-                .append(runs).append("/` (`streamalign eval PROTOCOL --full ...`, see each section for the size "
-                        + "actually run); nothing here is edited by hand. Runs (date UTC, machine, wall time):\n\n");
-        for (String s : machines) {
-            head.append("- ").append(s).append('\n');
-        }
-        head.append("\n## Acceptance checks (issue 7), computed from the runs' JSON\n\n");
-        for (String c : checks) {
-            head.append(c).append('\n');
-        }
-        head.append(notesText).append('\n');
-        return head + body.toString();
+  public static void main(String[] args) throws IOException {
+    if (args.length != 2) {
+      System.err.println("usage: ResultsDoc RUNS_DIR OUT_FILE");
+      System.exit(2);
     }
+    Path out = Path.of(args[1]);
+    String doc = build(Path.of(args[0]), out.toAbsolutePath().getParent());
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.writeString(out, doc, StandardCharsets.UTF_8);
+    System.out.println("wrote " + out + " (" + doc.length() + " chars)");
+  }
 
-    /** Pass/miss lines for one protocol. */
-    static List<String> acceptance(String name, JsonNode j) {
-        List<String> out = new ArrayList<>();
-        switch (name) {
-            case "synthetic-linear" -> {
-                for (JsonNode f : j.path("findings")) {
-                    out.add(String.format(Locale.ROOT, "- `synthetic-linear` finding %s (%s): **%s** — %s", f.path("id").asText(),
-                            f.path("claim").asText(), f.path("pass").asBoolean() ? "holds" : "MISSES", f.path("evidence").asText()));
-                }
-            }
-            case "pmr-cgmnist" -> {
-                double concat = Double.NaN;
-                double pmr = Double.NaN;
-                for (JsonNode r : j.path("rows")) {
-                    if ("CONCAT".equals(r.path("fusion").asText()) && "NONE".equals(r.path("pmr").asText())) {
-                        concat = r.path("testAccMean").asDouble(Double.NaN);
-                    }
-                    if ("CONCAT".equals(r.path("fusion").asText()) && "PMR".equals(r.path("pmr").asText())) {
-                        pmr = r.path("testAccMean").asDouble(Double.NaN);
-                    }
-                }
-                double gain = pmr - concat;
-                // "a wide margin": at least half the paper's +18.8 points
-                boolean pass = gain >= 18.8 / 2;
-                out.add(String.format(Locale.ROOT, "- `pmr-cgmnist` concatenation + PMR beats concatenation by a wide margin "
-                                + "(paper: 58.4 → 77.2, +18.8 points; pass if at least +9.4): **%s** — ours %.1f → %.1f (%+.1f points).",
-                        pass ? "holds" : "MISSES", concat, pmr, gain));
-            }
-            case "fewshot-image-to-audio" -> {
-                JsonNode rows = j.path("rows");
-                for (String k : new String[] {"1-shot", "5-shot"}) {
-                    double croma = cell(rows, "CroMA (meta-alignment)", k);
-                    double target = cell(rows, "target-only few-shot", k);
-                    double align = cell(rows, "align + classify (no meta)", k);
-                    boolean pass = croma > target && croma > align;
-                    out.add(String.format(Locale.ROOT, "- `fewshot-image-to-audio` %s: CroMA above target-only and align + classify: "
-                                    + "**%s** — CroMA %.1f, target-only %.1f, align + classify %.1f.",
-                            k, pass ? "holds" : "MISSES", croma, target, align));
-                }
-            }
-            case "stream" -> {
-                for (JsonNode v : j.path("variants")) {
-                    double[] h = new double[3];
-                    int n = 0;
-                    for (JsonNode r : v.path("runs")) {
-                        h[0] += r.path("heldOut").path("video").asDouble();
-                        h[1] += r.path("heldOut").path("audio").asDouble();
-                        h[2] += r.path("heldOut").path("fused").asDouble();
-                        n++;
-                    }
-                    out.add(String.format(Locale.ROOT, "- `stream` %s (no acceptance figure in the issue): held-out after the stream, "
-                                    + "video %.1f%%, audio %.1f%%, fused %.1f%% (chance 10%%).", v.path("variant").asText(),
-                            100 * h[0] / n, 100 * h[1] / n, 100 * h[2] / n));
-                }
-            }
-            default -> {
-            }
-        }
-        return out;
+  /** The document text; plot links are made relative to {@code outDir}. */
+  public static String build(Path runs, Path outDir) throws IOException {
+    ObjectMapper om = new ObjectMapper();
+    StringBuilder head = new StringBuilder();
+    StringBuilder body = new StringBuilder();
+    List<String> checks = new ArrayList<>();
+    List<String> machines = new ArrayList<>();
+    StringBuilder notesText = new StringBuilder();
+    for (String name : ORDER) {
+      Path dir = runs.resolve(name);
+      Path md = dir.resolve(name + ".md");
+      Path js = dir.resolve(name + ".json");
+      if (!Files.exists(md) || !Files.exists(js)) {
+        checks.add("- `" + name + "`: **no run found** in `" + runs.resolve(name) + "`.");
+        continue;
+      }
+      JsonNode j = om.readTree(js.toFile());
+      JsonNode m = j.path("machine");
+      machines.add(
+          String.format(
+              Locale.ROOT,
+              "`%s`: %s, %d cores, %s, Java %s, %.0f s",
+              name,
+              m.path("date").asText(),
+              m.path("cores").asInt(),
+              m.path("os.name").asText(),
+              m.path("java.version").asText(),
+              j.path("seconds").asDouble()));
+      checks.addAll(acceptance(name, j));
+      Path notes = dir.resolve("NOTES.md");
+      if (Files.exists(notes)) {
+        notesText
+            .append("\n### Notes on `")
+            .append(name)
+            .append(
+                "` (commentary written by the engineer who ran it; "
+                    + "every figure in the tables comes from the run)\n\n")
+            .append(Files.readString(notes).strip())
+            .append("\n");
+      }
+      body.append("\n---\n\n").append(embed(Files.readString(md), dir, outDir));
+      // further runs of the same protocol (other sizes, studies):
+      // <runs>/<protocol>-<what>/<protocol>.md
+      List<Path> extra = new ArrayList<>();
+      try (var ds = Files.list(runs)) {
+        ds.filter(
+                p ->
+                    p.getFileName().toString().startsWith(name + "-")
+                        && Files.exists(p.resolve(name + ".md")))
+            .sorted()
+            .forEach(extra::add);
+      }
+      for (Path x : extra) {
+        body.append("\n### Further run: `")
+            .append(rel(outDir, x))
+            .append("/`\n\n")
+            .append(
+                embed(Files.readString(x.resolve(name + ".md")), x, outDir)
+                    .replaceAll("(?m)^## ", "#### "));
+      }
     }
+    head.append("# StreamAlign evaluation results\n\n");
+    head.append(
+            "Generated by `io.streamalign.eval.report.ResultsDoc` from the reports that the protocols wrote in `")
+        .append(runs)
+        .append(
+            "/` (`streamalign eval PROTOCOL --full ...`, see each section for the size "
+                + "actually run); nothing here is edited by hand. Runs (date UTC, machine, wall time):\n\n");
+    for (String s : machines) {
+      head.append("- ").append(s).append('\n');
+    }
+    head.append("\n## Acceptance checks (issue 7), computed from the runs' JSON\n\n");
+    for (String c : checks) {
+      head.append(c).append('\n');
+    }
+    head.append(notesText).append('\n');
+    return head + body.toString();
+  }
 
-    private static double cell(JsonNode rows, String method, String shot) {
-        for (JsonNode r : rows) {
-            if (method.equals(r.path("method").asText())) {
-                return r.path(shot).path("mean").asDouble(Double.NaN);
-            }
+  /** Pass/miss lines for one protocol. */
+  static List<String> acceptance(String name, JsonNode j) {
+    List<String> out = new ArrayList<>();
+    switch (name) {
+      case "synthetic-linear" -> {
+        for (JsonNode f : j.path("findings")) {
+          out.add(
+              String.format(
+                  Locale.ROOT,
+                  "- `synthetic-linear` finding %s (%s): **%s** — %s",
+                  f.path("id").asText(),
+                  f.path("claim").asText(),
+                  f.path("pass").asBoolean() ? "holds" : "MISSES",
+                  f.path("evidence").asText()));
         }
-        return Double.NaN;
+      }
+      case "pmr-cgmnist" -> {
+        double concat = Double.NaN;
+        double pmr = Double.NaN;
+        for (JsonNode r : j.path("rows")) {
+          if ("CONCAT".equals(r.path("fusion").asText()) && "NONE".equals(r.path("pmr").asText())) {
+            concat = r.path("testAccMean").asDouble(Double.NaN);
+          }
+          if ("CONCAT".equals(r.path("fusion").asText()) && "PMR".equals(r.path("pmr").asText())) {
+            pmr = r.path("testAccMean").asDouble(Double.NaN);
+          }
+        }
+        double gain = pmr - concat;
+        // "a wide margin": at least half the paper's +18.8 points
+        boolean pass = gain >= 18.8 / 2;
+        out.add(
+            String.format(
+                Locale.ROOT,
+                "- `pmr-cgmnist` concatenation + PMR beats concatenation by a wide margin "
+                    + "(paper: 58.4 → 77.2, +18.8 points; pass if at least +9.4): **%s** — ours %.1f → %.1f (%+.1f points).",
+                pass ? "holds" : "MISSES",
+                concat,
+                pmr,
+                gain));
+      }
+      case "fewshot-image-to-audio" -> {
+        JsonNode rows = j.path("rows");
+        for (String k : new String[] {"1-shot", "5-shot"}) {
+          double croma = cell(rows, "CroMA (meta-alignment)", k);
+          double target = cell(rows, "target-only few-shot", k);
+          double align = cell(rows, "align + classify (no meta)", k);
+          boolean pass = croma > target && croma > align;
+          out.add(
+              String.format(
+                  Locale.ROOT,
+                  "- `fewshot-image-to-audio` %s: CroMA above target-only and align + classify: "
+                      + "**%s** — CroMA %.1f, target-only %.1f, align + classify %.1f.",
+                  k,
+                  pass ? "holds" : "MISSES",
+                  croma,
+                  target,
+                  align));
+        }
+      }
+      case "stream" -> {
+        for (JsonNode v : j.path("variants")) {
+          double[] h = new double[3];
+          int n = 0;
+          for (JsonNode r : v.path("runs")) {
+            h[0] += r.path("heldOut").path("video").asDouble();
+            h[1] += r.path("heldOut").path("audio").asDouble();
+            h[2] += r.path("heldOut").path("fused").asDouble();
+            n++;
+          }
+          out.add(
+              String.format(
+                  Locale.ROOT,
+                  "- `stream` %s (no acceptance figure in the issue): held-out after the stream, "
+                      + "video %.1f%%, audio %.1f%%, fused %.1f%% (chance 10%%).",
+                  v.path("variant").asText(),
+                  100 * h[0] / n,
+                  100 * h[1] / n,
+                  100 * h[2] / n));
+        }
+      }
+      default -> {}
     }
+    return out;
+  }
 
-    /** A protocol's report inside the document: headings one level down, plot names as image links. */
-    static String embed(String md, Path dir, Path outDir) {
-        StringBuilder sb = new StringBuilder();
-        for (String line : md.split("\n", -1)) {
-            sb.append(line.startsWith("#") ? "#" + line : line).append('\n');
-        }
-        Matcher mm = PLOT.matcher(sb.toString());
-        StringBuilder res = new StringBuilder();
-        List<String> images = new ArrayList<>();
-        while (mm.find()) {
-            String link = rel(outDir, dir.resolve(mm.group(1)));
-            images.add("![" + mm.group(1) + "](" + link + ")");
-            mm.appendReplacement(res, Matcher.quoteReplacement("[`" + mm.group(1) + "`](" + link + ")"));
-        }
-        mm.appendTail(res);
-        if (!images.isEmpty()) {
-            res.append('\n').append(String.join("\n", images)).append('\n');
-        }
-        return res.toString();
+  private static double cell(JsonNode rows, String method, String shot) {
+    for (JsonNode r : rows) {
+      if (method.equals(r.path("method").asText())) {
+        return r.path(shot).path("mean").asDouble(Double.NaN);
+      }
     }
+    return Double.NaN;
+  }
 
-    private static String rel(Path from, Path to) {
-        return from.toAbsolutePath().normalize().relativize(to.toAbsolutePath().normalize()).toString().replace('\\', '/');
+  /**
+   * A protocol's report inside the document: headings one level down, plot names as image links.
+   */
+  static String embed(String md, Path dir, Path outDir) {
+    StringBuilder sb = new StringBuilder();
+    for (String line : md.split("\n", -1)) {
+      sb.append(line.startsWith("#") ? "#" + line : line).append('\n');
     }
+    Matcher mm = PLOT.matcher(sb.toString());
+    StringBuilder res = new StringBuilder();
+    List<String> images = new ArrayList<>();
+    while (mm.find()) {
+      String link = rel(outDir, dir.resolve(mm.group(1)));
+      images.add("![" + mm.group(1) + "](" + link + ")");
+      mm.appendReplacement(res, Matcher.quoteReplacement("[`" + mm.group(1) + "`](" + link + ")"));
+    }
+    mm.appendTail(res);
+    if (!images.isEmpty()) {
+      res.append('\n').append(String.join("\n", images)).append('\n');
+    }
+    return res.toString();
+  }
+
+  private static String rel(Path from, Path to) {
+    return from.toAbsolutePath()
+        .normalize()
+        .relativize(to.toAbsolutePath().normalize())
+        .toString()
+        .replace('\\', '/');
+  }
 }

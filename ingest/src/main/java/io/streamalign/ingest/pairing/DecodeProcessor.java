@@ -14,14 +14,14 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
- * Decodes the raw bytes of one input topic, validates and featurizes the record, and forwards either
- * the result or a {@link DeadLetter} (the {@link Outcome}); the record timestamp becomes the value's
- * event time. Nothing thrown here escapes: every failure becomes a dead letter.
+ * Decodes the raw bytes of one input topic, validates and featurizes the record, and forwards
+ * either the result or a {@link DeadLetter} (the {@link Outcome}); the record timestamp becomes the
+ * value's event time. Nothing thrown here escapes: every failure becomes a dead letter.
  *
  * <p>Before decoding, a value larger than {@link InputRules#maxValueBytes()} is rejected; after the
- * topic's own checks, an event time more than {@link InputRules#maxFutureSkew()} ahead of the record's
- * Kafka timestamp or of the wall clock (whichever is earlier) is rejected, so it never reaches the
- * windowed joins and never moves their stream time.
+ * topic's own checks, an event time more than {@link InputRules#maxFutureSkew()} ahead of the
+ * record's Kafka timestamp or of the wall clock (whichever is earlier) is rejected, so it never
+ * reaches the windowed joins and never moves their stream time.
  */
 final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], Outcome<R>> {
 
@@ -29,16 +29,20 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
   static final String STAGE_VALIDATE = "pairing.validate";
   static final String STAGE_FEATURIZE = "pairing.featurize";
 
-  /** Header a producer may set to tell its sessions apart (docs/producing.md, "Sequence numbers"). */
+  /**
+   * Header a producer may set to tell its sessions apart (docs/producing.md, "Sequence numbers").
+   */
   static final String SESSION_HEADER = "streamalign.session";
+
   /** Longest session accepted (characters of {@code [A-Za-z0-9._-]}). */
   static final int MAX_SESSION_CHARS = 64;
+
   /** Most header bytes (keys and values) an input record may carry. */
   static final int MAX_HEADER_BYTES = 16 * 1024;
 
   /**
-   * Validates and converts a decoded record; throws {@link InvalidInputException} or a feature error.
-   * {@code session} is the producer session of the record, or null when it has none.
+   * Validates and converts a decoded record; throws {@link InvalidInputException} or a feature
+   * error. {@code session} is the producer session of the record, or null when it has none.
    */
   interface Step<T, R> {
     R apply(String key, T value, String session);
@@ -51,7 +55,11 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
   private final InputRules rules;
   private FixedKeyProcessorContext<String, Outcome<R>> context;
 
-  DecodeProcessor(String topic, Deserializer<T> deserializer, Step<T, R> step, Function<R, Long> timestamp,
+  DecodeProcessor(
+      String topic,
+      Deserializer<T> deserializer,
+      Step<T, R> step,
+      Function<R, Long> timestamp,
       InputRules rules) {
     this.topic = topic;
     this.deserializer = deserializer;
@@ -73,19 +81,29 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
     try {
       session = session(record.headers());
       if (raw == null) {
-        throw new InvalidInputException("null value (tombstone) is not a valid " + topic + " record");
+        throw new InvalidInputException(
+            "null value (tombstone) is not a valid " + topic + " record");
       }
       if (raw.length > rules.maxValueBytes()) {
-        throw new InvalidInputException("oversized value: " + raw.length + " bytes, more than the "
-            + rules.maxValueBytes() + " an input record may have");
+        throw new InvalidInputException(
+            "oversized value: "
+                + raw.length
+                + " bytes, more than the "
+                + rules.maxValueBytes()
+                + " an input record may have");
       }
-      decoded = deserializer.deserialize(topic, record.headers(), raw); // headers: a writer schema (docs/producing.md)
+      decoded =
+          deserializer.deserialize(
+              topic, record.headers(), raw); // headers: a writer schema (docs/producing.md)
       if (decoded == null) {
         throw new InvalidInputException("value decoded to null");
       }
     } catch (RuntimeException e) {
-      context.forward(dead(record, deadLetter(record, e,
-          e instanceof InvalidInputException ? STAGE_VALIDATE : STAGE_DECODE)));
+      context.forward(
+          dead(
+              record,
+              deadLetter(
+                  record, e, e instanceof InvalidInputException ? STAGE_VALIDATE : STAGE_DECODE)));
       return;
     }
     R result;
@@ -101,22 +119,38 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
     long eventTime = timestamp.apply(result);
     long reference = Math.min(record.timestamp(), context.currentSystemTimeMs());
     if (eventTime - reference > rules.maxFutureSkew().toMillis()) {
-      InvalidInputException e = new InvalidInputException("event time " + eventTime + " is "
-          + (eventTime - reference) + " ms ahead of the record's timestamp or the wall clock (" + reference
-          + "); at most " + rules.maxFutureSkew().toMillis() + " ms is allowed");
+      InvalidInputException e =
+          new InvalidInputException(
+              "event time "
+                  + eventTime
+                  + " is "
+                  + (eventTime - reference)
+                  + " ms ahead of the record's timestamp or the wall clock ("
+                  + reference
+                  + "); at most "
+                  + rules.maxFutureSkew().toMillis()
+                  + " ms is allowed");
       context.forward(dead(record, deadLetter(record, e, STAGE_VALIDATE)));
       return;
     }
-    // the input's headers stay behind (a sample is built from the values alone); internal headers name the
+    // the input's headers stay behind (a sample is built from the values alone); internal headers
+    // name the
     // source record, so a dead letter written after the repartition by stream still names it
-    org.apache.kafka.common.header.Headers source = context.recordMetadata()
-        .map(md -> SourceHeaders.of(md.topic(), md.partition(), md.offset()))
-        .orElseGet(RecordHeaders::new);
-    context.forward(record.withValue(Outcome.ok(result)).withTimestamp(eventTime).withHeaders(source));
+    org.apache.kafka.common.header.Headers source =
+        context
+            .recordMetadata()
+            .map(md -> SourceHeaders.of(md.topic(), md.partition(), md.offset()))
+            .orElseGet(RecordHeaders::new);
+    context.forward(
+        record.withValue(Outcome.ok(result)).withTimestamp(eventTime).withHeaders(source));
   }
 
-  /** The dead outcome, with headers naming the source record and the reason (the input's own headers dropped). */
-  private FixedKeyRecord<String, Outcome<R>> dead(FixedKeyRecord<String, byte[]> record, DeadLetter letter) {
+  /**
+   * The dead outcome, with headers naming the source record and the reason (the input's own headers
+   * dropped).
+   */
+  private FixedKeyRecord<String, Outcome<R>> dead(
+      FixedKeyRecord<String, byte[]> record, DeadLetter letter) {
     return record.withValue(Outcome.<R>dead(letter)).withHeaders(DeadLetterHeaders.of(letter));
   }
 
@@ -127,14 +161,21 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
       bytes += h.key().length() + (h.value() == null ? 0 : h.value().length);
     }
     if (bytes > MAX_HEADER_BYTES) {
-      throw new InvalidInputException("headers of " + bytes + " bytes (at most " + MAX_HEADER_BYTES + ")");
+      throw new InvalidInputException(
+          "headers of " + bytes + " bytes (at most " + MAX_HEADER_BYTES + ")");
     }
     Header h = headers.lastHeader(SESSION_HEADER);
     if (h == null) return null;
     String s = h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
     if (s.isEmpty() || s.length() > MAX_SESSION_CHARS || !s.matches("[A-Za-z0-9._-]+")) {
-      throw new InvalidInputException("bad " + SESSION_HEADER + " header '" + (s.length() > 80 ? s.substring(0, 80) + "..." : s)
-          + "' (1 to " + MAX_SESSION_CHARS + " characters of A-Z a-z 0-9 . _ -)");
+      throw new InvalidInputException(
+          "bad "
+              + SESSION_HEADER
+              + " header '"
+              + (s.length() > 80 ? s.substring(0, 80) + "..." : s)
+              + "' (1 to "
+              + MAX_SESSION_CHARS
+              + " characters of A-Z a-z 0-9 . _ -)");
     }
     return s;
   }
@@ -149,7 +190,13 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
       partition = md.partition();
       offset = md.offset();
     }
-    return DeadLetters.of(originalTopic, partition, offset,
-        record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8), record.value(), e, stage);
+    return DeadLetters.of(
+        originalTopic,
+        partition,
+        offset,
+        record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
+        record.value(),
+        e,
+        stage);
   }
 }

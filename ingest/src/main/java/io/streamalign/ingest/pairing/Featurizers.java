@@ -1,9 +1,9 @@
 package io.streamalign.ingest.pairing;
 
 import io.streamalign.features.AudioFeaturizer;
-import io.streamalign.features.media.FeatureSet;
 import io.streamalign.features.TextFeaturizer;
 import io.streamalign.features.VideoFeaturizer;
+import io.streamalign.features.media.FeatureSet;
 
 /**
  * The three featurizers pairing uses, with the output shapes written into each {@link
@@ -28,8 +28,8 @@ public interface Featurizers {
   int[] textShape();
 
   /**
-   * The features module's {@link FeatureSet#defaults()} (what the model expects; serving's
-   * {@code POST /predict} featurizes uploaded media with the same set).
+   * The features module's {@link FeatureSet#defaults()} (what the model expects; serving's {@code
+   * POST /predict} featurizes uploaded media with the same set).
    */
   static Featurizers defaults() {
     FeatureSet f = FeatureSet.defaults();
@@ -42,18 +42,35 @@ public interface Featurizers {
     int[] as = a.shape().clone();
     int[] ts = {t.vocab()};
     return new Featurizers() {
-      @Override public float[] video(int width, int height, int channels, String encoding, byte[] data) {
+      @Override
+      public float[] video(int width, int height, int channels, String encoding, byte[] data) {
         return v.featurize(width, height, channels, encoding, data);
       }
-      @Override public float[] audio(byte[] pcm16le, int sampleRate, int channels) {
+
+      @Override
+      public float[] audio(byte[] pcm16le, int sampleRate, int channels) {
         return a.featurizePcm16le(pcm16le, sampleRate, channels);
       }
-      @Override public float[] text(String text) {
+
+      @Override
+      public float[] text(String text) {
         return t.featurize(text);
       }
-      @Override public int[] videoShape() { return vs.clone(); }
-      @Override public int[] audioShape() { return as.clone(); }
-      @Override public int[] textShape() { return ts.clone(); }
+
+      @Override
+      public int[] videoShape() {
+        return vs.clone();
+      }
+
+      @Override
+      public int[] audioShape() {
+        return as.clone();
+      }
+
+      @Override
+      public int[] textShape() {
+        return ts.clone();
+      }
     };
   }
 }

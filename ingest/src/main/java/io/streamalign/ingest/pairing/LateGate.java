@@ -12,15 +12,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the records a windowed operator would drop as late into dead letters (stage {@value #STAGE_LATE}),
- * so that no late record is lost silently.
+ * Turns the records a windowed operator would drop as late into dead letters (stage {@value
+ * #STAGE_LATE}), so that no late record is lost silently.
  *
- * <p>It sits right before the operator and applies the operator's own rule: a record is late when its
- * timestamp plus {@code allowedLatenessMs} (the join window and grace, or the label history) is behind
- * the largest timestamp seen so far by the gates of the same {@code clock} (the gates of the two sides of
- * a join share one, kept in a small store). A record that is not late advances the clock and passes
- * unchanged. Late records are also logged, at most once per {@value #LOG_INTERVAL_MS} ms per gate with the
- * number since the last line.
+ * <p>It sits right before the operator and applies the operator's own rule: a record is late when
+ * its timestamp plus {@code allowedLatenessMs} (the join window and grace, or the label history) is
+ * behind the largest timestamp seen so far by the gates of the same {@code clock} (the gates of the
+ * two sides of a join share one, kept in a small store). A record that is not late advances the
+ * clock and passes unchanged. Late records are also logged, at most once per {@value
+ * #LOG_INTERVAL_MS} ms per gate with the number since the last line.
  */
 final class LateGate<V> implements FixedKeyProcessor<String, V, Outcome<V>> {
   static final String STAGE_LATE = "pairing.late";
@@ -39,9 +39,11 @@ final class LateGate<V> implements FixedKeyProcessor<String, V, Outcome<V>> {
 
   /**
    * @param clock the clock this gate advances
-   * @param readClocks the clocks whose maximum the operator's stream time can reach (including {@code clock})
+   * @param readClocks the clocks whose maximum the operator's stream time can reach (including
+   *     {@code clock})
    */
-  LateGate(String storeName, String topic, String clock, String[] readClocks, long allowedLatenessMs) {
+  LateGate(
+      String storeName, String topic, String clock, String[] readClocks, long allowedLatenessMs) {
     this.storeName = storeName;
     this.topic = topic;
     this.clock = clock;
@@ -65,7 +67,8 @@ final class LateGate<V> implements FixedKeyProcessor<String, V, Outcome<V>> {
     }
     if (streamTime >= 0 && ts + allowedLatenessMs < streamTime) {
       DeadLetter letter = deadLetter(record, ts, streamTime);
-      context.forward(record.withValue(Outcome.<V>dead(letter)).withHeaders(DeadLetterHeaders.of(letter)));
+      context.forward(
+          record.withValue(Outcome.<V>dead(letter)).withHeaders(DeadLetterHeaders.of(letter)));
       logBounded(ts, streamTime);
       return;
     }
@@ -84,20 +87,40 @@ final class LateGate<V> implements FixedKeyProcessor<String, V, Outcome<V>> {
       partition = md.partition();
       offset = md.offset();
     }
-    String reason = "late: event time " + ts + " is " + (streamTime - ts) + " ms behind stream time " + streamTime
-        + ", more than the " + allowedLatenessMs + " ms the " + (clock.equals("labels") ? "label history" : "join window and grace")
-        + " allow";
-    return DeadLetters.of(from, partition, offset,
-        record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8), null,
-        InvalidInputException.class.getName(), reason, STAGE_LATE);
+    String reason =
+        "late: event time "
+            + ts
+            + " is "
+            + (streamTime - ts)
+            + " ms behind stream time "
+            + streamTime
+            + ", more than the "
+            + allowedLatenessMs
+            + " ms the "
+            + (clock.equals("labels") ? "label history" : "join window and grace")
+            + " allow";
+    return DeadLetters.of(
+        from,
+        partition,
+        offset,
+        record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
+        null,
+        InvalidInputException.class.getName(),
+        reason,
+        STAGE_LATE);
   }
 
   private void logBounded(long ts, long streamTime) {
     unlogged++;
     long now = context.currentSystemTimeMs();
     if (now - lastLogMs >= LOG_INTERVAL_MS) {
-      LOG.warn("{} late record(s) on {} dead-lettered (latest: event time {} is {} ms behind stream time {})",
-          unlogged, topic, ts, streamTime - ts, streamTime);
+      LOG.warn(
+          "{} late record(s) on {} dead-lettered (latest: event time {} is {} ms behind stream time {})",
+          unlogged,
+          topic,
+          ts,
+          streamTime - ts,
+          streamTime);
       lastLogMs = now;
       unlogged = 0;
     }

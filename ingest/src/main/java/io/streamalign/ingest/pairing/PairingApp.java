@@ -15,12 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pairing service: runs {@link PairingTopology} in a {@link KafkaStreams} instance with exactly-once
- * processing ({@code exactly_once_v2}), a thread-replacing uncaught-exception handler and a logging
- * production-exception handler. No deserialization handler is needed: inputs are read as raw bytes and
- * bad ones go to the dead-letter topics.
+ * The pairing service: runs {@link PairingTopology} in a {@link KafkaStreams} instance with
+ * exactly-once processing ({@code exactly_once_v2}), a thread-replacing uncaught-exception handler
+ * and a logging production-exception handler. No deserialization handler is needed: inputs are read
+ * as raw bytes and bad ones go to the dead-letter topics.
  *
- * <p>Topics (see {@link PairingTopology}) must exist; create them with {@code TopicAdmin.createAll}.
+ * <p>Topics (see {@link PairingTopology}) must exist; create them with {@code
+ * TopicAdmin.createAll}.
  */
 public final class PairingApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PairingApp.class);
@@ -36,26 +37,34 @@ public final class PairingApp implements AutoCloseable {
     this(cfg, settings.clientProperties(), topics);
   }
 
-  /** App from raw client properties (must contain bootstrap.servers; may override any Streams config). */
+  /**
+   * App from raw client properties (must contain bootstrap.servers; may override any Streams
+   * config).
+   */
   public PairingApp(PairingConfig cfg, Properties clientProperties, Topics topics) {
     this(cfg, InputRules.defaults(), clientProperties, topics);
   }
 
   /** App with explicit input rules (limits on size, event-time skew and seq). */
-  public PairingApp(PairingConfig cfg, InputRules rules, Properties clientProperties, Topics topics) {
-    this(PairingTopology.build(cfg, topics, Featurizers.defaults(), rules), streamsProperties(cfg, clientProperties));
+  public PairingApp(
+      PairingConfig cfg, InputRules rules, Properties clientProperties, Topics topics) {
+    this(
+        PairingTopology.build(cfg, topics, Featurizers.defaults(), rules),
+        streamsProperties(cfg, clientProperties));
   }
 
   PairingApp(Topology topology, Properties props) {
     this.streams = new KafkaStreams(topology, props);
-    streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("pairing stream thread died; replacing it", e);
-      return StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
-    streams.setStateListener((now, before) -> {
-      LOG.info("pairing state {} -> {}", before, now);
-      if (now == KafkaStreams.State.RUNNING) running.countDown();
-    });
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("pairing stream thread died; replacing it", e);
+          return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    streams.setStateListener(
+        (now, before) -> {
+          LOG.info("pairing state {} -> {}", before, now);
+          if (now == KafkaStreams.State.RUNNING) running.countDown();
+        });
   }
 
   /** The Streams configuration: StreamAlign defaults, then {@code client}, then exactly-once. */
@@ -64,13 +73,20 @@ public final class PairingApp implements AutoCloseable {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, cfg.applicationId());
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(cfg.streamThreads()));
-    p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, LoggingProductionExceptionHandler.class.getName());
+    p.put(
+        StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LoggingProductionExceptionHandler.class.getName());
     p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
-    // the largest record pairing writes is far smaller (samples are fixed-size features, dead letters are
+    // the largest record pairing writes is far smaller (samples are fixed-size features, dead
+    // letters are
     // bounded by DeadLetters.MAX_ENCODED_BYTES); the input limit keeps every size limit one figure
-    p.put(StreamsConfig.producerPrefix("max.request.size"), Integer.toString(Topics.INPUT_MAX_MESSAGE_BYTES));
-    // wait up to 2 s for data on every input partition of a task before processing past it: Streams then
-    // orders the modalities by timestamp, so a fast replay (or one slow fetch at start-up) cannot run
+    p.put(
+        StreamsConfig.producerPrefix("max.request.size"),
+        Integer.toString(Topics.INPUT_MAX_MESSAGE_BYTES));
+    // wait up to 2 s for data on every input partition of a task before processing past it: Streams
+    // then
+    // orders the modalities by timestamp, so a fast replay (or one slow fetch at start-up) cannot
+    // run
     // stream time ahead of a modality that has not been fetched yet and make its records late
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(MAX_TASK_IDLE_MS));
     p.putAll(client);

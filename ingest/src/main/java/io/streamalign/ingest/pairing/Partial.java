@@ -16,15 +16,17 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * A featurized, partially assembled sample inside the pairing topology (one modality after
  * featurization, video+audio after the join, plus text after the text join). Kept only in the join
- * stores, repartition topics and changelogs of this topology, in the compact binary format of {@link #SERDE}.
+ * stores, repartition topics and changelogs of this topology, in the compact binary format of
+ * {@link #SERDE}.
  *
- * <p>Deserialization is lazy: the header (stream, seq, times, ids, caption) is parsed at once and the
- * feature arrays only when read. A window join fetches every record of the key in the window and the
- * joiner usually looks at the seq alone, so most candidates are never decoded.
+ * <p>Deserialization is lazy: the header (stream, seq, times, ids, caption) is parsed at once and
+ * the feature arrays only when read. A window join fetches every record of the key in the window
+ * and the joiner usually looks at the seq alone, so most candidates are never decoded.
  */
 final class Partial {
 
   private static final byte FORMAT = 3;
+
   /** Format 2 had no session; still read, so that state written before the upgrade is kept. */
   private static final byte FORMAT_WITHOUT_SESSION = 2;
 
@@ -41,8 +43,16 @@ final class Partial {
   private final byte[] raw;
   private final int[] offsets;
 
-  Partial(String streamId, long seq, String session, long eventTimeMs, String sampleId, float[] video, float[] audio,
-      float[] text, String caption) {
+  Partial(
+      String streamId,
+      long seq,
+      String session,
+      long eventTimeMs,
+      String sampleId,
+      float[] video,
+      float[] audio,
+      float[] text,
+      String caption) {
     this.streamId = streamId;
     this.seq = seq;
     this.session = session;
@@ -56,8 +66,15 @@ final class Partial {
     this.offsets = null;
   }
 
-  private Partial(String streamId, long seq, String session, long eventTimeMs, String sampleId, String caption,
-      byte[] raw, int[] offsets) {
+  private Partial(
+      String streamId,
+      long seq,
+      String session,
+      long eventTimeMs,
+      String sampleId,
+      String caption,
+      byte[] raw,
+      int[] offsets) {
     this.streamId = streamId;
     this.seq = seq;
     this.session = session;
@@ -76,14 +93,15 @@ final class Partial {
     return new Partial(streamId, seq, session, t, null, null, f, null, null);
   }
 
-  static Partial text(String streamId, long seq, String session, long t, float[] f, String caption) {
+  static Partial text(
+      String streamId, long seq, String session, long t, float[] f, String caption) {
     return new Partial(streamId, seq, session, t, null, null, null, f, caption);
   }
 
   /**
-   * A marker carrying only a time: the sample gate sends one per stream after releasing held samples
-   * on the wall clock, so that the label join's stream time passes its grace and it emits them too. It
-   * never becomes a sample.
+   * A marker carrying only a time: the sample gate sends one per stream after releasing held
+   * samples on the wall clock, so that the label join's stream time passes its grace and it emits
+   * them too. It never becomes a sample.
    */
   static Partial timeMarker(String streamId, long t) {
     return new Partial(streamId, -1, null, t, null, null, null, null, null);
@@ -94,16 +112,20 @@ final class Partial {
   }
 
   /**
-   * The sample id of this record's moment: {@code streamId#seq}, or {@code streamId#seq/session} when the
-   * producer sent a session (so a restarted producer's seqs are never taken for duplicates).
+   * The sample id of this record's moment: {@code streamId#seq}, or {@code streamId#seq/session}
+   * when the producer sent a session (so a restarted producer's seqs are never taken for
+   * duplicates).
    */
   String momentId() {
     return streamId + "#" + seq + (session == null ? "" : "/" + session);
   }
 
-  /** This record as (the first part of) its moment: the same, with the moment id as its sample id. */
+  /**
+   * This record as (the first part of) its moment: the same, with the moment id as its sample id.
+   */
   Partial asMoment() {
-    return new Partial(streamId, seq, session, eventTimeMs, momentId(), video(), audio(), text(), caption);
+    return new Partial(
+        streamId, seq, session, eventTimeMs, momentId(), video(), audio(), text(), caption);
   }
 
   String session() {
@@ -163,8 +185,9 @@ final class Partial {
   }
 
   /**
-   * This moment with the parts of {@code other} (same moment) that it lacks; a part it already has is
-   * kept (a second copy of a part is a duplicate). The event time is the frame's, else the chunk's.
+   * This moment with the parts of {@code other} (same moment) that it lacks; a part it already has
+   * is kept (a second copy of a part is a duplicate). The event time is the frame's, else the
+   * chunk's.
    */
   Partial merge(Partial other) {
     float[] v = hasVideo() ? video() : other.video();
@@ -172,8 +195,12 @@ final class Partial {
     boolean ownText = hasText();
     float[] t = ownText ? text() : other.text();
     String c = ownText ? caption : other.caption;
-    long time = hasVideo() ? eventTimeMs : other.hasVideo() ? other.eventTimeMs
-        : hasAudio() ? eventTimeMs : other.hasAudio() ? other.eventTimeMs : eventTimeMs;
+    long time =
+        hasVideo()
+            ? eventTimeMs
+            : other.hasVideo()
+                ? other.eventTimeMs
+                : hasAudio() ? eventTimeMs : other.hasAudio() ? other.eventTimeMs : eventTimeMs;
     return new Partial(streamId, seq, session, time, momentId(), v, a, t, c);
   }
 
@@ -183,7 +210,8 @@ final class Partial {
   }
 
   Partial withText(Partial t) {
-    return new Partial(streamId, seq, session, eventTimeMs, sampleId, video(), audio(), t.text(), t.caption());
+    return new Partial(
+        streamId, seq, session, eventTimeMs, sampleId, video(), audio(), t.text(), t.caption());
   }
 
   private float[] decode(int which) {
@@ -197,7 +225,10 @@ final class Partial {
     return f;
   }
 
-  /** Binary serde: format byte, header fields, then the arrays (length + big-endian floats, -1 if absent). */
+  /**
+   * Binary serde: format byte, header fields, then the arrays (length + big-endian floats, -1 if
+   * absent).
+   */
   static final Serde<Partial> SERDE = Serdes.serdeFrom(new Ser(), new Deser());
 
   private static final class Ser implements Serializer<Partial> {
@@ -273,7 +304,8 @@ final class Partial {
             offsets[i] = -1;
             continue;
           }
-          if (n > b.remaining() / 4) throw new SerializationException("corrupt Partial: array length " + n);
+          if (n > b.remaining() / 4)
+            throw new SerializationException("corrupt Partial: array length " + n);
           offsets[i] = off;
           b.position(b.position() + 4 * n);
         }
@@ -286,7 +318,8 @@ final class Partial {
     private static String readString(ByteBuffer b) {
       int n = b.getInt();
       if (n < 0) return null;
-      if (n > b.remaining()) throw new SerializationException("corrupt Partial: string length " + n);
+      if (n > b.remaining())
+        throw new SerializationException("corrupt Partial: string length " + n);
       String s = new String(data(b, n), StandardCharsets.UTF_8);
       return s;
     }

@@ -23,25 +23,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Assembles each moment from its frame, audio chunk and caption (matched by moment id: stream, seq and
- * producer session) and emits it once, or explains why not.
+ * Assembles each moment from its frame, audio chunk and caption (matched by moment id: stream, seq
+ * and producer session) and emits it once, or explains why not.
  *
- * <p>The parts of a moment are held (in a changelogged store) as they arrive. A moment with frame, chunk
- * and caption is emitted at once; one with frame and chunk is emitted without text once stream time
- * passes {@code eventTime + hold} (the join window and grace, so that its caption could still come).
- * What is still incomplete then is not silently forgotten: a lone frame or chunk becomes a
- * single-modality sample ({@code emitUnpaired}) or a dead letter "unpaired", and a lone caption a dead
- * letter "unused caption". A frame and chunk further apart than the join window do not pair (the later
- * one is dead-lettered), and a part arriving for a moment already emitted is dead-lettered as late (the
- * same record twice is a duplicate: logged, at most once per {@value LateGate#LOG_INTERVAL_MS} ms, never
- * emitted twice). Ids of emitted samples are remembered for the dedupe retention.
+ * <p>The parts of a moment are held (in a changelogged store) as they arrive. A moment with frame,
+ * chunk and caption is emitted at once; one with frame and chunk is emitted without text once
+ * stream time passes {@code eventTime + hold} (the join window and grace, so that its caption could
+ * still come). What is still incomplete then is not silently forgotten: a lone frame or chunk
+ * becomes a single-modality sample ({@code emitUnpaired}) or a dead letter "unpaired", and a lone
+ * caption a dead letter "unused caption". A frame and chunk further apart than the join window do
+ * not pair (the later one is dead-lettered), and a part arriving for a moment already emitted is
+ * dead-lettered as late (the same record twice is a duplicate: logged, at most once per {@value
+ * LateGate#LOG_INTERVAL_MS} ms, never emitted twice). Ids of emitted samples are remembered for the
+ * dedupe retention.
  *
- * <p>When input pauses, stream time stops, and so would the release. A wall-clock punctuator therefore
- * extends stream time by the wall-clock time passed since the last record, once no record has come for
- * the hold plus Streams' {@code max.task.idle.ms} and a second (7 s by default): the held moments are then
- * released as if stream time had moved on (README, "Pairing"). It also sends one time marker per stream that emitted since its last marker, stamped
- * past the label join's grace, so that the label join (which waits for labels in stream time too) emits
- * those samples at once; markers never become samples.
+ * <p>When input pauses, stream time stops, and so would the release. A wall-clock punctuator
+ * therefore extends stream time by the wall-clock time passed since the last record, once no record
+ * has come for the hold plus Streams' {@code max.task.idle.ms} and a second (7 s by default): the
+ * held moments are then released as if stream time had moved on (README, "Pairing"). It also sends
+ * one time marker per stream that emitted since its last marker, stamped past the label join's
+ * grace, so that the label join (which waits for labels in stream time too) emits those samples at
+ * once; markers never become samples.
  */
 final class SampleGate implements Processor<String, Partial, String, Outcome<Partial>> {
   static final String STAGE_UNPAIRED = "pairing.unpaired";
@@ -73,7 +75,12 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   private Sensor duplicatesSensor;
   private long lastLogMs;
 
-  SampleGate(String emittedStore, String pendingStore, PairingConfig cfg, String videoTopic, String audioTopic,
+  SampleGate(
+      String emittedStore,
+      String pendingStore,
+      PairingConfig cfg,
+      String videoTopic,
+      String audioTopic,
       String textTopic) {
     this.emittedStore = emittedStore;
     this.pendingStore = pendingStore;
@@ -93,11 +100,17 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     this.context = context;
     this.emitted = context.getStateStore(emittedStore);
     this.pending = context.getStateStore(pendingStore);
-    this.duplicatesSensor = context.metrics().addRateTotalSensor(PairingTopology.METRICS_SCOPE, "sample-gate",
-        PairingTopology.DUPLICATES_METRIC,
-        Sensor.RecordingLevel.INFO);
+    this.duplicatesSensor =
+        context
+            .metrics()
+            .addRateTotalSensor(
+                PairingTopology.METRICS_SCOPE,
+                "sample-gate",
+                PairingTopology.DUPLICATES_METRIC,
+                Sensor.RecordingLevel.INFO);
     context.schedule(Duration.ofMillis(200), PunctuationType.STREAM_TIME, t -> release(t));
-    context.schedule(Duration.ofMillis(500), PunctuationType.WALL_CLOCK_TIME, this::releaseOnWallClock);
+    context.schedule(
+        Duration.ofMillis(500), PunctuationType.WALL_CLOCK_TIME, this::releaseOnWallClock);
   }
 
   /** The source of the record being processed (from {@link SourceHeaders}), or null. */
@@ -112,14 +125,35 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     String id = p.momentId();
     long streamTime = context.currentStreamTimeMs();
     if (p.eventTimeMs() + holdMs < streamTime) {
-      dead(p, LateGate.STAGE_LATE, "late: event time " + p.eventTimeMs() + " of " + part(p) + " " + id + " is "
-          + (streamTime - p.eventTimeMs()) + " ms behind stream time " + streamTime + ", more than the " + holdMs
-          + " ms (twice the join window, plus the grace) a moment is held", true);
+      dead(
+          p,
+          LateGate.STAGE_LATE,
+          "late: event time "
+              + p.eventTimeMs()
+              + " of "
+              + part(p)
+              + " "
+              + id
+              + " is "
+              + (streamTime - p.eventTimeMs())
+              + " ms behind stream time "
+              + streamTime
+              + ", more than the "
+              + holdMs
+              + " ms (twice the join window, plus the grace) a moment is held",
+          true);
       return;
     }
     if (wasEmitted(id, p.eventTimeMs())) {
-      dead(p, LateGate.STAGE_LATE, "late or duplicate: " + part(p) + " of moment " + id
-          + " arrived after the moment was emitted", true);
+      dead(
+          p,
+          LateGate.STAGE_LATE,
+          "late or duplicate: "
+              + part(p)
+              + " of moment "
+              + id
+              + " arrived after the moment was emitted",
+          true);
       return;
     }
     Partial held = pending.get(id);
@@ -127,15 +161,28 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       pending.put(id, p.asMoment());
       return;
     }
-    if ((p.hasVideo() && held.hasVideo()) || (p.hasAudio() && held.hasAudio()) || (p.hasText() && held.hasText())) {
+    if ((p.hasVideo() && held.hasVideo())
+        || (p.hasAudio() && held.hasAudio())
+        || (p.hasText() && held.hasText())) {
       duplicate(id);
       return;
     }
     if (p.hasVideo() != p.hasAudio() && (held.hasVideo() || held.hasAudio())) {
       long other = held.eventTimeMs();
       if (Math.abs(p.eventTimeMs() - other) > windowMs) {
-        dead(p, STAGE_UNPAIRED, "unpaired: " + part(p) + " of moment " + id + " is " + Math.abs(p.eventTimeMs() - other)
-            + " ms from its partner, more than the " + windowMs + " ms join window", true);
+        dead(
+            p,
+            STAGE_UNPAIRED,
+            "unpaired: "
+                + part(p)
+                + " of moment "
+                + id
+                + " is "
+                + Math.abs(p.eventTimeMs() - other)
+                + " ms from its partner, more than the "
+                + windowMs
+                + " ms join window",
+            true);
         return;
       }
     }
@@ -158,7 +205,8 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   private void releaseOnWallClock(long wallNow) {
     observe(context.currentStreamTimeMs());
     if (lastStreamTime < 0) return;
-    // only when no record at all has come for a while: a partner still in transit (a slow fetch, Streams
+    // only when no record at all has come for a while: a partner still in transit (a slow fetch,
+    // Streams
     // waiting max.task.idle.ms for another partition) must not be taken for a pause
     long idle = wallNow - Math.max(wallAtLastAdvance, wallAtLastRecord);
     if (idle < wallIdleMs) return;
@@ -189,38 +237,86 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       if (p.hasVideo() && p.hasAudio()) {
         emit(p, p.eventTimeMs());
       } else if ((p.hasVideo() || p.hasAudio()) && emitUnpaired) {
-        emit(p.hasText() ? new Partial(p.streamId(), p.seq(), p.session(), p.eventTimeMs(), kv.key, p.video(), p.audio(),
-            null, null) : p, p.eventTimeMs());
-        if (p.hasText()) dead(new Partial(p.streamId(), p.seq(), p.session(), p.eventTimeMs(), kv.key, null, null,
-            p.text(), p.caption()), STAGE_UNPAIRED, "unused caption: moment " + kv.key + " has only a "
-            + (p.hasVideo() ? "frame" : "chunk") + ", a caption needs both", false);
+        emit(
+            p.hasText()
+                ? new Partial(
+                    p.streamId(),
+                    p.seq(),
+                    p.session(),
+                    p.eventTimeMs(),
+                    kv.key,
+                    p.video(),
+                    p.audio(),
+                    null,
+                    null)
+                : p,
+            p.eventTimeMs());
+        if (p.hasText())
+          dead(
+              new Partial(
+                  p.streamId(),
+                  p.seq(),
+                  p.session(),
+                  p.eventTimeMs(),
+                  kv.key,
+                  null,
+                  null,
+                  p.text(),
+                  p.caption()),
+              STAGE_UNPAIRED,
+              "unused caption: moment "
+                  + kv.key
+                  + " has only a "
+                  + (p.hasVideo() ? "frame" : "chunk")
+                  + ", a caption needs both",
+              false);
       } else if (p.hasVideo() || p.hasAudio()) {
-        dead(p, STAGE_UNPAIRED, "unpaired: " + (p.hasVideo() ? "frame" : "audio chunk") + " of moment " + kv.key
-            + " got no " + (p.hasVideo() ? "audio chunk" : "frame") + " within " + holdMs
-            + " ms (the join window and grace); pair --emit-unpaired would emit it alone", false);
+        dead(
+            p,
+            STAGE_UNPAIRED,
+            "unpaired: "
+                + (p.hasVideo() ? "frame" : "audio chunk")
+                + " of moment "
+                + kv.key
+                + " got no "
+                + (p.hasVideo() ? "audio chunk" : "frame")
+                + " within "
+                + holdMs
+                + " ms (the join window and grace); pair --emit-unpaired would emit it alone",
+            false);
       } else {
-        dead(p, STAGE_UNPAIRED, "unused caption: no frame and audio chunk of moment " + kv.key + " came within "
-            + holdMs + " ms", false);
+        dead(
+            p,
+            STAGE_UNPAIRED,
+            "unused caption: no frame and audio chunk of moment "
+                + kv.key
+                + " came within "
+                + holdMs
+                + " ms",
+            false);
       }
     }
   }
 
   private static String part(Partial p) {
-    return p.hasVideo() && p.hasAudio() ? "moment" : p.hasVideo() ? "frame" : p.hasAudio() ? "audio chunk" : "caption";
+    return p.hasVideo() && p.hasAudio()
+        ? "moment"
+        : p.hasVideo() ? "frame" : p.hasAudio() ? "audio chunk" : "caption";
   }
 
   /**
-   * A dead letter for (the parts of) a moment; it is written to the dead-letter topic of the first part's
-   * input (the frame's, else the chunk's, else the caption's). The original bytes are not kept past
-   * featurization, so the letter names the moment instead; the partition and offset are the source
-   * record's when the letter is about the record being processed, else -1.
+   * A dead letter for (the parts of) a moment; it is written to the dead-letter topic of the first
+   * part's input (the frame's, else the chunk's, else the caption's). The original bytes are not
+   * kept past featurization, so the letter names the moment instead; the partition and offset are
+   * the source record's when the letter is about the record being processed, else -1.
    */
   private void dead(Partial p, String stage, String reason, boolean currentRecord) {
     String topic = p.hasVideo() ? videoTopic : p.hasAudio() ? audioTopic : textTopic;
     int partition = -1;
     long offset = -1;
     if (currentRecord && currentSource != null && currentSource.topic().equals(topic)) {
-      // the source record, named by the decoding step's headers (the record here came through a repartition)
+      // the source record, named by the decoding step's headers (the record here came through a
+      // repartition)
       partition = currentSource.partition();
       offset = currentSource.offset();
     } else if (currentRecord && context.recordMetadata().isPresent()) {
@@ -230,10 +326,22 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
         offset = md.offset();
       }
     }
-    DeadLetter letter = DeadLetters.of(topic, partition, offset, p.streamId().getBytes(StandardCharsets.UTF_8), null,
-        InvalidInputException.class.getName(), reason, stage);
-    context.forward(new Record<>(p.streamId(), Outcome.<Partial>dead(letter), p.eventTimeMs(),
-        DeadLetterHeaders.of(letter)));
+    DeadLetter letter =
+        DeadLetters.of(
+            topic,
+            partition,
+            offset,
+            p.streamId().getBytes(StandardCharsets.UTF_8),
+            null,
+            InvalidInputException.class.getName(),
+            reason,
+            stage);
+    context.forward(
+        new Record<>(
+            p.streamId(),
+            Outcome.<Partial>dead(letter),
+            p.eventTimeMs(),
+            DeadLetterHeaders.of(letter)));
   }
 
   private void duplicate(String id) {
@@ -241,7 +349,9 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     duplicates++;
     long now = context.currentSystemTimeMs();
     if (now - lastLogMs >= LateGate.LOG_INTERVAL_MS) {
-      LOG.info("{} duplicate record(s) dropped (exact duplicates of a part already held; e.g. moment {})", duplicates,
+      LOG.info(
+          "{} duplicate record(s) dropped (exact duplicates of a part already held; e.g. moment {})",
+          duplicates,
           id);
       lastLogMs = now;
       duplicates = 0;
@@ -253,7 +363,8 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   }
 
   private boolean wasEmitted(String id, long ts) {
-    try (WindowStoreIterator<Long> it = emitted.fetch(id, Math.max(0, ts - retentionMs), ts + retentionMs)) {
+    try (WindowStoreIterator<Long> it =
+        emitted.fetch(id, Math.max(0, ts - retentionMs), ts + retentionMs)) {
       return it.hasNext();
     }
   }

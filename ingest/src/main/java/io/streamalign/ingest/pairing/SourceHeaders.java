@@ -7,11 +7,12 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Where a decoded input record came from (topic, partition, offset), carried in internal record headers
- * through the repartition by stream, so that a dead letter written after it (late, duplicate) still
- * names the source record (docs/producing.md, "What happens to each violation"). Only the topology's
- * internal topics carry these headers: the decoding step drops every input header, and the samples,
- * predictions and dead letters the topology writes are built with headers of their own.
+ * Where a decoded input record came from (topic, partition, offset), carried in internal record
+ * headers through the repartition by stream, so that a dead letter written after it (late,
+ * duplicate) still names the source record (docs/producing.md, "What happens to each violation").
+ * Only the topology's internal topics carry these headers: the decoding step drops every input
+ * header, and the samples, predictions and dead letters the topology writes are built with headers
+ * of their own.
  */
 final class SourceHeaders {
 
@@ -39,13 +40,20 @@ final class SourceHeaders {
     Header t = headers.lastHeader(TOPIC);
     Header p = headers.lastHeader(PARTITION);
     Header o = headers.lastHeader(OFFSET);
-    if (t == null || p == null || o == null || t.value() == null || p.value() == null || o.value() == null) {
+    if (t == null
+        || p == null
+        || o == null
+        || t.value() == null
+        || p.value() == null
+        || o.value() == null) {
       return Optional.empty();
     }
     try {
-      return Optional.of(new Source(new String(t.value(), StandardCharsets.UTF_8),
-          Integer.parseInt(new String(p.value(), StandardCharsets.UTF_8)),
-          Long.parseLong(new String(o.value(), StandardCharsets.UTF_8))));
+      return Optional.of(
+          new Source(
+              new String(t.value(), StandardCharsets.UTF_8),
+              Integer.parseInt(new String(p.value(), StandardCharsets.UTF_8)),
+              Long.parseLong(new String(o.value(), StandardCharsets.UTF_8))));
     } catch (NumberFormatException e) {
       return Optional.empty();
     }

@@ -11,14 +11,14 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
- * Where the pairing application keeps its Kafka Streams state: {@code <base>/cluster-<clusterId>}, so
- * that a new broker (another cluster id) never meets state restored from an old one.
+ * Where the pairing application keeps its Kafka Streams state: {@code <base>/cluster-<clusterId>},
+ * so that a new broker (another cluster id) never meets state restored from an old one.
  *
- * <p>Kafka Streams keeps state under {@code state.dir/<application.id>}; its default {@code state.dir}
- * is {@code /tmp/kafka-streams}, shared by every run and emptied by the OS, and state left there by a
- * run against another cluster makes every start report corrupted tasks and restore in full. The base
- * is, in order: the {@code --state-dir} option, the {@value #ENV} environment variable, then
- * {@code ~/.streamalign/streams}.
+ * <p>Kafka Streams keeps state under {@code state.dir/<application.id>}; its default {@code
+ * state.dir} is {@code /tmp/kafka-streams}, shared by every run and emptied by the OS, and state
+ * left there by a run against another cluster makes every start report corrupted tasks and restore
+ * in full. The base is, in order: the {@code --state-dir} option, the {@value #ENV} environment
+ * variable, then {@code ~/.streamalign/streams}.
  */
 public final class StateDirectory {
 
@@ -29,7 +29,10 @@ public final class StateDirectory {
 
   private StateDirectory() {}
 
-  /** The base directory: {@code option} if given, else {@value #ENV} if set, else {@code ~/.streamalign/streams}. */
+  /**
+   * The base directory: {@code option} if given, else {@value #ENV} if set, else {@code
+   * ~/.streamalign/streams}.
+   */
   public static Path base(Path option, Map<String, String> env) {
     if (option != null) {
       return option.toAbsolutePath().normalize();
@@ -49,13 +52,19 @@ public final class StateDirectory {
     return base.resolve("cluster-" + clusterId);
   }
 
-  /** Asks the cluster the client properties point at for its id ({@code Admin.describeCluster()}). */
+  /**
+   * Asks the cluster the client properties point at for its id ({@code Admin.describeCluster()}).
+   */
   public static String clusterId(Properties clientProperties, Duration timeout) {
     try (Admin admin = Admin.create(clientProperties)) {
       return admin.describeCluster().clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("cannot read the cluster id from "
-          + clientProperties.getProperty("bootstrap.servers") + ": " + e, e);
+      throw new IllegalStateException(
+          "cannot read the cluster id from "
+              + clientProperties.getProperty("bootstrap.servers")
+              + ": "
+              + e,
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while reading the cluster id", e);

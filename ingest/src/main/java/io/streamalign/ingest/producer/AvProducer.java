@@ -26,28 +26,32 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Typed producer for the raw audio-visual topics: {@code av.video} ({@link VideoFrame}), {@code av.audio}
- * ({@link AudioChunk}), {@code av.text} ({@link TextSegment}) and {@code av.labels} ({@link LabelEvent}), each
- * keyed by streamId (UTF-8 string) with an Avro single-object-encoded value.
+ * Typed producer for the raw audio-visual topics: {@code av.video} ({@link VideoFrame}), {@code
+ * av.audio} ({@link AudioChunk}), {@code av.text} ({@link TextSegment}) and {@code av.labels}
+ * ({@link LabelEvent}), each keyed by streamId (UTF-8 string) with an Avro single-object-encoded
+ * value.
  *
- * <p>One {@link KafkaProducer} is shared by all threads (it is thread-safe). Defaults: idempotence on,
- * {@code acks=all}, lz4 compression, {@code linger.ms=10}, 256 KiB batches; properties from
- * {@link KafkaSettings#clientProperties()} override the defaults except idempotence and acks, which are
- * what makes a retried send never duplicate or drop a record in a partition.
+ * <p>One {@link KafkaProducer} is shared by all threads (it is thread-safe). Defaults: idempotence
+ * on, {@code acks=all}, lz4 compression, {@code linger.ms=10}, 256 KiB batches; properties from
+ * {@link KafkaSettings#clientProperties()} override the defaults except idempotence and acks, which
+ * are what makes a retried send never duplicate or drop a record in a partition.
  *
  * <p>The record timestamp is the event time, so the pairing windows are event-time windows. The
- * convenience overloads assign per (stream, modality) sequence numbers 0, 1, 2, ...: a source that sends
- * one frame and one chunk per moment gets equal seqs for the frame and chunk of the same moment, which is
- * what the pairing topology matches on.
+ * convenience overloads assign per (stream, modality) sequence numbers 0, 1, 2, ...: a source that
+ * sends one frame and one chunk per moment gets equal seqs for the frame and chunk of the same
+ * moment, which is what the pairing topology matches on.
  *
- * <p>Every record sent through the typed methods carries the header {@value #SESSION_HEADER}: a random id
- * drawn once per producer instance. Pairing puts it in the sample id ({@code streamId#seq/session}) and
- * pairs only records of the same session, so a restarted producer whose seqs start again at 0 is never
- * taken for a duplicate of its previous run (docs/producing.md, "Sequence numbers").
+ * <p>Every record sent through the typed methods carries the header {@value #SESSION_HEADER}: a
+ * random id drawn once per producer instance. Pairing puts it in the sample id ({@code
+ * streamId#seq/session}) and pairs only records of the same session, so a restarted producer whose
+ * seqs start again at 0 is never taken for a duplicate of its previous run (docs/producing.md,
+ * "Sequence numbers").
  */
 public final class AvProducer implements AvSink, AutoCloseable {
 
-  /** Header naming the producer session of a record (1 to 64 characters of {@code [A-Za-z0-9._-]}). */
+  /**
+   * Header naming the producer session of a record (1 to 64 characters of {@code [A-Za-z0-9._-]}).
+   */
   public static final String SESSION_HEADER = "streamalign.session";
 
   private final Producer<byte[], byte[]> producer;
@@ -55,7 +59,10 @@ public final class AvProducer implements AvSink, AutoCloseable {
   private final Topics topics;
   private final Map<String, AtomicLong> seqs = new ConcurrentHashMap<>();
 
-  /** Producer from typed settings: their bootstrap servers, pass-through client properties and topic prefix. */
+  /**
+   * Producer from typed settings: their bootstrap servers, pass-through client properties and topic
+   * prefix.
+   */
   public AvProducer(KafkaSettings settings) {
     this(settings.clientProperties(), settings.topics());
   }
@@ -67,7 +74,11 @@ public final class AvProducer implements AvSink, AutoCloseable {
 
   /** Producer from raw client properties (must contain bootstrap.servers). */
   public AvProducer(Properties clientProperties, Topics topics) {
-    this(new KafkaProducer<>(producerProperties(clientProperties), new ByteArraySerializer(), new ByteArraySerializer()),
+    this(
+        new KafkaProducer<>(
+            producerProperties(clientProperties),
+            new ByteArraySerializer(),
+            new ByteArraySerializer()),
         topics);
   }
 
@@ -77,13 +88,17 @@ public final class AvProducer implements AvSink, AutoCloseable {
     this.topics = Objects.requireNonNull(topics, "topics");
   }
 
-  /** The producer configuration used: StreamAlign defaults, then {@code client}, then the safety settings. */
+  /**
+   * The producer configuration used: StreamAlign defaults, then {@code client}, then the safety
+   * settings.
+   */
   public static Properties producerProperties(Properties client) {
     Properties p = new Properties();
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
-    // the input topics' max.message.bytes (Topics.INPUT_MAX_MESSAGE_BYTES): a larger record fails its send
+    // the input topics' max.message.bytes (Topics.INPUT_MAX_MESSAGE_BYTES): a larger record fails
+    // its send
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Topics.INPUT_MAX_MESSAGE_BYTES));
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
     p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
@@ -102,14 +117,17 @@ public final class AvProducer implements AvSink, AutoCloseable {
     return "0".repeat(13 - s.length()) + s;
   }
 
-  /** This producer's session id, sent in the {@value #SESSION_HEADER} header of every typed record. */
+  /**
+   * This producer's session id, sent in the {@value #SESSION_HEADER} header of every typed record.
+   */
   public String session() {
     return session;
   }
 
   /** Next sequence number of {@code streamId} for {@code modality} (0, 1, 2, ...); thread-safe. */
   public long nextSeq(String streamId, Modality modality) {
-    return seqs.computeIfAbsent(modality.name() + '/' + streamId, s -> new AtomicLong()).getAndIncrement();
+    return seqs.computeIfAbsent(modality.name() + '/' + streamId, s -> new AtomicLong())
+        .getAndIncrement();
   }
 
   /** Sends a frame as given (its seq is kept). */
@@ -119,18 +137,46 @@ public final class AvProducer implements AvSink, AutoCloseable {
   }
 
   /** Sends a frame with the next video seq of {@code streamId}. */
-  public CompletableFuture<RecordMetadata> sendFrame(String streamId, int width, int height, int channels,
-      FrameEncoding encoding, byte[] data, long eventTimeMs) {
-    return sendFrame(streamId, nextSeq(streamId, Modality.VIDEO), width, height, channels, encoding, data,
+  public CompletableFuture<RecordMetadata> sendFrame(
+      String streamId,
+      int width,
+      int height,
+      int channels,
+      FrameEncoding encoding,
+      byte[] data,
+      long eventTimeMs) {
+    return sendFrame(
+        streamId,
+        nextSeq(streamId, Modality.VIDEO),
+        width,
+        height,
+        channels,
+        encoding,
+        data,
         eventTimeMs);
   }
 
   /** Sends a frame with an explicit seq (e.g. shared with the audio chunk of the same moment). */
-  public CompletableFuture<RecordMetadata> sendFrame(String streamId, long seq, int width, int height, int channels,
-      FrameEncoding encoding, byte[] data, long eventTimeMs) {
-    return sendFrame(VideoFrame.newBuilder().setStreamId(streamId).setSeq(seq).setEventTimeMs(eventTimeMs)
-        .setWidth(width).setHeight(height).setChannels(channels).setEncoding(encoding)
-        .setData(ByteBuffer.wrap(data)).build());
+  public CompletableFuture<RecordMetadata> sendFrame(
+      String streamId,
+      long seq,
+      int width,
+      int height,
+      int channels,
+      FrameEncoding encoding,
+      byte[] data,
+      long eventTimeMs) {
+    return sendFrame(
+        VideoFrame.newBuilder()
+            .setStreamId(streamId)
+            .setSeq(seq)
+            .setEventTimeMs(eventTimeMs)
+            .setWidth(width)
+            .setHeight(height)
+            .setChannels(channels)
+            .setEncoding(encoding)
+            .setData(ByteBuffer.wrap(data))
+            .build());
   }
 
   /** Sends an audio chunk as given (its seq is kept). */
@@ -140,21 +186,29 @@ public final class AvProducer implements AvSink, AutoCloseable {
   }
 
   /** Sends PCM16 little-endian interleaved audio with the next audio seq of {@code streamId}. */
-  public CompletableFuture<RecordMetadata> sendAudio(String streamId, int sampleRate, int channels, byte[] pcm16le,
-      long eventTimeMs) {
-    return sendAudio(streamId, nextSeq(streamId, Modality.AUDIO), sampleRate, channels, pcm16le, eventTimeMs);
+  public CompletableFuture<RecordMetadata> sendAudio(
+      String streamId, int sampleRate, int channels, byte[] pcm16le, long eventTimeMs) {
+    return sendAudio(
+        streamId, nextSeq(streamId, Modality.AUDIO), sampleRate, channels, pcm16le, eventTimeMs);
   }
 
   /** Sends PCM16 little-endian interleaved audio with an explicit seq. */
-  public CompletableFuture<RecordMetadata> sendAudio(String streamId, long seq, int sampleRate, int channels,
-      byte[] pcm16le, long eventTimeMs) {
-    return sendAudio(AudioChunk.newBuilder().setStreamId(streamId).setSeq(seq).setEventTimeMs(eventTimeMs)
-        .setSampleRate(sampleRate).setChannels(channels).setData(ByteBuffer.wrap(pcm16le)).build());
+  public CompletableFuture<RecordMetadata> sendAudio(
+      String streamId, long seq, int sampleRate, int channels, byte[] pcm16le, long eventTimeMs) {
+    return sendAudio(
+        AudioChunk.newBuilder()
+            .setStreamId(streamId)
+            .setSeq(seq)
+            .setEventTimeMs(eventTimeMs)
+            .setSampleRate(sampleRate)
+            .setChannels(channels)
+            .setData(ByteBuffer.wrap(pcm16le))
+            .build());
   }
 
   /** Sends mono 16-bit samples with an explicit seq (encoded as PCM16 little-endian). */
-  public CompletableFuture<RecordMetadata> sendAudio(String streamId, long seq, int sampleRate, short[] mono,
-      long eventTimeMs) {
+  public CompletableFuture<RecordMetadata> sendAudio(
+      String streamId, long seq, int sampleRate, short[] mono, long eventTimeMs) {
     return sendAudio(streamId, seq, sampleRate, 1, pcm16le(mono), eventTimeMs);
   }
 
@@ -165,14 +219,22 @@ public final class AvProducer implements AvSink, AutoCloseable {
   }
 
   /** Sends English text with the next text seq of {@code streamId}. */
-  public CompletableFuture<RecordMetadata> sendText(String streamId, String text, long eventTimeMs) {
+  public CompletableFuture<RecordMetadata> sendText(
+      String streamId, String text, long eventTimeMs) {
     return sendText(streamId, nextSeq(streamId, Modality.TEXT), text, eventTimeMs);
   }
 
   /** Sends English text with an explicit seq. */
-  public CompletableFuture<RecordMetadata> sendText(String streamId, long seq, String text, long eventTimeMs) {
-    return sendText(TextSegment.newBuilder().setStreamId(streamId).setSeq(seq).setEventTimeMs(eventTimeMs)
-        .setText(text).setLanguage("en").build());
+  public CompletableFuture<RecordMetadata> sendText(
+      String streamId, long seq, String text, long eventTimeMs) {
+    return sendText(
+        TextSegment.newBuilder()
+            .setStreamId(streamId)
+            .setSeq(seq)
+            .setEventTimeMs(eventTimeMs)
+            .setText(text)
+            .setLanguage("en")
+            .build());
   }
 
   /** Sends a label event; its record timestamp is the start of the labeled range. */
@@ -182,27 +244,48 @@ public final class AvProducer implements AvSink, AutoCloseable {
   }
 
   /**
-   * Labels {@code [startTimeMs, endTimeMs]} of {@code streamId} as {@code className}; {@code modality} null
-   * labels every modality present.
+   * Labels {@code [startTimeMs, endTimeMs]} of {@code streamId} as {@code className}; {@code
+   * modality} null labels every modality present.
    */
-  public CompletableFuture<RecordMetadata> sendLabel(String streamId, String className, Modality modality,
-      long startTimeMs, long endTimeMs, long eventTimeMs) {
-    return sendLabel(LabelEvent.newBuilder().setStreamId(streamId).setClassName(className).setModality(modality)
-        .setStartTimeMs(startTimeMs).setEndTimeMs(endTimeMs).setEventTimeMs(eventTimeMs).build());
+  public CompletableFuture<RecordMetadata> sendLabel(
+      String streamId,
+      String className,
+      Modality modality,
+      long startTimeMs,
+      long endTimeMs,
+      long eventTimeMs) {
+    return sendLabel(
+        LabelEvent.newBuilder()
+            .setStreamId(streamId)
+            .setClassName(className)
+            .setModality(modality)
+            .setStartTimeMs(startTimeMs)
+            .setEndTimeMs(endTimeMs)
+            .setEventTimeMs(eventTimeMs)
+            .build());
   }
 
-  /** Sends raw bytes to any topic (tools and tests: replaying dead letters, injecting bad input). */
-  public CompletableFuture<RecordMetadata> sendRaw(String topic, String key, byte[] value, Long timestampMs) {
-    return doSend(new ProducerRecord<>(topic, null, timestampMs,
-        key == null ? null : key.getBytes(StandardCharsets.UTF_8), value));
+  /**
+   * Sends raw bytes to any topic (tools and tests: replaying dead letters, injecting bad input).
+   */
+  public CompletableFuture<RecordMetadata> sendRaw(
+      String topic, String key, byte[] value, Long timestampMs) {
+    return doSend(
+        new ProducerRecord<>(
+            topic,
+            null,
+            timestampMs,
+            key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+            value));
   }
 
-  private <V> CompletableFuture<RecordMetadata> send(Topic<String, V> topic, String key, V value, long timestamp) {
+  private <V> CompletableFuture<RecordMetadata> send(
+      Topic<String, V> topic, String key, V value, long timestamp) {
     Objects.requireNonNull(key, "streamId");
     byte[] k = topic.keySerde().serializer().serialize(topic.name(), key);
     byte[] v = topic.valueSerde().serializer().serialize(topic.name(), value);
-    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic.name(), null, timestamp < 0 ? null : timestamp,
-        k, v);
+    ProducerRecord<byte[], byte[]> record =
+        new ProducerRecord<>(topic.name(), null, timestamp < 0 ? null : timestamp, k, v);
     record.headers().add(SESSION_HEADER, session.getBytes(StandardCharsets.UTF_8));
     return doSend(record);
   }
@@ -210,13 +293,15 @@ public final class AvProducer implements AvSink, AutoCloseable {
   private CompletableFuture<RecordMetadata> doSend(ProducerRecord<byte[], byte[]> record) {
     CompletableFuture<RecordMetadata> f = new CompletableFuture<>();
     try {
-      producer.send(record, (md, ex) -> {
-        if (ex != null) {
-          f.completeExceptionally(ex);
-        } else {
-          f.complete(md);
-        }
-      });
+      producer.send(
+          record,
+          (md, ex) -> {
+            if (ex != null) {
+              f.completeExceptionally(ex);
+            } else {
+              f.complete(md);
+            }
+          });
     } catch (RuntimeException e) {
       f.completeExceptionally(e);
     }

@@ -19,16 +19,17 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * AV-MNIST replay: real MNIST t10k images paired with real Free Spoken Digit recordings of the same digit
- * (see {@code shared/data/README.md}, "Pairing"). Each moment of a stream is one {@link VideoFrame} (RAW8
- * 28x28, the MNIST image), one {@link AudioChunk} (the FSDD clip, PCM16 mono 8 kHz), one {@link TextSegment}
- * (the digit word, the clip's true transcript) and one {@link LabelEvent} (class = the digit, e.g. "7",
- * over the moment), all with the same seq and event time.
+ * AV-MNIST replay: real MNIST t10k images paired with real Free Spoken Digit recordings of the same
+ * digit (see {@code shared/data/README.md}, "Pairing"). Each moment of a stream is one {@link
+ * VideoFrame} (RAW8 28x28, the MNIST image), one {@link AudioChunk} (the FSDD clip, PCM16 mono 8
+ * kHz), one {@link TextSegment} (the digit word, the clip's true transcript) and one {@link
+ * LabelEvent} (class = the digit, e.g. "7", over the moment), all with the same seq and event time.
  *
- * <p>Train and test never mix: {@link Split#TRAIN} replays images 0-7999 with FSDD train clips (takes 5-49),
- * {@link Split#TEST} images 8000-9999 with FSDD test clips (takes 0-4). Each pass over the split is a seeded
- * permutation dealt round-robin to the streams, so every image appears once per pass; the clip for an image
- * is drawn at random (seeded) among the split's clips of its digit.
+ * <p>Train and test never mix: {@link Split#TRAIN} replays images 0-7999 with FSDD train clips
+ * (takes 5-49), {@link Split#TEST} images 8000-9999 with FSDD test clips (takes 0-4). Each pass
+ * over the split is a seeded permutation dealt round-robin to the streams, so every image appears
+ * once per pass; the clip for an image is drawn at random (seeded) among the split's clips of its
+ * digit.
  */
 public final class AvMnistSource extends Source {
 
@@ -57,18 +58,23 @@ public final class AvMnistSource extends Source {
   private int[] perm;
   private int pass = -1;
 
-  /** Loads MNIST and FSDD from {@code dataDir} (the directory holding {@code mnist/} and {@code fsdd/}). */
+  /**
+   * Loads MNIST and FSDD from {@code dataDir} (the directory holding {@code mnist/} and {@code
+   * fsdd/}).
+   */
   public AvMnistSource(AvSink sink, SourceOptions options, Path dataDir, Split split) {
     this(sink, options, Mnist.load(dataDir), Fsdd.load(dataDir), split);
   }
 
   /** Uses already loaded data. */
-  public AvMnistSource(AvSink sink, SourceOptions options, Mnist mnist, List<Fsdd.Clip> fsdd, Split split) {
+  public AvMnistSource(
+      AvSink sink, SourceOptions options, Mnist mnist, List<Fsdd.Clip> fsdd, Split split) {
     super(sink, options);
     this.mnist = Objects.requireNonNull(mnist, "mnist");
     this.split = Objects.requireNonNull(split, "split");
     if (mnist.size() < split.to) {
-      throw new IllegalArgumentException("MNIST has " + mnist.size() + " images; split " + split + " needs " + split.to);
+      throw new IllegalArgumentException(
+          "MNIST has " + mnist.size() + " images; split " + split + " needs " + split.to);
     }
     this.clips = fsdd.stream().filter(c -> split.fsddSplit.equals(c.split())).toList();
     for (int d = 0; d < 10; d++) clipsByDigit.add(new ArrayList<>());
@@ -79,7 +85,8 @@ public final class AvMnistSource extends Source {
       }
     }
     rnd = new SplittableRandom[options.streams()];
-    for (int s = 0; s < rnd.length; s++) rnd[s] = new SplittableRandom(options.seed() * 1_000_003L + s);
+    for (int s = 0; s < rnd.length; s++)
+      rnd[s] = new SplittableRandom(options.seed() * 1_000_003L + s);
   }
 
   @Override
@@ -114,16 +121,43 @@ public final class AvMnistSource extends Source {
     Fsdd.Clip clip = candidates.get(rnd[stream].nextInt(candidates.size()));
     String streamId = options.streamId(stream);
     String cls = Integer.toString(digit);
-    VideoFrame frame = VideoFrame.newBuilder().setStreamId(streamId).setSeq(seq).setEventTimeMs(eventTimeMs)
-        .setWidth(mnist.cols()).setHeight(mnist.rows()).setChannels(1).setEncoding(FrameEncoding.RAW8)
-        .setData(ByteBuffer.wrap(mnist.image(image))).build();
-    AudioChunk chunk = AudioChunk.newBuilder().setStreamId(streamId).setSeq(seq).setEventTimeMs(eventTimeMs)
-        .setSampleRate(clip.sampleRate()).setChannels(1).setData(ByteBuffer.wrap(pcm(clip))).build();
-    TextSegment text = TextSegment.newBuilder().setStreamId(streamId).setSeq(seq).setEventTimeMs(eventTimeMs)
-        .setText(clip.word()).setLanguage("en").build();
-    LabelEvent label = LabelEvent.newBuilder().setStreamId(streamId).setClassName(cls).setModality(null)
-        .setStartTimeMs(eventTimeMs).setEndTimeMs(eventTimeMs + options.momentMs()).setEventTimeMs(eventTimeMs)
-        .build();
+    VideoFrame frame =
+        VideoFrame.newBuilder()
+            .setStreamId(streamId)
+            .setSeq(seq)
+            .setEventTimeMs(eventTimeMs)
+            .setWidth(mnist.cols())
+            .setHeight(mnist.rows())
+            .setChannels(1)
+            .setEncoding(FrameEncoding.RAW8)
+            .setData(ByteBuffer.wrap(mnist.image(image)))
+            .build();
+    AudioChunk chunk =
+        AudioChunk.newBuilder()
+            .setStreamId(streamId)
+            .setSeq(seq)
+            .setEventTimeMs(eventTimeMs)
+            .setSampleRate(clip.sampleRate())
+            .setChannels(1)
+            .setData(ByteBuffer.wrap(pcm(clip)))
+            .build();
+    TextSegment text =
+        TextSegment.newBuilder()
+            .setStreamId(streamId)
+            .setSeq(seq)
+            .setEventTimeMs(eventTimeMs)
+            .setText(clip.word())
+            .setLanguage("en")
+            .build();
+    LabelEvent label =
+        LabelEvent.newBuilder()
+            .setStreamId(streamId)
+            .setClassName(cls)
+            .setModality(null)
+            .setStartTimeMs(eventTimeMs)
+            .setEndTimeMs(eventTimeMs + options.momentMs())
+            .setEventTimeMs(eventTimeMs)
+            .build();
     return new Moment(streamId, seq, eventTimeMs, cls, frame, chunk, text, label);
   }
 

@@ -10,9 +10,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The run-on-a-thread lifecycle every source shares: {@link #start()} on a daemon thread or
- * {@link #run()} on the caller's, a cooperative {@link #stop()}, and the final progress as a future.
- * The body polls {@link #stopRequested()} between units of work.
+ * The run-on-a-thread lifecycle every source shares: {@link #start()} on a daemon thread or {@link
+ * #run()} on the caller's, a cooperative {@link #stop()}, and the final progress as a future. The
+ * body polls {@link #stopRequested()} between units of work.
  *
  * @param <P> the progress type the body returns when it ends
  */
@@ -31,7 +31,10 @@ public final class BackgroundRun<P> {
    * @param body the work; returns the final progress
    * @param failure turns the body's failure into what {@link #await} throws
    */
-  public BackgroundRun(Supplier<String> threadName, Supplier<P> body, Function<Throwable, RuntimeException> failure) {
+  public BackgroundRun(
+      Supplier<String> threadName,
+      Supplier<P> body,
+      Function<Throwable, RuntimeException> failure) {
     this.threadName = Objects.requireNonNull(threadName, "threadName");
     this.body = Objects.requireNonNull(body, "body");
     this.failure = Objects.requireNonNull(failure, "failure");

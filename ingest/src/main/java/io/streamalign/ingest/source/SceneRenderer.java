@@ -16,23 +16,38 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Renders one gray camera frame of a shape scene with Java2D (headless): a filled shape of the class at
- * a given position, scale and rotation over a flat background, plus Gaussian sensor noise. Text is not
- * drawn, so no system font is needed.
+ * Renders one gray camera frame of a shape scene with Java2D (headless): a filled shape of the
+ * class at a given position, scale and rotation over a flat background, plus Gaussian sensor noise.
+ * Text is not drawn, so no system font is needed.
  */
 public final class SceneRenderer {
 
   /** Shape classes this renderer can draw. */
-  public static final List<String> SHAPES = List.of("circle", "square", "triangle", "star", "cross", "diamond",
-      "ring", "arrow", "hexagon", "moon");
+  public static final List<String> SHAPES =
+      List.of(
+          "circle",
+          "square",
+          "triangle",
+          "star",
+          "cross",
+          "diamond",
+          "ring",
+          "arrow",
+          "hexagon",
+          "moon");
 
   private SceneRenderer() {}
 
-  /** Placement and looks of the shape in one frame; position and scale are fractions of the frame side. */
-  public record Pose(double x, double y, double scale, double rotation, int background, int foreground) {}
+  /**
+   * Placement and looks of the shape in one frame; position and scale are fractions of the frame
+   * side.
+   */
+  public record Pose(
+      double x, double y, double scale, double rotation, int background, int foreground) {}
 
   /** Row-major 8-bit gray pixels ({@code size * size}). */
-  public static byte[] render(String shape, Pose pose, int size, double noise, SplittableRandom rnd) {
+  public static byte[] render(
+      String shape, Pose pose, int size, double noise, SplittableRandom rnd) {
     BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
     Graphics2D g = img.createGraphics();
     try {

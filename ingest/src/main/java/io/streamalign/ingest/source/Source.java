@@ -9,12 +9,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A paced, multi-stream source: every tick it asks {@link #moment} for the next moment of each stream and
- * publishes the label, caption, frame and chunk through an {@link AvSink}.
+ * A paced, multi-stream source: every tick it asks {@link #moment} for the next moment of each
+ * stream and publishes the label, caption, frame and chunk through an {@link AvSink}.
  *
- * <p>Use {@link #start()}/{@link #stop()} to run it on its own thread, or {@link #run()} on the caller's.
- * Event time of moment {@code seq} is {@code start + seq / rate}; with a rate it is paced in wall-clock
- * time, so event time follows the wall clock like a live camera.
+ * <p>Use {@link #start()}/{@link #stop()} to run it on its own thread, or {@link #run()} on the
+ * caller's. Event time of moment {@code seq} is {@code start + seq / rate}; with a rate it is paced
+ * in wall-clock time, so event time follows the wall clock like a live camera.
  */
 public abstract class Source implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Source.class);
@@ -26,8 +26,11 @@ public abstract class Source implements AutoCloseable {
   private final AtomicLong failures = new AtomicLong();
   private volatile long startedAtMs;
 
-  private final BackgroundRun<SourceProgress> lifecycle = new BackgroundRun<>(() -> "source-" + name(), this::loop,
-      cause -> new IllegalStateException("source failed", cause));
+  private final BackgroundRun<SourceProgress> lifecycle =
+      new BackgroundRun<>(
+          () -> "source-" + name(),
+          this::loop,
+          cause -> new IllegalStateException("source failed", cause));
 
   protected Source(AvSink sink, SourceOptions options) {
     this.sink = Objects.requireNonNull(sink, "sink");
@@ -38,8 +41,8 @@ public abstract class Source implements AutoCloseable {
   public abstract String name();
 
   /**
-   * The moment {@code seq} of stream {@code stream} at {@code eventTimeMs}, or null when that stream has
-   * no more data. Called from one thread.
+   * The moment {@code seq} of stream {@code stream} at {@code eventTimeMs}, or null when that
+   * stream has no more data. Called from one thread.
    */
   public abstract Moment moment(int stream, long seq, long eventTimeMs);
 
@@ -77,15 +80,19 @@ public abstract class Source implements AutoCloseable {
     long wallStart = System.currentTimeMillis();
     startedAtMs = wallStart;
     long eventStart = options.startTimeMs() > 0 ? options.startTimeMs() : wallStart;
-    long deadline = options.duration() == null ? Long.MAX_VALUE : wallStart + options.duration().toMillis();
+    long deadline =
+        options.duration() == null ? Long.MAX_VALUE : wallStart + options.duration().toMillis();
     long nextReport = wallStart + options.progressInterval().toMillis();
     long lastEventTime = eventStart - 1;
     for (long seq = 0; !lifecycle.stopRequested(); seq++) {
       if (options.maxMomentsPerStream() > 0 && seq >= options.maxMomentsPerStream()) break;
       long offset = options.eventOffsetMs(seq);
-      long eventTime = options.wallClockUnpaced()
-          ? Math.max(System.currentTimeMillis(), lastEventTime + 1) // the broker rejects far-future timestamps
-          : eventStart + offset;
+      long eventTime =
+          options.wallClockUnpaced()
+              ? Math.max(
+                  System.currentTimeMillis(),
+                  lastEventTime + 1) // the broker rejects far-future timestamps
+              : eventStart + offset;
       lastEventTime = eventTime;
       if (options.ratePerStream() > 0) {
         long sleep = wallStart + offset - System.currentTimeMillis();
@@ -130,11 +137,14 @@ public abstract class Source implements AutoCloseable {
   private void track(java.util.function.Supplier<CompletableFuture<?>> send) {
     records.incrementAndGet();
     try {
-      send.get().whenComplete((r, e) -> {
-        if (e != null) {
-          if (failures.incrementAndGet() <= 10) LOG.warn("{} source: send failed", name(), e);
-        }
-      });
+      send.get()
+          .whenComplete(
+              (r, e) -> {
+                if (e != null) {
+                  if (failures.incrementAndGet() <= 10)
+                    LOG.warn("{} source: send failed", name(), e);
+                }
+              });
     } catch (RuntimeException e) {
       if (failures.incrementAndGet() <= 10) LOG.warn("{} source: send failed", name(), e);
     }

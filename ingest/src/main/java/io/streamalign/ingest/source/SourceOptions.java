@@ -7,9 +7,10 @@ import java.util.function.Consumer;
 /**
  * How a {@link Source} runs.
  *
- * @param ratePerStream moments per second per stream (each moment = frame + chunk [+ caption] [+ label]);
- *     {@code <= 0} runs as fast as possible: event time is then the wall clock (at least 1 ms after the
- *     previous moment), or, with an explicit {@code startTimeMs}, virtual time 100 ms per moment
+ * @param ratePerStream moments per second per stream (each moment = frame + chunk [+ caption] [+
+ *     label]); {@code <= 0} runs as fast as possible: event time is then the wall clock (at least 1
+ *     ms after the previous moment), or, with an explicit {@code startTimeMs}, virtual time 100 ms
+ *     per moment
  * @param streams number of parallel streams (stream ids {@code streamPrefix + "-" + i})
  * @param duration wall-clock limit, or null for none
  * @param maxMomentsPerStream limit per stream, or 0 for none
@@ -20,8 +21,16 @@ import java.util.function.Consumer;
  * @param progress called about every {@code progressInterval} and once at the end (may be null)
  * @param progressInterval interval of progress reports
  */
-public record SourceOptions(double ratePerStream, int streams, Duration duration, long maxMomentsPerStream,
-    boolean loop, long seed, String streamPrefix, long startTimeMs, Consumer<SourceProgress> progress,
+public record SourceOptions(
+    double ratePerStream,
+    int streams,
+    Duration duration,
+    long maxMomentsPerStream,
+    boolean loop,
+    long seed,
+    String streamPrefix,
+    long startTimeMs,
+    Consumer<SourceProgress> progress,
     Duration progressInterval) {
 
   public SourceOptions {
@@ -29,7 +38,8 @@ public record SourceOptions(double ratePerStream, int streams, Duration duration
     if (Double.isNaN(ratePerStream) || Double.isInfinite(ratePerStream)) {
       throw new IllegalArgumentException("ratePerStream must be finite: " + ratePerStream);
     }
-    if (maxMomentsPerStream < 0) throw new IllegalArgumentException("maxMomentsPerStream must be >= 0");
+    if (maxMomentsPerStream < 0)
+      throw new IllegalArgumentException("maxMomentsPerStream must be >= 0");
     if (duration != null && (duration.isNegative() || duration.isZero())) {
       throw new IllegalArgumentException("duration must be > 0: " + duration);
     }
@@ -39,49 +49,125 @@ public record SourceOptions(double ratePerStream, int streams, Duration duration
     Objects.requireNonNull(progressInterval, "progressInterval");
   }
 
-  /** 10 moments/s per stream, 1 stream, unbounded, no loop, seed 42, prefix "stream", no progress callback. */
+  /**
+   * 10 moments/s per stream, 1 stream, unbounded, no loop, seed 42, prefix "stream", no progress
+   * callback.
+   */
   public static SourceOptions defaults(String streamPrefix) {
-    return new SourceOptions(10, 1, null, 0, false, 42, streamPrefix, 0, null, Duration.ofSeconds(1));
+    return new SourceOptions(
+        10, 1, null, 0, false, 42, streamPrefix, 0, null, Duration.ofSeconds(1));
   }
 
   public SourceOptions withRate(double ratePerStream) {
-    return new SourceOptions(ratePerStream, streams, duration, maxMomentsPerStream, loop, seed, streamPrefix,
-        startTimeMs, progress, progressInterval);
+    return new SourceOptions(
+        ratePerStream,
+        streams,
+        duration,
+        maxMomentsPerStream,
+        loop,
+        seed,
+        streamPrefix,
+        startTimeMs,
+        progress,
+        progressInterval);
   }
 
   public SourceOptions withStreams(int n) {
-    return new SourceOptions(ratePerStream, n, duration, maxMomentsPerStream, loop, seed, streamPrefix, startTimeMs,
-        progress, progressInterval);
+    return new SourceOptions(
+        ratePerStream,
+        n,
+        duration,
+        maxMomentsPerStream,
+        loop,
+        seed,
+        streamPrefix,
+        startTimeMs,
+        progress,
+        progressInterval);
   }
 
   public SourceOptions withDuration(Duration d) {
-    return new SourceOptions(ratePerStream, streams, d, maxMomentsPerStream, loop, seed, streamPrefix, startTimeMs,
-        progress, progressInterval);
+    return new SourceOptions(
+        ratePerStream,
+        streams,
+        d,
+        maxMomentsPerStream,
+        loop,
+        seed,
+        streamPrefix,
+        startTimeMs,
+        progress,
+        progressInterval);
   }
 
   public SourceOptions withMaxMomentsPerStream(long n) {
-    return new SourceOptions(ratePerStream, streams, duration, n, loop, seed, streamPrefix, startTimeMs, progress,
+    return new SourceOptions(
+        ratePerStream,
+        streams,
+        duration,
+        n,
+        loop,
+        seed,
+        streamPrefix,
+        startTimeMs,
+        progress,
         progressInterval);
   }
 
   public SourceOptions withLoop(boolean l) {
-    return new SourceOptions(ratePerStream, streams, duration, maxMomentsPerStream, l, seed, streamPrefix,
-        startTimeMs, progress, progressInterval);
+    return new SourceOptions(
+        ratePerStream,
+        streams,
+        duration,
+        maxMomentsPerStream,
+        l,
+        seed,
+        streamPrefix,
+        startTimeMs,
+        progress,
+        progressInterval);
   }
 
   public SourceOptions withSeed(long s) {
-    return new SourceOptions(ratePerStream, streams, duration, maxMomentsPerStream, loop, s, streamPrefix, startTimeMs,
-        progress, progressInterval);
+    return new SourceOptions(
+        ratePerStream,
+        streams,
+        duration,
+        maxMomentsPerStream,
+        loop,
+        s,
+        streamPrefix,
+        startTimeMs,
+        progress,
+        progressInterval);
   }
 
   public SourceOptions withStartTimeMs(long t) {
-    return new SourceOptions(ratePerStream, streams, duration, maxMomentsPerStream, loop, seed, streamPrefix, t,
-        progress, progressInterval);
+    return new SourceOptions(
+        ratePerStream,
+        streams,
+        duration,
+        maxMomentsPerStream,
+        loop,
+        seed,
+        streamPrefix,
+        t,
+        progress,
+        progressInterval);
   }
 
   public SourceOptions withProgress(Consumer<SourceProgress> p, Duration interval) {
-    return new SourceOptions(ratePerStream, streams, duration, maxMomentsPerStream, loop, seed, streamPrefix,
-        startTimeMs, p, interval);
+    return new SourceOptions(
+        ratePerStream,
+        streams,
+        duration,
+        maxMomentsPerStream,
+        loop,
+        seed,
+        streamPrefix,
+        startTimeMs,
+        p,
+        interval);
   }
 
   /** Stream id of stream {@code i}. */

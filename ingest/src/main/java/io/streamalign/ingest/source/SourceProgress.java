@@ -9,7 +9,8 @@ package io.streamalign.ingest.source;
  * @param elapsedMs wall-clock time since start
  * @param done true in the final report
  */
-public record SourceProgress(long moments, long records, long failures, long elapsedMs, boolean done) {
+public record SourceProgress(
+    long moments, long records, long failures, long elapsedMs, boolean done) {
   /** Moments per second so far. */
   public double momentsPerSecond() {
     return elapsedMs <= 0 ? 0 : moments * 1000.0 / elapsedMs;

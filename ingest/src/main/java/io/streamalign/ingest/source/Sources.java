@@ -25,16 +25,26 @@ public final class Sources {
    * @param split avmnist split (ignored by synthetic)
    * @throws IllegalArgumentException on an unknown name or missing data
    */
-  public static Source create(String name, AvSink sink, SourceOptions options, Optional<Path> dataDir,
+  public static Source create(
+      String name,
+      AvSink sink,
+      SourceOptions options,
+      Optional<Path> dataDir,
       AvMnistSource.Split split) {
     switch (name.toLowerCase(Locale.ROOT)) {
       case "synthetic":
         return new SyntheticSource(sink, options, SyntheticOptions.defaults());
-      case "avmnist": {
-        Path dir = dataDir.or(DataDir::find)
-            .orElseThrow(() -> new IllegalArgumentException("avmnist needs the data: " + DataDir.notFoundMessage()));
-        return new AvMnistSource(sink, options, dir, split);
-      }
+      case "avmnist":
+        {
+          Path dir =
+              dataDir
+                  .or(DataDir::find)
+                  .orElseThrow(
+                      () ->
+                          new IllegalArgumentException(
+                              "avmnist needs the data: " + DataDir.notFoundMessage()));
+          return new AvMnistSource(sink, options, dir, split);
+        }
       default:
         throw new IllegalArgumentException("unknown source '" + name + "'; known: " + NAMES);
     }

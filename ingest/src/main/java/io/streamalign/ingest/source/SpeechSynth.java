@@ -10,11 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.sound.sampled.AudioFormat;
 
 /**
- * Text-to-speech with FreeTTS 1.0 (CMU "kevin16" diphone voice), captured to 16 kHz mono PCM16 in memory.
+ * Text-to-speech with FreeTTS 1.0 (CMU "kevin16" diphone voice), captured to 16 kHz mono PCM16 in
+ * memory.
  *
  * <p>No sound device is touched: a custom {@link AudioPlayer} collects the samples the synthesizer
- * writes. Utterances are cached per (text, rate, pitch, pitch range) so a live source can replay them
- * cheaply; the FreeTTS voice is not thread-safe, so synthesis is serialized on this instance.
+ * writes. Utterances are cached per (text, rate, pitch, pitch range) so a live source can replay
+ * them cheaply; the FreeTTS voice is not thread-safe, so synthesis is serialized on this instance.
  */
 public final class SpeechSynth implements AutoCloseable {
 
@@ -22,16 +23,22 @@ public final class SpeechSynth implements AutoCloseable {
   public static final int SAMPLE_RATE = 16_000;
 
   static final String VOICES_PROPERTY = "freetts.voices";
-  static final String KEVIN_DIRECTORY = "com.sun.speech.freetts.en.us.cmu_us_kal.KevinVoiceDirectory";
+  static final String KEVIN_DIRECTORY =
+      "com.sun.speech.freetts.en.us.cmu_us_kal.KevinVoiceDirectory";
 
-  /** Prosody of one utterance: speaking rate in words per minute, base pitch and pitch range in Hz. */
+  /**
+   * Prosody of one utterance: speaking rate in words per minute, base pitch and pitch range in Hz.
+   */
   public record Prosody(float rateWpm, float pitchHz, float pitchRangeHz) {
     public static final Prosody DEFAULT = new Prosody(150f, 100f, 11f);
 
     public Prosody {
-      if (!(rateWpm > 20 && rateWpm < 600)) throw new IllegalArgumentException("rateWpm out of range: " + rateWpm);
-      if (!(pitchHz > 20 && pitchHz < 500)) throw new IllegalArgumentException("pitchHz out of range: " + pitchHz);
-      if (!(pitchRangeHz >= 0 && pitchRangeHz < 200)) throw new IllegalArgumentException("pitchRangeHz out of range: " + pitchRangeHz);
+      if (!(rateWpm > 20 && rateWpm < 600))
+        throw new IllegalArgumentException("rateWpm out of range: " + rateWpm);
+      if (!(pitchHz > 20 && pitchHz < 500))
+        throw new IllegalArgumentException("pitchHz out of range: " + pitchHz);
+      if (!(pitchRangeHz >= 0 && pitchRangeHz < 200))
+        throw new IllegalArgumentException("pitchRangeHz out of range: " + pitchRangeHz);
     }
   }
 
@@ -48,8 +55,12 @@ public final class SpeechSynth implements AutoCloseable {
     }
     Voice v = VoiceManager.getInstance().getVoice("kevin16");
     if (v == null) {
-      throw new IllegalStateException("FreeTTS voice kevin16 not found; is cmu_us_kal on the class path and "
-          + VOICES_PROPERTY + " set to " + KEVIN_DIRECTORY + "?");
+      throw new IllegalStateException(
+          "FreeTTS voice kevin16 not found; is cmu_us_kal on the class path and "
+              + VOICES_PROPERTY
+              + " set to "
+              + KEVIN_DIRECTORY
+              + "?");
     }
     v.allocate();
     v.setAudioPlayer(player);
@@ -61,7 +72,10 @@ public final class SpeechSynth implements AutoCloseable {
     return speak(text, Prosody.DEFAULT);
   }
 
-  /** Speaks {@code text} with the given prosody; returns 16 kHz mono samples (cached, do not modify). */
+  /**
+   * Speaks {@code text} with the given prosody; returns 16 kHz mono samples (cached, do not
+   * modify).
+   */
   public short[] speak(String text, Prosody prosody) {
     Objects.requireNonNull(text, "text");
     Objects.requireNonNull(prosody, "prosody");
@@ -117,7 +131,10 @@ public final class SpeechSynth implements AutoCloseable {
           int sum = 0;
           for (int c = 0; c < ch; c++) {
             int o = (i * ch + c) * 2;
-            sum += be ? (short) ((b[o] << 8) | (b[o + 1] & 0xff)) : (short) ((b[o + 1] << 8) | (b[o] & 0xff));
+            sum +=
+                be
+                    ? (short) ((b[o] << 8) | (b[o + 1] & 0xff))
+                    : (short) ((b[o + 1] << 8) | (b[o] & 0xff));
           }
           s[i] = (short) (sum / ch);
         }
@@ -156,23 +173,78 @@ public final class SpeechSynth implements AutoCloseable {
       return o;
     }
 
-    @Override public synchronized void setAudioFormat(AudioFormat f) { this.format = f; }
-    @Override public synchronized AudioFormat getAudioFormat() { return format; }
-    @Override public void pause() {}
-    @Override public void resume() {}
-    @Override public void reset() {}
-    @Override public boolean drain() { return true; }
-    @Override public void begin(int size) {}
-    @Override public boolean end() { return true; }
-    @Override public void cancel() {}
-    @Override public void close() {}
-    @Override public float getVolume() { return volume; }
-    @Override public void setVolume(float v) { this.volume = v; }
-    @Override public long getTime() { return 0; }
-    @Override public void resetTime() {}
-    @Override public void startFirstSampleTimer() {}
-    @Override public synchronized boolean write(byte[] audioData) { out.write(audioData, 0, audioData.length); return true; }
-    @Override public synchronized boolean write(byte[] b, int off, int len) { out.write(b, off, len); return true; }
-    @Override public void showMetrics() {}
+    @Override
+    public synchronized void setAudioFormat(AudioFormat f) {
+      this.format = f;
+    }
+
+    @Override
+    public synchronized AudioFormat getAudioFormat() {
+      return format;
+    }
+
+    @Override
+    public void pause() {}
+
+    @Override
+    public void resume() {}
+
+    @Override
+    public void reset() {}
+
+    @Override
+    public boolean drain() {
+      return true;
+    }
+
+    @Override
+    public void begin(int size) {}
+
+    @Override
+    public boolean end() {
+      return true;
+    }
+
+    @Override
+    public void cancel() {}
+
+    @Override
+    public void close() {}
+
+    @Override
+    public float getVolume() {
+      return volume;
+    }
+
+    @Override
+    public void setVolume(float v) {
+      this.volume = v;
+    }
+
+    @Override
+    public long getTime() {
+      return 0;
+    }
+
+    @Override
+    public void resetTime() {}
+
+    @Override
+    public void startFirstSampleTimer() {}
+
+    @Override
+    public synchronized boolean write(byte[] audioData) {
+      out.write(audioData, 0, audioData.length);
+      return true;
+    }
+
+    @Override
+    public synchronized boolean write(byte[] b, int off, int len) {
+      out.write(b, off, len);
+      return true;
+    }
+
+    @Override
+    public void showMetrics() {}
   }
 }

@@ -15,21 +15,22 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * Live "camera + microphone" scenes that need no data files: N streams each show a shape whose class
- * changes over time, and say its name.
+ * Live "camera + microphone" scenes that need no data files: N streams each show a shape whose
+ * class changes over time, and say its name.
  *
- * <p>Per moment and stream: a gray frame (RAW8, {@code frameSize}^2) rendered by {@link SceneRenderer} with the
- * current class's shape at a drifting position, scale and rotation, random contrast and sensor noise; an
- * audio chunk (PCM16 mono 16 kHz) with the class word spoken by FreeTTS ({@link SpeechSynth}, kevin16) at a
- * random speaking rate, pitch and pitch range, with random gain, leading/trailing silence and background
- * noise at 8-30 dB SNR; sometimes a caption describing the scene; and a label according to the budget.
+ * <p>Per moment and stream: a gray frame (RAW8, {@code frameSize}^2) rendered by {@link
+ * SceneRenderer} with the current class's shape at a drifting position, scale and rotation, random
+ * contrast and sensor noise; an audio chunk (PCM16 mono 16 kHz) with the class word spoken by
+ * FreeTTS ({@link SpeechSynth}, kevin16) at a random speaking rate, pitch and pitch range, with
+ * random gain, leading/trailing silence and background noise at 8-30 dB SNR; sometimes a caption
+ * describing the scene; and a label according to the budget.
  *
  * <p>Schedule (class-incremental): {@code initialClasses} classes at first and one more every
- * {@code newClassEveryMoments} moments; a stream keeps a class for a random segment of moments, and a newly
- * appeared class is picked with probability 1/2 for the next segments so it is seen soon. Labels: while a
- * class has fewer than {@code audioLabelsPerClass} fully labeled moments (all streams together), its moments
- * are labeled for all modalities; afterwards only for video ({@code labelVideo}) or not at all — the scarce
- * target-modality labels of the design.
+ * {@code newClassEveryMoments} moments; a stream keeps a class for a random segment of moments, and
+ * a newly appeared class is picked with probability 1/2 for the next segments so it is seen soon.
+ * Labels: while a class has fewer than {@code audioLabelsPerClass} fully labeled moments (all
+ * streams together), its moments are labeled for all modalities; afterwards only for video ({@code
+ * labelVideo}) or not at all — the scarce target-modality labels of the design.
  */
 public final class SyntheticSource extends Source {
 
@@ -37,8 +38,12 @@ public final class SyntheticSource extends Source {
   private static final float[] PITCHES = {80f, 100f, 120f, 140f};
   private static final float[] RANGES = {6f, 15f};
   private static final String[] CAPTIONS = {
-    "a %s %s %s", "there is a %2$s %3$s on screen", "the camera sees a %3$s", "%3$s moving %4$s",
-    "a %1$s %3$s drifting %4$s", "look, a %3$s"
+    "a %s %s %s",
+    "there is a %2$s %3$s on screen",
+    "the camera sees a %3$s",
+    "%3$s moving %4$s",
+    "a %1$s %3$s drifting %4$s",
+    "look, a %3$s"
   };
 
   private final SyntheticOptions scene;
@@ -73,11 +78,16 @@ public final class SyntheticSource extends Source {
   }
 
   /** A source sharing a speech synthesizer (not closed with the source). */
-  public SyntheticSource(AvSink sink, SourceOptions options, SyntheticOptions scene, SpeechSynth speech) {
+  public SyntheticSource(
+      AvSink sink, SourceOptions options, SyntheticOptions scene, SpeechSynth speech) {
     this(sink, options, scene, speech, false);
   }
 
-  private SyntheticSource(AvSink sink, SourceOptions options, SyntheticOptions scene, SpeechSynth speech,
+  private SyntheticSource(
+      AvSink sink,
+      SourceOptions options,
+      SyntheticOptions scene,
+      SpeechSynth speech,
       boolean owns) {
     super(sink, options);
     this.scene = Objects.requireNonNull(scene, "scene");
@@ -121,21 +131,42 @@ public final class SyntheticSource extends Source {
     String streamId = options.streamId(stream);
     String cls = st.cls;
 
-    SceneRenderer.Pose pose = new SceneRenderer.Pose(st.x, st.y, st.scale, st.rotation, st.background, st.foreground);
+    SceneRenderer.Pose pose =
+        new SceneRenderer.Pose(st.x, st.y, st.scale, st.rotation, st.background, st.foreground);
     int size = scene.frameSize();
     byte[] pixels = SceneRenderer.render(cls, pose, size, scene.pixelNoise(), r);
-    VideoFrame frame = VideoFrame.newBuilder().setStreamId(streamId).setSeq(seq).setEventTimeMs(eventTimeMs)
-        .setWidth(size).setHeight(size).setChannels(1).setEncoding(FrameEncoding.RAW8)
-        .setData(ByteBuffer.wrap(pixels)).build();
+    VideoFrame frame =
+        VideoFrame.newBuilder()
+            .setStreamId(streamId)
+            .setSeq(seq)
+            .setEventTimeMs(eventTimeMs)
+            .setWidth(size)
+            .setHeight(size)
+            .setChannels(1)
+            .setEncoding(FrameEncoding.RAW8)
+            .setData(ByteBuffer.wrap(pixels))
+            .build();
 
-    AudioChunk chunk = AudioChunk.newBuilder().setStreamId(streamId).setSeq(seq).setEventTimeMs(eventTimeMs)
-        .setSampleRate(SpeechSynth.SAMPLE_RATE).setChannels(1)
-        .setData(ByteBuffer.wrap(AvProducer.pcm16le(utterance(cls, r)))).build();
+    AudioChunk chunk =
+        AudioChunk.newBuilder()
+            .setStreamId(streamId)
+            .setSeq(seq)
+            .setEventTimeMs(eventTimeMs)
+            .setSampleRate(SpeechSynth.SAMPLE_RATE)
+            .setChannels(1)
+            .setData(ByteBuffer.wrap(AvProducer.pcm16le(utterance(cls, r))))
+            .build();
 
     TextSegment text = null;
     if (r.nextDouble() < scene.captionProbability()) {
-      text = TextSegment.newBuilder().setStreamId(streamId).setSeq(seq).setEventTimeMs(eventTimeMs)
-          .setText(caption(st)).setLanguage("en").build();
+      text =
+          TextSegment.newBuilder()
+              .setStreamId(streamId)
+              .setSeq(seq)
+              .setEventTimeMs(eventTimeMs)
+              .setText(caption(st))
+              .setLanguage("en")
+              .build();
     }
 
     LabelEvent label = null;
@@ -143,9 +174,15 @@ public final class SyntheticSource extends Source {
     if (labeled != null || audioBudgetLeft(cls)) {
       boolean all = audioBudgetLeft(cls);
       if (all) audioLabels.merge(cls, 1, Integer::sum);
-      label = LabelEvent.newBuilder().setStreamId(streamId).setClassName(cls).setModality(all ? null : labeled)
-          .setStartTimeMs(eventTimeMs).setEndTimeMs(eventTimeMs + options.momentMs()).setEventTimeMs(eventTimeMs)
-          .build();
+      label =
+          LabelEvent.newBuilder()
+              .setStreamId(streamId)
+              .setClassName(cls)
+              .setModality(all ? null : labeled)
+              .setStartTimeMs(eventTimeMs)
+              .setEndTimeMs(eventTimeMs + options.momentMs())
+              .setEventTimeMs(eventTimeMs)
+              .build();
     }
     return new Moment(streamId, seq, eventTimeMs, cls, frame, chunk, text, label);
   }
@@ -196,14 +233,22 @@ public final class SyntheticSource extends Source {
     SplittableRandom r = st.rnd;
     String size = st.scale > 0.55 ? "large" : st.scale < 0.45 ? "small" : "medium";
     String tone = st.foreground > st.background ? "bright" : "dark";
-    String dir = Math.abs(st.vx) > Math.abs(st.vy) ? (st.vx > 0 ? "right" : "left") : (st.vy > 0 ? "down" : "up");
+    String dir =
+        Math.abs(st.vx) > Math.abs(st.vy)
+            ? (st.vx > 0 ? "right" : "left")
+            : (st.vy > 0 ? "down" : "up");
     return String.format(CAPTIONS[r.nextInt(CAPTIONS.length)], size, tone, st.cls, dir);
   }
 
-  /** The class word spoken with random prosody, gain, padding and background noise (16 kHz mono). */
+  /**
+   * The class word spoken with random prosody, gain, padding and background noise (16 kHz mono).
+   */
   short[] utterance(String word, SplittableRandom r) {
-    SpeechSynth.Prosody p = new SpeechSynth.Prosody(RATES[r.nextInt(RATES.length)],
-        PITCHES[r.nextInt(PITCHES.length)], RANGES[r.nextInt(RANGES.length)]);
+    SpeechSynth.Prosody p =
+        new SpeechSynth.Prosody(
+            RATES[r.nextInt(RATES.length)],
+            PITCHES[r.nextInt(PITCHES.length)],
+            RANGES[r.nextInt(RANGES.length)]);
     short[] voice = speech.speak(word, p);
     int rate = SpeechSynth.SAMPLE_RATE;
     int lead = r.nextInt(rate * 12 / 100 + 1);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.testkit.EmbeddedKafkaExtension;
 import io.streamalign.ingest.producer.AvProducer;
 import io.streamalign.schemas.TopicAdmin;
 import io.streamalign.schemas.Topics;
@@ -15,6 +14,7 @@ import io.streamalign.schemas.avro.LabelEvent;
 import io.streamalign.schemas.avro.PairedSample;
 import io.streamalign.schemas.avro.TextSegment;
 import io.streamalign.schemas.avro.VideoFrame;
+import io.streamalign.testkit.EmbeddedKafkaExtension;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -46,8 +46,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Pairing does not depend on the producer's partitioner: moments produced with librdkafka's default
  * partitioner (CRC32 of the key, not the Java client's murmur2) or with random partitioning, on
- * multi-partition topics (labels with fewer partitions than the media topics in the random case), are
- * all paired, and every label is joined to its sample (README.md, "Producing events"; docs/producing.md).
+ * multi-partition topics (labels with fewer partitions than the media topics in the random case),
+ * are all paired, and every label is joined to its sample (README.md, "Producing events";
+ * docs/producing.md).
  */
 @Tag("integration")
 @ExtendWith(EmbeddedKafkaExtension.class)
@@ -59,27 +60,50 @@ class AnyPartitionerIT {
   static final int MOMENTS = 30;
   static final long MOMENT_MS = 100;
 
-  /** librdkafka's default partitioner ({@code consistent_random}): CRC32 of the key modulo the partition count. */
+  /**
+   * librdkafka's default partitioner ({@code consistent_random}): CRC32 of the key modulo the
+   * partition count.
+   */
   public static final class Crc32Partitioner implements Partitioner {
     @Override
-    public int partition(String topic, Object key, byte[] keyBytes, Object value, byte[] valueBytes, Cluster cluster) {
+    public int partition(
+        String topic,
+        Object key,
+        byte[] keyBytes,
+        Object value,
+        byte[] valueBytes,
+        Cluster cluster) {
       int n = cluster.partitionCountForTopic(topic);
-      return keyBytes == null ? ThreadLocalRandom.current().nextInt(n) : crc32Partition(keyBytes, n);
+      return keyBytes == null
+          ? ThreadLocalRandom.current().nextInt(n)
+          : crc32Partition(keyBytes, n);
     }
 
-    @Override public void close() {}
-    @Override public void configure(Map<String, ?> configs) {}
+    @Override
+    public void close() {}
+
+    @Override
+    public void configure(Map<String, ?> configs) {}
   }
 
   /** Every record to a random partition, whatever its key. */
   public static final class RandomPartitioner implements Partitioner {
     @Override
-    public int partition(String topic, Object key, byte[] keyBytes, Object value, byte[] valueBytes, Cluster cluster) {
+    public int partition(
+        String topic,
+        Object key,
+        byte[] keyBytes,
+        Object value,
+        byte[] valueBytes,
+        Cluster cluster) {
       return ThreadLocalRandom.current().nextInt(cluster.partitionCountForTopic(topic));
     }
 
-    @Override public void close() {}
-    @Override public void configure(Map<String, ?> configs) {}
+    @Override
+    public void close() {}
+
+    @Override
+    public void configure(Map<String, ?> configs) {}
   }
 
   static int crc32Partition(byte[] key, int partitions) {
@@ -96,14 +120,17 @@ class AnyPartitionerIT {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"crc32", "random"})
-  void everyMomentIsPairedAndLabeledWhateverThePartitioner(String partitioner, EmbeddedKafkaBroker broker)
-      throws Exception {
+  void everyMomentIsPairedAndLabeledWhateverThePartitioner(
+      String partitioner, EmbeddedKafkaBroker broker) throws Exception {
     Topics topics = Topics.withPrefix("it.partitioner." + partitioner + ".");
     boolean random = partitioner.equals("random");
     if (random) {
       // labels on fewer partitions than the media: co-partitioning by the producer is impossible
       try (Admin admin = broker.admin()) {
-        admin.createTopics(List.of(TopicAdmin.newTopic(topics.labels(), 2, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        admin
+            .createTopics(List.of(TopicAdmin.newTopic(topics.labels(), 2, (short) 1)))
+            .all()
+            .get(60, TimeUnit.SECONDS);
       }
     }
     broker.createTopics(topics, PARTITIONS);
@@ -111,9 +138,15 @@ class AnyPartitionerIT {
     List<String> streams = new ArrayList<>();
     for (int s = 0; s < STREAMS; s++) streams.add("cam-" + s);
     if (!random) {
-      long differ = streams.stream().filter(id -> crc32Partition(id.getBytes(StandardCharsets.UTF_8), PARTITIONS)
-          != javaPartition(id, PARTITIONS)).count();
-      assertTrue(differ >= 2, "the test needs streams that CRC32 and murmur2 place apart: " + differ);
+      long differ =
+          streams.stream()
+              .filter(
+                  id ->
+                      crc32Partition(id.getBytes(StandardCharsets.UTF_8), PARTITIONS)
+                          != javaPartition(id, PARTITIONS))
+              .count();
+      assertTrue(
+          differ >= 2, "the test needs streams that CRC32 and murmur2 place apart: " + differ);
     }
 
     Properties streamsProps = broker.clientProperties();
@@ -121,7 +154,8 @@ class AnyPartitionerIT {
     streamsProps.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
     PairingConfig cfg = PairingConfig.defaults().withApplicationId("it-partitioner-" + partitioner);
     Properties producerProps = broker.clientProperties();
-    producerProps.put(ProducerConfig.PARTITIONER_CLASS_CONFIG,
+    producerProps.put(
+        ProducerConfig.PARTITIONER_CLASS_CONFIG,
         (random ? RandomPartitioner.class : Crc32Partitioner.class).getName());
     producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "0");
 
@@ -129,9 +163,10 @@ class AnyPartitionerIT {
     Set<String> captioned = new HashSet<>();
     Random rnd = new Random(7);
     try (PairingApp app = new PairingApp(cfg, streamsProps, topics);
-         AvProducer producer = new AvProducer(producerProps, topics)) {
+        AvProducer producer = new AvProducer(producerProps, topics)) {
       app.start();
-      assertTrue(app.awaitRunning(Duration.ofSeconds(90)), "pairing app reaches RUNNING: " + app.state());
+      assertTrue(
+          app.awaitRunning(Duration.ofSeconds(90)), "pairing app reaches RUNNING: " + app.state());
 
       long t0 = System.currentTimeMillis();
       for (int m = 0; m < MOMENTS; m++) {
@@ -150,8 +185,10 @@ class AnyPartitionerIT {
         producer.flush();
         Thread.sleep(MOMENT_MS / 4); // four times faster than real time
       }
-      // Stream time advances per task: one full moment far later on every partition of the repartition
-      // topics (Java's murmur2 decides those) releases the last samples' windows, gate and label grace.
+      // Stream time advances per task: one full moment far later on every partition of the
+      // repartition
+      // topics (Java's murmur2 decides those) releases the last samples' windows, gate and label
+      // grace.
       Thread.sleep(3_000);
       long later = t0 + MOMENTS * MOMENT_MS + 60_000;
       Set<Integer> covered = new HashSet<>();
@@ -167,8 +204,13 @@ class AnyPartitionerIT {
       producer.flush();
 
       int expected = STREAMS * MOMENTS;
-      List<PairedSample> samples = PairingIT.readUntil(broker, topics.paired(),
-          s -> s.getStreamId().startsWith("cam-"), expected, Duration.ofSeconds(120));
+      List<PairedSample> samples =
+          PairingIT.readUntil(
+              broker,
+              topics.paired(),
+              s -> s.getStreamId().startsWith("cam-"),
+              expected,
+              Duration.ofSeconds(120));
       Set<String> ids = new HashSet<>();
       int labeled = 0;
       int withCaption = 0;
@@ -176,66 +218,107 @@ class AnyPartitionerIT {
       for (PairedSample s : samples) {
         assertTrue(ids.add(s.getSampleId()), "duplicate sample " + s.getSampleId());
         if (s.getLabel() != null) labeled++;
-        // sample ids are streamId#seq/<producer session> (docs/producing.md): the moment is streamId#seq
+        // sample ids are streamId#seq/<producer session> (docs/producing.md): the moment is
+        // streamId#seq
         String moment = s.getSampleId().replaceFirst("/[^/]*$", "");
-        assertTrue(classOf.containsKey(moment), "a sample of no produced moment: " + s.getSampleId());
-        if (!classOf.get(moment).equals(s.getLabel())) wrong.add(s.getSampleId() + "=" + s.getLabel());
+        assertTrue(
+            classOf.containsKey(moment), "a sample of no produced moment: " + s.getSampleId());
+        if (!classOf.get(moment).equals(s.getLabel()))
+          wrong.add(s.getSampleId() + "=" + s.getLabel());
         if (s.getCaption() != null) {
           withCaption++;
           assertTrue(captioned.contains(moment), "caption of another moment on " + s.getSampleId());
         }
       }
-      System.out.printf("AnyPartitionerIT[%s]: %d/%d moments paired, %d labeled, %d captioned (of %d)%n",
+      System.out.printf(
+          "AnyPartitionerIT[%s]: %d/%d moments paired, %d labeled, %d captioned (of %d)%n",
           partitioner, samples.size(), expected, labeled, withCaption, captioned.size());
-      // Every moment is paired, or (on a loaded machine, where one repartitioned input can run more than
+      // Every moment is paired, or (on a loaded machine, where one repartitioned input can run more
+      // than
       // the sample gate's hold behind another) named by a dead letter with its reason: none is lost
       // silently. Nearly all must pair; every paired one must carry its own label.
       Set<String> pairedMoments = new HashSet<>();
       for (PairedSample s : samples) pairedMoments.add(s.getSampleId().replaceFirst("/[^/]*$", ""));
       List<String> letters = new ArrayList<>();
       for (var input : List.of(topics.video(), topics.audio(), topics.text())) {
-        for (var d : PairingIT.readUntil(broker, topics.deadLetters(input), d -> true, 0, Duration.ofSeconds(8))) {
+        for (var d :
+            PairingIT.readUntil(
+                broker, topics.deadLetters(input), d -> true, 0, Duration.ofSeconds(8))) {
           letters.add(d.getErrorMessage());
         }
       }
       List<String> unexplained = new ArrayList<>();
       for (String moment : classOf.keySet()) {
         if (pairedMoments.contains(moment)) continue;
-        boolean named = letters.stream().anyMatch(m -> m.contains(moment + "/") || m.contains(moment + " "));
+        boolean named =
+            letters.stream().anyMatch(m -> m.contains(moment + "/") || m.contains(moment + " "));
         if (!named) unexplained.add(moment);
       }
-      System.out.printf("AnyPartitionerIT[%s]: %d moments not paired, all named by a dead letter: %s%n", partitioner,
-          expected - pairedMoments.size(), unexplained.isEmpty());
-      assertEquals(List.of(), unexplained, "moments neither paired nor dead-lettered; dead letters: " + letters);
-      assertTrue(samples.size() >= expected * 95 / 100, "nearly every moment is paired: " + samples.size());
+      System.out.printf(
+          "AnyPartitionerIT[%s]: %d moments not paired, all named by a dead letter: %s%n",
+          partitioner, expected - pairedMoments.size(), unexplained.isEmpty());
+      assertEquals(
+          List.of(),
+          unexplained,
+          "moments neither paired nor dead-lettered; dead letters: " + letters);
+      assertTrue(
+          samples.size() >= expected * 95 / 100,
+          "nearly every moment is paired: " + samples.size());
       assertEquals(List.of(), wrong, "every sample carries its own moment's label");
       assertEquals(samples.size(), labeled, "every paired moment carries its label");
       long captionedAndPaired = captioned.stream().filter(pairedMoments::contains).count();
-      assertEquals(captionedAndPaired, withCaption, "every caption is joined to its (paired) moment");
+      assertEquals(
+          captionedAndPaired, withCaption, "every caption is joined to its (paired) moment");
       assertNotNull(app.state());
     }
   }
 
   static LabelEvent label(String id, String cls, long start, long end) {
-    return LabelEvent.newBuilder().setStreamId(id).setClassName(cls).setModality(null).setStartTimeMs(start)
-        .setEndTimeMs(end).setEventTimeMs(start).build();
+    return LabelEvent.newBuilder()
+        .setStreamId(id)
+        .setClassName(cls)
+        .setModality(null)
+        .setStartTimeMs(start)
+        .setEndTimeMs(end)
+        .setEventTimeMs(start)
+        .build();
   }
 
   static VideoFrame frame(String id, long seq, long t, Random rnd) {
     byte[] px = new byte[28 * 28];
     rnd.nextBytes(px);
-    return VideoFrame.newBuilder().setStreamId(id).setSeq(seq).setEventTimeMs(t).setWidth(28).setHeight(28)
-        .setChannels(1).setEncoding(FrameEncoding.RAW8).setData(ByteBuffer.wrap(px)).build();
+    return VideoFrame.newBuilder()
+        .setStreamId(id)
+        .setSeq(seq)
+        .setEventTimeMs(t)
+        .setWidth(28)
+        .setHeight(28)
+        .setChannels(1)
+        .setEncoding(FrameEncoding.RAW8)
+        .setData(ByteBuffer.wrap(px))
+        .build();
   }
 
   static AudioChunk chunk(String id, long seq, long t, Random rnd) {
     short[] s = new short[1600];
-    for (int i = 0; i < s.length; i++) s[i] = (short) (6000 * Math.sin(i * (0.05 + 0.01 * (seq % 7))) + 200 * rnd.nextGaussian());
-    return AudioChunk.newBuilder().setStreamId(id).setSeq(seq).setEventTimeMs(t).setSampleRate(16000).setChannels(1)
-        .setData(ByteBuffer.wrap(AvProducer.pcm16le(s))).build();
+    for (int i = 0; i < s.length; i++)
+      s[i] = (short) (6000 * Math.sin(i * (0.05 + 0.01 * (seq % 7))) + 200 * rnd.nextGaussian());
+    return AudioChunk.newBuilder()
+        .setStreamId(id)
+        .setSeq(seq)
+        .setEventTimeMs(t)
+        .setSampleRate(16000)
+        .setChannels(1)
+        .setData(ByteBuffer.wrap(AvProducer.pcm16le(s)))
+        .build();
   }
 
   static TextSegment caption(String id, long seq, long t) {
-    return TextSegment.newBuilder().setStreamId(id).setSeq(seq).setEventTimeMs(t).setText("moment " + seq).build();
+    return TextSegment.newBuilder()
+        .setStreamId(id)
+        .setSeq(seq)
+        .setEventTimeMs(t)
+        .setText("moment " + seq)
+        .build();
   }
 }

@@ -40,9 +40,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The input rules of docs/producing.md under {@link TopologyTestDriver}: hostile and odd records each end
- * as a dead letter with a reason, and none of them disturbs the good streams around it. Times are near
- * the real wall clock, since the future-skew rule compares event times with it.
+ * The input rules of docs/producing.md under {@link TopologyTestDriver}: hostile and odd records
+ * each end as a dead letter with a reason, and none of them disturbs the good streams around it.
+ * Times are near the real wall clock, since the future-skew rule compares event times with it.
  */
 class InputRulesTest {
 
@@ -65,14 +65,20 @@ class InputRulesTest {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "input-rules-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    p.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
-    driver = new TopologyTestDriver(PairingTopology.build(PairingConfig.defaults(), TOPICS), p, Instant.ofEpochMilli(now));
+    p.put(
+        StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
+    driver =
+        new TopologyTestDriver(
+            PairingTopology.build(PairingConfig.defaults(), TOPICS), p, Instant.ofEpochMilli(now));
     video = input(TOPICS.video());
     audio = input(TOPICS.audio());
     text = input(TOPICS.text());
     labels = input(TOPICS.labels());
-    paired = driver.createOutputTopic(TOPICS.paired().name(), new StringDeserializer(),
-        TOPICS.paired().valueSerde().deserializer());
+    paired =
+        driver.createOutputTopic(
+            TOPICS.paired().name(),
+            new StringDeserializer(),
+            TOPICS.paired().valueSerde().deserializer());
   }
 
   TestInputTopic<String, byte[]> input(Topic<?, ?> t) {
@@ -87,23 +93,48 @@ class InputRulesTest {
   VideoFrame frame(String stream, long seq, long t) {
     byte[] px = new byte[784];
     rnd.nextBytes(px);
-    return VideoFrame.newBuilder().setStreamId(stream).setSeq(seq).setEventTimeMs(t).setWidth(28).setHeight(28)
-        .setChannels(1).setEncoding(FrameEncoding.RAW8).setData(ByteBuffer.wrap(px)).build();
+    return VideoFrame.newBuilder()
+        .setStreamId(stream)
+        .setSeq(seq)
+        .setEventTimeMs(t)
+        .setWidth(28)
+        .setHeight(28)
+        .setChannels(1)
+        .setEncoding(FrameEncoding.RAW8)
+        .setData(ByteBuffer.wrap(px))
+        .build();
   }
 
   AudioChunk chunk(String stream, long seq, long t) {
     short[] s = new short[2000];
-    for (int i = 0; i < s.length; i++) s[i] = (short) (8000 * Math.sin(2 * Math.PI * (300 + 40 * seq) * i / 8000.0));
-    return AudioChunk.newBuilder().setStreamId(stream).setSeq(seq).setEventTimeMs(t).setSampleRate(8000)
-        .setChannels(1).setData(ByteBuffer.wrap(AvProducer.pcm16le(s))).build();
+    for (int i = 0; i < s.length; i++)
+      s[i] = (short) (8000 * Math.sin(2 * Math.PI * (300 + 40 * seq) * i / 8000.0));
+    return AudioChunk.newBuilder()
+        .setStreamId(stream)
+        .setSeq(seq)
+        .setEventTimeMs(t)
+        .setSampleRate(8000)
+        .setChannels(1)
+        .setData(ByteBuffer.wrap(AvProducer.pcm16le(s)))
+        .build();
   }
 
   void send(VideoFrame v, long kafkaTs, String session) {
-    pipe(video, v.getStreamId(), TOPICS.video().valueSerde().serializer().serialize("t", v), kafkaTs, session);
+    pipe(
+        video,
+        v.getStreamId(),
+        TOPICS.video().valueSerde().serializer().serialize("t", v),
+        kafkaTs,
+        session);
   }
 
   void send(AudioChunk a, long kafkaTs, String session) {
-    pipe(audio, a.getStreamId(), TOPICS.audio().valueSerde().serializer().serialize("t", a), kafkaTs, session);
+    pipe(
+        audio,
+        a.getStreamId(),
+        TOPICS.audio().valueSerde().serializer().serialize("t", a),
+        kafkaTs,
+        session);
   }
 
   void moment(String stream, long seq, long t, String session) {
@@ -111,9 +142,11 @@ class InputRulesTest {
     send(chunk(stream, seq, t + 10), t + 10, session);
   }
 
-  static void pipe(TestInputTopic<String, byte[]> topic, String key, byte[] value, long ts, String session) {
+  static void pipe(
+      TestInputTopic<String, byte[]> topic, String key, byte[] value, long ts, String session) {
     RecordHeaders h = new RecordHeaders();
-    if (session != null) h.add(DecodeProcessor.SESSION_HEADER, session.getBytes(StandardCharsets.UTF_8));
+    if (session != null)
+      h.add(DecodeProcessor.SESSION_HEADER, session.getBytes(StandardCharsets.UTF_8));
     topic.pipeInput(new TestRecord<>(key, value, h, ts));
   }
 
@@ -126,13 +159,17 @@ class InputRulesTest {
   long ticks;
 
   List<String> ids(String stream) {
-    return paired.readValuesToList().stream().filter(s -> s.getStreamId().equals(stream))
-        .map(PairedSample::getSampleId).sorted().collect(Collectors.toList());
+    return paired.readValuesToList().stream()
+        .filter(s -> s.getStreamId().equals(stream))
+        .map(PairedSample::getSampleId)
+        .sorted()
+        .collect(Collectors.toList());
   }
 
   List<DeadLetter> deadLetters(Topic<?, ?> topic) {
     Topic<byte[], DeadLetter> dlq = TOPICS.deadLetters(topic);
-    return driver.createOutputTopic(dlq.name(), new ByteArrayDeserializer(), dlq.valueSerde().deserializer())
+    return driver
+        .createOutputTopic(dlq.name(), new ByteArrayDeserializer(), dlq.valueSerde().deserializer())
         .readValuesToList();
   }
 
@@ -142,7 +179,8 @@ class InputRulesTest {
   void aFrameAYearAheadIsDeadLetteredAndDoesNotMoveStreamTime() {
     long year = Duration.ofDays(365).toMillis();
     moment("cam1", 0, now, null);
-    // one record a year ahead, both in its event time and its Kafka timestamp; another whose Kafka timestamp
+    // one record a year ahead, both in its event time and its Kafka timestamp; another whose Kafka
+    // timestamp
     // is sane but whose event time is ahead by 6 minutes (the default skew is 5)
     send(frame("cam1", 1, now + year), now + year, null);
     send(frame("cam1", 2, now + 6 * 60_000), now, null);
@@ -154,7 +192,9 @@ class InputRulesTest {
     assertEquals(2, dl.size(), dl.toString());
     for (DeadLetter d : dl) {
       assertEquals("pairing.validate", d.getStage());
-      assertTrue(d.getErrorMessage().contains("ahead of the record's timestamp or the wall clock"), d.getErrorMessage());
+      assertTrue(
+          d.getErrorMessage().contains("ahead of the record's timestamp or the wall clock"),
+          d.getErrorMessage());
     }
     assertTrue(deadLetters(TOPICS.audio()).isEmpty(), "nothing good was late");
   }
@@ -188,12 +228,21 @@ class InputRulesTest {
     // records without a session keep the plain id
     moment("cam2", 0, now, null);
     flush(now + 30_000);
-    assertEquals(List.of("cam1#0/run-a", "cam1#0/run-b", "cam1#1/run-a", "cam1#1/run-b", "cam1#2/run-a",
-        "cam1#2/run-b"), ids("cam1"));
+    assertEquals(
+        List.of(
+            "cam1#0/run-a",
+            "cam1#0/run-b",
+            "cam1#1/run-a",
+            "cam1#1/run-b",
+            "cam1#2/run-a",
+            "cam1#2/run-b"),
+        ids("cam1"));
     // the retried frame and chunk are a counted drop by design, not a dead letter
-    double dropped = driver.metrics().entrySet().stream()
-        .filter(e -> e.getKey().name().equals(PairingTopology.DUPLICATES_METRIC + "-total"))
-        .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
+    double dropped =
+        driver.metrics().entrySet().stream()
+            .filter(e -> e.getKey().name().equals(PairingTopology.DUPLICATES_METRIC + "-total"))
+            .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+            .sum();
     assertEquals(2.0, dropped);
     assertTrue(deadLetters(TOPICS.video()).isEmpty());
     paired.readValuesToList();
@@ -212,12 +261,20 @@ class InputRulesTest {
     send(frame("cam1", 0, now), now, "has spaces and ü");
     RecordHeaders big = new RecordHeaders();
     big.add("junk", new byte[100_000]);
-    video.pipeInput(new TestRecord<>("cam1", TOPICS.video().valueSerde().serializer().serialize("t", frame("cam1", 1, now)),
-        big, now));
+    video.pipeInput(
+        new TestRecord<>(
+            "cam1",
+            TOPICS.video().valueSerde().serializer().serialize("t", frame("cam1", 1, now)),
+            big,
+            now));
     List<DeadLetter> dl = deadLetters(TOPICS.video());
     assertEquals(2, dl.size());
-    assertTrue(dl.get(0).getErrorMessage().contains("bad streamalign.session header"), dl.get(0).getErrorMessage());
-    assertTrue(dl.get(1).getErrorMessage().contains("headers of 100004 bytes"), dl.get(1).getErrorMessage());
+    assertTrue(
+        dl.get(0).getErrorMessage().contains("bad streamalign.session header"),
+        dl.get(0).getErrorMessage());
+    assertTrue(
+        dl.get(1).getErrorMessage().contains("headers of 100004 bytes"),
+        dl.get(1).getErrorMessage());
   }
 
   // ---- size ----
@@ -233,7 +290,8 @@ class InputRulesTest {
     flush(now + 30_000);
     assertEquals(List.of("cam1#1"), ids("cam1"));
     DeadLetter d = deadLetters(TOPICS.video()).get(0);
-    assertTrue(d.getErrorMessage().contains("oversized value: 10485792 bytes"), d.getErrorMessage());
+    assertTrue(
+        d.getErrorMessage().contains("oversized value: 10485792 bytes"), d.getErrorMessage());
     assertTrue(d.getOriginalValueSize() > 10L * 1024 * 1024);
     assertTrue(d.getValueTruncated());
     assertEquals(DeadLetters.MAX_VALUE_BYTES, DeadLetters.valueBytes(d).length);
@@ -258,12 +316,24 @@ class InputRulesTest {
     AudioChunk oneSample = chunk("cam1", 3, now);
     oneSample.setData(ByteBuffer.wrap(new byte[2]));
     send(oneSample, now, null);
-    TextSegment longText = TextSegment.newBuilder().setStreamId("cam1").setSeq(4).setEventTimeMs(now)
-        .setText("word ".repeat(5_000)).build();
+    TextSegment longText =
+        TextSegment.newBuilder()
+            .setStreamId("cam1")
+            .setSeq(4)
+            .setEventTimeMs(now)
+            .setText("word ".repeat(5_000))
+            .build();
     text.pipeInput("cam1", TOPICS.text().valueSerde().serializer().serialize("t", longText), now);
-    LabelEvent longClass = LabelEvent.newBuilder().setStreamId("cam1").setClassName("x".repeat(1000))
-        .setStartTimeMs(now).setEndTimeMs(now + 10).setEventTimeMs(now).build();
-    labels.pipeInput("cam1", TOPICS.labels().valueSerde().serializer().serialize("t", longClass), now);
+    LabelEvent longClass =
+        LabelEvent.newBuilder()
+            .setStreamId("cam1")
+            .setClassName("x".repeat(1000))
+            .setStartTimeMs(now)
+            .setEndTimeMs(now + 10)
+            .setEventTimeMs(now)
+            .build();
+    labels.pipeInput(
+        "cam1", TOPICS.labels().valueSerde().serializer().serialize("t", longClass), now);
 
     List<String> reasons = new ArrayList<>();
     for (Topic<?, ?> t : List.of(TOPICS.video(), TOPICS.audio(), TOPICS.text(), TOPICS.labels())) {
@@ -284,30 +354,57 @@ class InputRulesTest {
   @Test
   void outOfRangeFeaturesAreRejected() {
     Featurizers d = Featurizers.defaults();
-    Featurizers huge = new Featurizers() {
-      @Override public float[] video(int w, int h, int c, String e, byte[] data) { return d.video(w, h, c, e, data); }
-      @Override public float[] audio(byte[] pcm, int rate, int ch) {
-        float[] x = d.audio(pcm, rate, ch);
-        x[3] = 3e7f;
-        return x;
-      }
-      @Override public float[] text(String t) { return d.text(t); }
-      @Override public int[] videoShape() { return d.videoShape(); }
-      @Override public int[] audioShape() { return d.audioShape(); }
-      @Override public int[] textShape() { return d.textShape(); }
-    };
+    Featurizers huge =
+        new Featurizers() {
+          @Override
+          public float[] video(int w, int h, int c, String e, byte[] data) {
+            return d.video(w, h, c, e, data);
+          }
+
+          @Override
+          public float[] audio(byte[] pcm, int rate, int ch) {
+            float[] x = d.audio(pcm, rate, ch);
+            x[3] = 3e7f;
+            return x;
+          }
+
+          @Override
+          public float[] text(String t) {
+            return d.text(t);
+          }
+
+          @Override
+          public int[] videoShape() {
+            return d.videoShape();
+          }
+
+          @Override
+          public int[] audioShape() {
+            return d.audioShape();
+          }
+
+          @Override
+          public int[] textShape() {
+            return d.textShape();
+          }
+        };
     driver.close();
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "input-rules-test-2");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("2").toString());
-    driver = new TopologyTestDriver(PairingTopology.build(PairingConfig.defaults(), TOPICS, huge), p,
-        Instant.ofEpochMilli(now));
+    driver =
+        new TopologyTestDriver(
+            PairingTopology.build(PairingConfig.defaults(), TOPICS, huge),
+            p,
+            Instant.ofEpochMilli(now));
     audio = input(TOPICS.audio());
     send(chunk("cam1", 0, now), now, null);
     DeadLetter dl = deadLetters(TOPICS.audio()).get(0);
     assertEquals("pairing.featurize", dl.getStage());
-    assertTrue(dl.getErrorMessage().contains("out-of-range audio feature 3.0E7 at index 3"), dl.getErrorMessage());
+    assertTrue(
+        dl.getErrorMessage().contains("out-of-range audio feature 3.0E7 at index 3"),
+        dl.getErrorMessage());
   }
 
   // ---- nothing unused is silent ----
@@ -316,32 +413,71 @@ class InputRulesTest {
   void loneFramesChunksAndCaptionsAndFarApartPartsEachEndAsADeadLetterWithAReason() {
     send(frame("cam1", 0, now), now, null); // no chunk ever
     send(chunk("cam1", 1, now + 100), now + 100, null); // no frame ever
-    TextSegment lone = TextSegment.newBuilder().setStreamId("cam1").setSeq(2).setEventTimeMs(now + 200).setText("hi").build();
+    TextSegment lone =
+        TextSegment.newBuilder()
+            .setStreamId("cam1")
+            .setSeq(2)
+            .setEventTimeMs(now + 200)
+            .setText("hi")
+            .build();
     text.pipeInput("cam1", TOPICS.text().valueSerde().serializer().serialize("t", lone), now + 200);
     send(frame("cam1", 3, now + 300), now + 300, null);
-    send(chunk("cam1", 3, now + 1_800), now + 1_800, null); // 1.5 s from its frame: the window is 1 s
+    send(
+        chunk("cam1", 3, now + 1_800),
+        now + 1_800,
+        null); // 1.5 s from its frame: the window is 1 s
     moment("cam1", 4, now + 400, null);
     flush(now + 30_000);
     assertEquals(List.of("cam1#4"), ids("cam1"));
-    List<String> video = deadLetters(TOPICS.video()).stream().map(DeadLetter::getErrorMessage)
-        .filter(m -> m.contains("cam1#")).collect(Collectors.toList());
-    List<String> audio = deadLetters(TOPICS.audio()).stream().map(DeadLetter::getErrorMessage)
-        .filter(m -> m.contains("cam1#")).collect(Collectors.toList());
-    List<String> texts = deadLetters(TOPICS.text()).stream().map(DeadLetter::getErrorMessage).collect(Collectors.toList());
-    assertTrue(video.stream().anyMatch(m -> m.startsWith("unpaired: frame of moment cam1#0 got no audio chunk")), video.toString());
-    assertTrue(video.stream().anyMatch(m -> m.startsWith("unpaired: frame of moment cam1#3")), video.toString());
-    assertTrue(audio.stream().anyMatch(m -> m.startsWith("unpaired: audio chunk of moment cam1#1 got no frame")), audio.toString());
-    assertTrue(audio.stream().anyMatch(m -> m.startsWith("unpaired: audio chunk of moment cam1#3 is 1500 ms from its partner")),
+    List<String> video =
+        deadLetters(TOPICS.video()).stream()
+            .map(DeadLetter::getErrorMessage)
+            .filter(m -> m.contains("cam1#"))
+            .collect(Collectors.toList());
+    List<String> audio =
+        deadLetters(TOPICS.audio()).stream()
+            .map(DeadLetter::getErrorMessage)
+            .filter(m -> m.contains("cam1#"))
+            .collect(Collectors.toList());
+    List<String> texts =
+        deadLetters(TOPICS.text()).stream()
+            .map(DeadLetter::getErrorMessage)
+            .collect(Collectors.toList());
+    assertTrue(
+        video.stream()
+            .anyMatch(m -> m.startsWith("unpaired: frame of moment cam1#0 got no audio chunk")),
+        video.toString());
+    assertTrue(
+        video.stream().anyMatch(m -> m.startsWith("unpaired: frame of moment cam1#3")),
+        video.toString());
+    assertTrue(
+        audio.stream()
+            .anyMatch(m -> m.startsWith("unpaired: audio chunk of moment cam1#1 got no frame")),
         audio.toString());
-    assertEquals(List.of("unused caption: no frame and audio chunk of moment cam1#2 came within 4000 ms"), texts);
+    assertTrue(
+        audio.stream()
+            .anyMatch(
+                m ->
+                    m.startsWith(
+                        "unpaired: audio chunk of moment cam1#3 is 1500 ms from its partner")),
+        audio.toString());
+    assertEquals(
+        List.of("unused caption: no frame and audio chunk of moment cam1#2 came within 4000 ms"),
+        texts);
   }
 
   // ---- input pauses ----
 
   @Test
   void momentsHeldWhenInputPausesAreEmittedOnceTheirGraceHasPassedByTheWallClock() {
-    LabelEvent label = LabelEvent.newBuilder().setStreamId("cam1").setClassName("seven").setStartTimeMs(now)
-        .setEndTimeMs(now + 10_000).setEventTimeMs(now).build();
+    LabelEvent label =
+        LabelEvent.newBuilder()
+            .setStreamId("cam1")
+            .setClassName("seven")
+            .setStartTimeMs(now)
+            .setEndTimeMs(now + 10_000)
+            .setEventTimeMs(now)
+            .build();
     labels.pipeInput("cam1", TOPICS.labels().valueSerde().serializer().serialize("t", label), now);
     for (int i = 0; i < 10; i++) moment("cam1", i, now + 100L * i, null);
     // input stops here: no later record will ever move stream time

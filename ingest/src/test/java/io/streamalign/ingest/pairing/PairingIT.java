@@ -50,9 +50,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * End to end on a real embedded KRaft broker: the synthetic camera+microphone source publishes through
- * {@link AvProducer}, {@link PairingApp} pairs with exactly-once, and the test reads committed
- * {@link PairedSample}s back; a garbage record lands in {@code .video.dlq} while pairing continues.
+ * End to end on a real embedded KRaft broker: the synthetic camera+microphone source publishes
+ * through {@link AvProducer}, {@link PairingApp} pairs with exactly-once, and the test reads
+ * committed {@link PairedSample}s back; a garbage record lands in {@code .video.dlq} while pairing
+ * continues.
  */
 @Tag("integration")
 @ExtendWith(EmbeddedKafkaExtension.class)
@@ -71,14 +72,31 @@ class PairingIT {
       this.producer = producer;
     }
 
-    @Override public CompletableFuture<?> sendFrame(VideoFrame f) { return producer.sendFrame(f); }
-    @Override public CompletableFuture<?> sendAudio(AudioChunk c) { return producer.sendAudio(c); }
-    @Override public CompletableFuture<?> sendText(TextSegment t) { return producer.sendText(t); }
-    @Override public CompletableFuture<?> sendLabel(LabelEvent l) {
+    @Override
+    public CompletableFuture<?> sendFrame(VideoFrame f) {
+      return producer.sendFrame(f);
+    }
+
+    @Override
+    public CompletableFuture<?> sendAudio(AudioChunk c) {
+      return producer.sendAudio(c);
+    }
+
+    @Override
+    public CompletableFuture<?> sendText(TextSegment t) {
+      return producer.sendText(t);
+    }
+
+    @Override
+    public CompletableFuture<?> sendLabel(LabelEvent l) {
       classOf.put(l.getStreamId() + "@" + l.getStartTimeMs(), l.getClassName());
       return producer.sendLabel(l);
     }
-    @Override public void flush() { producer.flush(); }
+
+    @Override
+    public void flush() {
+      producer.flush();
+    }
   }
 
   @Test
@@ -87,33 +105,47 @@ class PairingIT {
     Properties streamsProps = broker.clientProperties();
     streamsProps.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     streamsProps.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "200");
-    PairingConfig cfg = PairingConfig.defaults().withApplicationId("pairing-it-" + topics.prefix().replace('.', '-'));
+    PairingConfig cfg =
+        PairingConfig.defaults()
+            .withApplicationId("pairing-it-" + topics.prefix().replace('.', '-'));
     byte[] garbage = "this is not an avro frame".getBytes(StandardCharsets.UTF_8);
     long garbageAt;
 
     try (PairingApp app = new PairingApp(cfg, streamsProps, topics);
-         AvProducer producer = new AvProducer(broker.clientProperties(), topics)) {
+        AvProducer producer = new AvProducer(broker.clientProperties(), topics)) {
       app.start();
-      assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "pairing app reaches RUNNING: " + app.state());
+      assertTrue(
+          app.awaitRunning(Duration.ofSeconds(60)), "pairing app reaches RUNNING: " + app.state());
 
       TeeSink sink = new TeeSink(producer);
-      SourceOptions opts = SourceOptions.defaults("cam").withStreams(2).withRate(10)
-          .withMaxMomentsPerStream(80).withSeed(5);
-      try (SyntheticSource source = new SyntheticSource(sink, opts,
-          SyntheticOptions.defaults().withNewClassEvery(20).withCaptionProbability(0.5))) {
+      SourceOptions opts =
+          SourceOptions.defaults("cam")
+              .withStreams(2)
+              .withRate(10)
+              .withMaxMomentsPerStream(80)
+              .withSeed(5);
+      try (SyntheticSource source =
+          new SyntheticSource(
+              sink,
+              opts,
+              SyntheticOptions.defaults().withNewClassEvery(20).withCaptionProbability(0.5))) {
         source.start();
         Thread.sleep(2_000);
         // a garbage record in the middle of the live stream
         garbageAt = System.currentTimeMillis();
-        producer.sendRaw(topics.video().name(), "cam-0", garbage, System.currentTimeMillis()).get(30, TimeUnit.SECONDS);
+        producer
+            .sendRaw(topics.video().name(), "cam-0", garbage, System.currentTimeMillis())
+            .get(30, TimeUnit.SECONDS);
         SourceProgress p = source.await(Duration.ofSeconds(60));
         assertNotNull(p, "source finished");
         assertEquals(160, p.moments());
         assertEquals(0, p.failures());
       }
 
-      // 80 moments per stream over 8 s of event time; the last ~4 s wait for windows and label grace
-      List<PairedSample> samples = readUntil(broker, topics.paired(), s -> true, 100, Duration.ofSeconds(90));
+      // 80 moments per stream over 8 s of event time; the last ~4 s wait for windows and label
+      // grace
+      List<PairedSample> samples =
+          readUntil(broker, topics.paired(), s -> true, 100, Duration.ofSeconds(90));
       assertTrue(samples.size() >= 100, "paired samples: " + samples.size());
       Set<String> ids = new HashSet<>();
       int labeled = 0;
@@ -130,18 +162,26 @@ class PairingIT {
         }
         if (s.getLabel() != null) {
           labeled++;
-          assertEquals(sink.classOf.get(s.getStreamId() + "@" + s.getEventTimeMs()), s.getLabel(),
+          assertEquals(
+              sink.classOf.get(s.getStreamId() + "@" + s.getEventTimeMs()),
+              s.getLabel(),
               "label of " + s.getSampleId());
         }
       }
-      assertTrue(labeled >= samples.size() * 9 / 10, "every video moment is labeled: " + labeled + "/" + samples.size());
-      assertTrue(withText > samples.size() * 3 / 10 && withText < samples.size() * 85 / 100,
+      assertTrue(
+          labeled >= samples.size() * 9 / 10,
+          "every video moment is labeled: " + labeled + "/" + samples.size());
+      assertTrue(
+          withText > samples.size() * 3 / 10 && withText < samples.size() * 85 / 100,
           "about half have their moment's caption: " + withText + "/" + samples.size());
       assertTrue(samples.stream().map(PairedSample::getStreamId).distinct().count() == 2);
 
       Topic<byte[], DeadLetter> dlq = topics.deadLetters(topics.video());
       List<DeadLetter> dead = readUntil(broker, dlq, d -> true, 1, Duration.ofSeconds(30));
-      assertEquals(1, dead.size(), "one dead letter: " + dead.stream().map(DeadLetter::getErrorMessage).toList());
+      assertEquals(
+          1,
+          dead.size(),
+          "one dead letter: " + dead.stream().map(DeadLetter::getErrorMessage).toList());
       DeadLetter d = dead.get(0);
       assertEquals(topics.video().name(), d.getOriginalTopic());
       assertEquals("pairing.decode", d.getStage());
@@ -151,12 +191,17 @@ class PairingIT {
       long sentAt = garbageAt;
       long after = samples.stream().filter(s -> s.getEventTimeMs() > sentAt).count();
       assertTrue(after > 0, "pairing continued after the garbage record");
-      System.out.printf("PairingIT: %d samples (%d labeled, %d with text, %d after the garbage record)%n",
+      System.out.printf(
+          "PairingIT: %d samples (%d labeled, %d with text, %d after the garbage record)%n",
           samples.size(), labeled, withText, after);
     }
   }
 
-  static <V> List<V> readUntil(EmbeddedKafkaBroker broker, Topic<?, V> topic, Predicate<V> keep, int atLeast,
+  static <V> List<V> readUntil(
+      EmbeddedKafkaBroker broker,
+      Topic<?, V> topic,
+      Predicate<V> keep,
+      int atLeast,
       Duration timeout) {
     Properties p = broker.clientProperties();
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + System.nanoTime());
@@ -164,8 +209,8 @@ class PairingIT {
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<V> out = new ArrayList<>();
     long deadline = System.currentTimeMillis() + timeout.toMillis();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       c.subscribe(List.of(topic.name()));
       long quietUntil = Long.MAX_VALUE;
       int lastSize = -1;
@@ -175,7 +220,8 @@ class PairingIT {
           if (keep.test(v)) out.add(v);
         }
         if (out.size() >= atLeast && out.size() != lastSize) {
-          quietUntil = System.currentTimeMillis() + 5_000; // read on until nothing new comes for 5 s
+          quietUntil =
+              System.currentTimeMillis() + 5_000; // read on until nothing new comes for 5 s
         }
         lastSize = out.size();
       }

@@ -44,7 +44,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link PairingTopology} under {@link TopologyTestDriver}: pairing rules, labels and dead letters. */
+/**
+ * {@link PairingTopology} under {@link TopologyTestDriver}: pairing rules, labels and dead letters.
+ */
 class PairingTopologyTest {
 
   static final Topics TOPICS = Topics.defaults();
@@ -71,17 +73,25 @@ class PairingTopologyTest {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "pairing-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    // emit the text left join's "no text" results as soon as the window closes (default: at most once a second)
-    p.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
+    // emit the text left join's "no text" results as soon as the window closes (default: at most
+    // once a second)
+    p.put(
+        StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
     driver = new TopologyTestDriver(topology, p);
     video = input(TOPICS.video());
     audio = input(TOPICS.audio());
     text = input(TOPICS.text());
     labels = input(TOPICS.labels());
-    paired = driver.createOutputTopic(TOPICS.paired().name(), new StringDeserializer(),
-        TOPICS.paired().valueSerde().deserializer());
-    infer = driver.createOutputTopic(TOPICS.infer().name(), new StringDeserializer(),
-        TOPICS.infer().valueSerde().deserializer());
+    paired =
+        driver.createOutputTopic(
+            TOPICS.paired().name(),
+            new StringDeserializer(),
+            TOPICS.paired().valueSerde().deserializer());
+    infer =
+        driver.createOutputTopic(
+            TOPICS.infer().name(),
+            new StringDeserializer(),
+            TOPICS.infer().valueSerde().deserializer());
   }
 
   TestInputTopic<String, byte[]> input(Topic<?, ?> t) {
@@ -102,8 +112,16 @@ class PairingTopologyTest {
   }
 
   VideoFrame frame(String stream, long seq, long t) {
-    return VideoFrame.newBuilder().setStreamId(stream).setSeq(seq).setEventTimeMs(t).setWidth(28).setHeight(28)
-        .setChannels(1).setEncoding(FrameEncoding.RAW8).setData(ByteBuffer.wrap(pixels(784))).build();
+    return VideoFrame.newBuilder()
+        .setStreamId(stream)
+        .setSeq(seq)
+        .setEventTimeMs(t)
+        .setWidth(28)
+        .setHeight(28)
+        .setChannels(1)
+        .setEncoding(FrameEncoding.RAW8)
+        .setData(ByteBuffer.wrap(pixels(784)))
+        .build();
   }
 
   AudioChunk chunk(String stream, long seq, long t) {
@@ -112,36 +130,68 @@ class PairingTopologyTest {
     for (int i = 0; i < s.length; i++) {
       s[i] = (short) (8000 * Math.sin(2 * Math.PI * f * i / 8000.0) + 300 * rnd.nextGaussian());
     }
-    return AudioChunk.newBuilder().setStreamId(stream).setSeq(seq).setEventTimeMs(t).setSampleRate(8000)
-        .setChannels(1).setData(ByteBuffer.wrap(AvProducer.pcm16le(s))).build();
+    return AudioChunk.newBuilder()
+        .setStreamId(stream)
+        .setSeq(seq)
+        .setEventTimeMs(t)
+        .setSampleRate(8000)
+        .setChannels(1)
+        .setData(ByteBuffer.wrap(AvProducer.pcm16le(s)))
+        .build();
   }
 
   TextSegment caption(String stream, long seq, long t, String words) {
-    return TextSegment.newBuilder().setStreamId(stream).setSeq(seq).setEventTimeMs(t).setText(words).build();
+    return TextSegment.newBuilder()
+        .setStreamId(stream)
+        .setSeq(seq)
+        .setEventTimeMs(t)
+        .setText(words)
+        .build();
   }
 
   LabelEvent label(String stream, String cls, Modality m, long start, long end) {
-    return LabelEvent.newBuilder().setStreamId(stream).setClassName(cls).setModality(m).setStartTimeMs(start)
-        .setEndTimeMs(end).setEventTimeMs(start).build();
+    return LabelEvent.newBuilder()
+        .setStreamId(stream)
+        .setClassName(cls)
+        .setModality(m)
+        .setStartTimeMs(start)
+        .setEndTimeMs(end)
+        .setEventTimeMs(start)
+        .build();
   }
 
   void send(VideoFrame v) {
-    video.pipeInput(v.getStreamId(), TOPICS.video().valueSerde().serializer().serialize("t", v), v.getEventTimeMs());
+    video.pipeInput(
+        v.getStreamId(),
+        TOPICS.video().valueSerde().serializer().serialize("t", v),
+        v.getEventTimeMs());
   }
 
   void send(AudioChunk a) {
-    audio.pipeInput(a.getStreamId(), TOPICS.audio().valueSerde().serializer().serialize("t", a), a.getEventTimeMs());
+    audio.pipeInput(
+        a.getStreamId(),
+        TOPICS.audio().valueSerde().serializer().serialize("t", a),
+        a.getEventTimeMs());
   }
 
   void send(TextSegment s) {
-    text.pipeInput(s.getStreamId(), TOPICS.text().valueSerde().serializer().serialize("t", s), s.getEventTimeMs());
+    text.pipeInput(
+        s.getStreamId(),
+        TOPICS.text().valueSerde().serializer().serialize("t", s),
+        s.getEventTimeMs());
   }
 
   void send(LabelEvent l) {
-    labels.pipeInput(l.getStreamId(), TOPICS.labels().valueSerde().serializer().serialize("t", l), l.getStartTimeMs());
+    labels.pipeInput(
+        l.getStreamId(),
+        TOPICS.labels().valueSerde().serializer().serialize("t", l),
+        l.getStartTimeMs());
   }
 
-  /** Advances stream time far past every window and grace with a fully paired moment on another stream. */
+  /**
+   * Advances stream time far past every window and grace with a fully paired moment on another
+   * stream.
+   */
   void flush(long t) {
     long seq = ticks++;
     send(caption("tick", seq, t, "tick"));
@@ -152,12 +202,15 @@ class PairingTopologyTest {
   long ticks;
 
   List<PairedSample> samples(TestOutputTopic<String, PairedSample> out, String stream) {
-    return out.readValuesToList().stream().filter(s -> s.getStreamId().equals(stream)).collect(Collectors.toList());
+    return out.readValuesToList().stream()
+        .filter(s -> s.getStreamId().equals(stream))
+        .collect(Collectors.toList());
   }
 
   List<DeadLetter> deadLetters(Topic<?, ?> topic) {
     Topic<byte[], DeadLetter> dlq = TOPICS.deadLetters(topic);
-    return driver.createOutputTopic(dlq.name(), new ByteArrayDeserializer(), dlq.valueSerde().deserializer())
+    return driver
+        .createOutputTopic(dlq.name(), new ByteArrayDeserializer(), dlq.valueSerde().deserializer())
         .readValuesToList();
   }
 
@@ -180,8 +233,9 @@ class PairingTopologyTest {
     assertNull(s.getText(), "no text was sent");
     assertNull(s.getCaption());
     assertNull(s.getLabel());
-    float[] expected = new VideoFeaturizer(VideoFeatureConfig.defaults())
-        .featurize(28, 28, 1, "RAW8", v.getData().array());
+    float[] expected =
+        new VideoFeaturizer(VideoFeatureConfig.defaults())
+            .featurize(28, 28, 1, "RAW8", v.getData().array());
     assertArrayEquals(expected, FeatureTensors.toFloats(s.getVideo()), 0f);
     for (float x : FeatureTensors.toFloats(s.getAudio())) assertTrue(Float.isFinite(x));
     assertEquals(1, samples(infer, "cam1").size(), "unlabeled samples also go to av.infer");
@@ -205,21 +259,34 @@ class PairingTopologyTest {
     assertEquals(List.of("cam1#1"), ids(out, "cam1"), "late within grace pairs");
     assertEquals(List.of(), ids(out, "cam2"), "later than grace never pairs");
     assertEquals(List.of("cam3#0"), ids(out, "cam3"));
-    // ... and is not lost silently: it is a dead letter saying how late it was, and its frame one saying
+    // ... and is not lost silently: it is a dead letter saying how late it was, and its frame one
+    // saying
     // that it got no chunk in time
     // (the lone frames of stream "other" are dead letters too: they never got a chunk)
-    List<DeadLetter> frames = deadLetters(TOPICS.video()).stream()
-        .filter(d -> d.getErrorMessage().contains(" cam2#")).collect(Collectors.toList());
+    List<DeadLetter> frames =
+        deadLetters(TOPICS.video()).stream()
+            .filter(d -> d.getErrorMessage().contains(" cam2#"))
+            .collect(Collectors.toList());
     assertEquals(1, frames.size());
     assertEquals("pairing.unpaired", frames.get(0).getStage());
-    assertTrue(frames.get(0).getErrorMessage().startsWith("unpaired: frame of moment cam2#7 got no audio chunk"),
+    assertTrue(
+        frames
+            .get(0)
+            .getErrorMessage()
+            .startsWith("unpaired: frame of moment cam2#7 got no audio chunk"),
         frames.get(0).getErrorMessage());
     List<DeadLetter> lates = deadLetters(TOPICS.audio());
     assertEquals(1, lates.size());
     DeadLetter late = lates.get(0);
     assertEquals("pairing.late", late.getStage());
-    assertTrue(late.getErrorMessage().startsWith("late: event time " + (T0 + 100) + " of audio chunk cam2#7 is 9900 ms"
-        + " behind stream time"), late.getErrorMessage());
+    assertTrue(
+        late.getErrorMessage()
+            .startsWith(
+                "late: event time "
+                    + (T0 + 100)
+                    + " of audio chunk cam2#7 is 9900 ms"
+                    + " behind stream time"),
+        late.getErrorMessage());
     assertEquals(TOPICS.audio().name(), late.getOriginalTopic());
     assertEquals(1L, late.getOffset());
   }
@@ -230,11 +297,13 @@ class PairingTopologyTest {
     for (int i : new int[] {2, 0, 4, 1, 3}) send(frame("cam1", i, T0 + 100L * i + 5));
     flush(T0 + 60_000);
     List<PairedSample> out = samples(paired, "cam1");
-    assertEquals(List.of("cam1#0", "cam1#1", "cam1#2", "cam1#3", "cam1#4"),
+    assertEquals(
+        List.of("cam1#0", "cam1#1", "cam1#2", "cam1#3", "cam1#4"),
         out.stream().map(PairedSample::getSampleId).sorted().collect(Collectors.toList()));
     for (PairedSample s : out) {
       long seq = Long.parseLong(s.getSampleId().substring("cam1#".length()));
-      assertEquals(T0 + 100 * seq + 5, s.getEventTimeMs(), "event time of the frame with the same seq");
+      assertEquals(
+          T0 + 100 * seq + 5, s.getEventTimeMs(), "event time of the frame with the same seq");
     }
   }
 
@@ -253,14 +322,18 @@ class PairingTopologyTest {
     VideoFeaturizer vf = new VideoFeaturizer(VideoFeatureConfig.defaults());
     for (PairedSample s : out) {
       int seq = Integer.parseInt(s.getSampleId().substring("cam1#".length()));
-      assertArrayEquals(vf.featurize(28, 28, 1, "RAW8", frames[seq].getData().array()),
-          FeatureTensors.toFloats(s.getVideo()), 0f, "sample " + seq + " carries frame " + seq);
+      assertArrayEquals(
+          vf.featurize(28, 28, 1, "RAW8", frames[seq].getData().array()),
+          FeatureTensors.toFloats(s.getVideo()),
+          0f,
+          "sample " + seq + " carries frame " + seq);
     }
   }
 
   @Test
   void denseStreamsGetTheirOwnMomentsCaptionEvenWhenNeighboursCaptionsComeFirst() {
-    // captions of all 10 moments arrive before any frame: every pair meets 10 captions in its window
+    // captions of all 10 moments arrive before any frame: every pair meets 10 captions in its
+    // window
     for (int i = 0; i < 10; i++) send(caption("cam1", i, T0 + 100L * i, "caption " + i));
     for (int i = 0; i < 10; i++) {
       if (i % 3 == 0) continue; // these moments have no audio
@@ -284,7 +357,17 @@ class PairingTopologyTest {
 
   @Test
   void partialSerdeRoundTripsLazily() {
-    Partial p = new Partial("s", 7, "sess-1", 123, "s#7/sess-1", new float[] {1f, -2f}, new float[] {3f}, null, "hi");
+    Partial p =
+        new Partial(
+            "s",
+            7,
+            "sess-1",
+            123,
+            "s#7/sess-1",
+            new float[] {1f, -2f},
+            new float[] {3f},
+            null,
+            "hi");
     byte[] b = Partial.SERDE.serializer().serialize("t", p);
     Partial q = Partial.SERDE.deserializer().deserialize("t", b);
     assertEquals("s", q.streamId());
@@ -298,7 +381,8 @@ class PairingTopologyTest {
     assertNull(q.text());
     assertTrue(!q.hasText());
     assertArrayEquals(b, Partial.SERDE.serializer().serialize("t", q));
-    org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.SerializationException.class,
+    org.junit.jupiter.api.Assertions.assertThrows(
+        org.apache.kafka.common.errors.SerializationException.class,
         () -> Partial.SERDE.deserializer().deserialize("t", Arrays.copyOf(b, 20)));
   }
 
@@ -314,12 +398,15 @@ class PairingTopologyTest {
     send(caption("cam1", -7, T0 + 150, "bad"));
     send(frame("cam1", Long.MAX_VALUE, T0 + 200));
     flush(T0 + 60_000);
-    assertEquals(List.of("cam1#0", "cam1#1", "cam1#2", "cam1#3", "cam1#4"),
+    assertEquals(
+        List.of("cam1#0", "cam1#1", "cam1#2", "cam1#3", "cam1#4"),
         ids(paired.readValuesToList(), "cam1").stream().sorted().collect(Collectors.toList()));
     List<DeadLetter> v = deadLetters(TOPICS.video());
     assertEquals(2, v.size());
     assertTrue(v.get(0).getErrorMessage().contains("negative seq -1"), v.get(0).getErrorMessage());
-    assertTrue(v.get(1).getErrorMessage().contains("seq " + Long.MAX_VALUE + " is larger than"), v.get(1).getErrorMessage());
+    assertTrue(
+        v.get(1).getErrorMessage().contains("seq " + Long.MAX_VALUE + " is larger than"),
+        v.get(1).getErrorMessage());
     assertTrue(single(TOPICS.audio()).getErrorMessage().contains("negative seq -1"));
     assertTrue(single(TOPICS.text()).getErrorMessage().contains("negative seq -7"));
   }
@@ -406,7 +493,8 @@ class PairingTopologyTest {
     send(label("mic2", "seven", Modality.AUDIO, T0 - 1000, T0 + 5000));
     send(chunk("mic2", 0, T0 + 10));
     flush(T0 + 60_000);
-    flush(T0 + 120_000); // a lone chunk leaves the join when its window closes, then waits out the gate
+    flush(T0 + 120_000); // a lone chunk leaves the join when its window closes, then waits out the
+    // gate
     List<PairedSample> out = paired.readValuesToList();
     PairedSample pair = only(out, "cam1");
     assertNotNull(pair.getVideo());
@@ -419,7 +507,10 @@ class PairingTopologyTest {
     PairedSample labeled = only(out, "mic2");
     assertEquals("seven", labeled.getLabel());
     assertEquals(List.of(Modality.AUDIO), labeled.getLabeledModalities());
-    assertEquals(List.of("mic1#0"), ids(infer.readValuesToList(), "mic1"), "unlabeled audio-only samples go to av.infer");
+    assertEquals(
+        List.of("mic1#0"),
+        ids(infer.readValuesToList(), "mic1"),
+        "unlabeled audio-only samples go to av.infer");
   }
 
   @Test
@@ -439,8 +530,10 @@ class PairingTopologyTest {
     send(chunk("cam3", 0, T0));
     flush(T0 + 60_000);
     List<PairedSample> inf = infer.readValuesToList();
-    assertEquals(List.of("cam1#0"), ids(inf, "cam1"), "labeled samples are routed to av.infer as well");
-    assertEquals("circle", only(inf, "cam1").getLabel(), "with their label, for predicted-vs-true views");
+    assertEquals(
+        List.of("cam1#0"), ids(inf, "cam1"), "labeled samples are routed to av.infer as well");
+    assertEquals(
+        "circle", only(inf, "cam1").getLabel(), "with their label, for predicted-vs-true views");
     assertEquals(List.of("cam3#0"), ids(inf, "cam3"));
     assertEquals(2, paired.readValuesToList().size());
   }
@@ -460,7 +553,8 @@ class PairingTopologyTest {
     flush(T0 + 180_000);
     List<PairedSample> out = paired.readValuesToList();
     assertEquals("square", only(out, "cam1").getLabel());
-    assertNull(only(out, "cam2").getLabel(), "a label arriving after the label grace does not apply");
+    assertNull(
+        only(out, "cam2").getLabel(), "a label arriving after the label grace does not apply");
     assertEquals(List.of("cam2#0"), ids(infer.readValuesToList(), "cam2"));
   }
 
@@ -490,7 +584,9 @@ class PairingTopologyTest {
     audio.pipeInput("cam1", Arrays.copyOf(full, full.length / 2), T0);
     DeadLetter d = single(TOPICS.audio());
     assertEquals("pairing.decode", d.getStage());
-    assertTrue(d.getErrorClass().contains("AvroDecodeException") || d.getErrorClass().contains("Serialization"),
+    assertTrue(
+        d.getErrorClass().contains("AvroDecodeException")
+            || d.getErrorClass().contains("Serialization"),
         d.getErrorClass());
   }
 
@@ -516,7 +612,8 @@ class PairingTopologyTest {
     List<DeadLetter> dl = deadLetters(TOPICS.video());
     assertEquals(2, dl.size());
     assertEquals("pairing.validate", dl.get(0).getStage());
-    assertTrue(dl.get(0).getErrorMessage().contains("unsupported encoding RAW8 with 4 channels"),
+    assertTrue(
+        dl.get(0).getErrorMessage().contains("unsupported encoding RAW8 with 4 channels"),
         dl.get(0).getErrorMessage());
     assertEquals("pairing.featurize", dl.get(1).getStage());
     assertTrue(dl.get(1).getErrorClass().endsWith("FeatureException"), dl.get(1).getErrorClass());
@@ -536,9 +633,13 @@ class PairingTopologyTest {
     List<DeadLetter> dl = deadLetters(TOPICS.audio());
     assertEquals(3, dl.size());
     assertTrue(dl.get(0).getErrorMessage().contains("empty audio"), dl.get(0).getErrorMessage());
-    assertTrue(dl.get(1).getErrorMessage().contains("bad sample rate 0"), dl.get(1).getErrorMessage());
-    assertTrue(dl.get(2).getErrorMessage().contains("truncated PCM16"), dl.get(2).getErrorMessage());
-    assertEquals(List.of(1L, 2L), dl.stream().skip(1).map(DeadLetter::getOffset).collect(Collectors.toList()));
+    assertTrue(
+        dl.get(1).getErrorMessage().contains("bad sample rate 0"), dl.get(1).getErrorMessage());
+    assertTrue(
+        dl.get(2).getErrorMessage().contains("truncated PCM16"), dl.get(2).getErrorMessage());
+    assertEquals(
+        List.of(1L, 2L),
+        dl.stream().skip(1).map(DeadLetter::getOffset).collect(Collectors.toList()));
   }
 
   @Test
@@ -546,18 +647,40 @@ class PairingTopologyTest {
     // The features module already refuses to return non-finite values; pairing checks again so a
     // different featurizer can never leak NaN into av.paired. Here the video featurizer overflows.
     Featurizers d = Featurizers.defaults();
-    Featurizers overflowing = new Featurizers() {
-      @Override public float[] video(int w, int h, int c, String e, byte[] data) {
-        float[] x = d.video(w, h, c, e, data);
-        for (int i = 0; i < x.length; i++) x[i] = x[i] * Float.MAX_VALUE * 4f;
-        return x;
-      }
-      @Override public float[] audio(byte[] pcm, int rate, int ch) { return d.audio(pcm, rate, ch); }
-      @Override public float[] text(String t) { return d.text(t); }
-      @Override public int[] videoShape() { return d.videoShape(); }
-      @Override public int[] audioShape() { return d.audioShape(); }
-      @Override public int[] textShape() { return d.textShape(); }
-    };
+    Featurizers overflowing =
+        new Featurizers() {
+          @Override
+          public float[] video(int w, int h, int c, String e, byte[] data) {
+            float[] x = d.video(w, h, c, e, data);
+            for (int i = 0; i < x.length; i++) x[i] = x[i] * Float.MAX_VALUE * 4f;
+            return x;
+          }
+
+          @Override
+          public float[] audio(byte[] pcm, int rate, int ch) {
+            return d.audio(pcm, rate, ch);
+          }
+
+          @Override
+          public float[] text(String t) {
+            return d.text(t);
+          }
+
+          @Override
+          public int[] videoShape() {
+            return d.videoShape();
+          }
+
+          @Override
+          public int[] audioShape() {
+            return d.audioShape();
+          }
+
+          @Override
+          public int[] textShape() {
+            return d.textShape();
+          }
+        };
     open(PairingTopology.build(PairingConfig.defaults(), TOPICS, overflowing));
     send(frame("cam1", 0, T0));
     send(chunk("cam1", 0, T0));
@@ -586,11 +709,13 @@ class PairingTopologyTest {
   @Test
   void invalidConfigurationIsRefused() {
     PairingConfig d = PairingConfig.defaults();
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> d.withJoin(Duration.ZERO, Duration.ofSeconds(1)));
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> d.withJoin(Duration.ZERO, Duration.ofSeconds(1)));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
         () -> d.withJoin(Duration.ofMinutes(3), Duration.ofMinutes(1)));
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> d.withStreamThreads(0));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> d.withStreamThreads(0));
   }
 
   // ---- helpers ----
@@ -603,14 +728,16 @@ class PairingTopologyTest {
   }
 
   static List<String> ids(List<PairedSample> out, String stream) {
-    return out.stream().filter(s -> s.getStreamId().equals(stream)).map(PairedSample::getSampleId)
+    return out.stream()
+        .filter(s -> s.getStreamId().equals(stream))
+        .map(PairedSample::getSampleId)
         .collect(Collectors.toList());
   }
 
   static PairedSample only(List<PairedSample> out, String stream) {
-    List<PairedSample> l = out.stream().filter(s -> s.getStreamId().equals(stream)).collect(Collectors.toList());
+    List<PairedSample> l =
+        out.stream().filter(s -> s.getStreamId().equals(stream)).collect(Collectors.toList());
     assertEquals(1, l.size(), "samples of " + stream + ": " + ids(out, stream));
     return l.get(0);
   }
-
 }

@@ -21,8 +21,11 @@ class StateDirectoryIT {
 
   @Test
   void keyedByTheClusterIdTheBrokerReports(EmbeddedKafkaBroker broker, @TempDir Path base) {
-    assertEquals(broker.clusterId(), StateDirectory.clusterId(broker.clientProperties(), Duration.ofSeconds(30)));
-    assertEquals(base.resolve("cluster-" + broker.clusterId()),
+    assertEquals(
+        broker.clusterId(),
+        StateDirectory.clusterId(broker.clientProperties(), Duration.ofSeconds(30)));
+    assertEquals(
+        base.resolve("cluster-" + broker.clusterId()),
         StateDirectory.resolve(base, broker.clientProperties(), Duration.ofSeconds(30)));
   }
 }

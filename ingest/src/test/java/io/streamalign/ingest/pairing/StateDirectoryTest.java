@@ -15,7 +15,8 @@ class StateDirectoryTest {
     Map<String, String> env = Map.of(StateDirectory.ENV, "/srv/streams");
     assertEquals(Path.of("/opt/state"), StateDirectory.base(Path.of("/opt/state"), env));
     assertEquals(Path.of("/srv/streams"), StateDirectory.base(null, env));
-    assertEquals(Path.of(System.getProperty("user.home"), ".streamalign", "streams"),
+    assertEquals(
+        Path.of(System.getProperty("user.home"), ".streamalign", "streams"),
         StateDirectory.base(null, Map.of(StateDirectory.ENV, "  ")));
   }
 
@@ -31,8 +32,12 @@ class StateDirectoryTest {
 
   @Test
   void aClusterIdThatIsNotOneIsRejected() {
-    assertThrows(IllegalArgumentException.class, () -> StateDirectory.forCluster(Path.of("/x"), "../../etc"));
-    assertThrows(IllegalArgumentException.class, () -> StateDirectory.forCluster(Path.of("/x"), ""));
-    assertThrows(IllegalArgumentException.class, () -> StateDirectory.forCluster(Path.of("/x"), null));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> StateDirectory.forCluster(Path.of("/x"), "../../etc"));
+    assertThrows(
+        IllegalArgumentException.class, () -> StateDirectory.forCluster(Path.of("/x"), ""));
+    assertThrows(
+        IllegalArgumentException.class, () -> StateDirectory.forCluster(Path.of("/x"), null));
   }
 }

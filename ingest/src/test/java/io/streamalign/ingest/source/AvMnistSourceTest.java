@@ -48,8 +48,10 @@ class AvMnistSourceTest {
 
   @Test
   void testSplitPairsHeldOutImagesWithTestClipsOfTheSameDigitOncePerPass() {
-    SourceOptions o = SourceOptions.defaults("avm").withStreams(3).withRate(0).withStartTimeMs(1_000_000);
-    AvMnistSource src = new AvMnistSource(new CollectingSink(), o, mnist, fsdd, AvMnistSource.Split.TEST);
+    SourceOptions o =
+        SourceOptions.defaults("avm").withStreams(3).withRate(0).withStartTimeMs(1_000_000);
+    AvMnistSource src =
+        new AvMnistSource(new CollectingSink(), o, mnist, fsdd, AvMnistSource.Split.TEST);
     Set<Integer> images = new HashSet<>();
     for (long seq = 0; ; seq++) {
       boolean any = false;
@@ -81,10 +83,15 @@ class AvMnistSourceTest {
 
   @Test
   void trainSplitUsesTrainImagesAndClipsAndIsSeeded() {
-    SourceOptions o = SourceOptions.defaults("avm").withRate(0).withStartTimeMs(1_000_000).withSeed(7);
-    AvMnistSource a = new AvMnistSource(new CollectingSink(), o, mnist, fsdd, AvMnistSource.Split.TRAIN);
-    AvMnistSource b = new AvMnistSource(new CollectingSink(), o, mnist, fsdd, AvMnistSource.Split.TRAIN);
-    AvMnistSource c = new AvMnistSource(new CollectingSink(), o.withSeed(8), mnist, fsdd, AvMnistSource.Split.TRAIN);
+    SourceOptions o =
+        SourceOptions.defaults("avm").withRate(0).withStartTimeMs(1_000_000).withSeed(7);
+    AvMnistSource a =
+        new AvMnistSource(new CollectingSink(), o, mnist, fsdd, AvMnistSource.Split.TRAIN);
+    AvMnistSource b =
+        new AvMnistSource(new CollectingSink(), o, mnist, fsdd, AvMnistSource.Split.TRAIN);
+    AvMnistSource c =
+        new AvMnistSource(
+            new CollectingSink(), o.withSeed(8), mnist, fsdd, AvMnistSource.Split.TRAIN);
     List<Integer> seqA = new ArrayList<>();
     List<Integer> seqC = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
@@ -104,8 +111,12 @@ class AvMnistSourceTest {
   void runsPacedThroughASinkUntilTheLimitAndReportsProgress() {
     CollectingSink sink = new CollectingSink();
     List<SourceProgress> reports = new ArrayList<>();
-    SourceOptions o = SourceOptions.defaults("avm").withStreams(2).withRate(200).withMaxMomentsPerStream(20)
-        .withProgress(reports::add, java.time.Duration.ofMillis(20));
+    SourceOptions o =
+        SourceOptions.defaults("avm")
+            .withStreams(2)
+            .withRate(200)
+            .withMaxMomentsPerStream(20)
+            .withProgress(reports::add, java.time.Duration.ofMillis(20));
     try (AvMnistSource src = new AvMnistSource(sink, o, mnist, fsdd, AvMnistSource.Split.TEST)) {
       src.start();
       SourceProgress p = src.await(java.time.Duration.ofSeconds(20));
@@ -120,6 +131,8 @@ class AvMnistSourceTest {
     assertTrue(reports.get(reports.size() - 1).done());
     long t0 = sink.frames.get(0).getEventTimeMs();
     assertEquals(t0 + 5, sink.frames.get(2).getEventTimeMs(), "event times 1/rate apart");
-    assertNull(new AvMnistSource(sink, o.withLoop(false), mnist, fsdd, AvMnistSource.Split.TEST).moment(0, 1000, 0));
+    assertNull(
+        new AvMnistSource(sink, o.withLoop(false), mnist, fsdd, AvMnistSource.Split.TEST)
+            .moment(0, 1000, 0));
   }
 }

@@ -17,9 +17,32 @@ final class CollectingSink implements AvSink {
   final List<LabelEvent> labels = new CopyOnWriteArrayList<>();
   volatile int flushes;
 
-  @Override public CompletableFuture<?> sendFrame(VideoFrame f) { frames.add(f); return CompletableFuture.completedFuture(null); }
-  @Override public CompletableFuture<?> sendAudio(AudioChunk c) { chunks.add(c); return CompletableFuture.completedFuture(null); }
-  @Override public CompletableFuture<?> sendText(TextSegment t) { texts.add(t); return CompletableFuture.completedFuture(null); }
-  @Override public CompletableFuture<?> sendLabel(LabelEvent l) { labels.add(l); return CompletableFuture.completedFuture(null); }
-  @Override public void flush() { flushes++; }
+  @Override
+  public CompletableFuture<?> sendFrame(VideoFrame f) {
+    frames.add(f);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<?> sendAudio(AudioChunk c) {
+    chunks.add(c);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<?> sendText(TextSegment t) {
+    texts.add(t);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<?> sendLabel(LabelEvent l) {
+    labels.add(l);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public void flush() {
+    flushes++;
+  }
 }

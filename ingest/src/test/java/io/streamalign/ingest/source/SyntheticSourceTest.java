@@ -68,34 +68,44 @@ class SyntheticSourceTest {
         min = Math.min(min, r);
       }
       assertTrue(max > 1000, w + " is audible: peak frame RMS " + max);
-      assertTrue(max > 10 * (min + 1), w + " energy varies like speech: min " + min + " max " + max);
+      assertTrue(
+          max > 10 * (min + 1), w + " energy varies like speech: min " + min + " max " + max);
     }
     assertEquals(speech.speak("circle"), speech.speak("circle"), "utterances are cached");
     short[] slow = speech.speak("circle", new SpeechSynth.Prosody(110, 100, 11));
     short[] fast = speech.speak("circle", new SpeechSynth.Prosody(200, 100, 11));
-    assertTrue(slow.length > fast.length * 1.2, "rate changes duration: " + slow.length + " vs " + fast.length);
+    assertTrue(
+        slow.length > fast.length * 1.2,
+        "rate changes duration: " + slow.length + " vs " + fast.length);
   }
 
   @Test
   void everyShapeLooksDifferent() {
     SceneRenderer.Pose pose = new SceneRenderer.Pose(0.5, 0.5, 0.7, 0.3, 20, 230);
     List<byte[]> frames = new ArrayList<>();
-    for (String s : SceneRenderer.SHAPES) frames.add(SceneRenderer.render(s, pose, 64, 0, new SplittableRandom(1)));
+    for (String s : SceneRenderer.SHAPES)
+      frames.add(SceneRenderer.render(s, pose, 64, 0, new SplittableRandom(1)));
     for (int i = 0; i < frames.size(); i++) {
       for (int j = i + 1; j < frames.size(); j++) {
         int differ = 0;
         for (int k = 0; k < 64 * 64; k++) {
           if (Math.abs((frames.get(i)[k] & 0xff) - (frames.get(j)[k] & 0xff)) > 60) differ++;
         }
-        assertTrue(differ > 80, SceneRenderer.SHAPES.get(i) + " vs " + SceneRenderer.SHAPES.get(j) + ": " + differ);
+        assertTrue(
+            differ > 80,
+            SceneRenderer.SHAPES.get(i) + " vs " + SceneRenderer.SHAPES.get(j) + ": " + differ);
       }
     }
   }
 
   @Test
   void streamsFollowTheScheduleLabelBudgetAndSpeakTheClass() {
-    SyntheticOptions scene = SyntheticOptions.defaults().withNewClassEvery(20).withAudioLabelsPerClass(3)
-        .withSegments(3, 6).withCaptionProbability(0.5);
+    SyntheticOptions scene =
+        SyntheticOptions.defaults()
+            .withNewClassEvery(20)
+            .withAudioLabelsPerClass(3)
+            .withSegments(3, 6)
+            .withCaptionProbability(0.5);
     SourceOptions o = SourceOptions.defaults("syn").withStreams(2).withRate(0).withSeed(3);
     SyntheticSource src = new SyntheticSource(new CollectingSink(), o, scene, speech);
     Map<String, Integer> fullyLabeled = new HashMap<>();
@@ -131,19 +141,22 @@ class SyntheticSourceTest {
     assertTrue(early.size() <= 3, "only the initial classes at first: " + early);
     assertEquals(10, all.size(), "all classes appear by the end: " + all);
     for (int n : fullyLabeled.values()) assertTrue(n <= 3, "audio label budget: " + fullyLabeled);
-    assertTrue(captions > 100 && captions < 300, "about half the moments have captions: " + captions);
+    assertTrue(
+        captions > 100 && captions < 300, "about half the moments have captions: " + captions);
     // the same class's frames vary (motion, pose, noise) and classes differ on average
     Moment a = src.moment(0, 500, 0);
     Moment b = src.moment(0, 501, 0);
     assertNotEquals(a.video().getData(), b.video().getData());
-    // class-mean frames differ between classes more than a class's mean differs between halves of its frames
+    // class-mean frames differ between classes more than a class's mean differs between halves of
+    // its frames
     double[] circle = meanFrame.get("circle");
     double[] star = meanFrame.get("star");
     double d = 0;
     for (int i = 0; i < circle.length; i++) {
       d += Math.abs(circle[i] / count.get("circle") - star[i] / count.get("star"));
     }
-    assertTrue(d / circle.length > 2, "circle and star frames differ on average: " + d / circle.length);
+    assertTrue(
+        d / circle.length > 2, "circle and star frames differ on average: " + d / circle.length);
   }
 
   @Test
@@ -160,18 +173,25 @@ class SyntheticSourceTest {
       prev = f.getEventTimeMs();
     }
     assertTrue(prev <= System.currentTimeMillis() + 100, "never far in the future");
-    try (Source s = Sources.create("synthetic", sink, o, java.util.Optional.empty(), AvMnistSource.Split.TRAIN)) {
+    try (Source s =
+        Sources.create(
+            "synthetic", sink, o, java.util.Optional.empty(), AvMnistSource.Split.TRAIN)) {
       assertEquals("synthetic", s.name());
     }
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> Sources.create("webcam", sink, o, java.util.Optional.empty(), AvMnistSource.Split.TRAIN));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            Sources.create(
+                "webcam", sink, o, java.util.Optional.empty(), AvMnistSource.Split.TRAIN));
   }
 
   @Test
   void sameSeedSameScenesAndSpeech() {
     SourceOptions o = SourceOptions.defaults("syn").withRate(0).withSeed(11);
-    SyntheticSource a = new SyntheticSource(new CollectingSink(), o, SyntheticOptions.defaults(), speech);
-    SyntheticSource b = new SyntheticSource(new CollectingSink(), o, SyntheticOptions.defaults(), speech);
+    SyntheticSource a =
+        new SyntheticSource(new CollectingSink(), o, SyntheticOptions.defaults(), speech);
+    SyntheticSource b =
+        new SyntheticSource(new CollectingSink(), o, SyntheticOptions.defaults(), speech);
     for (int i = 0; i < 30; i++) {
       Moment x = a.moment(0, i, i);
       Moment y = b.moment(0, i, i);

@@ -1,2 +1,6 @@
-/** What a consuming service's {@code /health} answers: the decision ({@link io.streamalign.schemas.health.HealthCheck}) and the lag the broker reports ({@link io.streamalign.schemas.health.BrokerLag}). */
+/**
+ * What a consuming service's {@code /health} answers: the decision ({@link
+ * io.streamalign.schemas.health.HealthCheck}) and the lag the broker reports ({@link
+ * io.streamalign.schemas.health.BrokerLag}).
+ */
 package io.streamalign.schemas.health;

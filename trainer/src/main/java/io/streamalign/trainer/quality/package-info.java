@@ -1,5 +1,5 @@
 /**
- * Model quality over the stream: prequential (test-then-train) accuracy windows, the promotion gate,
- * and the Page-Hinkley drift detector. Pure Java, no Kafka.
+ * Model quality over the stream: prequential (test-then-train) accuracy windows, the promotion
+ * gate, and the Page-Hinkley drift detector. Pure Java, no Kafka.
  */
 package io.streamalign.trainer.quality;

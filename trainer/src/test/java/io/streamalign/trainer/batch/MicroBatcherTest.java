@@ -11,47 +11,47 @@ import org.junit.jupiter.api.Test;
 
 class MicroBatcherTest {
 
-    @Test
-    void dueBySize() {
-        MicroBatcher<Integer> b = new MicroBatcher<>(3, Duration.ofSeconds(10), 6);
-        b.add(1, 0);
-        b.add(2, 0);
-        assertFalse(b.isDue(5));
-        b.add(3, 1);
-        assertTrue(b.isDue(1));
-        assertEquals(0, b.millisUntilDue(1));
-        b.add(4, 2);
-        assertEquals(List.of(1, 2, 3), b.take());
-        assertEquals(1, b.size());
-        assertFalse(b.isDue(2));
-    }
+  @Test
+  void dueBySize() {
+    MicroBatcher<Integer> b = new MicroBatcher<>(3, Duration.ofSeconds(10), 6);
+    b.add(1, 0);
+    b.add(2, 0);
+    assertFalse(b.isDue(5));
+    b.add(3, 1);
+    assertTrue(b.isDue(1));
+    assertEquals(0, b.millisUntilDue(1));
+    b.add(4, 2);
+    assertEquals(List.of(1, 2, 3), b.take());
+    assertEquals(1, b.size());
+    assertFalse(b.isDue(2));
+  }
 
-    @Test
-    void dueByTimeOfTheOldestItem() {
-        MicroBatcher<String> b = new MicroBatcher<>(100, Duration.ofMillis(50), 200);
-        assertFalse(b.isDue(0));
-        assertEquals(Long.MAX_VALUE, b.millisUntilDue(0));
-        b.add("a", 1000);
-        b.add("b", 1040);
-        assertFalse(b.isDue(1049));
-        assertEquals(1, b.millisUntilDue(1049));
-        assertTrue(b.isDue(1050));
-        assertEquals(List.of("a", "b"), b.take());
-        assertTrue(b.isEmpty());
-    }
+  @Test
+  void dueByTimeOfTheOldestItem() {
+    MicroBatcher<String> b = new MicroBatcher<>(100, Duration.ofMillis(50), 200);
+    assertFalse(b.isDue(0));
+    assertEquals(Long.MAX_VALUE, b.millisUntilDue(0));
+    b.add("a", 1000);
+    b.add("b", 1040);
+    assertFalse(b.isDue(1049));
+    assertEquals(1, b.millisUntilDue(1049));
+    assertTrue(b.isDue(1050));
+    assertEquals(List.of("a", "b"), b.take());
+    assertTrue(b.isEmpty());
+  }
 
-    @Test
-    void boundedWithHysteresis() {
-        MicroBatcher<Integer> b = new MicroBatcher<>(2, Duration.ZERO, 4);
-        for (int i = 0; i < 4; i++) b.add(i, 0);
-        assertTrue(b.isFull());
-        assertFalse(b.hasDrained());
-        b.take();
-        assertFalse(b.isFull());
-        assertTrue(b.hasDrained());
-        b.removeIf(i -> i == 3);
-        assertEquals(List.of(2), b.items());
-        assertThrows(IllegalArgumentException.class, () -> new MicroBatcher<>(0, Duration.ZERO, 1));
-        assertThrows(IllegalArgumentException.class, () -> new MicroBatcher<>(4, Duration.ZERO, 3));
-    }
+  @Test
+  void boundedWithHysteresis() {
+    MicroBatcher<Integer> b = new MicroBatcher<>(2, Duration.ZERO, 4);
+    for (int i = 0; i < 4; i++) b.add(i, 0);
+    assertTrue(b.isFull());
+    assertFalse(b.hasDrained());
+    b.take();
+    assertFalse(b.isFull());
+    assertTrue(b.hasDrained());
+    b.removeIf(i -> i == 3);
+    assertEquals(List.of(2), b.items());
+    assertThrows(IllegalArgumentException.class, () -> new MicroBatcher<>(0, Duration.ZERO, 1));
+    assertThrows(IllegalArgumentException.class, () -> new MicroBatcher<>(4, Duration.ZERO, 3));
+  }
 }

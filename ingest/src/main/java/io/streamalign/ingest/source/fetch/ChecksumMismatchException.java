@@ -9,8 +9,16 @@ public class ChecksumMismatchException extends FetchException {
   private final String actual;
 
   public ChecksumMismatchException(String file, String source, String expected, String actual) {
-    super("sha256 mismatch for " + file + " from " + source + ": expected " + expected + ", got " + actual
-        + " (the file was deleted)");
+    super(
+        "sha256 mismatch for "
+            + file
+            + " from "
+            + source
+            + ": expected "
+            + expected
+            + ", got "
+            + actual
+            + " (the file was deleted)");
     this.file = file;
     this.expected = expected;
     this.actual = actual;

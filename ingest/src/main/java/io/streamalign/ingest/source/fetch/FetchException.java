@@ -2,7 +2,10 @@ package io.streamalign.ingest.source.fetch;
 
 import java.io.IOException;
 
-/** A data set could not be fetched (HTTP error, retries exhausted, bad archive); the message says why. */
+/**
+ * A data set could not be fetched (HTTP error, retries exhausted, bad archive); the message says
+ * why.
+ */
 public class FetchException extends IOException {
   private static final long serialVersionUID = 1L;
 

@@ -23,22 +23,30 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /**
- * Turns the GitHub archive of the FSDD repository into the {@code shared/data/fsdd} layout, byte for byte:
- * {@code recordings.tar} (POSIX ustar written exactly as Python's {@code tarfile} writes it: the
- * {@code recordings/} directory entry, then the 3,000 wav files sorted by name, mode 0644, uid/gid 0, empty
- * owner names, mtime of the pinned commit, padded to 10240-byte records), {@code index.csv} (one row per
- * recording with its tar offset, size, sha256 and wav header fields) and {@code speakers.csv} (the upstream
- * {@code metadata.py} speaker table). All three must match the sha256s pinned in {@code shared/data/README.md};
- * otherwise they are deleted and a {@link ChecksumMismatchException} is thrown.
+ * Turns the GitHub archive of the FSDD repository into the {@code shared/data/fsdd} layout, byte
+ * for byte: {@code recordings.tar} (POSIX ustar written exactly as Python's {@code tarfile} writes
+ * it: the {@code recordings/} directory entry, then the 3,000 wav files sorted by name, mode 0644,
+ * uid/gid 0, empty owner names, mtime of the pinned commit, padded to 10240-byte records), {@code
+ * index.csv} (one row per recording with its tar offset, size, sha256 and wav header fields) and
+ * {@code speakers.csv} (the upstream {@code metadata.py} speaker table). All three must match the
+ * sha256s pinned in {@code shared/data/README.md}; otherwise they are deleted and a {@link
+ * ChecksumMismatchException} is thrown.
  */
 final class FsddRepack {
   static final String TAR_SHA = "095cba75b90b7c4184250a088d0e7134df9996b65ec8f07dbb02fef1a6d92702";
-  static final String INDEX_SHA = "a28d0e6b91cf062d31286d8456b59e77a034574ed985f309e205f8fe30863380";
-  static final String SPEAKERS_SHA = "63727d1e2c34b20c7bee91880fda3350c99cc74118221d68154ba0682bda95f8";
+  static final String INDEX_SHA =
+      "a28d0e6b91cf062d31286d8456b59e77a034574ed985f309e205f8fe30863380";
+  static final String SPEAKERS_SHA =
+      "63727d1e2c34b20c7bee91880fda3350c99cc74118221d68154ba0682bda95f8";
   static final int RECORDINGS = 3000;
-  /** Commit time of {@link DatasetFetcher#FSDD_COMMIT} (2024-05-02), the mtime of every tar member. */
+
+  /**
+   * Commit time of {@link DatasetFetcher#FSDD_COMMIT} (2024-05-02), the mtime of every tar member.
+   */
   static final long MTIME = 1714683308L;
-  static final String SPEAKERS_CSV = """
+
+  static final String SPEAKERS_CSV =
+      """
       speaker,gender,accent,language
       george,male,GRC/Greek,english
       jackson,male,USA/neutral,english
@@ -50,7 +58,8 @@ final class FsddRepack {
   static final String INDEX_HEADER =
       "path,digit,speaker,index,split,tar_offset,size,sha256,sample_rate,channels,bits,frames\n";
 
-  private static final Pattern RECORDING = Pattern.compile("^[^/]+/recordings/(([0-9])_([A-Za-z]+)_([0-9]+)\\.wav)$");
+  private static final Pattern RECORDING =
+      Pattern.compile("^[^/]+/recordings/(([0-9])_([A-Za-z]+)_([0-9]+)\\.wav)$");
   private static final int BLOCK = 512;
   private static final int RECORD = 20 * BLOCK;
 
@@ -58,7 +67,8 @@ final class FsddRepack {
 
   /** True when the three files are present with their pinned checksums. */
   static boolean isComplete(Path dir) throws IOException {
-    return matches(dir.resolve("recordings.tar"), TAR_SHA) && matches(dir.resolve("index.csv"), INDEX_SHA)
+    return matches(dir.resolve("recordings.tar"), TAR_SHA)
+        && matches(dir.resolve("index.csv"), INDEX_SHA)
         && matches(dir.resolve("speakers.csv"), SPEAKERS_SHA);
   }
 
@@ -82,19 +92,28 @@ final class FsddRepack {
         Matcher m = RECORDING.matcher(e.getName());
         if (!e.isDirectory() && m.matches()) {
           if (recordings.put("recordings/" + m.group(1), e) != null) {
-            throw new FetchException("FSDD archive " + source + " holds recordings/" + m.group(1) + " twice");
+            throw new FetchException(
+                "FSDD archive " + source + " holds recordings/" + m.group(1) + " twice");
           }
         }
       }
       if (recordings.size() != RECORDINGS) {
-        throw new FetchException("FSDD archive " + source + " holds " + recordings.size()
-            + " recordings under <root>/recordings/, expected " + RECORDINGS + " (commit " + DatasetFetcher.FSDD_COMMIT
-            + ")");
+        throw new FetchException(
+            "FSDD archive "
+                + source
+                + " holds "
+                + recordings.size()
+                + " recordings under <root>/recordings/, expected "
+                + RECORDINGS
+                + " (commit "
+                + DatasetFetcher.FSDD_COMMIT
+                + ")");
       }
       StringBuilder rows = new StringBuilder(INDEX_HEADER);
       MessageDigest tarSha = DatasetFetcher.sha256();
-      try (OutputStream out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(tarTmp), 1 << 16),
-          tarSha)) {
+      try (OutputStream out =
+          new DigestOutputStream(
+              new BufferedOutputStream(Files.newOutputStream(tarTmp), 1 << 16), tarSha)) {
         long pos = 0;
         out.write(header("recordings/", 0, '5'));
         pos += BLOCK;
@@ -119,28 +138,50 @@ final class FsddRepack {
       }
       Files.writeString(indexTmp, rows.toString(), StandardCharsets.UTF_8);
       Files.writeString(speakersTmp, SPEAKERS_CSV, StandardCharsets.UTF_8);
-      check(tarTmp, HexFormat.of().formatHex(tarSha.digest()), TAR_SHA, "fsdd/recordings.tar", source,
+      check(
+          tarTmp,
+          HexFormat.of().formatHex(tarSha.digest()),
+          TAR_SHA,
+          "fsdd/recordings.tar",
+          source,
           List.of(tarTmp, indexTmp, speakersTmp));
-      check(indexTmp, DatasetFetcher.sha256(indexTmp), INDEX_SHA, "fsdd/index.csv", source,
+      check(
+          indexTmp,
+          DatasetFetcher.sha256(indexTmp),
+          INDEX_SHA,
+          "fsdd/index.csv",
+          source,
           List.of(tarTmp, indexTmp, speakersTmp));
-      check(speakersTmp, DatasetFetcher.sha256(speakersTmp), SPEAKERS_SHA, "fsdd/speakers.csv", source,
+      check(
+          speakersTmp,
+          DatasetFetcher.sha256(speakersTmp),
+          SPEAKERS_SHA,
+          "fsdd/speakers.csv",
+          source,
           List.of(tarTmp, indexTmp, speakersTmp));
       Files.move(tarTmp, tar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      Files.move(indexTmp, index, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      Files.move(speakersTmp, speakers, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          indexTmp, index, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          speakersTmp,
+          speakers,
+          StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(tarTmp);
       Files.deleteIfExists(indexTmp);
       Files.deleteIfExists(speakersTmp);
       if (e instanceof java.util.zip.ZipException z) {
         Files.deleteIfExists(zip); // a broken archive is not resumable
-        throw new FetchException("FSDD archive " + source + " is not a valid zip (deleted): " + z.getMessage(), z);
+        throw new FetchException(
+            "FSDD archive " + source + " is not a valid zip (deleted): " + z.getMessage(), z);
       }
       throw e;
     }
   }
 
-  private static void check(Path file, String actual, String expected, String name, String source, List<Path> all)
+  private static void check(
+      Path file, String actual, String expected, String name, String source, List<Path> all)
       throws IOException {
     if (!actual.equals(expected)) {
       for (Path p : all) Files.deleteIfExists(p);
@@ -148,23 +189,47 @@ final class FsddRepack {
     }
   }
 
-  private static String row(String path, long offset, byte[] wav, String source) throws FetchException {
+  private static String row(String path, long offset, byte[] wav, String source)
+      throws FetchException {
     Matcher m = RECORDING.matcher("x/" + path);
     if (!m.matches()) throw new IllegalStateException(path);
     Wav.Audio a;
     try {
       a = Wav.parse(wav);
     } catch (FeatureException e) {
-      throw new FetchException("FSDD archive " + source + ": " + path + " is not a PCM16 wav: " + e.getMessage(), e);
+      throw new FetchException(
+          "FSDD archive " + source + ": " + path + " is not a PCM16 wav: " + e.getMessage(), e);
     }
     int index = Integer.parseInt(m.group(4));
     String sha = HexFormat.of().formatHex(DatasetFetcher.sha256().digest(wav));
-    return path + ',' + m.group(2) + ',' + m.group(3) + ',' + index + ',' + (index <= 4 ? "test" : "train") + ','
-        + offset + ',' + wav.length + ',' + sha + ',' + a.sampleRate() + ',' + a.channels() + ",16," + a.frames()
+    return path
+        + ','
+        + m.group(2)
+        + ','
+        + m.group(3)
+        + ','
+        + index
+        + ','
+        + (index <= 4 ? "test" : "train")
+        + ','
+        + offset
+        + ','
+        + wav.length
+        + ','
+        + sha
+        + ','
+        + a.sampleRate()
+        + ','
+        + a.channels()
+        + ",16,"
+        + a.frames()
         + '\n';
   }
 
-  /** A ustar header as Python's tarfile writes it (numbers in zero-padded octal, checksum "%06o\0 "). */
+  /**
+   * A ustar header as Python's tarfile writes it (numbers in zero-padded octal, checksum "%06o\0
+   * ").
+   */
   static byte[] header(String name, long size, char type) {
     byte[] h = new byte[BLOCK];
     put(h, 0, name, 100);

@@ -25,11 +25,13 @@ import java.util.function.Consumer;
 import javax.imageio.ImageIO;
 
 /**
- * Grouping and reading of a class-folder directory ({@code DIR/<className>/*.wav|*.png|*.jpg|*.jpeg|*.txt}).
+ * Grouping and reading of a class-folder directory ({@code
+ * DIR/<className>/*.wav|*.png|*.jpg|*.jpeg|*.txt}).
  *
  * <p>{@link #scan} groups the files of each class folder by base name into {@link FileSample}s;
- * {@link #read} reads one sample's files, reporting each file it cannot use as a {@link FileProblem}
- * instead of throwing. Hidden files, files directly in {@code DIR}, and other extensions are ignored.
+ * {@link #read} reads one sample's files, reporting each file it cannot use as a {@link
+ * FileProblem} instead of throwing. Hidden files, files directly in {@code DIR}, and other
+ * extensions are ignored.
  */
 public final class FileSamples {
 
@@ -41,14 +43,19 @@ public final class FileSamples {
   private FileSamples() {}
 
   /** The kind of a supported file, from its extension (case-insensitive). */
-  enum Kind { IMAGE, AUDIO, TEXT }
+  enum Kind {
+    IMAGE,
+    AUDIO,
+    TEXT
+  }
 
   /**
    * Result of a scan.
    *
    * @param classes class folder names, sorted
    * @param samples samples, sorted by class then base name
-   * @param problems files that were left out while grouping (e.g. a second image with the same base name)
+   * @param problems files that were left out while grouping (e.g. a second image with the same base
+   *     name)
    */
   public record Scan(List<String> classes, List<FileSample> samples, List<FileProblem> problems) {}
 
@@ -109,8 +116,18 @@ public final class FileSamples {
         Path[] slots = byBase.computeIfAbsent(baseName(f), b -> new Path[3]);
         int k = kind(f).ordinal();
         if (slots[k] != null) {
-          problems.add(new FileProblem(f, "duplicate " + kind(f).name().toLowerCase(Locale.ROOT)
-              + " for sample " + cls + "/" + baseName(f) + " (already using " + slots[k].getFileName() + ")"));
+          problems.add(
+              new FileProblem(
+                  f,
+                  "duplicate "
+                      + kind(f).name().toLowerCase(Locale.ROOT)
+                      + " for sample "
+                      + cls
+                      + "/"
+                      + baseName(f)
+                      + " (already using "
+                      + slots[k].getFileName()
+                      + ")"));
         } else {
           slots[k] = f;
         }
@@ -122,10 +139,13 @@ public final class FileSamples {
     return new Scan(List.copyOf(classes), List.copyOf(samples), List.copyOf(problems));
   }
 
-  /** Orders samples so that classes alternate: the first sample of each class, then the second, ... */
+  /**
+   * Orders samples so that classes alternate: the first sample of each class, then the second, ...
+   */
   public static List<FileSample> interleaveClasses(List<FileSample> samples) {
     Map<String, List<FileSample>> byClass = new TreeMap<>();
-    for (FileSample s : samples) byClass.computeIfAbsent(s.className(), c -> new ArrayList<>()).add(s);
+    for (FileSample s : samples)
+      byClass.computeIfAbsent(s.className(), c -> new ArrayList<>()).add(s);
     List<FileSample> out = new ArrayList<>(samples.size());
     for (int i = 0; out.size() < samples.size(); i++) {
       for (List<FileSample> l : byClass.values()) {
@@ -136,8 +156,8 @@ public final class FileSamples {
   }
 
   /**
-   * Reads the files of {@code sample}; each file that cannot be used is passed to {@code problems} with
-   * the reason and left out of the result. Never throws for bad file content.
+   * Reads the files of {@code sample}; each file that cannot be used is passed to {@code problems}
+   * with the reason and left out of the result. Never throws for bad file content.
    */
   public static Loaded read(FileSample sample, Consumer<FileProblem> problems) {
     Image image = null;
@@ -167,13 +187,19 @@ public final class FileSamples {
     return new Loaded(sample, image, audio, text);
   }
 
-  /** Reads a PNG or JPEG file: the bytes as-is, with the size and color channels (1 gray, 3 color) decoded. */
+  /**
+   * Reads a PNG or JPEG file: the bytes as-is, with the size and color channels (1 gray, 3 color)
+   * decoded.
+   */
   public static Image readImage(Path file) throws IOException {
     byte[] data = readBounded(file);
     FrameEncoding enc;
     if (startsWith(data, PNG_MAGIC)) {
       enc = FrameEncoding.PNG;
-    } else if (data.length >= 3 && (data[0] & 0xff) == 0xff && (data[1] & 0xff) == 0xd8 && (data[2] & 0xff) == 0xff) {
+    } else if (data.length >= 3
+        && (data[0] & 0xff) == 0xff
+        && (data[1] & 0xff) == 0xd8
+        && (data[2] & 0xff) == 0xff) {
       enc = FrameEncoding.JPEG;
     } else {
       throw new IOException("not a PNG or JPEG file (no PNG/JPEG signature in its first bytes)");
@@ -184,7 +210,8 @@ public final class FileSamples {
     } catch (IOException | RuntimeException e) {
       throw new IOException("undecodable " + enc + ": " + reason(e), e);
     }
-    if (img == null) throw new IOException("undecodable " + enc + ": no ImageIO reader accepted it");
+    if (img == null)
+      throw new IOException("undecodable " + enc + ": no ImageIO reader accepted it");
     if (img.getWidth() <= 0 || img.getHeight() <= 0) {
       throw new IOException("empty " + enc + " image " + img.getWidth() + "x" + img.getHeight());
     }
@@ -210,8 +237,13 @@ public final class FileSamples {
     byte[] data = readBounded(file);
     String s;
     try {
-      s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(data)).toString();
+      s =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(data))
+              .toString();
     } catch (CharacterCodingException e) {
       throw new IOException("not UTF-8 text: " + e, e);
     }
@@ -242,7 +274,8 @@ public final class FileSamples {
   private static byte[] readBounded(Path file) throws IOException {
     long size = Files.size(file);
     if (size > MAX_FILE_BYTES) {
-      throw new IOException("file of " + size + " bytes exceeds the " + MAX_FILE_BYTES + "-byte limit");
+      throw new IOException(
+          "file of " + size + " bytes exceeds the " + MAX_FILE_BYTES + "-byte limit");
     }
     if (size == 0) throw new IOException("empty file");
     return Files.readAllBytes(file);
@@ -259,6 +292,8 @@ public final class FileSamples {
   static String reason(Throwable e) {
     String m = e.getMessage();
     if (m == null || m.isBlank()) return e.getClass().getSimpleName();
-    return e instanceof java.nio.file.FileSystemException ? e.getClass().getSimpleName() + ": " + m : m;
+    return e instanceof java.nio.file.FileSystemException
+        ? e.getClass().getSimpleName() + ": " + m
+        : m;
   }
 }

@@ -25,23 +25,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes a directory of class folders ({@code DIR/<className>/*.wav|*.png|*.jpg|*.jpeg|*.txt}) as one
- * stream. Files of a class that share a base name form one sample ({@code cat/001.png + cat/001.wav +
- * cat/001.txt}); a lone file is a single-modality sample. Sample {@code n} is sent with seq {@code n} and
- * event time {@code start + n / rate} as:
+ * Publishes a directory of class folders ({@code DIR/<className>/*.wav|*.png|*.jpg|*.jpeg|*.txt})
+ * as one stream. Files of a class that share a base name form one sample ({@code cat/001.png +
+ * cat/001.wav + cat/001.txt}); a lone file is a single-modality sample. Sample {@code n} is sent
+ * with seq {@code n} and event time {@code start + n / rate} as:
+ *
  * <ul>
- *   <li>a {@link LabelEvent} (class = folder name, all modalities) over {@code [t, t + 1/rate]},</li>
- *   <li>a {@link TextSegment} with the text file's content,</li>
- *   <li>a {@link VideoFrame}, PNG or JPEG bytes unchanged with the decoded width, height and channels,</li>
- *   <li>an {@link AudioChunk} with the WAV's PCM16 samples (parsed by the features module's
- *       {@link io.streamalign.features.data.Wav}), rate and channels.</li>
+ *   <li>a {@link LabelEvent} (class = folder name, all modalities) over {@code [t, t + 1/rate]},
+ *   <li>a {@link TextSegment} with the text file's content,
+ *   <li>a {@link VideoFrame}, PNG or JPEG bytes unchanged with the decoded width, height and
+ *       channels,
+ *   <li>an {@link AudioChunk} with the WAV's PCM16 samples (parsed by the features module's {@link
+ *       io.streamalign.features.data.Wav}), rate and channels.
  * </ul>
+ *
  * so that the pairing topology matches the frame and chunk of a sample by seq.
  *
- * <p>Bad files never stop the source: each file that cannot be read or decoded is logged with the reason,
- * counted in {@link FilesProgress#unreadable()} once, kept in {@link #problems()} and skipped on later
- * passes; a sample with no usable file is skipped without using a seq. The directory is scanned again at
- * the start of every pass, so files added while looping are picked up.
+ * <p>Bad files never stop the source: each file that cannot be read or decoded is logged with the
+ * reason, counted in {@link FilesProgress#unreadable()} once, kept in {@link #problems()} and
+ * skipped on later passes; a sample with no usable file is skipped without using a seq. The
+ * directory is scanned again at the start of every pass, so files added while looping are picked
+ * up.
  */
 public final class FilesSource implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FilesSource.class);
@@ -61,8 +65,11 @@ public final class FilesSource implements AutoCloseable {
    * @param sink where records go (an {@link AvProducer} for Kafka)
    * @param dir the directory holding one folder per class
    */
-  private final BackgroundRun<FilesProgress> lifecycle = new BackgroundRun<>(() -> "source-files", this::loop,
-      cause -> new IllegalStateException("files source failed", cause));
+  private final BackgroundRun<FilesProgress> lifecycle =
+      new BackgroundRun<>(
+          () -> "source-files",
+          this::loop,
+          cause -> new IllegalStateException("files source failed", cause));
 
   public FilesSource(AvSink sink, Path dir, FilesOptions options) {
     this.sink = Objects.requireNonNull(sink, "sink");
@@ -101,15 +108,15 @@ public final class FilesSource implements AutoCloseable {
   }
 
   /**
-   * Publishes until the limit is reached, the directory is exhausted (without loop) or {@link #stop()}
-   * is called.
+   * Publishes until the limit is reached, the directory is exhausted (without loop) or {@link
+   * #stop()} is called.
    *
-   * @throws IllegalArgumentException if the directory does not exist (bad configuration, not bad data)
+   * @throws IllegalArgumentException if the directory does not exist (bad configuration, not bad
+   *     data)
    */
   public FilesProgress run() {
     return lifecycle.run();
   }
-
 
   private FilesProgress loop() {
     long wallStart = System.currentTimeMillis();
@@ -123,7 +130,10 @@ public final class FilesSource implements AutoCloseable {
       scan.problems().forEach(this::report);
       List<FileSample> order = order(scan.samples(), pass);
       if (order.isEmpty()) {
-        LOG.warn("files source: no samples in {} (expected {}/<className>/*.png|jpg|jpeg|wav|txt)", dir, dir);
+        LOG.warn(
+            "files source: no samples in {} (expected {}/<className>/*.png|jpg|jpeg|wav|txt)",
+            dir,
+            dir);
         break;
       }
       long before = n;
@@ -167,8 +177,9 @@ public final class FilesSource implements AutoCloseable {
   }
 
   private List<FileSample> order(List<FileSample> all, int pass) {
-    List<FileSample> l = new ArrayList<>(all.stream().filter(s -> s.files().stream().anyMatch(f -> !bad.contains(f)))
-        .toList());
+    List<FileSample> l =
+        new ArrayList<>(
+            all.stream().filter(s -> s.files().stream().anyMatch(f -> !bad.contains(f))).toList());
     if (options.shuffle()) {
       Collections.shuffle(l, new Random(options.seed() + 7919L * pass));
       return l;
@@ -193,25 +204,52 @@ public final class FilesSource implements AutoCloseable {
 
   private void publish(FileSamples.Loaded s, long seq, long t) {
     String id = options.streamId();
-    LabelEvent label = LabelEvent.newBuilder().setStreamId(id).setClassName(s.sample().className()).setModality(null)
-        .setStartTimeMs(t).setEndTimeMs(t + options.sampleMs()).setEventTimeMs(t).build();
+    LabelEvent label =
+        LabelEvent.newBuilder()
+            .setStreamId(id)
+            .setClassName(s.sample().className())
+            .setModality(null)
+            .setStartTimeMs(t)
+            .setEndTimeMs(t + options.sampleMs())
+            .setEventTimeMs(t)
+            .build();
     track(() -> sink.sendLabel(label));
     if (s.text() != null) {
-      TextSegment text = TextSegment.newBuilder().setStreamId(id).setSeq(seq).setEventTimeMs(t).setText(s.text())
-          .setLanguage("en").build();
+      TextSegment text =
+          TextSegment.newBuilder()
+              .setStreamId(id)
+              .setSeq(seq)
+              .setEventTimeMs(t)
+              .setText(s.text())
+              .setLanguage("en")
+              .build();
       track(() -> sink.sendText(text));
     }
     if (s.image() != null) {
       FileSamples.Image im = s.image();
-      VideoFrame frame = VideoFrame.newBuilder().setStreamId(id).setSeq(seq).setEventTimeMs(t).setWidth(im.width())
-          .setHeight(im.height()).setChannels(im.channels()).setEncoding(im.encoding())
-          .setData(ByteBuffer.wrap(im.data())).build();
+      VideoFrame frame =
+          VideoFrame.newBuilder()
+              .setStreamId(id)
+              .setSeq(seq)
+              .setEventTimeMs(t)
+              .setWidth(im.width())
+              .setHeight(im.height())
+              .setChannels(im.channels())
+              .setEncoding(im.encoding())
+              .setData(ByteBuffer.wrap(im.data()))
+              .build();
       track(() -> sink.sendFrame(frame));
     }
     if (s.audio() != null) {
-      AudioChunk chunk = AudioChunk.newBuilder().setStreamId(id).setSeq(seq).setEventTimeMs(t)
-          .setSampleRate(s.audio().sampleRate()).setChannels(s.audio().channels())
-          .setData(ByteBuffer.wrap(AvProducer.pcm16le(s.audio().samples()))).build();
+      AudioChunk chunk =
+          AudioChunk.newBuilder()
+              .setStreamId(id)
+              .setSeq(seq)
+              .setEventTimeMs(t)
+              .setSampleRate(s.audio().sampleRate())
+              .setChannels(s.audio().channels())
+              .setData(ByteBuffer.wrap(AvProducer.pcm16le(s.audio().samples())))
+              .build();
       track(() -> sink.sendAudio(chunk));
     }
     samples.incrementAndGet();
@@ -220,9 +258,12 @@ public final class FilesSource implements AutoCloseable {
   private void track(Supplier<CompletableFuture<?>> send) {
     records.incrementAndGet();
     try {
-      send.get().whenComplete((r, e) -> {
-        if (e != null && failures.incrementAndGet() <= 10) LOG.warn("files source: send failed", e);
-      });
+      send.get()
+          .whenComplete(
+              (r, e) -> {
+                if (e != null && failures.incrementAndGet() <= 10)
+                  LOG.warn("files source: send failed", e);
+              });
     } catch (RuntimeException e) {
       if (failures.incrementAndGet() <= 10) LOG.warn("files source: send failed", e);
     }
@@ -230,7 +271,13 @@ public final class FilesSource implements AutoCloseable {
 
   private FilesProgress snapshot(boolean finished) {
     long elapsed = startedAtMs == 0 ? 0 : System.currentTimeMillis() - startedAtMs;
-    return new FilesProgress(samples.get(), records.get(), problems.size(), failures.get(), passes.get(), elapsed,
+    return new FilesProgress(
+        samples.get(),
+        records.get(),
+        problems.size(),
+        failures.get(),
+        passes.get(),
+        elapsed,
         finished);
   }
 

@@ -28,20 +28,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decodes video and audio from a media file or a live URL ({@code rtsp://}, {@code http(s)://}, anything
- * FFmpeg opens) with FFmpeg through JavaCV's {@link FFmpegFrameGrabber} and publishes them as one stream:
+ * Decodes video and audio from a media file or a live URL ({@code rtsp://}, {@code http(s)://},
+ * anything FFmpeg opens) with FFmpeg through JavaCV's {@link FFmpegFrameGrabber} and publishes them
+ * as one stream:
+ *
  * <ul>
- *   <li>video frames sampled to {@link MediaOptions#fps()} (the first decoded frame at or after each
- *       {@code k / fps} tick, within half a frame period), converted by FFmpeg to {@code RGB24} (3 channels)
- *       or gray {@code RAW8} (1 channel), optionally resized;</li>
- *   <li>for each published frame, one PCM16 mono {@link AudioChunk} of {@link MediaOptions#effectiveChunkMs()}
- *       starting at the frame's time (resampled by FFmpeg to {@link MediaOptions#sampleRate()}), with the
- *       <em>same seq and event time</em> as the frame, so the pairing topology joins them;</li>
- *   <li>an audio-only input gets chunks on the {@code k / fps} grid with seq {@code k}.</li>
+ *   <li>video frames sampled to {@link MediaOptions#fps()} (the first decoded frame at or after
+ *       each {@code k / fps} tick, within half a frame period), converted by FFmpeg to {@code
+ *       RGB24} (3 channels) or gray {@code RAW8} (1 channel), optionally resized;
+ *   <li>for each published frame, one PCM16 mono {@link AudioChunk} of {@link
+ *       MediaOptions#effectiveChunkMs()} starting at the frame's time (resampled by FFmpeg to
+ *       {@link MediaOptions#sampleRate()}), with the <em>same seq and event time</em> as the frame,
+ *       so the pairing topology joins them;
+ *   <li>an audio-only input gets chunks on the {@code k / fps} grid with seq {@code k}.
  * </ul>
- * Event time is {@code start + (stream timestamp - first timestamp)}, in ms. A frame the decoder fails on is
- * skipped and counted ({@link MediaProgress#decodeErrors()}); 100 failures in a row end the run with a
- * {@link MediaException}. An input that cannot be opened is a {@link MediaException} naming it and the reason.
+ *
+ * Event time is {@code start + (stream timestamp - first timestamp)}, in ms. A frame the decoder
+ * fails on is skipped and counted ({@link MediaProgress#decodeErrors()}); 100 failures in a row end
+ * the run with a {@link MediaException}. An input that cannot be opened is a {@link MediaException}
+ * naming it and the reason.
  */
 public final class MediaSource implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MediaSource.class);
@@ -76,16 +81,16 @@ public final class MediaSource implements AutoCloseable {
    * @param sink where records go (an {@link AvProducer} for Kafka)
    * @param input a file path or a URL FFmpeg can open
    */
-  private final BackgroundRun<MediaProgress> lifecycle = new BackgroundRun<>(() -> "source-media", this::loop,
-      this::failure);
+  private final BackgroundRun<MediaProgress> lifecycle =
+      new BackgroundRun<>(() -> "source-media", this::loop, this::failure);
 
   public MediaSource(AvSink sink, String input, MediaOptions options) {
     this.sink = Objects.requireNonNull(sink, "sink");
     this.input = Objects.requireNonNull(input, "input");
     this.options = Objects.requireNonNull(options, "options");
     if ((options.width() == 0) != (options.height() == 0)) {
-      throw new IllegalArgumentException("set both width and height, or neither: " + options.width() + "x"
-          + options.height());
+      throw new IllegalArgumentException(
+          "set both width and height, or neither: " + options.width() + "x" + options.height());
     }
   }
 
@@ -104,7 +109,10 @@ public final class MediaSource implements AutoCloseable {
     return lifecycle.await(timeout);
   }
 
-  /** Completes when the source has finished (exceptionally with a {@link MediaException} on failure). */
+  /**
+   * Completes when the source has finished (exceptionally with a {@link MediaException} on
+   * failure).
+   */
   public CompletableFuture<MediaProgress> completion() {
     return lifecycle.completion();
   }
@@ -117,15 +125,17 @@ public final class MediaSource implements AutoCloseable {
   /**
    * Decodes and publishes until the input ends, the limit is reached or {@link #stop()} is called.
    *
-   * @throws MediaException if the input cannot be opened, has neither video nor audio, or keeps failing
+   * @throws MediaException if the input cannot be opened, has neither video nor audio, or keeps
+   *     failing
    */
   public MediaProgress run() {
     return lifecycle.run();
   }
 
-
   private RuntimeException failure(Throwable cause) {
-    return cause instanceof MediaException m ? m : new MediaException("media source failed on " + input, cause);
+    return cause instanceof MediaException m
+        ? m
+        : new MediaException("media source failed on " + input, cause);
   }
 
   static boolean isUrl(String input) {
@@ -140,8 +150,10 @@ public final class MediaSource implements AutoCloseable {
     boolean url = isUrl(input);
     if (!url) {
       Path p = Path.of(input);
-      if (!Files.isRegularFile(p)) throw new MediaException("media file not found: " + p.toAbsolutePath());
-      if (!Files.isReadable(p)) throw new MediaException("media file not readable: " + p.toAbsolutePath());
+      if (!Files.isRegularFile(p))
+        throw new MediaException("media file not found: " + p.toAbsolutePath());
+      if (!Files.isReadable(p))
+        throw new MediaException("media file not readable: " + p.toAbsolutePath());
     }
     FFmpegFrameGrabber g = new FFmpegFrameGrabber(input);
     if (url) {
@@ -193,9 +205,20 @@ public final class MediaSource implements AutoCloseable {
     double srcFps = g.getVideoFrameRate() > 0 ? g.getVideoFrameRate() : g.getFrameRate();
     double tolUs = periodUs <= 0 ? 0 : Math.min(periodUs, srcFps > 0 ? 1e6 / srcFps : periodUs) / 2;
     long chunkMs = options.effectiveChunkMs();
-    LOG.info("media source {}: {} video={} ({}x{} @ {} fps, {}) audio={} ({} Hz) -> {} fps {}, {} ms chunks",
-        options.streamId(), input, hasVideo, g.getImageWidth(), g.getImageHeight(), srcFps, g.getVideoCodecName(),
-        hasAudio, g.getSampleRate(), options.fps(), options.gray() ? "RAW8" : "RGB24", chunkMs);
+    LOG.info(
+        "media source {}: {} video={} ({}x{} @ {} fps, {}) audio={} ({} Hz) -> {} fps {}, {} ms chunks",
+        options.streamId(),
+        input,
+        hasVideo,
+        g.getImageWidth(),
+        g.getImageHeight(),
+        srcFps,
+        g.getVideoCodecName(),
+        hasAudio,
+        g.getSampleRate(),
+        options.fps(),
+        options.gray() ? "RAW8" : "RGB24",
+        chunkMs);
     long t0 = Long.MIN_VALUE;
     double nextTargetUs = 0;
     int consecutive = 0;
@@ -209,10 +232,17 @@ public final class MediaSource implements AutoCloseable {
         } catch (FrameGrabber.Exception | RuntimeException e) {
           decodeErrors.incrementAndGet();
           if (++consecutive >= MAX_CONSECUTIVE_ERRORS) {
-            throw new MediaException("media '" + input + "': " + consecutive + " decode errors in a row, last: "
-                + e.getMessage(), e);
+            throw new MediaException(
+                "media '"
+                    + input
+                    + "': "
+                    + consecutive
+                    + " decode errors in a row, last: "
+                    + e.getMessage(),
+                e);
           }
-          if (decodeErrors.get() <= 10) LOG.warn("media source {}: skipping undecodable frame: {}", input, e.toString());
+          if (decodeErrors.get() <= 10)
+            LOG.warn("media source {}: skipping undecodable frame: {}", input, e.toString());
           continue;
         }
         if (f == null) break; // end of input
@@ -266,7 +296,10 @@ public final class MediaSource implements AutoCloseable {
   private void publishFrame(Frame f, long relUs, long base, boolean hasAudio, long chunkMs) {
     int w = f.imageWidth;
     int h = f.imageHeight;
-    int c = options.gray() ? 1 : 3; // the pixel format asked of FFmpeg (Frame.imageChannels counts row padding)
+    int c =
+        options.gray()
+            ? 1
+            : 3; // the pixel format asked of FFmpeg (Frame.imageChannels counts row padding)
     int row = w * c;
     ByteBuffer src = ((ByteBuffer) f.image[0]).duplicate();
     byte[] px = new byte[row * h];
@@ -278,14 +311,26 @@ public final class MediaSource implements AutoCloseable {
     long seq = frames.getAndIncrement();
     long t = base + Math.floorDiv(relUs, 1000);
     FrameEncoding enc = c == 1 ? FrameEncoding.RAW8 : FrameEncoding.RGB24;
-    VideoFrame vf = VideoFrame.newBuilder().setStreamId(options.streamId()).setSeq(seq).setEventTimeMs(t).setWidth(w)
-        .setHeight(h).setChannels(c).setEncoding(enc).setData(ByteBuffer.wrap(px)).build();
+    VideoFrame vf =
+        VideoFrame.newBuilder()
+            .setStreamId(options.streamId())
+            .setSeq(seq)
+            .setEventTimeMs(t)
+            .setWidth(w)
+            .setHeight(h)
+            .setChannels(c)
+            .setEncoding(enc)
+            .setData(ByteBuffer.wrap(px))
+            .build();
     label(t, chunkMs);
     track(() -> sink.sendFrame(vf));
     if (hasAudio) {
       if (pending.size() >= MAX_PENDING) {
         pending.pollFirst();
-        LOG.warn("media source {}: no audio for {} frames; dropping the oldest pending chunk", input, MAX_PENDING);
+        LOG.warn(
+            "media source {}: no audio for {} frames; dropping the oldest pending chunk",
+            input,
+            MAX_PENDING);
       }
       pending.addLast(new Pending(seq, relUs, t));
       emitChunks(chunkMs, false);
@@ -295,19 +340,30 @@ public final class MediaSource implements AutoCloseable {
   private void label(long t, long chunkMs) {
     if (options.className() == null) return;
     long len = options.fps() > 0 ? Math.max(1, Math.round(1000.0 / options.fps())) : chunkMs;
-    LabelEvent l = LabelEvent.newBuilder().setStreamId(options.streamId()).setClassName(options.className())
-        .setModality(null).setStartTimeMs(t).setEndTimeMs(t + len).setEventTimeMs(t).build();
+    LabelEvent l =
+        LabelEvent.newBuilder()
+            .setStreamId(options.streamId())
+            .setClassName(options.className())
+            .setModality(null)
+            .setStartTimeMs(t)
+            .setEndTimeMs(t + len)
+            .setEventTimeMs(t)
+            .build();
     track(() -> sink.sendLabel(l));
   }
 
-  /** Audio-only input: moments on the 1/fps grid (chunk length when fps <= 0) as far as the audio reaches. */
+  /**
+   * Audio-only input: moments on the 1/fps grid (chunk length when fps <= 0) as far as the audio
+   * reaches.
+   */
   private void addGridMoments(double periodUs, long base, long chunkMs) {
     if (audioStartUs == Long.MIN_VALUE) return;
     double step = periodUs > 0 ? periodUs : chunkMs * 1000.0;
     long endUs = audioStartUs + Math.round((audioBufStart + audioLen) * 1e6 / audioRate);
     while (gridNext * step < endUs && (options.limit() <= 0 || frames.get() < options.limit())) {
       long rel = Math.round(gridNext * step);
-      long seq = frames.getAndIncrement(); // without video, a grid moment counts as a frame (moment)
+      long seq =
+          frames.getAndIncrement(); // without video, a grid moment counts as a frame (moment)
       long t = base + rel / 1000;
       label(t, chunkMs);
       pending.addLast(new Pending(seq, rel, t));
@@ -344,7 +400,8 @@ public final class MediaSource implements AutoCloseable {
       // drop what no frame needs any more before growing
       int drop = (int) Math.min(audioLen, Math.max(0, keepFrom - audioBufStart));
       long maxKeep = 30L * audioRate; // bounded memory: at most ~30 s of audio buffered
-      if (audioLen - drop + mono.length > maxKeep) drop = (int) Math.min(audioLen, audioLen + mono.length - maxKeep);
+      if (audioLen - drop + mono.length > maxKeep)
+        drop = (int) Math.min(audioLen, audioLen + mono.length - maxKeep);
       if (drop > 0) {
         System.arraycopy(audio, drop, audio, 0, audioLen - drop);
         audioLen -= drop;
@@ -368,11 +425,17 @@ public final class MediaSource implements AutoCloseable {
     return m;
   }
 
-  /** Sends the chunk of every pending moment whose audio has arrived (at the end: whatever there is). */
+  /**
+   * Sends the chunk of every pending moment whose audio has arrived (at the end: whatever there
+   * is).
+   */
   private void emitChunks(long chunkMs, boolean end) {
     if (audioStartUs == Long.MIN_VALUE) {
       if (end && !pending.isEmpty()) {
-        LOG.warn("media source {}: no audio decoded; {} frames sent without a chunk", input, pending.size());
+        LOG.warn(
+            "media source {}: no audio decoded; {} frames sent without a chunk",
+            input,
+            pending.size());
         pending.clear();
       }
       return;
@@ -386,13 +449,26 @@ public final class MediaSource implements AutoCloseable {
       if (to > audioEnd && !end) break;
       pending.pollFirst();
       long take = Math.min(to, audioEnd);
-      if (take <= Math.max(from, audioBufStart)) continue; // no audio for this moment (before/after the audio)
+      if (take <= Math.max(from, audioBufStart))
+        continue; // no audio for this moment (before/after the audio)
       short[] pcm = new short[(int) (take - from)];
-      long copyFrom = Math.max(from, audioBufStart); // zero-padded where the audio starts after the moment
-      System.arraycopy(audio, (int) (copyFrom - audioBufStart), pcm, (int) (copyFrom - from), (int) (take - copyFrom));
-      AudioChunk chunk = AudioChunk.newBuilder().setStreamId(options.streamId()).setSeq(p.seq())
-          .setEventTimeMs(p.eventTimeMs()).setSampleRate(audioRate).setChannels(1)
-          .setData(ByteBuffer.wrap(AvProducer.pcm16le(pcm))).build();
+      long copyFrom =
+          Math.max(from, audioBufStart); // zero-padded where the audio starts after the moment
+      System.arraycopy(
+          audio,
+          (int) (copyFrom - audioBufStart),
+          pcm,
+          (int) (copyFrom - from),
+          (int) (take - copyFrom));
+      AudioChunk chunk =
+          AudioChunk.newBuilder()
+              .setStreamId(options.streamId())
+              .setSeq(p.seq())
+              .setEventTimeMs(p.eventTimeMs())
+              .setSampleRate(audioRate)
+              .setChannels(1)
+              .setData(ByteBuffer.wrap(AvProducer.pcm16le(pcm)))
+              .build();
       track(() -> sink.sendAudio(chunk));
       chunks.incrementAndGet();
       keepFrom = Math.max(keepFrom, from);
@@ -401,9 +477,12 @@ public final class MediaSource implements AutoCloseable {
 
   private void track(Supplier<CompletableFuture<?>> send) {
     try {
-      send.get().whenComplete((r, e) -> {
-        if (e != null && failures.incrementAndGet() <= 10) LOG.warn("media source: send failed", e);
-      });
+      send.get()
+          .whenComplete(
+              (r, e) -> {
+                if (e != null && failures.incrementAndGet() <= 10)
+                  LOG.warn("media source: send failed", e);
+              });
     } catch (RuntimeException e) {
       if (failures.incrementAndGet() <= 10) LOG.warn("media source: send failed", e);
     }
@@ -411,8 +490,15 @@ public final class MediaSource implements AutoCloseable {
 
   private MediaProgress snapshot(boolean finished) {
     long elapsed = startedAtMs == 0 ? 0 : System.currentTimeMillis() - startedAtMs;
-    return new MediaProgress(frames.get(), chunks.get(), decoded.get(), decodeErrors.get(), failures.get(),
-        streamTimeUs / 1000, elapsed, finished);
+    return new MediaProgress(
+        frames.get(),
+        chunks.get(),
+        decoded.get(),
+        decodeErrors.get(),
+        failures.get(),
+        streamTimeUs / 1000,
+        elapsed,
+        finished);
   }
 
   @Override

@@ -34,9 +34,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link DatasetFetcher} against a loopback HTTP server serving the real data of {@code shared/data}
- * (never the internet): MNIST with a dropped connection resumed by a range request, retries, checksum
- * mismatch, and FSDD repacked byte for byte from a GitHub-style zip archive built from the shared recordings.
+ * {@link DatasetFetcher} against a loopback HTTP server serving the real data of {@code
+ * shared/data} (never the internet): MNIST with a dropped connection resumed by a range request,
+ * retries, checksum mismatch, and FSDD repacked byte for byte from a GitHub-style zip archive built
+ * from the shared recordings.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DatasetFetcherTest {
@@ -60,7 +61,11 @@ class DatasetFetcherTest {
   }
 
   private static DatasetFetcher fetcher(List<String> log) {
-    return new DatasetFetcher(DatasetFetcher.defaultClient(), 3, Duration.ofMillis(20), Duration.ofSeconds(20),
+    return new DatasetFetcher(
+        DatasetFetcher.defaultClient(),
+        3,
+        Duration.ofMillis(20),
+        Duration.ofSeconds(20),
         (f, b, t) -> log.add(f + " " + b + " " + t));
   }
 
@@ -86,7 +91,8 @@ class DatasetFetcherTest {
     assertArrayEquals(shared("mnist/" + LABELS), Files.readAllBytes(dir.resolve(LABELS)));
     assertFalse(Files.exists(dir.resolve(IMAGES + ".part")));
 
-    List<LoopbackServer.Request> images = server.requests.stream().filter(r -> r.path().equals("/m1/" + IMAGES)).toList();
+    List<LoopbackServer.Request> images =
+        server.requests.stream().filter(r -> r.path().equals("/m1/" + IMAGES)).toList();
     assertEquals(2, images.size(), images.toString());
     assertEquals(200, images.get(0).status());
     assertEquals(206, images.get(1).status(), "second request resumes");
@@ -94,8 +100,13 @@ class DatasetFetcherTest {
     long size = Files.size(dir.resolve(IMAGES));
     assertTrue(resumedAt > 0 && resumedAt <= size / 2, "resumed at " + resumedAt + " of " + size);
     assertTrue(log.contains("mnist/" + IMAGES + " " + size + " " + size), log.toString());
-    assertTrue(log.stream().anyMatch(l -> l.startsWith("mnist/" + IMAGES + " ") && !l.startsWith("mnist/" + IMAGES
-        + " " + size)), "intermediate progress reported");
+    assertTrue(
+        log.stream()
+            .anyMatch(
+                l ->
+                    l.startsWith("mnist/" + IMAGES + " ")
+                        && !l.startsWith("mnist/" + IMAGES + " " + size)),
+        "intermediate progress reported");
     assertEquals(10_000, Mnist.load(to).size());
 
     // a second fetch finds verified files and downloads nothing
@@ -110,7 +121,8 @@ class DatasetFetcherTest {
     server.statusOnce.put("/m2/" + LABELS, 503);
     Path mnist = Files.createDirectories(to.resolve("mnist"));
     byte[] images = shared("mnist/" + IMAGES);
-    Files.write(mnist.resolve(IMAGES + ".part"), Arrays.copyOf(images, 1000)); // left by an earlier run
+    Files.write(
+        mnist.resolve(IMAGES + ".part"), Arrays.copyOf(images, 1000)); // left by an earlier run
     server.ignoreRange = true;
     try {
       fetcher(new ArrayList<>()).fetch("mnist", to, base);
@@ -129,8 +141,13 @@ class DatasetFetcherTest {
     Path mnist = Files.createDirectories(to.resolve("mnist"));
     Files.write(mnist.resolve(LABELS + ".part"), shared("mnist/" + LABELS));
     fetcher(new ArrayList<>()).fetch("mnist", to, base);
-    assertEquals(416, server.requests.stream().filter(r -> r.path().equals("/m3/" + LABELS)).findFirst().orElseThrow()
-        .status());
+    assertEquals(
+        416,
+        server.requests.stream()
+            .filter(r -> r.path().equals("/m3/" + LABELS))
+            .findFirst()
+            .orElseThrow()
+            .status());
     assertArrayEquals(shared("mnist/" + LABELS), Files.readAllBytes(mnist.resolve(LABELS)));
   }
 
@@ -140,12 +157,16 @@ class DatasetFetcherTest {
     byte[] bad = shared("mnist/" + LABELS);
     bad[bad.length / 2] ^= 0x5a;
     server.files.put("/m4/" + LABELS, bad);
-    ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class,
-        () -> fetcher(new ArrayList<>()).fetch("mnist", to, base));
+    ChecksumMismatchException e =
+        assertThrows(
+            ChecksumMismatchException.class,
+            () -> fetcher(new ArrayList<>()).fetch("mnist", to, base));
     assertEquals("mnist/" + LABELS, e.file());
     assertEquals("f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", e.expected());
     assertEquals(DatasetFetcher.sha256(writeTemp(bad)), e.actual());
-    assertTrue(e.getMessage().contains("sha256 mismatch") && e.getMessage().contains("deleted"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("sha256 mismatch") && e.getMessage().contains("deleted"),
+        e.getMessage());
     assertFalse(Files.exists(to.resolve("mnist/" + LABELS)));
     assertFalse(Files.exists(to.resolve("mnist/" + LABELS + ".part")));
     assertTrue(Files.exists(to.resolve("mnist/" + IMAGES)), "the good file is kept");
@@ -154,10 +175,13 @@ class DatasetFetcherTest {
   @Test
   void httpNotFoundIsNotRetriedAndUnknownDataSetsAreRejected() throws Exception {
     URI base = server.base("nothing-here");
-    FetchException e = assertThrows(FetchException.class, () -> fetcher(new ArrayList<>()).fetch("mnist", to, base));
+    FetchException e =
+        assertThrows(
+            FetchException.class, () -> fetcher(new ArrayList<>()).fetch("mnist", to, base));
     assertTrue(e.getMessage().contains("HTTP 404"), e.getMessage());
     assertEquals(1, server.count("/nothing-here/" + IMAGES));
-    assertThrows(IllegalArgumentException.class, () -> fetcher(new ArrayList<>()).fetch("cifar", to, base));
+    assertThrows(
+        IllegalArgumentException.class, () -> fetcher(new ArrayList<>()).fetch("cifar", to, base));
   }
 
   @Test
@@ -167,7 +191,9 @@ class DatasetFetcherTest {
       assertEquals(1024, in.readNBytes(tar, 0, 1024));
     }
     assertArrayEquals(Arrays.copyOfRange(tar, 0, 512), FsddRepack.header("recordings/", 0, '5'));
-    assertArrayEquals(Arrays.copyOfRange(tar, 512, 1024), FsddRepack.header("recordings/0_george_0.wav", 4812, '0'));
+    assertArrayEquals(
+        Arrays.copyOfRange(tar, 512, 1024),
+        FsddRepack.header("recordings/0_george_0.wav", 4812, '0'));
   }
 
   @Test
@@ -180,11 +206,21 @@ class DatasetFetcherTest {
       java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream(25 << 20);
       try (ZipOutputStream z = new ZipOutputStream(bos)) {
         z.setLevel(Deflater.BEST_SPEED);
-        put(z, root + "README.md", "# Free Spoken Digit Dataset\n".getBytes(StandardCharsets.UTF_8));
-        put(z, root + "utils/spectogramer.py", "print('not a recording')\n".getBytes(StandardCharsets.UTF_8));
+        put(
+            z,
+            root + "README.md",
+            "# Free Spoken Digit Dataset\n".getBytes(StandardCharsets.UTF_8));
+        put(
+            z,
+            root + "utils/spectogramer.py",
+            "print('not a recording')\n".getBytes(StandardCharsets.UTF_8));
         for (String line : lines.subList(1, lines.size())) {
           String[] c = line.split(",");
-          byte[] wav = Arrays.copyOfRange(tarBytes, Integer.parseInt(c[5]), Integer.parseInt(c[5]) + Integer.parseInt(c[6]));
+          byte[] wav =
+              Arrays.copyOfRange(
+                  tarBytes,
+                  Integer.parseInt(c[5]),
+                  Integer.parseInt(c[5]) + Integer.parseInt(c[6]));
           if (tamper && c[0].equals("recordings/7_theo_12.wav")) wav[100] ^= 1;
           put(z, root + c[0], wav);
         }
@@ -195,8 +231,10 @@ class DatasetFetcherTest {
     server.files.put("/fsdd-bad/" + DatasetFetcher.FSDD_COMMIT + ".zip", zips.get("bad"));
 
     Path bad = to.resolve("bad");
-    ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class,
-        () -> fetcher(new ArrayList<>()).fetch("fsdd", bad, server.base("fsdd-bad")));
+    ChecksumMismatchException e =
+        assertThrows(
+            ChecksumMismatchException.class,
+            () -> fetcher(new ArrayList<>()).fetch("fsdd", bad, server.base("fsdd-bad")));
     assertEquals("fsdd/recordings.tar", e.file());
     try (var s = Files.list(bad.resolve("fsdd"))) {
       List<Path> left = s.filter(p -> !p.getFileName().toString().endsWith(".zip")).toList();
@@ -206,10 +244,17 @@ class DatasetFetcherTest {
     List<String> log = new ArrayList<>();
     Path dir = fetcher(log).fetch("fsdd", to, server.base("fsdd-good"));
     for (String f : List.of("recordings.tar", "index.csv", "speakers.csv")) {
-      assertEquals(DatasetFetcher.sha256(data.resolve("fsdd/" + f)), DatasetFetcher.sha256(dir.resolve(f)), f);
+      assertEquals(
+          DatasetFetcher.sha256(data.resolve("fsdd/" + f)),
+          DatasetFetcher.sha256(dir.resolve(f)),
+          f);
     }
-    assertFalse(Files.exists(dir.resolve("free-spoken-digit-dataset-" + DatasetFetcher.FSDD_COMMIT + ".zip")));
-    assertTrue(log.stream().anyMatch(l -> l.startsWith("fsdd/free-spoken-digit-dataset-")), log.toString());
+    assertFalse(
+        Files.exists(
+            dir.resolve("free-spoken-digit-dataset-" + DatasetFetcher.FSDD_COMMIT + ".zip")));
+    assertTrue(
+        log.stream().anyMatch(l -> l.startsWith("fsdd/free-spoken-digit-dataset-")),
+        log.toString());
     Files.createDirectories(to.resolve("mnist"));
     assertEquals(3000, Fsdd.load(to).size());
     long before = server.requests.size();

@@ -25,10 +25,13 @@ final class LoopbackServer implements AutoCloseable {
 
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-");
   final Map<String, byte[]> files = new ConcurrentHashMap<>();
+
   /** Paths whose next full (non-range) response is cut after half the body. */
   final Set<String> dropOnce = ConcurrentHashMap.newKeySet();
+
   /** Paths whose next response is this status instead. */
   final Map<String, Integer> statusOnce = new ConcurrentHashMap<>();
+
   final List<Request> requests = new CopyOnWriteArrayList<>();
   volatile boolean ignoreRange;
   private final HttpServer server;
@@ -74,7 +77,8 @@ final class LoopbackServer implements AutoCloseable {
           return;
         }
         requests.add(new Request(path, range, 206));
-        ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+        ex.getResponseHeaders()
+            .set("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
         ex.sendResponseHeaders(206, body.length - from);
         try (OutputStream out = ex.getResponseBody()) {
           out.write(body, (int) from, (int) (body.length - from));

@@ -26,8 +26,18 @@ class FileSamplesTest {
     TestDirs.mixed(root);
     FileSamples.Scan scan = FileSamples.scan(root);
     assertEquals(List.of("cat", "dog"), scan.classes());
-    Map<String, FileSample> byId = scan.samples().stream().collect(Collectors.toMap(FileSample::id, Function.identity()));
-    assertEquals(List.of("cat/001", "cat/002", "dog/001", "dog/002", "dog/003", "dog/bad", "dog/empty", "dog/trunc"),
+    Map<String, FileSample> byId =
+        scan.samples().stream().collect(Collectors.toMap(FileSample::id, Function.identity()));
+    assertEquals(
+        List.of(
+            "cat/001",
+            "cat/002",
+            "dog/001",
+            "dog/002",
+            "dog/003",
+            "dog/bad",
+            "dog/empty",
+            "dog/trunc"),
         scan.samples().stream().map(FileSample::id).toList());
     FileSample cat1 = byId.get("cat/001");
     assertEquals(root.resolve("cat/001.png"), cat1.image());
@@ -40,23 +50,37 @@ class FileSamplesTest {
     assertEquals(root.resolve("dog/003.jpeg"), byId.get("dog/003").image());
     assertEquals(1, scan.problems().size());
     assertEquals(root.resolve("dog/003.png"), scan.problems().get(0).file());
-    assertTrue(scan.problems().get(0).reason().contains("duplicate image"), scan.problems().get(0).reason());
+    assertTrue(
+        scan.problems().get(0).reason().contains("duplicate image"),
+        scan.problems().get(0).reason());
   }
 
   @Test
   void interleavesClassesRoundRobin() throws Exception {
     TestDirs.mixed(root);
-    List<String> ids = FileSamples.interleaveClasses(FileSamples.scan(root).samples()).stream().map(FileSample::id)
-        .toList();
-    assertEquals(List.of("cat/001", "dog/001", "cat/002", "dog/002", "dog/003", "dog/bad", "dog/empty", "dog/trunc"),
+    List<String> ids =
+        FileSamples.interleaveClasses(FileSamples.scan(root).samples()).stream()
+            .map(FileSample::id)
+            .toList();
+    assertEquals(
+        List.of(
+            "cat/001",
+            "dog/001",
+            "cat/002",
+            "dog/002",
+            "dog/003",
+            "dog/bad",
+            "dog/empty",
+            "dog/trunc"),
         ids);
   }
 
   @Test
   void readsImagesAudioAndTextAndReportsBadFilesWithReasons() throws Exception {
     TestDirs.mixed(root);
-    Map<String, FileSample> byId = FileSamples.scan(root).samples().stream()
-        .collect(Collectors.toMap(FileSample::id, Function.identity()));
+    Map<String, FileSample> byId =
+        FileSamples.scan(root).samples().stream()
+            .collect(Collectors.toMap(FileSample::id, Function.identity()));
     List<FileProblem> problems = new ArrayList<>();
 
     FileSamples.Loaded cat1 = FileSamples.read(byId.get("cat/001"), problems::add);
@@ -64,7 +88,10 @@ class FileSamplesTest {
     assertEquals(8, cat1.image().width());
     assertEquals(6, cat1.image().height());
     assertEquals(3, cat1.image().channels());
-    assertArrayEquals(Files.readAllBytes(root.resolve("cat/001.png")), cat1.image().data(), "PNG bytes sent as-is");
+    assertArrayEquals(
+        Files.readAllBytes(root.resolve("cat/001.png")),
+        cat1.image().data(),
+        "PNG bytes sent as-is");
     assertEquals(8000, cat1.audio().sampleRate());
     assertEquals(1, cat1.audio().channels());
     assertArrayEquals(TestDirs.tone(800, 8000, 440), cat1.audio().samples());
@@ -99,10 +126,14 @@ class FileSamplesTest {
     byte[] full = Files.readAllBytes(root.resolve("a/x.png"));
     Files.write(root.resolve("a/y.png"), java.util.Arrays.copyOf(full, full.length / 2));
     List<FileProblem> problems = new ArrayList<>();
-    FileSamples.Loaded y = FileSamples.read(new FileSample("a", "y", root.resolve("a/y.png"), null, null), problems::add);
+    FileSamples.Loaded y =
+        FileSamples.read(
+            new FileSample("a", "y", root.resolve("a/y.png"), null, null), problems::add);
     assertNull(y.image());
-    FileSamples.Loaded z = FileSamples.read(
-        new FileSample("a", "z", null, root.resolve("a/z.wav"), root.resolve("a/z.txt")), problems::add);
+    FileSamples.Loaded z =
+        FileSamples.read(
+            new FileSample("a", "z", null, root.resolve("a/z.wav"), root.resolve("a/z.txt")),
+            problems::add);
     assertTrue(z.isEmpty());
     assertEquals(3, problems.size(), problems.toString());
     assertTrue(problems.get(0).reason().startsWith("undecodable PNG"), problems.get(0).reason());
@@ -111,8 +142,8 @@ class FileSamplesTest {
 
   @Test
   void missingDirectoryIsAClearError() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> FileSamples.scan(root.resolve("nope")));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> FileSamples.scan(root.resolve("nope")));
     assertTrue(e.getMessage().contains("is not a directory"), e.getMessage());
   }
 

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.features.VideoFeaturizer;
 import io.streamalign.features.VideoFeatureConfig;
+import io.streamalign.features.VideoFeaturizer;
 import io.streamalign.ingest.producer.AvProducer;
 import io.streamalign.schemas.Topic;
 import io.streamalign.schemas.Topics;
@@ -39,11 +39,17 @@ class FilesSourceIT {
   @TempDir Path root;
 
   @Test
-  void classFoldersArriveOnTheRawTopicsWithSharedSeqs(EmbeddedKafkaBroker broker, Topics topics) throws Exception {
+  void classFoldersArriveOnTheRawTopicsWithSharedSeqs(EmbeddedKafkaBroker broker, Topics topics)
+      throws Exception {
     TestDirs.mixed(root);
     FilesProgress p;
     try (AvProducer producer = new AvProducer(broker.clientProperties(), topics)) {
-      p = new FilesSource(producer, root, FilesOptions.defaults("cam-files").withRate(0).withStartTimeMs(5_000)).run();
+      p =
+          new FilesSource(
+                  producer,
+                  root,
+                  FilesOptions.defaults("cam-files").withRate(0).withStartTimeMs(5_000))
+              .run();
     }
     assertEquals(5, p.samples());
     assertEquals(4, p.unreadable());
@@ -53,7 +59,9 @@ class FilesSourceIT {
     List<VideoFrame> frames = readAll(broker, topics.video(), 3);
     List<AudioChunk> chunks = readAll(broker, topics.audio(), 2);
     List<TextSegment> texts = readAll(broker, topics.text(), 2);
-    assertEquals(List.of("cat", "dog", "cat", "dog", "dog"), labels.stream().map(LabelEvent::getClassName).toList());
+    assertEquals(
+        List.of("cat", "dog", "cat", "dog", "dog"),
+        labels.stream().map(LabelEvent::getClassName).toList());
     assertEquals(List.of(0L, 2L, 4L), frames.stream().map(VideoFrame::getSeq).toList());
     assertEquals(List.of(0L, 1L), chunks.stream().map(AudioChunk::getSeq).toList());
     assertEquals(frames.get(0).getEventTimeMs(), chunks.get(0).getEventTimeMs());
@@ -63,19 +71,21 @@ class FilesSourceIT {
     VideoFrame f = frames.get(0);
     byte[] data = new byte[f.getData().remaining()];
     f.getData().duplicate().get(data);
-    float[] x = new VideoFeaturizer(VideoFeatureConfig.defaults())
-        .featurize(f.getWidth(), f.getHeight(), f.getChannels(), f.getEncoding().name(), data);
+    float[] x =
+        new VideoFeaturizer(VideoFeatureConfig.defaults())
+            .featurize(f.getWidth(), f.getHeight(), f.getChannels(), f.getEncoding().name(), data);
     assertEquals(28 * 28, x.length);
   }
 
-  private static <V> List<V> readAll(EmbeddedKafkaBroker broker, Topic<String, V> topic, int expected) {
+  private static <V> List<V> readAll(
+      EmbeddedKafkaBroker broker, Topic<String, V> topic, int expected) {
     Properties p = broker.clientProperties();
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "files-it-" + UUID.randomUUID());
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<V> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       c.subscribe(List.of(topic.name()));
       long deadline = System.currentTimeMillis() + 30_000;
       while (out.size() < expected && System.currentTimeMillis() < deadline) {
@@ -88,7 +98,9 @@ class FilesSourceIT {
         out.add(topic.valueSerde().deserializer().deserialize(topic.name(), r.value()));
       }
     }
-    assertTrue(out.size() == expected, topic.name() + ": expected " + expected + " records, got " + out.size());
+    assertTrue(
+        out.size() == expected,
+        topic.name() + ": expected " + expected + " records, got " + out.size());
     return out;
   }
 }

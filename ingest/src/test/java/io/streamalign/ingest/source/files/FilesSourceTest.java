@@ -29,15 +29,20 @@ class FilesSourceTest {
   void publishesEachReadableSampleWithOneSeqAndSkipsBadFiles() throws Exception {
     TestDirs.mixed(root);
     RecordingSink sink = new RecordingSink();
-    FilesSource src = new FilesSource(sink, root, FilesOptions.defaults("files").withRate(0).withStartTimeMs(1_000));
+    FilesSource src =
+        new FilesSource(
+            sink, root, FilesOptions.defaults("files").withRate(0).withStartTimeMs(1_000));
     FilesProgress p = src.run();
     assertTrue(p.done());
     // cat/001, dog/001, cat/002, dog/002, dog/003 (bad, empty, trunc have no usable file)
     assertEquals(5, p.samples());
-    assertEquals(4, p.unreadable(), src.problems().toString()); // duplicate dog/003.png + 3 bad files
+    assertEquals(
+        4, p.unreadable(), src.problems().toString()); // duplicate dog/003.png + 3 bad files
     assertEquals(0, p.failures());
     assertEquals(5, sink.labels.size());
-    assertEquals(List.of("cat", "dog", "cat", "dog", "dog"), sink.labels.stream().map(LabelEvent::getClassName).toList());
+    assertEquals(
+        List.of("cat", "dog", "cat", "dog", "dog"),
+        sink.labels.stream().map(LabelEvent::getClassName).toList());
     for (int i = 0; i < 5; i++) {
       LabelEvent l = sink.labels.get(i);
       assertEquals(1_000 + 100L * i, l.getEventTimeMs());
@@ -53,7 +58,8 @@ class FilesSourceTest {
     assertEquals(8, f0.getWidth());
     assertEquals(6, f0.getHeight());
     assertEquals(1_000, f0.getEventTimeMs());
-    assertEquals(java.nio.ByteBuffer.wrap(Files.readAllBytes(root.resolve("cat/001.png"))), f0.getData());
+    assertEquals(
+        java.nio.ByteBuffer.wrap(Files.readAllBytes(root.resolve("cat/001.png"))), f0.getData());
     assertEquals(1, sink.frames.get(1).getChannels());
     // chunks: cat/001 (seq 0, same seq + time as its frame), dog/001 (seq 1, stereo 16 kHz)
     assertEquals(List.of(0L, 1L), sink.chunks.stream().map(AudioChunk::getSeq).toList());
@@ -64,7 +70,9 @@ class FilesSourceTest {
     assertEquals(2, sink.chunks.get(1).getChannels());
     assertEquals(16000, sink.chunks.get(1).getSampleRate());
     assertEquals(3200, sink.chunks.get(1).getData().remaining());
-    assertEquals(List.of("a cat meows", "a dog barks"), sink.texts.stream().map(TextSegment::getText).toList());
+    assertEquals(
+        List.of("a cat meows", "a dog barks"),
+        sink.texts.stream().map(TextSegment::getText).toList());
     assertEquals(List.of(0L, 3L), sink.texts.stream().map(TextSegment::getSeq).toList());
   }
 
@@ -73,18 +81,27 @@ class FilesSourceTest {
     TestDirs.mixed(root);
     RecordingSink sink = new RecordingSink();
     List<FilesProgress> reports = new ArrayList<>();
-    FilesSource src = new FilesSource(sink, root, FilesOptions.defaults("loop").withRate(0).withLoop(true)
-        .withLimit(12).withProgress(reports::add, Duration.ofHours(1)));
+    FilesSource src =
+        new FilesSource(
+            sink,
+            root,
+            FilesOptions.defaults("loop")
+                .withRate(0)
+                .withLoop(true)
+                .withLimit(12)
+                .withProgress(reports::add, Duration.ofHours(1)));
     FilesProgress p = src.run();
     assertEquals(12, p.samples());
     assertEquals(2, p.passes(), "two full passes of 5, third pass cut by the limit");
     assertEquals(4, p.unreadable());
     assertEquals(12, sink.labels.size());
     List<Long> seqs = new ArrayList<>();
-    sink.labels.forEach(l -> seqs.add((l.getEventTimeMs() - sink.labels.get(0).getEventTimeMs()) / 100));
+    sink.labels.forEach(
+        l -> seqs.add((l.getEventTimeMs() - sink.labels.get(0).getEventTimeMs()) / 100));
     for (int i = 0; i < 12; i++) assertEquals(i, seqs.get(i));
     assertEquals("cat", sink.labels.get(5).getClassName()); // second pass starts over
-    assertEquals(5L, sink.frames.stream().filter(f -> f.getSeq() == 5).findFirst().orElseThrow().getSeq());
+    assertEquals(
+        5L, sink.frames.stream().filter(f -> f.getSeq() == 5).findFirst().orElseThrow().getSeq());
     assertEquals(1, reports.size());
     assertTrue(reports.get(0).done());
   }
@@ -94,12 +111,14 @@ class FilesSourceTest {
     TestDirs.mixed(root);
     RecordingSink sink = new RecordingSink();
     long t0 = System.nanoTime();
-    FilesProgress p = new FilesSource(sink, root, FilesOptions.defaults("paced").withRate(25).withLimit(5)).run();
+    FilesProgress p =
+        new FilesSource(sink, root, FilesOptions.defaults("paced").withRate(25).withLimit(5)).run();
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertEquals(5, p.samples());
     assertTrue(ms >= 150, "5 samples at 25/s take >= 160 ms of pacing, took " + ms);
     for (int i = 1; i < 5; i++) {
-      assertEquals(40, sink.labels.get(i).getEventTimeMs() - sink.labels.get(i - 1).getEventTimeMs());
+      assertEquals(
+          40, sink.labels.get(i).getEventTimeMs() - sink.labels.get(i - 1).getEventTimeMs());
     }
   }
 
@@ -107,7 +126,8 @@ class FilesSourceTest {
   void startStopOnItsOwnThread() throws Exception {
     TestDirs.mixed(root);
     RecordingSink sink = new RecordingSink();
-    FilesSource src = new FilesSource(sink, root, FilesOptions.defaults("bg").withRate(20).withLoop(true));
+    FilesSource src =
+        new FilesSource(sink, root, FilesOptions.defaults("bg").withRate(20).withLoop(true));
     src.start();
     long deadline = System.currentTimeMillis() + 15_000;
     while (src.progress().samples() < 2 && System.currentTimeMillis() < deadline) Thread.sleep(20);
@@ -122,7 +142,8 @@ class FilesSourceTest {
 
   @Test
   void missingDirectoryFailsClearly() {
-    FilesSource src = new FilesSource(new RecordingSink(), root.resolve("missing"), FilesOptions.defaults("x"));
+    FilesSource src =
+        new FilesSource(new RecordingSink(), root.resolve("missing"), FilesOptions.defaults("x"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, src::run);
     assertTrue(e.getMessage().contains("not a directory"));
   }

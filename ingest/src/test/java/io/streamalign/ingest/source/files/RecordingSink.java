@@ -16,9 +16,30 @@ final class RecordingSink implements AvSink {
   final List<TextSegment> texts = new CopyOnWriteArrayList<>();
   final List<LabelEvent> labels = new CopyOnWriteArrayList<>();
 
-  @Override public CompletableFuture<?> sendFrame(VideoFrame f) { frames.add(f); return CompletableFuture.completedFuture(null); }
-  @Override public CompletableFuture<?> sendAudio(AudioChunk c) { chunks.add(c); return CompletableFuture.completedFuture(null); }
-  @Override public CompletableFuture<?> sendText(TextSegment t) { texts.add(t); return CompletableFuture.completedFuture(null); }
-  @Override public CompletableFuture<?> sendLabel(LabelEvent l) { labels.add(l); return CompletableFuture.completedFuture(null); }
-  @Override public void flush() {}
+  @Override
+  public CompletableFuture<?> sendFrame(VideoFrame f) {
+    frames.add(f);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<?> sendAudio(AudioChunk c) {
+    chunks.add(c);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<?> sendText(TextSegment t) {
+    texts.add(t);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<?> sendLabel(LabelEvent l) {
+    labels.add(l);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public void flush() {}
 }

@@ -26,14 +26,16 @@ final class TestDirs {
 
   static void grayJpeg(Path file, int w, int h) throws IOException {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-    for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img.getRaster().setSample(x, y, 0, (x * 255) / w);
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) img.getRaster().setSample(x, y, 0, (x * 255) / w);
     Files.createDirectories(file.getParent());
     if (!ImageIO.write(img, "jpeg", file.toFile())) throw new IOException("no jpeg writer");
   }
 
   static short[] tone(int n, int rate, double hz) {
     short[] s = new short[n];
-    for (int i = 0; i < n; i++) s[i] = (short) Math.round(8000 * Math.sin(2 * Math.PI * hz * i / rate));
+    for (int i = 0; i < n; i++)
+      s[i] = (short) Math.round(8000 * Math.sin(2 * Math.PI * hz * i / rate));
     return s;
   }
 
@@ -48,9 +50,10 @@ final class TestDirs {
   }
 
   /**
-   * cat/001.{png,wav,txt} (full sample), cat/002.jpg (gray, lone), dog/001.wav (stereo, lone), dog/002.txt,
-   * dog/003.png + dog/003.jpeg (duplicate image), and bad files dog/bad.png (garbage), dog/trunc.wav
-   * (truncated), dog/empty.txt (blank); plus ignored files (notes.md, .hidden/, top-level file).
+   * cat/001.{png,wav,txt} (full sample), cat/002.jpg (gray, lone), dog/001.wav (stereo, lone),
+   * dog/002.txt, dog/003.png + dog/003.jpeg (duplicate image), and bad files dog/bad.png (garbage),
+   * dog/trunc.wav (truncated), dog/empty.txt (blank); plus ignored files (notes.md, .hidden/,
+   * top-level file).
    */
   static void mixed(Path root) throws IOException {
     png(root.resolve("cat/001.png"), 8, 6, Color.ORANGE);
@@ -61,7 +64,8 @@ final class TestDirs {
     text(root.resolve("dog/002.txt"), "a dog barks");
     png(root.resolve("dog/003.png"), 5, 5, Color.BLUE);
     grayJpeg(root.resolve("dog/003.jpeg"), 5, 5);
-    Files.write(root.resolve("dog/bad.png"), "this is not an image".getBytes(StandardCharsets.US_ASCII));
+    Files.write(
+        root.resolve("dog/bad.png"), "this is not an image".getBytes(StandardCharsets.US_ASCII));
     byte[] wav = Wav.write(tone(400, 8000, 300), 8000, 1);
     Files.write(root.resolve("dog/trunc.wav"), java.util.Arrays.copyOf(wav, 30));
     text(root.resolve("dog/empty.txt"), "  \n");

@@ -28,11 +28,32 @@ class LiveCaptureTest {
   static final class Sink implements AvSink {
     final List<Object> sent = new ArrayList<>();
 
-    @Override public CompletableFuture<?> sendFrame(VideoFrame f) { sent.add(f); return CompletableFuture.completedFuture(null); }
-    @Override public CompletableFuture<?> sendAudio(AudioChunk c) { sent.add(c); return CompletableFuture.completedFuture(null); }
-    @Override public CompletableFuture<?> sendText(TextSegment t) { sent.add(t); return CompletableFuture.completedFuture(null); }
-    @Override public CompletableFuture<?> sendLabel(LabelEvent l) { sent.add(l); return CompletableFuture.completedFuture(null); }
-    @Override public void flush() {}
+    @Override
+    public CompletableFuture<?> sendFrame(VideoFrame f) {
+      sent.add(f);
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<?> sendAudio(AudioChunk c) {
+      sent.add(c);
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<?> sendText(TextSegment t) {
+      sent.add(t);
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<?> sendLabel(LabelEvent l) {
+      sent.add(l);
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void flush() {}
 
     <T> List<T> of(Class<T> type) {
       return sent.stream().filter(type::isInstance).map(type::cast).toList();
@@ -75,8 +96,15 @@ class LiveCaptureTest {
     assertEquals(1_000_000, m0.eventTimeMs());
     assertEquals(1_000_250, m1.eventTimeMs());
     // label, caption, frame, chunk; then frame, chunk
-    assertEquals(List.of(LabelEvent.class, TextSegment.class, VideoFrame.class, AudioChunk.class, VideoFrame.class,
-        AudioChunk.class), sink.sent.stream().map(Object::getClass).toList());
+    assertEquals(
+        List.of(
+            LabelEvent.class,
+            TextSegment.class,
+            VideoFrame.class,
+            AudioChunk.class,
+            VideoFrame.class,
+            AudioChunk.class),
+        sink.sent.stream().map(Object::getClass).toList());
     LabelEvent l = sink.of(LabelEvent.class).get(0);
     assertEquals(s, l.getStreamId());
     assertEquals("cup", l.getClassName());
@@ -88,10 +116,14 @@ class LiveCaptureTest {
       assertEquals(1, f.getChannels());
       assertEquals(64 * 64, f.getData().remaining());
     }
-    assertEquals(List.of(0L, 1L), sink.of(VideoFrame.class).stream().map(VideoFrame::getSeq).toList());
-    assertEquals(List.of(0L, 1L), sink.of(AudioChunk.class).stream().map(AudioChunk::getSeq).toList());
+    assertEquals(
+        List.of(0L, 1L), sink.of(VideoFrame.class).stream().map(VideoFrame::getSeq).toList());
+    assertEquals(
+        List.of(0L, 1L), sink.of(AudioChunk.class).stream().map(AudioChunk::getSeq).toList());
     assertEquals(0L, sink.of(TextSegment.class).get(0).getSeq());
-    assertEquals(sink.of(VideoFrame.class).get(1).getEventTimeMs(), sink.of(AudioChunk.class).get(1).getEventTimeMs());
+    assertEquals(
+        sink.of(VideoFrame.class).get(1).getEventTimeMs(),
+        sink.of(AudioChunk.class).get(1).getEventTimeMs());
     assertNull(m1.label(), "no class held: unlabeled");
   }
 
@@ -106,7 +138,8 @@ class LiveCaptureTest {
     List<AudioChunk> chunks = sink.of(AudioChunk.class);
     assertArrayEquals(ramp(6000, 0), pcm(chunks.get(0)), "less than a chunk so far: all of it");
     assertArrayEquals(ramp(14000, 0), pcm(chunks.get(1)), "below 16000 samples: all of it");
-    assertArrayEquals(ramp(16000, 6000), pcm(chunks.get(2)), "the last 16000 samples (1 s at 16 kHz)");
+    assertArrayEquals(
+        ramp(16000, 6000), pcm(chunks.get(2)), "the last 16000 samples (1 s at 16 kHz)");
     assertEquals(16_000, chunks.get(2).getSampleRate());
   }
 
@@ -132,7 +165,8 @@ class LiveCaptureTest {
     capture.publish(s, frame(null, null, null));
     capture.publish(s, frame(null, null, null)); // burst of 2
     int before = sink.sent.size();
-    LiveCaptureException e = assertThrows(LiveCaptureException.class, () -> capture.publish(s, frame(null, null, null)));
+    LiveCaptureException e =
+        assertThrows(LiveCaptureException.class, () -> capture.publish(s, frame(null, null, null)));
     assertEquals(LiveCaptureException.Kind.TOO_FAST, e.kind());
     assertEquals(before, sink.sent.size());
     now.addAndGet(125); // 8 per second: one more token
@@ -144,10 +178,13 @@ class LiveCaptureTest {
   @Test
   void audioFasterThanRealTimeIsRefused() {
     String s = capture.open();
-    // 2 s per moment are allowed, and the budget holds 3 s: the second 2 s moment at once is too much
+    // 2 s per moment are allowed, and the budget holds 3 s: the second 2 s moment at once is too
+    // much
     capture.publish(s, frame(new short[32_000], null, null));
-    LiveCaptureException e = assertThrows(LiveCaptureException.class,
-        () -> capture.publish(s, frame(new short[32_000], null, null)));
+    LiveCaptureException e =
+        assertThrows(
+            LiveCaptureException.class,
+            () -> capture.publish(s, frame(new short[32_000], null, null)));
     assertEquals(LiveCaptureException.Kind.TOO_FAST, e.kind());
     now.addAndGet(2000);
     capture.publish(s, frame(new short[32_000], null, null));
@@ -156,9 +193,14 @@ class LiveCaptureTest {
   @Test
   void limitsAreCheckedWithAClearReason() {
     String s = capture.open();
-    assertBad(s, new LiveCapture.Input(65, 64, new byte[65 * 64], 16_000, null, null, null), "outside");
-    assertBad(s, new LiveCapture.Input(64, 64, new byte[100], 16_000, null, null, null), "width*height");
-    assertBad(s, new LiveCapture.Input(64, 64, new byte[4096], 44_100, new short[10], null, null), "16000 Hz");
+    assertBad(
+        s, new LiveCapture.Input(65, 64, new byte[65 * 64], 16_000, null, null, null), "outside");
+    assertBad(
+        s, new LiveCapture.Input(64, 64, new byte[100], 16_000, null, null, null), "width*height");
+    assertBad(
+        s,
+        new LiveCapture.Input(64, 64, new byte[4096], 44_100, new short[10], null, null),
+        "16000 Hz");
     assertBad(s, frame(new short[32_001], null, null), "at most 32000");
     assertBad(s, frame(null, "x".repeat(501), null), "at most 500");
     assertBad(s, frame(null, null, "c".repeat(201)), "class name");
@@ -173,13 +215,20 @@ class LiveCaptureTest {
 
   @Test
   void onlyOpenSessionsPublishAndSessionsAreCapped() {
-    LiveCapture small = new LiveCapture(sink, LiveLimits.defaults().withMaxStreams(2).withIdleTimeoutMs(10_000), now::get);
-    assertEquals(LiveCaptureException.Kind.UNKNOWN_STREAM,
-        assertThrows(LiveCaptureException.class, () -> small.publish("cam-0", frame(null, null, null))).kind());
+    LiveCapture small =
+        new LiveCapture(
+            sink, LiveLimits.defaults().withMaxStreams(2).withIdleTimeoutMs(10_000), now::get);
+    assertEquals(
+        LiveCaptureException.Kind.UNKNOWN_STREAM,
+        assertThrows(
+                LiveCaptureException.class, () -> small.publish("cam-0", frame(null, null, null)))
+            .kind());
     String a = small.open();
     String b = small.open();
     assertNotEquals(a, b);
-    assertEquals(LiveCaptureException.Kind.BUSY, assertThrows(LiveCaptureException.class, small::open).kind());
+    assertEquals(
+        LiveCaptureException.Kind.BUSY,
+        assertThrows(LiveCaptureException.class, small::open).kind());
     now.addAndGet(5_000);
     small.publish(a, frame(null, null, null)); // a stays active
     now.addAndGet(6_000); // b idle for 11 s

@@ -34,9 +34,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Decodes a clip the test records itself with FFmpeg (2 s, 10 fps, 64x48: a white 8x8 square moving right by
- * 2 px per frame on black, and a 440 Hz tone at 16 kHz), then checks frames, motion, pairing seqs and the
- * tone's frequency.
+ * Decodes a clip the test records itself with FFmpeg (2 s, 10 fps, 64x48: a white 8x8 square moving
+ * right by 2 px per frame on black, and a 440 Hz tone at 16 kHz), then checks frames, motion,
+ * pairing seqs and the tone's frequency.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MediaSourceTest {
@@ -53,11 +53,32 @@ class MediaSourceTest {
     final List<VideoFrame> frames = new CopyOnWriteArrayList<>();
     final List<AudioChunk> chunks = new CopyOnWriteArrayList<>();
     final List<LabelEvent> labels = new CopyOnWriteArrayList<>();
-    @Override public CompletableFuture<?> sendFrame(VideoFrame f) { frames.add(f); return CompletableFuture.completedFuture(null); }
-    @Override public CompletableFuture<?> sendAudio(AudioChunk c) { chunks.add(c); return CompletableFuture.completedFuture(null); }
-    @Override public CompletableFuture<?> sendText(TextSegment t) { return CompletableFuture.completedFuture(null); }
-    @Override public CompletableFuture<?> sendLabel(LabelEvent l) { labels.add(l); return CompletableFuture.completedFuture(null); }
-    @Override public void flush() {}
+
+    @Override
+    public CompletableFuture<?> sendFrame(VideoFrame f) {
+      frames.add(f);
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<?> sendAudio(AudioChunk c) {
+      chunks.add(c);
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<?> sendText(TextSegment t) {
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<?> sendLabel(LabelEvent l) {
+      labels.add(l);
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void flush() {}
   }
 
   @BeforeAll
@@ -114,8 +135,13 @@ class MediaSourceTest {
 
   @Test
   void grayFramesAtTheNativeRateFollowTheSquareAndPairWithToneChunks() {
-    Sink s = decode(MediaOptions.defaults("cam").withFps(FPS).withGray(true).withStartTimeMs(1_000_000)
-        .withClassName("square"));
+    Sink s =
+        decode(
+            MediaOptions.defaults("cam")
+                .withFps(FPS)
+                .withGray(true)
+                .withStartTimeMs(1_000_000)
+                .withClassName("square"));
     int n = s.frames.size();
     assertTrue(Math.abs(n - FPS * SECONDS) <= 1, "frames " + n);
     double prev = -1;
@@ -127,7 +153,8 @@ class MediaSourceTest {
       assertEquals(W, f.getWidth());
       assertEquals(H, f.getHeight());
       assertEquals(W * H, f.getData().remaining());
-      assertEquals(1_000_000 + 100L * i, f.getEventTimeMs(), 2.0, "stream timestamps as event time");
+      assertEquals(
+          1_000_000 + 100L * i, f.getEventTimeMs(), 2.0, "stream timestamps as event time");
       double cx = brightCentroidX(f);
       assertEquals(squareX(i) + 3.5, cx, 1.0, "square of frame " + i);
       assertTrue(cx > prev, "square moves right");
@@ -154,7 +181,13 @@ class MediaSourceTest {
 
   @Test
   void sampledToALowerFpsResizedRgbWithLongerChunksAt8kHz() {
-    Sink s = decode(MediaOptions.defaults("cam").withFps(5).withSize(32, 24).withSampleRate(8000).withChunkMs(400));
+    Sink s =
+        decode(
+            MediaOptions.defaults("cam")
+                .withFps(5)
+                .withSize(32, 24)
+                .withSampleRate(8000)
+                .withChunkMs(400));
     int n = s.frames.size();
     assertTrue(Math.abs(n - 5 * SECONDS) <= 1, "frames " + n);
     for (int i = 0; i < n; i++) {
@@ -172,7 +205,9 @@ class MediaSourceTest {
       int r = px[idx] & 0xff;
       int g = px[idx + 1] & 0xff;
       int b = px[idx + 2] & 0xff;
-      assertTrue(r > 150 && Math.abs(r - g) < 30 && Math.abs(r - b) < 30, "white square: " + r + "," + g + "," + b);
+      assertTrue(
+          r > 150 && Math.abs(r - g) < 30 && Math.abs(r - b) < 30,
+          "white square: " + r + "," + g + "," + b);
     }
     int full = 0;
     for (AudioChunk c : s.chunks) {
@@ -184,40 +219,47 @@ class MediaSourceTest {
         assertEquals(440, dominantHz(pcm, 8000), 5);
       }
     }
-    // chunks of frames at 0..1.6 s are complete (400 ms each), the last ones are cut by the end of the clip
+    // chunks of frames at 0..1.6 s are complete (400 ms each), the last ones are cut by the end of
+    // the clip
     assertTrue(full >= n - 2, "full chunks " + full + " of " + s.chunks.size());
   }
 
   @Test
   void decodesFromAnHttpUrl() throws Exception {
     byte[] body = Files.readAllBytes(clip);
-    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    http.createContext("/", ex -> {
-      try {
-        if (ex.getRequestURI().getPath().equals("/live/clip.mkv")) {
-          ex.getResponseHeaders().set("Content-Type", "video/x-matroska");
-          ex.sendResponseHeaders(200, body.length);
-          ex.getResponseBody().write(body);
-        } else {
-          ex.sendResponseHeaders(404, -1);
-        }
-      } catch (java.io.IOException e) {
-        // client went away
-      } finally {
-        ex.close();
-      }
-    });
+    HttpServer http =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    http.createContext(
+        "/",
+        ex -> {
+          try {
+            if (ex.getRequestURI().getPath().equals("/live/clip.mkv")) {
+              ex.getResponseHeaders().set("Content-Type", "video/x-matroska");
+              ex.sendResponseHeaders(200, body.length);
+              ex.getResponseBody().write(body);
+            } else {
+              ex.sendResponseHeaders(404, -1);
+            }
+          } catch (java.io.IOException e) {
+            // client went away
+          } finally {
+            ex.close();
+          }
+        });
     http.start();
     try {
       String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/live/clip.mkv";
       Sink s = new Sink();
-      MediaProgress p = new MediaSource(s, url, MediaOptions.defaults("net").withFps(FPS).withGray(true)).run();
+      MediaProgress p =
+          new MediaSource(s, url, MediaOptions.defaults("net").withFps(FPS).withGray(true)).run();
       assertTrue(Math.abs(p.frames() - FPS * SECONDS) <= 1, "frames " + p.frames());
       assertEquals(squareX(5) + 3.5, brightCentroidX(s.frames.get(5)), 1.0);
       assertTrue(s.chunks.size() >= p.frames() - 1, "chunks " + s.chunks.size());
       String missing = "http://127.0.0.1:" + http.getAddress().getPort() + "/live/missing.mkv";
-      MediaException e = assertThrows(MediaException.class,
-          () -> new MediaSource(new Sink(), missing, MediaOptions.defaults("net")).run());
+      MediaException e =
+          assertThrows(
+              MediaException.class,
+              () -> new MediaSource(new Sink(), missing, MediaOptions.defaults("net")).run());
       assertTrue(e.getMessage().contains("missing.mkv"), e.getMessage());
     } finally {
       http.stop(0);
@@ -227,12 +269,15 @@ class MediaSourceTest {
   @Test
   void audioOnlyInputGetsChunksOnTheFrameGrid() throws Exception {
     short[] tone = new short[RATE * 3 / 2]; // 1.5 s
-    for (int i = 0; i < tone.length; i++) tone[i] = (short) Math.round(9000 * Math.sin(2 * Math.PI * 440 * i / RATE));
+    for (int i = 0; i < tone.length; i++)
+      tone[i] = (short) Math.round(9000 * Math.sin(2 * Math.PI * 440 * i / RATE));
     Path wav = dir.resolve("tone.wav");
     Files.write(wav, io.streamalign.features.data.Wav.write(tone, RATE, 1));
     Sink s = new Sink();
-    MediaProgress p = new MediaSource(s, wav.toString(), MediaOptions.defaults("mic").withFps(4).withStartTimeMs(5000))
-        .run();
+    MediaProgress p =
+        new MediaSource(
+                s, wav.toString(), MediaOptions.defaults("mic").withFps(4).withStartTimeMs(5000))
+            .run();
     assertEquals(0, s.frames.size());
     assertEquals(6, p.frames(), "moments at 0, 250, ..., 1250 ms");
     assertEquals(6, s.chunks.size());
@@ -255,17 +300,27 @@ class MediaSourceTest {
   @Test
   void badInputsGiveClearErrors() throws Exception {
     Path missing = dir.resolve("no-such-clip.mp4");
-    MediaException e = assertThrows(MediaException.class,
-        () -> new MediaSource(new Sink(), missing.toString(), MediaOptions.defaults("x")).run());
-    assertTrue(e.getMessage().contains("not found") && e.getMessage().contains("no-such-clip.mp4"), e.getMessage());
+    MediaException e =
+        assertThrows(
+            MediaException.class,
+            () ->
+                new MediaSource(new Sink(), missing.toString(), MediaOptions.defaults("x")).run());
+    assertTrue(
+        e.getMessage().contains("not found") && e.getMessage().contains("no-such-clip.mp4"),
+        e.getMessage());
 
     Path garbage = dir.resolve("garbage.mp4");
     Files.write(garbage, "definitely not a media file ".repeat(50).getBytes());
-    MediaException g = assertThrows(MediaException.class,
-        () -> new MediaSource(new Sink(), garbage.toString(), MediaOptions.defaults("x")).run());
-    assertTrue(g.getMessage().startsWith("cannot open media") && g.getMessage().contains("garbage.mp4"),
+    MediaException g =
+        assertThrows(
+            MediaException.class,
+            () ->
+                new MediaSource(new Sink(), garbage.toString(), MediaOptions.defaults("x")).run());
+    assertTrue(
+        g.getMessage().startsWith("cannot open media") && g.getMessage().contains("garbage.mp4"),
         g.getMessage());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new MediaSource(new Sink(), "x", MediaOptions.defaults("x").withSize(10, 0)));
   }
 
