@@ -28,7 +28,9 @@ final class BenchCommand implements Callable<Integer> {
       index = "0",
       paramLabel = "SCENARIO",
       completionCandidates = Scenarios.class,
-      description = "One of: ${COMPLETION-CANDIDATES}.")
+      description =
+          "One of: ${COMPLETION-CANDIDATES}; or a comma-separated list (e.g. serving,pairing), run and "
+              + "documented like all.")
   String scenario;
 
   @Option(
@@ -48,6 +50,19 @@ final class BenchCommand implements Callable<Integer> {
   Path out;
 
   @Option(
+      names = "--doc",
+      description =
+          "With all or a list: also write the run's benchmarks.md here (e.g. docs/benchmarks.md).")
+  Path doc;
+
+  @Option(
+      names = "--previous",
+      description =
+          "With all or a list: an earlier benchmarks.md; its figures are shown beside "
+              + "this run's, and its sections of the scenarios not run are kept, marked as such.")
+  Path previous;
+
+  @Option(
       names = "--device",
       defaultValue = "cpu",
       description = "Learner device: cpu, gpu or auto (default ${DEFAULT-VALUE}).")
@@ -57,7 +72,13 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     BenchOptions opts = BenchOptions.defaults().withQuick(quick).withOutDir(out).withDevice(device);
     if (duration != null) opts = opts.withDuration(BenchOptions.parseDuration(duration));
-    String table = BenchRunner.run(scenario, opts);
+    // read before the run: --doc and --previous may name the same file
+    Path prev = previous;
+    if (previous != null) {
+      prev = java.nio.file.Files.createTempFile("benchmarks-previous", ".md");
+      java.nio.file.Files.copy(previous, prev, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    String table = BenchRunner.run(scenario, opts, doc, prev);
     spec.commandLine().getOut().println(table);
     spec.commandLine().getOut().println("wrote " + out.resolve(scenario + ".md") + " and .json");
     spec.commandLine().getOut().flush();

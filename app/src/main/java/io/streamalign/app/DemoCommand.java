@@ -1,21 +1,12 @@
 package io.streamalign.app;
 
-import io.streamalign.app.dashboard.CaptureApi;
-import io.streamalign.app.dashboard.DashboardFeed;
-import io.streamalign.app.dashboard.DashboardServer;
 import io.streamalign.app.dashboard.DashboardState;
-import io.streamalign.app.dashboard.Enroller;
 import io.streamalign.app.dashboard.RunReport;
 import io.streamalign.embedded.EmbeddedKafkaBroker;
-import io.streamalign.ingest.pairing.PairingApp;
 import io.streamalign.ingest.pairing.PairingConfig;
-import io.streamalign.ingest.producer.AvProducer;
 import io.streamalign.ingest.source.AvMnistSource;
-import io.streamalign.ingest.source.Source;
 import io.streamalign.ingest.source.SourceOptions;
 import io.streamalign.ingest.source.Sources;
-import io.streamalign.ingest.source.live.LiveCapture;
-import io.streamalign.ingest.source.live.LiveLimits;
 import io.streamalign.model.StepReport;
 import io.streamalign.schemas.KafkaSettings;
 import io.streamalign.schemas.TopicAdmin;
@@ -28,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -46,11 +36,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code streamalign demo} command: the whole pipeline in one process, each part its own
- * service object with start/stop, talking only through Kafka: an embedded KRaft broker (unless
- * {@code --bootstrap-servers} is given), a live source, the pairing application, the trainer, the
- * serving service, and the dashboard (a Kafka consumer of metrics and predictions). A console line
- * updates in place; at the end a report folder (Markdown + PNG plots) is written.
+ * The {@code streamalign demo} command: an embedded KRaft broker (unless {@code
+ * --bootstrap-servers} is given) and the whole pipeline in one process ({@link DemoPipeline}: a
+ * live source, the pairing application, the trainer, the serving service, and the dashboard,
+ * talking only through Kafka). A console line updates in place; at the end a report folder
+ * (Markdown + PNG plots) is written.
  */
 @Command(
     name = "demo",
@@ -145,7 +135,6 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    List<AutoCloseable> open = new ArrayList<>();
     EmbeddedKafkaBroker broker = null;
     long started = System.currentTimeMillis();
     try {
@@ -164,169 +153,128 @@ final class DemoCommand implements Callable<Integer> {
         settings = kafka.settings();
         status(out, "embedded broker at " + broker.bootstrapServers());
       }
-
-      DashboardState state = new DashboardState();
-      DashboardFeed feed =
-          new DashboardFeed(settings.clientProperties(), settings.topics(), state).start();
-      open.add(feed);
-      // one producer for the live source and the capture page: the producer of `streamalign ingest`
-      AvProducer producer = new AvProducer(settings, settings.topics());
-      open.add(producer);
-      DashboardServer server = null;
-      if (!headless) {
-        Enroller enroller = new Enroller(settings.clientProperties(), settings.topics());
-        open.add(enroller);
-        LiveCapture capture = new LiveCapture(producer, LiveLimits.defaults());
-        server =
-            new DashboardServer(http.settings(httpHost, port), state)
-                .withEnroller(enroller)
-                .withCapture(new CaptureApi(capture, state, enroller))
-                .start();
-        open.add(server);
+      try (DemoPipeline pipeline = new DemoPipeline(parts(settings)).start()) {
+        return run(out, pipeline, settings, started);
       }
-
-      // Kafka Streams keeps local state per application id; a demo run gets its own directory so
-      // that runs (and a second demo on the same machine) never share or inherit state.
-      Path stateDir = java.nio.file.Files.createTempDirectory("streamalign-demo-streams");
-      open.add(() -> deleteRecursively(stateDir));
-      java.util.Properties pairingProps = settings.clientProperties();
-      pairingProps.put(
-          org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-      PairingApp pairing =
-          new PairingApp(
-              PairingConfig.defaults()
-                  .withApplicationId("streamalign-demo-pairing")
-                  // the live source tags frame and chunk of a moment alike and sends its label with
-                  // them:
-                  // short windows keep the event-to-prediction latency low
-                  .withJoin(Duration.ofMillis(500), Duration.ofMillis(500))
-                  .withLabelGrace(Duration.ofMillis(250))
-                  .withRouteAllToInfer(true)
-                  .withEmitUnpaired(true),
-              pairingProps,
-              settings.topics());
-      open.add(pairing);
-      pairing.start();
-
-      TrainerService trainer =
-          new TrainerService(
-              TrainerConfig.builder()
-                  .setModelName(modelName)
-                  .setKafka(settings)
-                  .optLearnerConfig(Services.learnerConfig(List.of(), device))
-                  .optBatchSize(32)
-                  .optBatchMaxWait(Duration.ofMillis(300))
-                  .optSnapshotEverySamples(snapshotEverySamples)
-                  .optSnapshotEvery(Duration.ofSeconds(snapshotEverySeconds))
-                  .optMetricsPort(0)
-                  .build());
-      open.add(trainer);
-      trainer.start();
-
-      ServingService serving =
-          ServingService.withCrossModalLearner(
-              ServingConfig.builder(settings)
-                  .setModelName(modelName)
-                  .optPromotedOnly(false)
-                  .optHttpPort(0)
-                  .optApplicationId("streamalign-demo-serving")
-                  .optJsonMirror(true) // av.predictions.json: kcat -C -t av.predictions.json | jq
-                  .build());
-      open.add(serving);
-      serving.start();
-
-      SourceOptions opts =
-          SourceOptions.defaults(source).withRate(rate).withStreams(streams).withLoop(true);
-      Source src =
-          Sources.create(
-              source, producer, opts, Optional.ofNullable(dataDir), AvMnistSource.Split.TRAIN);
-      open.add(src);
-      src.start();
-
-      if (server != null) {
-        status(out, "dashboard: " + server.url());
-        status(
-            out,
-            "capture page (teach it with your camera and microphone): "
-                + server.captureUrl()
-                + (server.token().isPresent() ? "  (enter the bearer token on the page)" : ""));
-      }
-      status(
-          out,
-          "running "
-              + source
-              + " with "
-              + streams
-              + " streams at "
-              + rate
-              + "/s each"
-              + (durationSeconds == null ? "; Ctrl-C stops" : " for " + durationSeconds + " s"));
-
-      ScheduledExecutorService ticker =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "streamalign-demo-console");
-                t.setDaemon(true);
-                return t;
-              });
-      long[] last = {0, System.nanoTime()};
-      ticker.scheduleAtFixedRate(
-          () -> out(out, trainer, serving, state, last), 1, 1, TimeUnit.SECONDS);
-      try {
-        Services.awaitShutdown(
-            durationSeconds == null ? 0 : durationSeconds * 1000, null, () -> {});
-      } finally {
-        ticker.shutdownNow();
-      }
-      out.println();
-      status(out, "stopping ...");
-      src.stop();
-      producer.flush();
-      // let the last samples reach the trainer, then a final snapshot
-      Thread.sleep(1500);
-      trainer.stop(Duration.ofSeconds(30));
-      Thread.sleep(1500);
-      Map<String, String> info = new LinkedHashMap<>();
-      info.put("source", source);
-      info.put("streams x rate", streams + " x " + rate + "/s");
-      info.put("duration (s)", String.valueOf((System.currentTimeMillis() - started) / 1000));
-      info.put("bootstrap servers", settings.bootstrapServers());
-      info.put(
-          "machine",
-          Runtime.getRuntime().availableProcessors()
-              + " cores, "
-              + System.getProperty("os.name")
-              + ", Java "
-              + System.getProperty("java.version"));
-      info.put("moments sent", String.valueOf(src.progress().moments()));
-      info.put("trainer failure", trainer.failure().map(Throwable::toString).orElse("none"));
-      Path dir =
-          reportDir != null
-              ? reportDir
-              : Path.of(
-                  "reports",
-                  "demo-"
-                      + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-      Path report = RunReport.write(state, dir, info);
-      status(out, "report: " + report.toAbsolutePath());
-      return trainer.failure().isPresent() ? 1 : 0;
     } finally {
-      for (int i = open.size() - 1; i >= 0; i--) {
-        try {
-          open.get(i).close();
-        } catch (Exception e) {
-          // closing the rest matters more
-        }
-      }
       if (broker != null) broker.close();
     }
   }
 
-  private static void deleteRecursively(Path dir) throws java.io.IOException {
-    if (!java.nio.file.Files.exists(dir)) return;
-    try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+  /** The demo's services as configured by the options. */
+  private DemoPipeline.Parts parts(KafkaSettings settings) {
+    PairingConfig pairing =
+        PairingConfig.defaults()
+            .withApplicationId("streamalign-demo-pairing")
+            // the live source tags frame and chunk of a moment alike and sends its label with them:
+            // short windows keep the event-to-prediction latency low
+            .withJoin(Duration.ofMillis(500), Duration.ofMillis(500))
+            .withLabelGrace(Duration.ofMillis(250))
+            .withRouteAllToInfer(true)
+            .withEmitUnpaired(true);
+    TrainerConfig trainer =
+        TrainerConfig.builder()
+            .setModelName(modelName)
+            .setKafka(settings)
+            .optLearnerConfig(Services.learnerConfig(List.of(), device))
+            .optBatchSize(32)
+            .optBatchMaxWait(Duration.ofMillis(300))
+            .optSnapshotEverySamples(snapshotEverySamples)
+            .optSnapshotEvery(Duration.ofSeconds(snapshotEverySeconds))
+            .optMetricsPort(0)
+            .build();
+    ServingConfig serving =
+        ServingConfig.builder(settings)
+            .setModelName(modelName)
+            .optPromotedOnly(false)
+            .optHttpPort(0)
+            .optApplicationId("streamalign-demo-serving")
+            .optJsonMirror(true) // av.predictions.json: kcat -C -t av.predictions.json | jq
+            .build();
+    SourceOptions opts =
+        SourceOptions.defaults(source).withRate(rate).withStreams(streams).withLoop(true);
+    return new DemoPipeline.Parts(
+        settings,
+        pairing,
+        trainer,
+        serving,
+        headless ? Optional.empty() : Optional.of(http.settings(httpHost, port)),
+        producer ->
+            Sources.create(
+                source, producer, opts, Optional.ofNullable(dataDir), AvMnistSource.Split.TRAIN));
+  }
+
+  private int run(PrintWriter out, DemoPipeline pipeline, KafkaSettings settings, long started)
+      throws Exception {
+    TrainerService trainer = pipeline.trainer();
+    DashboardState state = pipeline.state();
+    pipeline
+        .server()
+        .ifPresent(
+            server -> {
+              status(out, "dashboard: " + server.url());
+              status(
+                  out,
+                  "capture page (teach it with your camera and microphone): "
+                      + server.captureUrl()
+                      + (server.token().isPresent()
+                          ? "  (enter the bearer token on the page)"
+                          : ""));
+            });
+    status(
+        out,
+        "running "
+            + source
+            + " with "
+            + streams
+            + " streams at "
+            + rate
+            + "/s each"
+            + (durationSeconds == null ? "; Ctrl-C stops" : " for " + durationSeconds + " s"));
+
+    ScheduledExecutorService ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "streamalign-demo-console");
+              t.setDaemon(true);
+              return t;
+            });
+    long[] last = {0, System.nanoTime()};
+    ticker.scheduleAtFixedRate(
+        () -> out(out, trainer, pipeline.serving(), state, last), 1, 1, TimeUnit.SECONDS);
+    try {
+      Services.awaitShutdown(durationSeconds == null ? 0 : durationSeconds * 1000, null, () -> {});
+    } finally {
+      ticker.shutdownNow();
     }
+    out.println();
+    status(out, "stopping ...");
+    // the last samples reach the trainer, a final snapshot, served
+    pipeline.drain(Duration.ofSeconds(15));
+    Map<String, String> info = new LinkedHashMap<>();
+    info.put("source", source);
+    info.put("streams x rate", streams + " x " + rate + "/s");
+    info.put("duration (s)", String.valueOf((System.currentTimeMillis() - started) / 1000));
+    info.put("bootstrap servers", settings.bootstrapServers());
+    info.put(
+        "machine",
+        Runtime.getRuntime().availableProcessors()
+            + " cores, "
+            + System.getProperty("os.name")
+            + ", Java "
+            + System.getProperty("java.version"));
+    info.put("moments sent", String.valueOf(pipeline.source().progress().moments()));
+    info.put("trainer failure", trainer.failure().map(Throwable::toString).orElse("none"));
+    Path dir =
+        reportDir != null
+            ? reportDir
+            : Path.of(
+                "reports",
+                "demo-"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Path report = RunReport.write(state, dir, info);
+    status(out, "report: " + report.toAbsolutePath());
+    return trainer.failure().isPresent() ? 1 : 0;
   }
 
   private static void status(PrintWriter out, String s) {

@@ -280,12 +280,27 @@ class CapturePageIT {
       CompletableFuture<?> demo)
       throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    JsonNode v = page.eval(js);
-    while (!done.test(v) && System.nanoTime() < deadline && !demo.isDone()) {
+    JsonNode v = evalOrNull(page, js, deadline);
+    while ((v == null || !done.test(v)) && System.nanoTime() < deadline && !demo.isDone()) {
       Thread.sleep(500);
-      v = page.eval(js);
+      v = evalOrNull(page, js, deadline);
     }
-    return v;
+    return v == null ? page.eval(js) : v;
+  }
+
+  /**
+   * The expression's value, or null while the page throws (its script not loaded yet: the demo may
+   * print the page's address before the browser has run it); after the deadline the error is
+   * thrown.
+   */
+  private static JsonNode evalOrNull(HeadlessChromium page, String js, long deadline)
+      throws Exception {
+    try {
+      return page.eval(js);
+    } catch (AssertionError e) {
+      if (System.nanoTime() >= deadline) throw e;
+      return null;
+    }
   }
 
   private static String find(Pattern p, String s) {

@@ -64,7 +64,30 @@ public final class BenchRunner {
    * others still run.
    */
   public static String run(String scenario, BenchOptions opts, Path doc) throws Exception {
-    if ("all".equals(scenario)) {
+    return run(scenario, opts, doc, null);
+  }
+
+  /**
+   * As {@link #run(String, BenchOptions, Path)}; {@code scenario} may also be a comma-separated
+   * subset ("serving,pairing"), run and documented like "all". With {@code previous} (an earlier
+   * {@code benchmarks.md}), the document shows that run's figures beside this one's for every
+   * scenario run, and keeps its sections of the scenarios not run, marked as such.
+   */
+  public static String run(String scenario, BenchOptions opts, Path doc, Path previous)
+      throws Exception {
+    if ("all".equals(scenario) || scenario.contains(",")) {
+      List<String> names =
+          "all".equals(scenario)
+              ? List.copyOf(SCENARIOS.keySet())
+              : java.util.Arrays.stream(scenario.split(","))
+                  .map(String::trim)
+                  .filter(n -> !n.isEmpty())
+                  .toList();
+      for (String n : names) {
+        if (!SCENARIOS.containsKey(n))
+          throw new IllegalArgumentException("unknown scenario '" + n + "'; one of " + names());
+      }
+      String previousText = previous == null ? null : java.nio.file.Files.readString(previous);
       java.time.Instant start = java.time.Instant.now();
       String commit = RunContext.gitCommit();
       List<String> origins =
@@ -76,7 +99,7 @@ public final class BenchRunner {
       StringBuilder sb = new StringBuilder();
       java.util.List<BenchReport> reports = new java.util.ArrayList<>();
       Map<String, String> failures = new LinkedHashMap<>();
-      for (String name : SCENARIOS.keySet()) {
+      for (String name : names) {
         try {
           BenchReport r = runReport(name, opts);
           reports.add(r);
@@ -92,7 +115,15 @@ public final class BenchRunner {
       java.nio.file.Files.writeString(opts.outDir().resolve("all.md"), all);
       String document =
           BenchDocument.render(
-              reports, failures, opts, start, java.time.Instant.now(), commit, origins);
+              scenario,
+              reports,
+              failures,
+              opts,
+              start,
+              java.time.Instant.now(),
+              commit,
+              origins,
+              previousText);
       java.nio.file.Files.writeString(opts.outDir().resolve("benchmarks.md"), document);
       if (doc != null) {
         if (doc.toAbsolutePath().getParent() != null)
@@ -139,6 +170,7 @@ public final class BenchRunner {
   public static void main(String[] args) throws Exception {
     String scenario = null;
     Path doc = null;
+    Path previous = null;
     BenchOptions opts = BenchOptions.defaults();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -148,6 +180,7 @@ public final class BenchRunner {
         case "--out" -> opts = opts.withOutDir(Path.of(need(args, ++i, "--out")));
         case "--device" -> opts = opts.withDevice(need(args, ++i, "--device"));
         case "--doc" -> doc = Path.of(need(args, ++i, "--doc"));
+        case "--previous" -> previous = Path.of(need(args, ++i, "--previous"));
         case "-h", "--help" -> {
           System.out.println(usage());
           return;
@@ -165,7 +198,7 @@ public final class BenchRunner {
       System.err.println(usage());
       System.exit(2);
     }
-    System.out.println(run(scenario, opts, doc));
+    System.out.println(run(scenario, opts, doc, previous));
     System.exit(0); // Kafka/DJL leave non-daemon threads behind on some paths
   }
 
@@ -175,8 +208,10 @@ public final class BenchRunner {
   }
 
   static String usage() {
-    return "usage: bench SCENARIO [--duration D] [--out DIR] [--quick] [--device cpu|gpu|auto] [--doc FILE]\n"
-        + "  --doc FILE (with all): also write the run's benchmarks.md to FILE\n  scenarios: "
+    return "usage: bench SCENARIO[,SCENARIO...] [--duration D] [--out DIR] [--quick] [--device cpu|gpu|auto] [--doc FILE]"
+        + " [--previous FILE]\n"
+        + "  --doc FILE (with all or a list): also write the run's benchmarks.md to FILE\n"
+        + "  --previous FILE (with all or a list): an earlier benchmarks.md, shown beside this run\n  scenarios: "
         + String.join(", ", names());
   }
 }

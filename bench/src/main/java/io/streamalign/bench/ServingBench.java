@@ -44,7 +44,12 @@ public final class ServingBench implements Scenario {
   }
 
   /** Latencies (ms) of one phase, in send order (NaN = never answered). */
-  record Phase(double[] latencyMs, int sent, int received, double offeredRate) {
+  /**
+   * {@code cpuMsPerEvent}: CPU time of this whole process (broker, clients, serving) per event
+   * sent.
+   */
+  record Phase(
+      double[] latencyMs, int sent, int received, double offeredRate, double cpuMsPerEvent) {
     double p(double pc) {
       return Stats.percentile(Arrays.stream(latencyMs).filter(Double::isFinite).toArray(), pc);
     }
@@ -58,6 +63,10 @@ public final class ServingBench implements Scenario {
           Stats.percentile(
               Arrays.copyOfRange(latencyMs, latencyMs.length - q, latencyMs.length), 50);
       return last <= 2 * first + 20;
+    }
+
+    String brief() {
+      return sustained() ? String.format(Locale.ROOT, "p99 %.0f ms", p(99)) : "NOT sustained";
     }
 
     String summary() {
@@ -101,11 +110,13 @@ public final class ServingBench implements Scenario {
               + "unanswered event is dropped from the percentiles and makes the rate not sustained");
       report.note(
           "measured: latency = producer send() of the event to the tail consumer's receipt of the answer; "
-              + "serving: ServingService at its default settings (micro-batch up to "
+              + "serving: ServingService at its default settings (adaptive micro-batches up to "
               + rig.servingConfig.batchSize()
-              + ", max wait "
+              + ": at once while the committer is idle, else at most "
               + rig.servingConfig.batchMaxWait().toMillis()
-              + " ms, one transaction per micro-batch, exactly-once) read read_committed; broker EOS round trip: "
+              + " ms; predicted while the previous transaction "
+              + "commits; each transaction carries every batch waiting for it; exactly-once) read read_committed; "
+              + "broker EOS round trip: "
               + "the same read_committed -> micro-batch -> transaction -> read_committed loop copying the records "
               + "(no decoding, no model; same batch size, wait and producer settings); plain: acks=all produce -> "
               + "read_uncommitted consume, the floor under any Kafka hop");
@@ -175,31 +186,52 @@ public final class ServingBench implements Scenario {
           if (relay.failure() != null)
             throw new IllegalStateException("EOS relay failed", relay.failure());
         }
-        int bestServing = 0;
-        int bestRelay = 0;
         StringBuilder ladderNote =
             new StringBuilder("ladder (" + (int) ladderSeconds + " s per rate): ");
+        java.util.Map<Integer, Double> cpuServing = new java.util.TreeMap<>();
+        java.util.Map<Integer, Double> cpuRelay = new java.util.TreeMap<>();
+        Ladder servingLadder = new Ladder();
+        Ladder relayLadder = new Ladder();
         int failures = 0;
         for (int rate : ladder) {
           int count = (int) Math.min(maxEvents, Math.max(20, rate * ladderSeconds));
           Phase s = servingPhase(rig, rate, count, maxDrainMs);
           Phase e = relayPhase(rig, relay, rate, count, maxDrainMs);
-          if (s.sustained()) bestServing = Math.max(bestServing, rate);
-          if (e.sustained()) bestRelay = Math.max(bestRelay, rate);
+          servingLadder.add(rate, s);
+          relayLadder.add(rate, e);
+          cpuServing.put(rate, s.cpuMsPerEvent());
+          cpuRelay.put(rate, e.cpuMsPerEvent());
           ladderNote.append(
               String.format(
-                  Locale.ROOT,
-                  "%d/s serving %s, relay %s; ",
-                  rate,
-                  s.sustained()
-                      ? String.format(Locale.ROOT, "p99 %.0f ms", s.p(99))
-                      : "NOT sustained",
-                  e.sustained()
-                      ? String.format(Locale.ROOT, "p99 %.0f ms", e.p(99))
-                      : "NOT sustained"));
+                  Locale.ROOT, "%d/s serving %s, relay %s; ", rate, s.brief(), e.brief()));
           failures = s.sustained() || e.sustained() ? 0 : failures + 1;
           if (failures >= 2) break; // neither keeps up any more
         }
+        // the coarse ladder's steps are up to 50% apart: bisect between each one's highest
+        // sustained
+        // rate and the first rate above it that was not, so the ratio below is not a step artefact
+        for (int i = 0; i < (opts.quick() ? 1 : 3); i++) {
+          for (Ladder l : List.of(servingLadder, relayLadder)) {
+            int rate = l.nextProbe();
+            if (rate <= 0) continue;
+            int count = (int) Math.min(maxEvents, Math.max(20, rate * ladderSeconds));
+            Phase p =
+                l == servingLadder
+                    ? servingPhase(rig, rate, count, maxDrainMs)
+                    : relayPhase(rig, relay, rate, count, maxDrainMs);
+            l.add(rate, p);
+            (l == servingLadder ? cpuServing : cpuRelay).put(rate, p.cpuMsPerEvent());
+            ladderNote.append(
+                String.format(
+                    Locale.ROOT,
+                    "%d/s %s %s (bisection); ",
+                    rate,
+                    l == servingLadder ? "serving" : "relay",
+                    p.brief()));
+          }
+        }
+        int bestServing = servingLadder.best();
+        int bestRelay = relayLadder.best();
         report.add(
             Figure.of(
                 "highest sustained rate (serving)",
@@ -209,16 +241,69 @@ public final class ServingBench implements Scenario {
                 bestRelay));
         // measured last, when serving is idle and the JIT and the engine are as warm as in the
         // phases
-        // (measured first, cold, it came out at a fraction of what serving itself sustained)
-        double capacity = forwardCapacity(rig, opts.quick() ? 2 : 8);
+        // (measured first, cold, it came out at a fraction of what serving itself sustained); at
+        // the
+        // forward's best batch size among 16 and serving's largest micro-batch, so the bound is not
+        // low
+        double seconds = opts.quick() ? 2 : 8;
+        double capacity16 = forwardCapacity(rig, BATCH, seconds);
+        int maxBatch = rig.servingConfig.batchSize();
+        double capacityMax = forwardCapacity(rig, maxBatch, seconds);
+        double capacity = Math.max(capacity16, capacityMax);
         report.add(
             Figure.of(
                 "highest sustained rate (serving) vs model capacity",
                 bestServing,
                 "events/s",
-                "model forward capacity (served model's predictBatch of "
+                "model forward capacity (served model's predictBatch in a loop, one thread, no Kafka, best of "
+                    + "batch "
                     + BATCH
-                    + " in a loop, one thread, no Kafka)",
+                    + " and "
+                    + maxBatch
+                    + ")",
+                capacity));
+        double bound = Math.min(bestRelay, capacity);
+        report.add(
+            Figure.ratioAtLeast(
+                "highest sustained rate (serving) vs min(relay, model)",
+                bestServing,
+                "events/s",
+                "min(highest sustained EOS relay rate, model forward capacity)",
+                bound,
+                0.9));
+        report.note(
+            String.format(
+                Locale.ROOT,
+                "model forward capacity: %.0f events/s at batch %d, %.0f at batch %d",
+                capacity16,
+                BATCH,
+                capacityMax,
+                maxBatch));
+        // what bounds the sustained rate: serving needs the relay's Kafka work and the model's
+        // forward on the
+        // same cores; CPU per event measured over the phases (the whole process: broker, clients,
+        // serving)
+        double relayCpu = cpuRelay.getOrDefault(bestRelay, Double.NaN);
+        double servingCpu = cpuServing.getOrDefault(bestServing, Double.NaN);
+        double modelCpu = 1000.0 / capacity; // one thread busy per event at the forward capacity
+        int cores = Runtime.getRuntime().availableProcessors();
+        report.note(
+            String.format(
+                Locale.ROOT,
+                "CPU per event (this process, all threads, ms): EOS relay %.2f at %d/s, "
+                    + "serving %.2f at %d/s, the model's forward alone >= %.2f; so on %d cores serving's CPU "
+                    + "bound is about %.0f events/s (the cores / serving's CPU per event) against the relay's %.0f "
+                    + "and the model's %.0f: the model and the Kafka path share the cores, so serving cannot reach "
+                    + "the lower of the two separate rates unless the cores are not the bound (other processes "
+                    + "on the machine took CPU as well, see the load average)",
+                relayCpu,
+                bestRelay,
+                servingCpu,
+                bestServing,
+                modelCpu,
+                cores,
+                cores * 1000 / servingCpu,
+                cores * 1000 / relayCpu,
                 capacity));
         report.note(ladderNote.toString());
       }
@@ -238,12 +323,48 @@ public final class ServingBench implements Scenario {
     }
   }
 
-  /** Events/s the served model's forward pass alone sustains: predictBatch of BATCH in a loop. */
-  static double forwardCapacity(ServingRig rig, double seconds) {
+  /**
+   * The rates tried for one path and whether each was sustained; proposes the next rate to bisect.
+   */
+  static final class Ladder {
+    private final java.util.TreeMap<Integer, Boolean> tried = new java.util.TreeMap<>();
+
+    void add(int rate, Phase p) {
+      tried.put(rate, p.sustained());
+    }
+
+    /** The highest rate sustained with every lower rate tried sustained too (0 if none). */
+    int best() {
+      int best = 0;
+      for (var e : tried.entrySet()) {
+        if (!e.getValue()) break;
+        best = e.getKey();
+      }
+      return best;
+    }
+
+    /**
+     * The midpoint between {@link #best()} and the next rate tried (not sustained), or 0 when
+     * within 5%.
+     */
+    int nextProbe() {
+      int best = best();
+      Integer above = tried.higherKey(best);
+      if (best == 0 || above == null) return 0;
+      int mid = (best + above) / 2;
+      return above - best <= Math.max(20, best / 20) ? 0 : mid;
+    }
+  }
+
+  /**
+   * Events/s the served model's forward pass alone sustains: predictBatch of {@code size} in a
+   * loop.
+   */
+  static double forwardCapacity(ServingRig rig, int size, double seconds) {
     // serving's own conversion of the same unlabeled records it is sent
     List<Sample> batch = new ArrayList<>();
     var de = rig.kafka.topics.infer().valueSerde().deserializer();
-    for (int i = 0; i < BATCH; i++) {
+    for (int i = 0; i < size; i++) {
       var p =
           de.deserialize(
               rig.kafka.topics.infer().name(), rig.inferRecords.get(i % rig.inferRecords.size()));
@@ -287,6 +408,7 @@ public final class ServingBench implements Scenario {
       long maxDrainMs)
       throws Exception {
     String run = "r" + System.nanoTime() + "-";
+    long cpu0 = cpuNanos();
     double[] lat = new double[count];
     Arrays.fill(lat, Double.NaN);
     long[] sentAt = new long[count];
@@ -318,7 +440,8 @@ public final class ServingBench implements Scenario {
               });
       drain(received, count, maxDrainMs);
     }
-    return new Phase(lat, count, (int) received.get(), achieved(sent));
+    return new Phase(
+        lat, count, (int) received.get(), achieved(sent), (cpuNanos() - cpu0) / 1e6 / count);
   }
 
   static Phase servingPhase(ServingRig rig, int rate, int count, long maxDrainMs) throws Exception {
@@ -340,6 +463,7 @@ public final class ServingBench implements Scenario {
       records[i] = ser.serializer().serialize(topic, s);
       index.put(run + i, i);
     }
+    long cpu0 = cpuNanos();
     try (BenchKafka.Tail tail =
         rig.tailPredictions(
             (p, now) -> {
@@ -375,7 +499,17 @@ public final class ServingBench implements Scenario {
       }
       Thread.sleep(50);
     }
-    return new Phase(lat, count, (int) received.get(), achieved(sent));
+    return new Phase(
+        lat, count, (int) received.get(), achieved(sent), (cpuNanos() - cpu0) / 1e6 / count);
+  }
+
+  /**
+   * CPU time of this process so far, ns (every thread: broker, clients, serving, the model's native
+   * threads).
+   */
+  static long cpuNanos() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
   }
 
   /** The rate the open loop actually achieved (send() may block when the producer is behind). */

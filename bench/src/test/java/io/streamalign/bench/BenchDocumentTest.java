@@ -76,6 +76,65 @@ class BenchDocumentTest {
   }
 
   @Test
+  void aSubsetRunShowsTheEarlierFiguresBesideItsOwnAndKeepsTheOtherSections() {
+    BenchOptions opts = new BenchOptions(false, null, Path.of("unused"), "cpu");
+    BenchReport earlierSwap = new BenchReport("swap", opts);
+    earlierSwap.add(
+        Figure.valueAtMost("swap time p99", 120, "ms", "broker round trip p99", 40, 250));
+    BenchReport earlierServing = new BenchReport("serving", opts);
+    earlierServing.add(
+        Figure.ratioAtMost(
+            "1000/s serving latency p99", 3918, "ms", "broker EOS round trip p99", 53, 2.0));
+    String earlier =
+        BenchDocument.render(
+            List.of(earlierSwap, earlierServing),
+            Map.of(),
+            opts,
+            Instant.parse("2026-01-01T10:00:00Z"),
+            Instant.parse("2026-01-01T11:00:00Z"),
+            "git commit old",
+            List.of("x.jar"));
+
+    BenchReport serving = new BenchReport("serving", opts);
+    serving.add(
+        Figure.ratioAtMost(
+            "1000/s serving latency p99", 80, "ms", "broker EOS round trip p99", 50, 2.0));
+    serving.add(Figure.of("a new figure", 1, "ms", "one", 1));
+    String doc =
+        BenchDocument.render(
+            "serving,pairing",
+            List.of(serving),
+            Map.of("pairing", "boom"),
+            opts,
+            Instant.parse("2026-02-01T10:00:00Z"),
+            Instant.parse("2026-02-01T10:10:00Z"),
+            "git commit new",
+            List.of("x.jar"),
+            earlier);
+
+    assertTrue(
+        doc.contains("`streamalign bench serving,pairing --previous <the earlier benchmarks.md>`"),
+        doc);
+    assertTrue(
+        doc.contains("The earlier run: 2026-01-01T10:00:00Z to 2026-01-01T11:00:00Z (60 min)."),
+        doc);
+    assertTrue(
+        doc.contains(
+            "| serving | 1000/s serving latency p99 | 3918.0 ms | 73.925 | 80.000 ms | 1.600 |"),
+        doc);
+    assertTrue(doc.contains("| serving | a new figure | (not measured) | - |"), doc);
+    // the swap section was not re-run: kept from the earlier document, marked so; serving appears
+    // once, new
+    assertTrue(
+        doc.contains(
+            "## swap\n\n*Not re-run with the scenarios above: from the earlier run (2026-01-01T10:00:00Z"),
+        doc);
+    assertTrue(doc.contains("| swap time p99 | 120.0 ms |"), doc);
+    assertEquals(1, doc.split("## serving\n", -1).length - 1, "serving table once");
+    assertTrue(doc.indexOf("## swap") > doc.indexOf("## serving\n"), doc);
+  }
+
+  @Test
   void profileSharesAreOfSamplesInsideTheStep() {
     TrainerProfile.Result r =
         new TrainerProfile.Result(

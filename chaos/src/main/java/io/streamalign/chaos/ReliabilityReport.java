@@ -58,11 +58,13 @@ final class ReliabilityReport {
         .append(result.passed() ? " (passed)" : " (FAILED)")
         .append("\n\n");
     TopicAudit.Counts e = result.end();
+    boolean drained = result.problems().stream().noneMatch(p -> p.startsWith("not drained"));
     md.append(
         String.format(
             Locale.ROOT,
-            "At the end (load stopped, services drained): %d paired samples, the last snapshot v%d "
+            "At the end (load stopped, %s): %d paired samples, the last snapshot v%d "
                 + "has samplesSeen %d; %d infer records, %d predictions.\n\n",
+            drained ? "services drained" : "the services had NOT drained: see the problems",
             e.pairedLearnable(),
             e.snapshotVersion(),
             e.samplesSeen(),

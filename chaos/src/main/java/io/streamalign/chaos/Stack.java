@@ -151,6 +151,9 @@ public final class Stack implements AutoCloseable {
     cmd.add("-Xmx" + heap);
     cmd.addAll(jvmArgs);
     cmd.add("-Dai.djl.offline=true");
+    // milliseconds in the service logs: where a recovery's seconds go (start, fence, restore, join,
+    // first step)
+    cmd.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
     cmd.add("-XX:+IgnoreUnrecognizedVMOptions");
     cmd.add("-jar");
     cmd.add(options.jar().toString());

@@ -1,6 +1,5 @@
 package io.streamalign.embedded;
 
-import io.streamalign.schemas.Topic;
 import io.streamalign.schemas.TopicAdmin;
 import io.streamalign.schemas.Topics;
 import java.io.IOException;
@@ -16,20 +15,17 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -159,44 +155,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
     }
     try (Admin admin = admin()) {
-      TopicAdmin.createAll(admin, topics, partitions, (short) 1);
-      List<String> names =
-          topics.allWithDeadLetters().stream().map(Topic::name).collect(Collectors.toList());
-      awaitLeaders(admin, names);
+      TopicAdmin.createAll(admin, topics, partitions, (short) 1); // returns once they are served
     }
-  }
-
-  /**
-   * Waits until the broker's metadata shows every topic with a leader for every partition. Creation
-   * returns once the controller has committed the topics; the broker's metadata cache (what clients
-   * see) follows a moment later, and a consumer asking in between is told the topic does not exist.
-   */
-  private static void awaitLeaders(Admin admin, List<String> names) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    Exception last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        Map<String, TopicDescription> described =
-            admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
-        boolean ready =
-            described.size() == names.size()
-                && described.values().stream()
-                    .allMatch(
-                        d ->
-                            d.partitions().stream()
-                                .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-        if (ready) {
-          return;
-        }
-      } catch (ExecutionException | TimeoutException e) {
-        last = e;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for topics", e);
-      }
-      sleep(100);
-    }
-    throw new IllegalStateException("topics not ready after 30 s: " + names, last);
   }
 
   /**
@@ -433,15 +393,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       }
     }
     return false;
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for topics", e);
-    }
   }
 
   private static void deleteRecursively(Path root) {

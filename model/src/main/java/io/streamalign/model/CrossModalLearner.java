@@ -120,6 +120,16 @@ public final class CrossModalLearner implements OnlineLearner {
     this.warmupUntil = cfg.warmupSamples();
   }
 
+  /**
+   * Loads the PyTorch engine and its native libraries now (idempotent, thread-safe), so a service
+   * can do it on a background thread while it does its Kafka start-up instead of on the first
+   * {@link #create} or {@link #restore} (seconds on a busy machine; README.md, "Recovery after a
+   * crash").
+   */
+  public static void preloadEngine() {
+    CrossModalModel.preloadEngine();
+  }
+
   /** A new learner with freshly initialized parameters (deterministic given {@code cfg.seed()}). */
   public static CrossModalLearner create(LearnerConfig cfg) {
     new AlignmentObjective(cfg); // validates before native memory is taken

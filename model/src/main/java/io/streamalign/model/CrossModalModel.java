@@ -38,6 +38,15 @@ public final class CrossModalModel implements ServableModel {
 
   private static final Logger LOG = LoggerFactory.getLogger(CrossModalModel.class);
 
+  /**
+   * Loads the PyTorch engine and its native libraries now (idempotent, thread-safe), so a service
+   * can do it on a background thread while it does its Kafka start-up instead of on the first
+   * restore (seconds on a busy machine; README.md, "Recovery after a crash").
+   */
+  public static void preloadEngine() {
+    Engine.getEngine("PyTorch");
+  }
+
   /** Provenance entry listing enrolled classes, one "MODALITY\tclass" per line. */
   static final String ENROLLED_KEY = "enrolledClasses";
 

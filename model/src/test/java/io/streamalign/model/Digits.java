@@ -1,10 +1,8 @@
 package io.streamalign.model;
 
-import io.streamalign.features.AudioFeaturizer;
-import io.streamalign.features.VideoFeaturizer;
 import io.streamalign.features.data.DataDir;
+import io.streamalign.features.data.DigitFeatures;
 import io.streamalign.features.data.Fsdd;
-import io.streamalign.features.data.Mnist;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -38,31 +36,10 @@ final class Digits {
     Optional<Path> dir = DataDir.find();
     Assumptions.assumeTrue(
         dir.isPresent(), () -> "real digit data not found: " + DataDir.notFoundMessage());
-    Mnist mnist = Mnist.load(dir.get());
-    VideoFeaturizer vf = new VideoFeaturizer();
-    List<List<float[]>> imTrain = buckets();
-    List<List<float[]>> imTest = buckets();
     // fixed split: t10k images 0-3999 train, 9000-9999 test (a short online run needs no more)
-    for (int i = 0; i < mnist.size(); i++) {
-      if (i >= 4000 && i < 9000) continue;
-      float[] f = vf.featurize(28, 28, 1, "RAW8", mnist.image(i));
-      (i < 4000 ? imTrain : imTest).get(mnist.label(i)).add(f);
-    }
-    AudioFeaturizer af = new AudioFeaturizer();
-    List<List<float[]>> auTrain = buckets();
-    List<List<float[]>> auTest = buckets();
-    for (Fsdd.Clip c : Fsdd.load(dir.get())) {
-      float[] f = af.featurize(c.pcm(), c.sampleRate());
-      (c.isTest() ? auTest : auTrain).get(c.digit()).add(f);
-    }
-    cached = new Data(imTrain, imTest, auTrain, auTest);
+    DigitFeatures f = DigitFeatures.load(dir.get(), 4000, 9000);
+    cached = new Data(f.imagesTrain(), f.imagesTest(), f.audioTrain(), f.audioTest());
     return cached;
-  }
-
-  private static List<List<float[]>> buckets() {
-    List<List<float[]>> b = new ArrayList<>();
-    for (int i = 0; i < 10; i++) b.add(new ArrayList<>());
-    return b;
   }
 
   /**

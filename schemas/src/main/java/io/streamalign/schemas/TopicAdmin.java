@@ -2,6 +2,7 @@ package io.streamalign.schemas;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +13,12 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Creates the StreamAlign topics on a cluster. */
@@ -25,7 +30,8 @@ public final class TopicAdmin {
 
   /**
    * Creates every topic of the registry and its dead-letter topic, with their configs, and waits
-   * until the cluster has created them. Idempotent: topics that already exist are left as they are.
+   * until the cluster has created them and their leaders serve them ({@link #awaitServed}).
+   * Idempotent: topics that already exist are left as they are.
    *
    * @param partitions partition count for topics that do not declare their own
    * @param replication replication factor of every topic
@@ -77,7 +83,56 @@ public final class TopicAdmin {
         throw new KafkaException("interrupted while creating topic " + e.getKey(), ex);
       }
     }
+    List<String> names = new ArrayList<>(topics.size());
+    for (Topic<?, ?> t : topics) names.add(t.name());
+    awaitServed(admin, names, deadline);
     return created;
+  }
+
+  /**
+   * Waits until every partition of the topics has a leader that serves its log. Creation returns
+   * once the controller has committed the topics; the broker's metadata cache (what clients and
+   * {@code describeTopics} see) follows a moment later, and the partitions' logs after that. A
+   * producer writing in between is told NOT_LEADER_OR_FOLLOWER, and an idempotent producer's
+   * retries after that were seen to fail with OUT_OF_ORDER_SEQUENCE_NUMBER and lose a record. A
+   * ListOffsets request is answered by the leader's log, so its answer means the log is there.
+   */
+  private static void awaitServed(Admin admin, List<String> names, long deadline) {
+    Exception last = null;
+    while (System.nanoTime() < deadline) {
+      long left = Math.max(1, deadline - System.nanoTime());
+      try {
+        Map<String, TopicDescription> described =
+            admin.describeTopics(names).allTopicNames().get(left, TimeUnit.NANOSECONDS);
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        boolean leaders = described.size() == names.size();
+        for (TopicDescription d : described.values()) {
+          for (TopicPartitionInfo p : d.partitions()) {
+            if (p.leader() == null || p.leader().isEmpty()) leaders = false;
+            latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
+          }
+        }
+        if (leaders) {
+          admin
+              .listOffsets(latest)
+              .all()
+              .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          return;
+        }
+      } catch (ExecutionException | TimeoutException e) {
+        last = e;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new KafkaException("interrupted while waiting for topics " + names, e);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new KafkaException("interrupted while waiting for topics " + names, e);
+      }
+    }
+    throw new KafkaException("topics not served by a leader in time: " + names, last);
   }
 
   /** The creation request for one topic. */

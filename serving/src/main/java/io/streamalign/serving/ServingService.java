@@ -156,9 +156,22 @@ public final class ServingService implements AutoCloseable {
   /**
    * A service serving the learner's snapshots: each is restored as the servable {@link
    * CrossModalModel} only (encoders, classifier, prototypes, classes), never as the trainable
-   * learner.
+   * learner. PyTorch's native libraries start loading at once on a background thread, so the first
+   * snapshot's restore does not wait for them (README.md, "Recovery after a crash").
    */
   public static ServingService withCrossModalLearner(ServingConfig cfg) {
+    Thread preload =
+        new Thread(
+            () -> {
+              try {
+                CrossModalModel.preloadEngine();
+              } catch (RuntimeException | LinkageError e) {
+                LOG.debug("preloading PyTorch: {}", e.toString()); // the restore reports it
+              }
+            },
+            "serving-preload");
+    preload.setDaemon(true);
+    preload.start();
     return new ServingService(cfg, CrossModalModel::restore);
   }
 

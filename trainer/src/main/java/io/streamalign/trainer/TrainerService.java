@@ -8,6 +8,7 @@ import io.streamalign.records.SnapshotCodec;
 import io.streamalign.schemas.health.BrokerLag;
 import io.streamalign.schemas.health.HealthCheck;
 import io.streamalign.trainer.loop.LearnerWorker;
+import io.streamalign.trainer.loop.LoopSettings;
 import io.streamalign.trainer.loop.Recovery;
 import io.streamalign.trainer.loop.TrainLoop;
 import io.streamalign.trainer.metrics.MetricsServer;
@@ -26,6 +27,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -126,13 +129,31 @@ public final class TrainerService implements AutoCloseable {
       throw new IllegalStateException(
           "trainer " + config.modelName() + " was already started (" + state.get() + ")");
     }
+    CompletableFuture<Void> restoring = null;
     try {
       LOG.info("Starting trainer: {}", config);
+      long t0 = System.nanoTime();
+      // The learner's native libraries load meanwhile (README.md, "Recovery after a crash").
+      Thread preload =
+          new Thread(
+              () -> {
+                try {
+                  factory.preload().run();
+                } catch (RuntimeException | LinkageError e) {
+                  LOG.debug(
+                      "preloading the learner's libraries: {}",
+                      e.toString()); // create/restore report it
+                }
+              },
+              "streamalign-trainer-preload");
+      preload.setDaemon(true);
+      preload.start();
       learner = new LearnerWorker(config.modelName());
       publisher = new SnapshotPublisher(TrainerClients.producer(config), config.transactionalId());
       // Fences any older trainer with this transactional id and aborts its open transaction:
       // from here on, the newest committed snapshot cannot change under us.
       publisher.ensureReady();
+      long fencedNanos = System.nanoTime();
       SnapshotRestorer restorer =
           new SnapshotRestorer(
               config.kafka().clientProperties(),
@@ -140,40 +161,68 @@ public final class TrainerService implements AutoCloseable {
               config.modelName(),
               codec,
               FORMAT_VERSIONS);
-      recovery = new Recovery(config, learner, factory, restorer, publisher, quality, meters);
-      recovery.start();
-      LearnerConfig learnerConfig = learner.call(OnlineLearner::config);
+      LoopSettings settings = loopSettings(config);
+      recovery =
+          new Recovery(
+              settings,
+              learner,
+              factory.create(),
+              factory.restore(),
+              restorer,
+              publisher,
+              quality,
+              meters);
+      // The restore (read the snapshot, load the learner) runs on its own thread while this one
+      // makes the admin client and the consumer; nothing reads from the consumer before the join.
+      restoring =
+          CompletableFuture.runAsync(
+              recovery::start,
+              r -> {
+                Thread t = new Thread(r, "streamalign-trainer-restore");
+                t.setDaemon(true);
+                t.start();
+              });
       admin = Admin.create(config.kafka().clientProperties());
-      SnapshotLimits limits =
-          SnapshotLimits.describe(
-              admin,
-              config.topics().snapshots().name(),
-              TrainerClients.maxRequestSize(config),
-              CLIENT_TIMEOUT);
-      // Size check at start: the learner as it is now must fit, or we would learn for nothing.
-      SnapshotRecord probe =
-          learner.call(l -> SnapshotRecord.of(l, Map.of("purpose", "size-check")));
-      limits.check(
-          config.modelName().getBytes(StandardCharsets.UTF_8).length
-              + (long) probe.parameters().length
-              + 4096,
-          "a snapshot of model " + config.modelName());
-      LOG.info(
-          "Snapshot of model {} is {} bytes; limits: max.request.size={}, {} max.message.bytes={}",
-          config.modelName(),
-          probe.parameters().length,
-          limits.maxRequestSize(),
-          config.topics().snapshots().name(),
-          limits.topicMaxMessageBytes());
       brokerLag = new BrokerLag(admin, config.groupId(), Duration.ofSeconds(3));
       consumer =
           new KafkaConsumer<>(
               TrainerClients.consumer(config),
               new ByteArrayDeserializer(),
               new ByteArrayDeserializer());
+      awaitRestore(restoring);
+      long restoredNanos = System.nanoTime();
+      // the topic's limits as late as possible: a change just made reaches the broker's metadata
+      // shortly after
+      SnapshotLimits limits =
+          SnapshotLimits.describe(
+              admin,
+              config.topics().snapshots().name(),
+              TrainerClients.maxRequestSize(config),
+              CLIENT_TIMEOUT);
+      LearnerConfig learnerConfig = learner.call(OnlineLearner::config);
+      // Size check at start: the learner as it is now must fit, or we would learn for nothing. A
+      // restored learner is the snapshot it came from; a fresh one is serialized once to measure
+      // it.
+      long size =
+          recovery.restoredBytes() > 0
+              ? recovery.restoredBytes()
+              : learner
+                  .call(l -> SnapshotRecord.of(l, Map.of("purpose", "size-check")))
+                  .parameters()
+                  .length;
+      limits.check(
+          config.modelName().getBytes(StandardCharsets.UTF_8).length + size + 4096,
+          "a snapshot of model " + config.modelName());
+      LOG.info(
+          "Snapshot of model {} is {} bytes; limits: max.request.size={}, {} max.message.bytes={}",
+          config.modelName(),
+          size,
+          limits.maxRequestSize(),
+          config.topics().snapshots().name(),
+          limits.topicMaxMessageBytes());
       loop =
           new TrainLoop(
-              config,
+              settings,
               consumer,
               learner,
               publisher,
@@ -184,6 +233,13 @@ public final class TrainerService implements AutoCloseable {
               recovery,
               new SampleRecords(learnerConfig),
               BuildInfo.VERSION);
+      LOG.info(
+          "Trainer {} started in {} ms (producer ready, older trainers fenced after {} ms; snapshot restored "
+              + "after {} ms)",
+          config.modelName(),
+          (System.nanoTime() - t0) / 1_000_000,
+          (fencedNanos - t0) / 1_000_000,
+          (restoredNanos - t0) / 1_000_000);
       if (config.metricsPort() > 0) {
         http =
             MetricsServer.start(
@@ -197,6 +253,14 @@ public final class TrainerService implements AutoCloseable {
       state.set(TrainerState.RUNNING);
       thread.start();
     } catch (RuntimeException | IOException e) {
+      if (restoring != null) {
+        try {
+          restoring.get(
+              CLIENT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS); // no restore left running
+        } catch (Exception ignored) {
+          // the start fails with e either way
+        }
+      }
       failure = e;
       state.set(TrainerState.FAILED);
       LOG.error("Trainer {} failed to start: {}", config.modelName(), e.toString());
@@ -208,10 +272,34 @@ public final class TrainerService implements AutoCloseable {
     }
   }
 
+  /** Waits for the restore started in {@link #start()}; rethrows its failure as it was. */
+  private static void awaitRestore(CompletableFuture<Void> restoring) {
+    try {
+      restoring.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      if (e.getCause() instanceof Error err) throw err;
+      throw e;
+    }
+  }
+
+  private static LoopSettings loopSettings(TrainerConfig c) {
+    return new LoopSettings(
+        c.modelName(),
+        c.transactionalId(),
+        c.topics(),
+        c.batchSize(),
+        c.batchMaxWait(),
+        c.maxPendingSamples(),
+        c.snapshotEvery(),
+        c.snapshotEverySamples(),
+        c.learnerConfig());
+  }
+
   private void runLoop() {
     TrainerState outcome = TrainerState.FAILED;
     try {
-      outcome = loop.run(() -> state.set(TrainerState.STOPPING));
+      outcome = TrainerState.valueOf(loop.run(() -> state.set(TrainerState.STOPPING)).name());
       if (outcome == TrainerState.FAILED) failure = loop.failure();
     } finally {
       closeClients(outcome != TrainerState.STOPPED);
@@ -395,58 +483,23 @@ public final class TrainerService implements AutoCloseable {
                 lag.isPresent(),
                 lag.orElse(-1),
                 sinceProgress));
-    StringBuilder j = new StringBuilder(256);
-    j.append("{\"status\":\"")
-        .append(v.status())
-        .append('"')
-        .append(",\"state\":\"")
-        .append(s)
-        .append('"')
-        .append(",\"model\":")
-        .append(jsonString(config.modelName()))
-        .append(",\"version\":")
-        .append(version())
-        .append(",\"samplesSeen\":")
-        .append(samplesSeen())
-        .append(",\"assignedPartitions\":")
-        .append(assigned.size())
-        .append(",\"brokerLag\":")
-        .append(lag.orElse(-1))
-        .append(",\"consumerLag\":")
-        .append(consumerLag())
-        .append(",\"secondsSinceProgress\":")
-        .append(sinceProgress.toSeconds())
-        .append(",\"rollbacks\":")
-        .append(rollbacks())
-        .append(",\"driftEvents\":")
-        .append(driftEvents())
-        .append(",\"deadLetters\":")
-        .append(deadLetters())
-        .append(",\"reasons\":[");
-    for (int i = 0; i < v.reasons().size(); i++)
-      j.append(i == 0 ? "" : ",").append(jsonString(v.reasons().get(i)));
-    j.append(']');
+    Map<String, Object> j = new java.util.LinkedHashMap<>();
+    j.put("status", v.status().toString());
+    j.put("state", s.toString());
+    j.put("model", config.modelName());
+    j.put("version", version());
+    j.put("samplesSeen", samplesSeen());
+    j.put("assignedPartitions", assigned.size());
+    j.put("brokerLag", lag.orElse(-1));
+    j.put("consumerLag", consumerLag());
+    j.put("secondsSinceProgress", sinceProgress.toSeconds());
+    j.put("rollbacks", rollbacks());
+    j.put("driftEvents", driftEvents());
+    j.put("deadLetters", deadLetters());
+    j.put("reasons", v.reasons());
     Throwable f = failure;
-    if (f != null) j.append(",\"error\":").append(jsonString(f.toString()));
-    return new MetricsServer.Health(v.up(), j.append('}').toString());
-  }
-
-  private static String jsonString(String s) {
-    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20) b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-          else b.append(c);
-        }
-      }
-    }
-    return b.append('"').toString();
+    if (f != null) j.put("error", f.toString());
+    return new MetricsServer.Health(v.up(), io.streamalign.schemas.Json.write(j));
   }
 
   /** The build version, from a resource Maven filters at build time. */

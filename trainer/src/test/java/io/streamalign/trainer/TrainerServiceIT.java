@@ -76,9 +76,13 @@ class TrainerServiceIT {
             p,
             topics.paired().keySerde().serializer(),
             topics.paired().valueSerde().serializer())) {
+      List<java.util.concurrent.Future<?>> sent = new java.util.ArrayList<>();
       for (PairedSample s : samples)
-        producer.send(new ProducerRecord<>(topics.paired().name(), s.getStreamId(), s));
+        sent.add(producer.send(new ProducerRecord<>(topics.paired().name(), s.getStreamId(), s)));
       producer.flush();
+      for (var f : sent) f.get(); // a record the broker refused fails the test here, not later
+    } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+      throw new IllegalStateException("producing the test's paired samples failed", e);
     }
   }
 

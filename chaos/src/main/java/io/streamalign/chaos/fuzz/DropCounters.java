@@ -112,9 +112,32 @@ final class DropCounters {
   /** The sum of every counter's increase between two readings. */
   static double delta(Map<String, Double> before, Map<String, Double> after) {
     double d = 0;
-    for (Map.Entry<String, Double> e : after.entrySet()) {
-      d += Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0.0));
-    }
+    for (double v : deltas(before, after).values()) d += v;
     return d;
+  }
+
+  /**
+   * The sum of every counter's increase between two readings, less {@code alreadyExplained} of the
+   * increase of the counters whose name contains {@code metric} (drops that also left a per-record
+   * reason, such as a dead letter, explain nothing more), never below 0 for them.
+   */
+  static double delta(
+      Map<String, Double> before, Map<String, Double> after, String metric, long alreadyExplained) {
+    double other = 0;
+    double named = 0;
+    for (Map.Entry<String, Double> e : deltas(before, after).entrySet()) {
+      if (e.getKey().contains(metric)) named += e.getValue();
+      else other += e.getValue();
+    }
+    return other + Math.max(0, named - alreadyExplained);
+  }
+
+  /** Each counter's increase between two readings (0 when it did not grow). */
+  static Map<String, Double> deltas(Map<String, Double> before, Map<String, Double> after) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Double> e : after.entrySet()) {
+      out.put(e.getKey(), Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0.0)));
+    }
+    return out;
   }
 }

@@ -72,6 +72,16 @@ public final class FuzzRun {
   }
 
   private static final String PAIRING_GROUP = "streamalign-pairing";
+
+  /**
+   * Stage of pairing's dead letter for a duplicate part (docs/producing.md, "What happens to a
+   * violation").
+   */
+  static final String DUPLICATE_STAGE = "pairing.duplicate";
+
+  /** Pairing's Streams metric counting the same duplicates (docs/producing.md). */
+  static final String DUPLICATE_METRIC = "duplicate-dropped-total";
+
   private static final String SERVING_GROUP = "streamalign-serving";
   private static final String MODEL = "streamalign";
 
@@ -152,16 +162,9 @@ public final class FuzzRun {
         while (System.currentTimeMillis() < end) {
           Stack.sleep(500);
         }
-        boolean drained = awaitDrained(client, audit, Duration.ofSeconds(240));
+        boolean drained = awaitDrained(client, audit, drainTimeout());
         Map<String, Double> dropsAfter = drops.read();
-        return verdict(
-            stack,
-            client,
-            fuzzer,
-            audit,
-            drained,
-            DropCounters.delta(dropsBefore, dropsAfter),
-            dropsAfter);
+        return verdict(stack, client, fuzzer, audit, drained, dropsBefore, dropsAfter);
       }
     } finally {
       ServiceProcess.killAll();
@@ -174,11 +177,12 @@ public final class FuzzRun {
       InputFuzzer fuzzer,
       TopicAudit audit,
       boolean drained,
-      double countedDrops,
+      Map<String, Double> dropsBefore,
       Map<String, Double> counters) {
     List<InputFuzzer.Sent> sent = fuzzer.sent();
     // dead letters by source record
     Map<String, String> deadLetters = new HashMap<>();
+    int[] duplicateLetters = {0};
     AvroSerde<DeadLetter> dlSerde = AvroSerde.of(DeadLetter.class);
     for (String t :
         List.of(
@@ -197,11 +201,18 @@ public final class FuzzRun {
               deadLetters.put(
                   d.getOriginalTopic() + "/" + d.getPartition() + "/" + d.getOffset(),
                   d.getStage() + ": " + d.getErrorClass() + ": " + d.getErrorMessage());
+              if (DUPLICATE_STAGE.equals(d.getStage())) duplicateLetters[0]++;
             } catch (RuntimeException e) {
               // an undecodable dead letter explains nothing
             }
           });
     }
+    // pairing counts a duplicate part in duplicate-dropped-total AND dead-letters it
+    // (docs/producing.md):
+    // those drops are explained by their letters already and must not explain any other record
+    // again
+    double countedDrops =
+        DropCounters.delta(dropsBefore, counters, DUPLICATE_METRIC, duplicateLetters[0]);
     // paired samples and predictions
     AvroSerde<PairedSample> ps = AvroSerde.of(PairedSample.class);
     Map<String, List<String>> pairedByMoment = new HashMap<>(); // stream@eventTime -> sample ids
@@ -262,13 +273,17 @@ public final class FuzzRun {
     long withoutReason = bad - deadLettered - acceptedLegitimately;
     long unexplained = Math.max(0, withoutReason - (long) Math.floor(countedDrops));
     // junk: paired samples that are neither a good moment nor a legitimately accepted record
+    // (the NaN/Inf samples the fuzzer itself wrote to av.paired are bad input, not pairing's
+    // output: the
+    // trainer's dead letter naming each is its reason, checked above like every bad record's)
     int junk = 0;
+    List<String> junkExamples = new ArrayList<>();
     for (Map.Entry<String, List<String>> e : pairedByMoment.entrySet()) {
-      if (e.getKey().startsWith("fuzz-nan-")) {
+      if (e.getKey().startsWith("fuzz-nan-")) continue;
+      if (!legitimate.contains(e.getKey())) {
         junk += e.getValue().size();
-        continue;
-      } // not from pairing
-      if (!legitimate.contains(e.getKey())) junk += e.getValue().size();
+        if (junkExamples.size() < 5) junkExamples.add(e.getKey() + " " + e.getValue());
+      }
     }
     // good moments: paired once, learned (before the last snapshot's offsets), predicted once
     int notPaired = 0,
@@ -278,6 +293,8 @@ public final class FuzzRun {
         predictedTwice = 0,
         restartedLost = 0;
     int goodLost = 0;
+    Map<String, Integer> notPairedWhy = new java.util.TreeMap<>();
+    String notPairedExample = null;
     for (InputFuzzer.GoodMoment g : fuzzer.goodMoments()) {
       List<String> ids = pairedByMoment.getOrDefault(g.stream() + "@" + g.eventTimeMs(), List.of());
       boolean lost = false;
@@ -305,6 +322,22 @@ public final class FuzzRun {
           lost = true;
         }
       }
+      if (ids.isEmpty()) {
+        // why: the dead letters of the moment's own records, if any (a good moment must not have
+        // one)
+        for (InputFuzzer.Sent r : sent) {
+          if (r.kind() != null
+              || !r.stream().equals(g.stream())
+              || r.eventTimeMs() != g.eventTimeMs()) continue;
+          String reason = deadLetters.get(r.topic() + "/" + r.partition() + "/" + r.offset());
+          String why =
+              reason == null
+                  ? "no dead letter"
+                  : reason.substring(0, Math.max(0, reason.indexOf(':')));
+          notPairedWhy.merge(why, 1, Integer::sum);
+          if (reason != null && notPairedExample == null) notPairedExample = reason;
+        }
+      }
       if (lost) goodLost++;
       if (lost && g.restartedSession()) restartedLost++;
     }
@@ -328,7 +361,13 @@ public final class FuzzRun {
                   ? " (e.g. " + abbreviate(exampleReason.get(m)) + ")"
                   : ""));
     }
-    say(String.format(Locale.ROOT, "fuzz: counted drops %.0f %s", countedDrops, nonZero(counters)));
+    say(
+        String.format(
+            Locale.ROOT,
+            "fuzz: counted drops without a dead letter %.0f %s; duplicate parts dead-lettered %d",
+            countedDrops,
+            nonZero(DropCounters.deltas(dropsBefore, counters)),
+            duplicateLetters[0]));
     say(
         String.format(
             Locale.ROOT,
@@ -342,6 +381,11 @@ public final class FuzzRun {
             notPredicted,
             predictedTwice,
             restartedLost));
+    if (notPaired > 0)
+      say(
+          "fuzz: records of good moments not paired, by stage of their dead letter: "
+              + notPairedWhy
+              + (notPairedExample == null ? "" : " (e.g. " + abbreviate(notPairedExample) + ")"));
     say(
         String.format(
             Locale.ROOT,
@@ -354,7 +398,11 @@ public final class FuzzRun {
             counts.predictionsMissing(),
             counts.predictionsDuplicated(),
             fuzzer.failedSends(),
-            drained ? "" : " (services NOT drained in 240 s)"));
+            drained ? "" : " (services NOT drained in " + drainTimeout().toSeconds() + " s)"));
+    if (junk > 0)
+      say(
+          "fuzz: junk samples (stream@eventTime [sample ids]), e.g. "
+              + String.join(", ", junkExamples));
     for (String d : deaths) say("fuzz: thread died: " + d.replace('\n', ' '));
     say(
         String.format(
@@ -475,6 +523,15 @@ public final class FuzzRun {
       }
     }
     return false;
+  }
+
+  /**
+   * How long the services get to consume everything after the last record: 240 s, plus 40 ms per
+   * record (the N records are sent faster than a loaded 2-core machine pairs, learns and predicts
+   * them).
+   */
+  private Duration drainTimeout() {
+    return Duration.ofSeconds(240 + targetRecords / 25);
   }
 
   /**

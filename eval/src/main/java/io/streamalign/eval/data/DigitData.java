@@ -1,11 +1,8 @@
 package io.streamalign.eval.data;
 
-import io.streamalign.features.AudioFeaturizer;
-import io.streamalign.features.VideoFeaturizer;
+import io.streamalign.features.data.DigitFeatures;
 import io.streamalign.features.data.Fsdd;
-import io.streamalign.features.data.Mnist;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,30 +25,12 @@ public record DigitData(
   /** First MNIST index of the held-out images. */
   public static final int IMAGE_TEST_FROM = 8000;
 
-  /** Loads and featurizes everything under {@code dataDir} (a few seconds). */
+  /**
+   * Loads and featurizes everything under {@code dataDir} (a few seconds): {@link DigitFeatures}
+   * with the split above.
+   */
   public static DigitData load(Path dataDir) {
-    Mnist mnist = Mnist.load(dataDir);
-    VideoFeaturizer vf = new VideoFeaturizer();
-    AudioFeaturizer af = new AudioFeaturizer();
-    List<List<float[]>> imTr = perDigit();
-    List<List<float[]>> imTe = perDigit();
-    List<List<float[]>> auTr = perDigit();
-    List<List<float[]>> auTe = perDigit();
-    for (int i = 0; i < mnist.size(); i++) {
-      float[] f = vf.featurize(28, 28, 1, "RAW8", mnist.image(i));
-      (i < IMAGE_TEST_FROM ? imTr : imTe).get(mnist.label(i)).add(f);
-    }
-    for (Fsdd.Clip c : Fsdd.load(dataDir)) {
-      (c.isTest() ? auTe : auTr).get(c.digit()).add(af.featurize(c.pcm(), c.sampleRate()));
-    }
-    return new DigitData(imTr, imTe, auTr, auTe);
-  }
-
-  private static List<List<float[]>> perDigit() {
-    List<List<float[]>> l = new ArrayList<>();
-    for (int d = 0; d < 10; d++) {
-      l.add(new ArrayList<>());
-    }
-    return l;
+    DigitFeatures d = DigitFeatures.load(dataDir, IMAGE_TEST_FROM, IMAGE_TEST_FROM);
+    return new DigitData(d.imagesTrain(), d.imagesTest(), d.audioTrain(), d.audioTest());
   }
 }

@@ -37,6 +37,9 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
   /** Longest session accepted (characters of {@code [A-Za-z0-9._-]}). */
   static final int MAX_SESSION_CHARS = 64;
 
+  private static final java.util.regex.Pattern SESSION_CHARS =
+      java.util.regex.Pattern.compile("[A-Za-z0-9._-]+");
+
   /** Most header bytes (keys and values) an input record may carry. */
   static final int MAX_HEADER_BYTES = 16 * 1024;
 
@@ -167,7 +170,7 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
     Header h = headers.lastHeader(SESSION_HEADER);
     if (h == null) return null;
     String s = h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
-    if (s.isEmpty() || s.length() > MAX_SESSION_CHARS || !s.matches("[A-Za-z0-9._-]+")) {
+    if (s.isEmpty() || s.length() > MAX_SESSION_CHARS || !SESSION_CHARS.matcher(s).matches()) {
       throw new InvalidInputException(
           "bad "
               + SESSION_HEADER

@@ -81,9 +81,16 @@ final class LateGate<V> implements FixedKeyProcessor<String, V, Outcome<V>> {
     String from = topic;
     int partition = -1;
     long offset = -1;
-    if (context.recordMetadata().isPresent()) {
+    // the record came through the repartition by stream: the decoding step's headers name its
+    // source record
+    java.util.Optional<SourceHeaders.Source> source = SourceHeaders.read(record.headers());
+    if (source.isPresent()) {
+      partition = source.get().partition();
+      offset = source.get().offset();
+      from = source.get().topic();
+    } else if (context.recordMetadata().isPresent()
+        && context.recordMetadata().get().topic().equals(topic)) {
       RecordMetadata md = context.recordMetadata().get();
-      from = md.topic();
       partition = md.partition();
       offset = md.offset();
     }

@@ -29,6 +29,9 @@ public final class PairingApp implements AutoCloseable {
   /** Streams' {@code max.task.idle.ms} for pairing. */
   public static final long MAX_TASK_IDLE_MS = 2_000;
 
+  /** The producer's {@code batch.size} for pairing's outputs, repartition topics and changelogs. */
+  public static final int BATCH_SIZE_BYTES = 256 * 1024;
+
   private final KafkaStreams streams;
   private final CountDownLatch running = new CountDownLatch(1);
 
@@ -77,6 +80,11 @@ public final class PairingApp implements AutoCloseable {
         StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
         LoggingProductionExceptionHandler.class.getName());
     p.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
+    // a featurized part or sample is 5-20 KB: with the 16 KB default nearly every record opened a
+    // batch of its
+    // own (a new compressed stream, a new entry in the broker's log), which the pairing bench's
+    // profile showed
+    p.put(StreamsConfig.producerPrefix("batch.size"), Integer.toString(BATCH_SIZE_BYTES));
     // the largest record pairing writes is far smaller (samples are fixed-size features, dead
     // letters are
     // bounded by DeadLetters.MAX_ENCODED_BYTES); the input limit keeps every size limit one figure
@@ -89,10 +97,29 @@ public final class PairingApp implements AutoCloseable {
     // run
     // stream time ahead of a modality that has not been fetched yet and make its records late
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(MAX_TASK_IDLE_MS));
+    // a backlog must not fill the heap: a value takes its uncompressed size in memory once fetched
+    // (a 10 MiB
+    // frame of a repeating pattern is a few KB on the wire, under every size limit), and Streams
+    // buffers up
+    // to 1000 records per input partition by default; a lagging pairing with such frames in its
+    // backlog
+    // died of OutOfMemoryError again and again (and, once, with 64). At most 32 per partition and
+    // per poll (docs/producing.md,
+    // "Size limits").
+    p.put(
+        StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG,
+        Integer.toString(MAX_BUFFERED_RECORDS));
+    p.put(StreamsConfig.consumerPrefix("max.poll.records"), Integer.toString(MAX_BUFFERED_RECORDS));
     p.putAll(client);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     return p;
   }
+
+  /**
+   * Input records buffered per partition, and fetched per poll, at most (see {@link
+   * #streamsProperties}).
+   */
+  static final int MAX_BUFFERED_RECORDS = 32;
 
   /** Starts processing (returns at once). */
   public void start() {

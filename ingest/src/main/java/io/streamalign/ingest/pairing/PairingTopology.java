@@ -51,8 +51,9 @@ import org.apache.kafka.streams.state.Stores;
  * pairing.featurize} (undecodable image, non-finite, out-of-range or wrongly sized features),
  * {@code pairing.unpaired} (a frame or chunk whose partner never came, or came further than the
  * join window away; a caption whose moment never paired) and {@code pairing.late} (a part behind
- * stream time by more than the hold, or after its moment was emitted; a label older than the label
- * history).
+ * its own stream's latest event time of its modality by more than the hold, or behind its
+ * partition's newest by the dedupe retention, or after its moment was emitted; a label older than
+ * the label history).
  *
  * <p>Pairing rules, in event time (each record's timestamp is set to its {@code eventTimeMs};
  * labels to {@code startTimeMs}; a Kafka timestamp more than the future skew ahead of the wall
@@ -66,15 +67,16 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>Sample id: {@code streamId#seq}, or {@code streamId#seq/session} with a session; the
  *       sample's event time is the frame's.
  *   <li>A moment with frame, chunk and caption is emitted at once; with frame and chunk only, once
- *       stream time (or, when input pauses, the wall clock) passes its event time + 2 x window +
- *       grace.
+ *       its own stream has moved past its event time + 2 x window + grace (per modality, {@link
+ *       SampleGate}), or once held for the wall-clock idle bound.
  *   <li>Exact duplicates yield one sample per id, remembered for {@code dedupeRetention}.
  *   <li>Labels: a versioned table of the latest {@link LabelEvent} per stream; a sample takes the
- *       label valid at its timestamp, waiting up to {@code labelGrace} of stream time for labels
- *       that arrive after it, and is labeled when {@code startTimeMs <= eventTimeMs < endTimeMs}
- *       (end exclusive, as in the schema). The labeled modalities are the label's modality (if
- *       present in the sample) or every modality present. The gated samples are repartitioned by
- *       streamId for this join.
+ *       label valid at its timestamp, and is labeled when {@code startTimeMs <= eventTimeMs <
+ *       endTimeMs} (end exclusive, as in the schema). A sample whose time a label already received
+ *       covers goes at once; any other waits up to {@code labelGrace} of stream time for a label
+ *       that arrives after it ({@link LabelWait}). The labeled modalities are the label's modality
+ *       (if present in the sample) or every modality present. The gated samples are repartitioned
+ *       by streamId for this join.
  * </ul>
  *
  * <p>Partitioning: the joins never rely on how a producer partitioned the input topics. Every
@@ -92,6 +94,9 @@ public final class PairingTopology {
   public static final String LABEL_STORE = "pairing-labels";
   public static final String PENDING_STORE = "pairing-pending";
   public static final String JOIN_TIME_STORE = "pairing-join-time";
+
+  /** Moments waiting for a label that may come after them (LabelWait), ordered by event time. */
+  public static final String LABEL_WAIT_STORE = "pairing-label-wait";
 
   /**
    * Scope of pairing's own Kafka Streams metrics (group {@code
@@ -300,14 +305,28 @@ public final class PairingTopology {
                 .withKeySerde(Serdes.String())
                 .withValueSerde(labelTopic.valueSerde()));
 
+    // a moment waits for its label only when none covers it yet (LabelWait); the join then looks
+    // the label
+    // up at the moment's event time in the versioned table (and co-partitions the inputs, whatever
+    // their
+    // partition counts)
+    b.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(LABEL_WAIT_STORE), Serdes.String(), Partial.SERDE)
+            .withCachingEnabled());
+    KStream<String, Partial> waited =
+        unique.process(
+            () -> new LabelWait(LABEL_STORE, LABEL_WAIT_STORE, cfg.labelGrace()),
+            Named.as("label-wait"),
+            LABEL_STORE,
+            LABEL_WAIT_STORE);
     Featurizers shapes = f;
     KStream<String, PairedSample> samples =
-        unique
+        waited
             .leftJoin(
                 labels,
                 (p, l) -> p.isTimeMarker() ? null : toSample(p, l, shapes),
-                Joined.with(Serdes.String(), Partial.SERDE, labelTopic.valueSerde(), "label-join")
-                    .withGracePeriod(cfg.labelGrace()))
+                Joined.with(Serdes.String(), Partial.SERDE, labelTopic.valueSerde(), "label-join"))
             .filter((k, s) -> s != null, Named.as("not-time-markers"));
 
     Topic<String, PairedSample> paired = topics.paired();

@@ -6,15 +6,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
@@ -27,27 +28,103 @@ import org.slf4j.LoggerFactory;
  * and producer session) and emits it once, or explains why not.
  *
  * <p>The parts of a moment are held (in a changelogged store) as they arrive. A moment with frame,
- * chunk and caption is emitted at once; one with frame and chunk is emitted without text once
- * stream time passes {@code eventTime + hold} (the join window and grace, so that its caption could
- * still come). What is still incomplete then is not silently forgotten: a lone frame or chunk
- * becomes a single-modality sample ({@code emitUnpaired}) or a dead letter "unpaired", and a lone
- * caption a dead letter "unused caption". A frame and chunk further apart than the join window do
- * not pair (the later one is dead-lettered), and a part arriving for a moment already emitted is
- * dead-lettered as late (the same record twice is a duplicate: logged, at most once per {@value
- * LateGate#LOG_INTERVAL_MS} ms, never emitted twice). Ids of emitted samples are remembered for the
- * dedupe retention.
+ * chunk and caption is emitted at once; one missing a part is released once that part is not coming
+ * any more, judged by the moment's own stream, never by other streams or by how far one input topic
+ * runs behind another (README, "Pairing"; docs/producing.md, "Not too late"): a missing modality M
+ * is not coming once the largest event time the stream has sent of M passes {@code eventTime +
+ * hold} (the hold is twice the join window plus the grace), or, when the stream has sent no M for
+ * the wall-clock idle bound (or none since this task first saw it, that long ago), once the
+ * stream's own progress (its largest event time of any modality) does. By the wall clock, a moment
+ * is released once it has been held for the wall-clock idle bound (the hold plus Streams' {@code
+ * max.task.idle.ms} and a second, 7 s by default) if neither its stream nor any other stream of the
+ * task has sent anything for as long (a paused input, not a lagging one), and in any case once held
+ * {@value #MAX_HOLD_FACTOR} times that bound (an input lagging that far behind the others). A frame
+ * and chunk are then emitted without text; what is still incomplete is not silently forgotten: a
+ * lone frame or chunk becomes a single-modality sample ({@code emitUnpaired}) or a dead letter
+ * "unpaired", and a lone caption a dead letter "unused caption".
  *
- * <p>When input pauses, stream time stops, and so would the release. A wall-clock punctuator
- * therefore extends stream time by the wall-clock time passed since the last record, once no record
- * has come for the hold plus Streams' {@code max.task.idle.ms} and a second (7 s by default): the
- * held moments are then released as if stream time had moved on (README, "Pairing"). It also sends
- * one time marker per stream that emitted since its last marker, stamped past the label join's
- * grace, so that the label join (which waits for labels in stream time too) emits those samples at
- * once; markers never become samples.
+ * <p>A part is late (dead letter {@value LateGate#STAGE_LATE}) when its event time + hold is behind
+ * the largest event time its own stream has sent of its own modality: only a part out of order
+ * within its own stream and modality by more than the hold; or one so far behind the newest event
+ * time of its partition (any stream) that its id could not be remembered for the dedupe retention
+ * (5 min by default), which would break exactly-once. A frame and chunk further apart than the join
+ * window do not pair (the later one is dead-lettered), and a part arriving for a moment already
+ * emitted is dead-lettered as late (the same record twice is a duplicate: a dead letter {@value
+ * #STAGE_DUPLICATE} while its moment is held, counted in {@code duplicate-dropped-total} and logged
+ * at most once per {@value LateGate#LOG_INTERVAL_MS} ms, never emitted twice). Every held part
+ * keeps its source record, so each of these dead letters names it. Ids of emitted samples are
+ * remembered for the dedupe retention.
+ *
+ * <p>The per-stream progress is kept in memory ({@link StreamClock}), rebuilt from the held moments
+ * when the task starts (after a restart or a rebalance a stream not seen since counts as not having
+ * sent a modality yet), and a stream with nothing held is forgotten once it has sent nothing for
+ * the dedupe retention (wall clock).
+ *
+ * <p>When no record at all has come for the wall-clock idle bound, the punctuator also sends one
+ * time marker per stream that emitted since its last marker, stamped past the label join's grace,
+ * so that the label join (which waits for labels in stream time too, {@link LabelWait}) emits those
+ * samples at once; markers never become samples.
  */
 final class SampleGate implements Processor<String, Partial, String, Outcome<Partial>> {
   static final String STAGE_UNPAIRED = "pairing.unpaired";
+
+  /** A second copy of a part of a moment still held (docs/producing.md, "seq: one per moment"). */
+  static final String STAGE_DUPLICATE = "pairing.duplicate";
+
   private static final Logger LOG = LoggerFactory.getLogger(SampleGate.class);
+  private static final int VIDEO = 0;
+  private static final int AUDIO = 1;
+  private static final int TEXT = 2;
+  private static final String[] MODALITY = {"video", "audio", "text"};
+
+  /**
+   * How much a stream's event times must have moved on (summed over modalities) before its held
+   * moments are looked at again.
+   */
+  private static final long SCAN_STEP_MS = 200;
+
+  /** A moment is held at most this many times the wall-clock idle bound, however its inputs lag. */
+  private static final int MAX_HOLD_FACTOR = 8;
+
+  /** How often (wall clock) idle streams are looked for, to forget them. */
+  private static final long EVICT_EVERY_MS = 60_000;
+
+  /** What this task knows of one stream's progress (in memory only; see the class comment). */
+  private static final class StreamClock {
+    /** The largest event time sent of each modality (-1: none since this task started). */
+    final long[] latest = {-1, -1, -1};
+
+    /** The wall-clock time each modality was last sent. */
+    final long[] wallSeen = new long[3];
+
+    /** Moments of this stream held. */
+    int held;
+
+    /** At most the smallest event time of the moments held (exact after a scan). */
+    long minHeld = Long.MAX_VALUE;
+
+    /** The sum of {@link #latest} when the held moments were last looked at. */
+    long scannedAt = Long.MIN_VALUE / 2;
+
+    long lastWall;
+
+    /** The wall-clock time this task first saw the stream. */
+    long firstWall;
+
+    long progress() {
+      return Math.max(latest[VIDEO], Math.max(latest[AUDIO], latest[TEXT]));
+    }
+
+    long sum() {
+      return latest[VIDEO] + latest[AUDIO] + latest[TEXT];
+    }
+
+    void see(int m, long t, long wall) {
+      if (t > latest[m]) latest[m] = t;
+      wallSeen[m] = wall;
+      lastWall = wall;
+    }
+  }
 
   private final String emittedStore;
   private final String pendingStore;
@@ -62,15 +139,17 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   private ProcessorContext<String, Outcome<Partial>> context;
   private WindowStore<String, Long> emitted;
   private KeyValueStore<String, Partial> pending;
-  // the largest stream time seen and the wall-clock time it was first seen (not persisted: after a
-  // restart the wall-clock release only starts once stream time has been observed again)
-  private long lastStreamTime = -1;
-  private long wallAtLastAdvance;
   private long wallAtLastRecord;
-  // how long no record may have come before the wall clock stands in for stream time
+  private long wallAtLastEviction;
+  // how long a moment may be held, and how long no record may have come before time markers are
+  // sent
   private final long wallIdleMs;
   // per stream, the latest timestamp emitted since its last time marker
   private final Map<String, Long> unflushed = new HashMap<>();
+  // per stream, its progress by modality
+  private final Map<String, StreamClock> clocks = new HashMap<>();
+  // the moments held, by id, with the wall-clock time they were first held, oldest first
+  private final LinkedHashMap<String, Long> heldSince = new LinkedHashMap<>();
   private long duplicates;
   private Sensor duplicatesSensor;
   private long lastLogMs;
@@ -108,7 +187,22 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
                 "sample-gate",
                 PairingTopology.DUPLICATES_METRIC,
                 Sensor.RecordingLevel.INFO);
-    context.schedule(Duration.ofMillis(200), PunctuationType.STREAM_TIME, t -> release(t));
+    long now = context.currentSystemTimeMs();
+    wallAtLastRecord = now;
+    wallAtLastEviction = now;
+    // the progress of the streams with moments held, from those moments (the wall clock bound
+    // starts now)
+    try (KeyValueIterator<String, Partial> it = pending.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, Partial> kv = it.next();
+        Partial p = kv.value;
+        StreamClock c = clock(p.streamId(), now);
+        if (p.hasVideo()) c.see(VIDEO, p.eventTimeMs(), now);
+        if (p.hasAudio()) c.see(AUDIO, p.eventTimeMs(), now);
+        if (p.hasText()) c.see(TEXT, p.eventTimeMs(), now);
+        hold(kv.key, p, c, now);
+      }
+    }
     context.schedule(
         Duration.ofMillis(500), PunctuationType.WALL_CLOCK_TIME, this::releaseOnWallClock);
   }
@@ -118,13 +212,17 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
 
   @Override
   public void process(Record<String, Partial> record) {
-    observe(context.currentStreamTimeMs());
-    wallAtLastRecord = context.currentSystemTimeMs();
+    long now = context.currentSystemTimeMs();
+    wallAtLastRecord = now;
     currentSource = SourceHeaders.read(record.headers()).orElse(null);
-    Partial p = record.value();
+    // each held part keeps its source record, so that a dead letter written when it is released
+    // names it
+    Partial p = record.value().withSource(currentSource);
     String id = p.momentId();
-    long streamTime = context.currentStreamTimeMs();
-    if (p.eventTimeMs() + holdMs < streamTime) {
+    int m = p.hasVideo() ? VIDEO : p.hasAudio() ? AUDIO : TEXT;
+    StreamClock c = clock(p.streamId(), now);
+    long latest = c.latest[m];
+    if (latest >= 0 && p.eventTimeMs() + holdMs < latest) {
       dead(
           p,
           LateGate.STAGE_LATE,
@@ -135,15 +233,51 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
               + " "
               + id
               + " is "
-              + (streamTime - p.eventTimeMs())
-              + " ms behind stream time "
-              + streamTime
+              + (latest - p.eventTimeMs())
+              + " ms behind its stream's "
+              + MODALITY[m]
+              + " at "
+              + latest
               + ", more than the "
               + holdMs
               + " ms (twice the join window, plus the grace) a moment is held",
-          true);
+          currentSource);
       return;
     }
+    // the id of a moment this far behind its partition's newest event time could not be remembered
+    // (the
+    // dedupe store keeps the ids of the last dedupeRetention only), so exactly-once would not hold
+    // for it
+    long newest = context.currentStreamTimeMs();
+    if (p.eventTimeMs() + retentionMs <= newest) {
+      dead(
+          p,
+          LateGate.STAGE_LATE,
+          "late: event time "
+              + p.eventTimeMs()
+              + " of "
+              + part(p)
+              + " "
+              + id
+              + " is "
+              + (newest - p.eventTimeMs())
+              + " ms behind the newest event time of its partition, "
+              + newest
+              + ", not less than the "
+              + retentionMs
+              + " ms dedupe retention (its id could not be remembered to drop "
+              + "a duplicate)",
+          currentSource);
+      return;
+    }
+    c.see(m, p.eventTimeMs(), now);
+    accept(p, id, c, now);
+    if (c.held > 0 && c.minHeld + holdMs < c.progress() && c.sum() >= c.scannedAt + SCAN_STEP_MS) {
+      releaseStream(p.streamId(), c, now);
+    }
+  }
+
+  private void accept(Partial p, String id, StreamClock c, long now) {
     if (wasEmitted(id, p.eventTimeMs())) {
       dead(
           p,
@@ -153,18 +287,29 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
               + " of moment "
               + id
               + " arrived after the moment was emitted",
-          true);
+          currentSource);
       return;
     }
     Partial held = pending.get(id);
     if (held == null) {
       pending.put(id, p.asMoment());
+      hold(id, p, c, now);
       return;
     }
     if ((p.hasVideo() && held.hasVideo())
         || (p.hasAudio() && held.hasAudio())
         || (p.hasText() && held.hasText())) {
       duplicate(id);
+      dead(
+          p,
+          STAGE_DUPLICATE,
+          "duplicate: a second "
+              + part(p)
+              + " of moment "
+              + id
+              + " while its first is held "
+              + "(the first is kept; one sample per moment)",
+          currentSource);
       return;
     }
     if (p.hasVideo() != p.hasAudio() && (held.hasVideo() || held.hasAudio())) {
@@ -182,119 +327,235 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
                 + " ms from its partner, more than the "
                 + windowMs
                 + " ms join window",
-            true);
+            currentSource);
         return;
       }
     }
     Partial merged = held.merge(p);
     if (merged.hasVideo() && merged.hasAudio() && merged.hasText()) {
       pending.delete(id);
+      unhold(id, c);
       emit(merged, merged.eventTimeMs());
     } else {
       pending.put(id, merged);
+      c.minHeld = Math.min(c.minHeld, merged.eventTimeMs());
     }
   }
 
-  private void observe(long streamTime) {
-    if (streamTime > lastStreamTime) {
-      lastStreamTime = streamTime;
-      wallAtLastAdvance = context.currentSystemTimeMs();
+  private StreamClock clock(String streamId, long now) {
+    StreamClock c = clocks.get(streamId);
+    if (c == null) {
+      c = new StreamClock();
+      c.lastWall = now;
+      c.firstWall = now;
+      clocks.put(streamId, c);
     }
+    return c;
+  }
+
+  private void hold(String id, Partial p, StreamClock c, long now) {
+    if (heldSince.putIfAbsent(id, now) == null) c.held++;
+    c.minHeld = Math.min(c.minHeld, p.eventTimeMs());
+  }
+
+  private void unhold(String id, StreamClock c) {
+    if (heldSince.remove(id) != null && c != null) c.held--;
+  }
+
+  /** Releases the held moments of one stream whose missing parts are not coming any more. */
+  private void releaseStream(String streamId, StreamClock c, long now) {
+    c.scannedAt = c.sum();
+    List<KeyValue<String, Partial>> due = new ArrayList<>();
+    long min = Long.MAX_VALUE;
+    try (KeyValueIterator<String, Partial> it =
+        pending.prefixScan(streamId + "#", new StringSerializer())) {
+      while (it.hasNext()) {
+        KeyValue<String, Partial> kv = it.next();
+        if (!kv.value.streamId().equals(streamId))
+          continue; // another stream whose id starts with "streamId#"
+        if (notComing(kv.value, c, now)) {
+          due.add(kv);
+        } else {
+          min = Math.min(min, kv.value.eventTimeMs());
+        }
+      }
+    }
+    c.minHeld = min;
+    for (KeyValue<String, Partial> kv : due) {
+      release(
+          kv.key,
+          kv.value,
+          "its stream's " + missing(kv.value) + " moved past " + (kv.value.eventTimeMs() + holdMs));
+    }
+  }
+
+  /** Whether every part the moment misses is not coming any more (see the class comment). */
+  private boolean notComing(Partial p, StreamClock c, long now) {
+    long deadline = p.eventTimeMs() + holdMs;
+    boolean[] has = {p.hasVideo(), p.hasAudio(), p.hasText()};
+    for (int m = 0; m < 3; m++) {
+      if (has[m]) continue;
+      // a modality never sent may still be on its way for the idle bound after the stream was first
+      // seen
+      boolean sending =
+          c.latest[m] >= 0 ? now - c.wallSeen[m] < wallIdleMs : now - c.firstWall < wallIdleMs;
+      long progress = sending ? c.latest[m] : c.progress();
+      if (progress <= deadline) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Whether the moment's stream has sent nothing at all for the wall-clock idle bound (a paused
+   * stream). A stream still sending one modality is not paused: a modality of it running seconds
+   * behind another (a slower fetch on a loaded machine) is waited for, up to {@value
+   * #MAX_HOLD_FACTOR} times the bound; one it has stopped sending is given up by its event times
+   * ({@link #notComing}).
+   */
+  private boolean silent(StreamClock c, long now) {
+    // and the whole task has had no record for as long: while records still come (a backlog of this
+    // stream's other modality being read, even behind other streams' records) a silent stream is a
+    // lagging input, not a paused one (a 10,000-record fuzz run lost a moment whose chunk came 7 s
+    // after its frame at the end of its stream)
+    return (c == null || now - c.lastWall >= wallIdleMs) && now - wallAtLastRecord >= wallIdleMs;
+  }
+
+  private static String missing(Partial p) {
+    List<String> m = new ArrayList<>(3);
+    if (!p.hasVideo()) m.add("video");
+    if (!p.hasAudio()) m.add("audio");
+    if (!p.hasText()) m.add("text");
+    return String.join(" and ", m);
   }
 
   private void releaseOnWallClock(long wallNow) {
-    observe(context.currentStreamTimeMs());
-    if (lastStreamTime < 0) return;
+    // the moments held for the wall-clock idle bound whose missing parts' inputs have been silent
+    // as long (a
+    // paused input), and any held for MAX_HOLD_FACTOR times the bound (an input lagging that far),
+    // oldest first
+    List<String> due = new ArrayList<>();
+    for (Map.Entry<String, Long> e : heldSince.entrySet()) {
+      long age = wallNow - e.getValue();
+      if (age < wallIdleMs) break;
+      Partial p = pending.get(e.getKey());
+      if (p == null
+          || age >= MAX_HOLD_FACTOR * wallIdleMs
+          || silent(clocks.get(p.streamId()), wallNow)) {
+        due.add(e.getKey());
+      }
+    }
+    for (String id : due) {
+      Partial p = pending.get(id);
+      if (p == null) {
+        heldSince.remove(id);
+        continue;
+      }
+      long age = wallNow - heldSince.get(id);
+      release(
+          id,
+          p,
+          age >= MAX_HOLD_FACTOR * wallIdleMs
+              ? "it was held " + age + " ms (wall clock)"
+              : "its stream sent nothing for " + wallIdleMs + " ms (wall clock)");
+    }
     // only when no record at all has come for a while: a partner still in transit (a slow fetch,
     // Streams
     // waiting max.task.idle.ms for another partition) must not be taken for a pause
-    long idle = wallNow - Math.max(wallAtLastAdvance, wallAtLastRecord);
-    if (idle < wallIdleMs) return;
-    release(lastStreamTime + idle);
-    if (!unflushed.isEmpty()) {
+    if (wallNow - wallAtLastRecord >= wallIdleMs && !unflushed.isEmpty()) {
       for (Map.Entry<String, Long> e : unflushed.entrySet()) {
         long t = e.getValue() + labelGraceMs + 1;
         context.forward(new Record<>(e.getKey(), Outcome.ok(Partial.timeMarker(e.getKey(), t)), t));
       }
       unflushed.clear();
     }
+    if (wallNow - wallAtLastEviction >= EVICT_EVERY_MS) {
+      wallAtLastEviction = wallNow;
+      clocks.values().removeIf(c -> c.held <= 0 && wallNow - c.lastWall > retentionMs);
+    }
   }
 
-  /** Emits (or explains) the held moments whose hold has passed at {@code streamTime}. */
-  private void release(long streamTime) {
-    observe(Math.min(streamTime, context.currentStreamTimeMs()));
-    List<KeyValue<String, Partial>> due = new ArrayList<>();
-    try (KeyValueIterator<String, Partial> it = pending.all()) {
-      while (it.hasNext()) {
-        KeyValue<String, Partial> kv = it.next();
-        if (due(kv.value, streamTime)) due.add(kv);
-      }
-    }
-    for (KeyValue<String, Partial> kv : due) {
-      pending.delete(kv.key);
-      Partial p = kv.value;
-      if (wasEmitted(kv.key, p.eventTimeMs())) continue;
-      if (p.hasVideo() && p.hasAudio()) {
-        emit(p, p.eventTimeMs());
-      } else if ((p.hasVideo() || p.hasAudio()) && emitUnpaired) {
-        emit(
-            p.hasText()
-                ? new Partial(
-                    p.streamId(),
-                    p.seq(),
-                    p.session(),
-                    p.eventTimeMs(),
-                    kv.key,
-                    p.video(),
-                    p.audio(),
-                    null,
-                    null)
-                : p,
-            p.eventTimeMs());
-        if (p.hasText())
-          dead(
-              new Partial(
-                  p.streamId(),
-                  p.seq(),
-                  p.session(),
-                  p.eventTimeMs(),
-                  kv.key,
-                  null,
-                  null,
-                  p.text(),
-                  p.caption()),
-              STAGE_UNPAIRED,
-              "unused caption: moment "
-                  + kv.key
-                  + " has only a "
-                  + (p.hasVideo() ? "frame" : "chunk")
-                  + ", a caption needs both",
-              false);
-      } else if (p.hasVideo() || p.hasAudio()) {
+  /**
+   * Emits (or explains) one held moment: {@code why} says why its missing parts are not waited for
+   * any longer.
+   */
+  private void release(String id, Partial p, String why) {
+    pending.delete(id);
+    unhold(id, clocks.get(p.streamId()));
+    if (wasEmitted(id, p.eventTimeMs())) {
+      // not expected (a part of an emitted moment is refused on arrival), but never dropped
+      // silently
+      for (Partial part :
+          new Partial[] {
+            p.hasVideo() ? p.videoPart() : null,
+            p.hasAudio() ? p.audioPart() : null,
+            p.hasText() ? p.textPart() : null
+          }) {
+        if (part == null) continue;
         dead(
-            p,
-            STAGE_UNPAIRED,
-            "unpaired: "
-                + (p.hasVideo() ? "frame" : "audio chunk")
+            part,
+            LateGate.STAGE_LATE,
+            "late or duplicate: "
+                + part(part)
                 + " of moment "
-                + kv.key
-                + " got no "
-                + (p.hasVideo() ? "audio chunk" : "frame")
-                + " within "
-                + holdMs
-                + " ms (the join window and grace); pair --emit-unpaired would emit it alone",
-            false);
-      } else {
-        dead(
-            p,
-            STAGE_UNPAIRED,
-            "unused caption: no frame and audio chunk of moment "
-                + kv.key
-                + " came within "
-                + holdMs
-                + " ms",
-            false);
+                + id
+                + " was still held when its moment had been emitted",
+            part.hasVideo() ? p.videoSource() : part.hasAudio() ? p.audioSource() : p.textSource());
       }
+      return;
+    }
+    if (p.hasVideo() && p.hasAudio()) {
+      emit(p, p.eventTimeMs());
+    } else if ((p.hasVideo() || p.hasAudio()) && emitUnpaired) {
+      emit(p.hasText() ? p.withoutText() : p, p.eventTimeMs());
+      if (p.hasText())
+        dead(
+            p.textPart(),
+            STAGE_UNPAIRED,
+            "unused caption: moment "
+                + id
+                + " has only a "
+                + (p.hasVideo() ? "frame" : "chunk")
+                + ", a caption needs both",
+            p.textSource());
+    } else if (p.hasVideo() || p.hasAudio()) {
+      // one dead letter per part refused, each naming its own source record
+      Partial lone = p.hasVideo() ? p.videoPart() : p.audioPart();
+      dead(
+          lone,
+          STAGE_UNPAIRED,
+          "unpaired: "
+              + (p.hasVideo() ? "frame" : "audio chunk")
+              + " of moment "
+              + id
+              + " got no "
+              + (p.hasVideo() ? "audio chunk" : "frame")
+              + " within the "
+              + holdMs
+              + " ms hold (twice the join window, plus the grace): "
+              + why
+              + "; pair --emit-unpaired would emit it alone",
+          p.hasVideo() ? p.videoSource() : p.audioSource());
+      if (p.hasText())
+        dead(
+            p.textPart(),
+            STAGE_UNPAIRED,
+            "unused caption: moment "
+                + id
+                + " has only a "
+                + (p.hasVideo() ? "frame" : "chunk")
+                + ", a caption needs both",
+            p.textSource());
+    } else {
+      dead(
+          p,
+          STAGE_UNPAIRED,
+          "unused caption: no frame and audio chunk of moment "
+              + id
+              + " came within the "
+              + holdMs
+              + " ms hold: "
+              + why,
+          p.textSource());
     }
   }
 
@@ -305,26 +566,20 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   }
 
   /**
-   * A dead letter for (the parts of) a moment; it is written to the dead-letter topic of the first
-   * part's input (the frame's, else the chunk's, else the caption's). The original bytes are not
-   * kept past featurization, so the letter names the moment instead; the partition and offset are
-   * the source record's when the letter is about the record being processed, else -1.
+   * A dead letter for one part of a moment; it is written to the dead-letter topic of the part's
+   * input (the frame's, else the chunk's, else the caption's). The original bytes are not kept past
+   * featurization, so the letter names the moment instead; the partition and offset are those of
+   * {@code source}, the part's source record (kept with the held part, or named by the decoding
+   * step's headers for the record being processed), or -1 when unknown (state written by an older
+   * version).
    */
-  private void dead(Partial p, String stage, String reason, boolean currentRecord) {
+  private void dead(Partial p, String stage, String reason, SourceHeaders.Source source) {
     String topic = p.hasVideo() ? videoTopic : p.hasAudio() ? audioTopic : textTopic;
     int partition = -1;
     long offset = -1;
-    if (currentRecord && currentSource != null && currentSource.topic().equals(topic)) {
-      // the source record, named by the decoding step's headers (the record here came through a
-      // repartition)
-      partition = currentSource.partition();
-      offset = currentSource.offset();
-    } else if (currentRecord && context.recordMetadata().isPresent()) {
-      RecordMetadata md = context.recordMetadata().get();
-      if (md.topic().equals(topic)) {
-        partition = md.partition();
-        offset = md.offset();
-      }
+    if (source != null && source.topic().equals(topic)) {
+      partition = source.partition();
+      offset = source.offset();
     }
     DeadLetter letter =
         DeadLetters.of(
@@ -356,10 +611,6 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       lastLogMs = now;
       duplicates = 0;
     }
-  }
-
-  private boolean due(Partial p, long streamTime) {
-    return p.eventTimeMs() + holdMs < streamTime;
   }
 
   private boolean wasEmitted(String id, long ts) {

@@ -163,6 +163,10 @@ class InputHeadersTest {
                 t));
         audio.pipeInput(new TestRecord<>("tick", chunk("tick", seq, t), new RecordHeaders(), t));
       }
+      // another stream's time releases nothing (lateness and release are per stream): the input
+      // pauses
+      // past the wall-clock bound, which releases cam1's and cam2's moments
+      driver.advanceWallClockTime(java.time.Duration.ofSeconds(30));
 
       TestOutputTopic<String, PairedSample> paired =
           driver.createOutputTopic(

@@ -237,14 +237,25 @@ class InputRulesTest {
             "cam1#2/run-a",
             "cam1#2/run-b"),
         ids("cam1"));
-    // the retried frame and chunk are a counted drop by design, not a dead letter
+    // the retried frame and chunk are counted and each is a dead letter naming its own record
+    // (offset 6:
+    // after 3 + 3 moments), not a silent drop
     double dropped =
         driver.metrics().entrySet().stream()
             .filter(e -> e.getKey().name().equals(PairingTopology.DUPLICATES_METRIC + "-total"))
             .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
             .sum();
     assertEquals(2.0, dropped);
-    assertTrue(deadLetters(TOPICS.video()).isEmpty());
+    for (Topic<?, ?> t : List.of(TOPICS.video(), TOPICS.audio())) {
+      List<DeadLetter> dl = deadLetters(t);
+      assertEquals(1, dl.size(), t.name() + ": " + dl);
+      assertEquals(SampleGate.STAGE_DUPLICATE, dl.get(0).getStage());
+      assertTrue(
+          dl.get(0).getErrorMessage().contains("of moment cam1#2/run-b"),
+          dl.get(0).getErrorMessage());
+      assertEquals(t.name(), dl.get(0).getOriginalTopic());
+      assertEquals(6L, dl.get(0).getOffset());
+    }
     paired.readValuesToList();
   }
 
@@ -461,9 +472,13 @@ class InputRulesTest {
                     m.startsWith(
                         "unpaired: audio chunk of moment cam1#3 is 1500 ms from its partner")),
         audio.toString());
-    assertEquals(
-        List.of("unused caption: no frame and audio chunk of moment cam1#2 came within 4000 ms"),
-        texts);
+    assertEquals(1, texts.size(), texts.toString());
+    assertTrue(
+        texts
+            .get(0)
+            .startsWith(
+                "unused caption: no frame and audio chunk of moment cam1#2 came within the 4000 ms hold"),
+        texts.toString());
   }
 
   // ---- input pauses ----

@@ -189,14 +189,17 @@ class PairingTopologyTest {
   }
 
   /**
-   * Advances stream time far past every window and grace with a fully paired moment on another
-   * stream.
+   * Ends the input: a fully paired moment on another stream at {@code t} (which moves no other
+   * stream's time: lateness and release are judged per stream), then 30 s of wall clock without
+   * input, past the bound after which held moments are released and the label join lets waiting
+   * moments go.
    */
   void flush(long t) {
     long seq = ticks++;
     send(caption("tick", seq, t, "tick"));
     send(frame("tick", seq, t));
     send(chunk("tick", seq, t));
+    driver.advanceWallClockTime(Duration.ofSeconds(30));
   }
 
   long ticks;
@@ -245,24 +248,25 @@ class PairingTopologyTest {
   void lateChunkWithinGraceStillPairsButTooLateIsDroppedWithoutHarm() {
     send(frame("cam1", 1, T0));
     send(frame("cam2", 7, T0));
-    // stream time moves 2.5 s on: the 1 s window has closed but the 2 s grace has not
-    send(frame("other", 0, T0 + 2_500));
+    // another stream's time moves 10 s on: that makes nothing of cam1 or cam2 late
+    // (docs/producing.md,
+    // "Not too late": lateness is judged per stream and modality)
+    send(frame("other", 0, T0 + 10_000));
     send(chunk("cam1", 1, T0 + 100));
-    // stream time moves 10 s on: past window + grace
-    send(frame("other", 1, T0 + 10_000));
+    // cam2's own audio moves 10 s on: past window + grace, so its chunk 7 is late
+    send(chunk("cam2", 8, T0 + 10_000));
     send(chunk("cam2", 7, T0 + 100));
     // the app keeps pairing afterwards
     send(frame("cam3", 0, T0 + 10_100));
     send(chunk("cam3", 0, T0 + 10_200));
     flush(T0 + 60_000);
     List<PairedSample> out = paired.readValuesToList();
-    assertEquals(List.of("cam1#1"), ids(out, "cam1"), "late within grace pairs");
-    assertEquals(List.of(), ids(out, "cam2"), "later than grace never pairs");
+    assertEquals(List.of("cam1#1"), ids(out, "cam1"), "behind another stream, yet pairs");
+    assertEquals(List.of(), ids(out, "cam2"), "later than grace within its own stream never pairs");
     assertEquals(List.of("cam3#0"), ids(out, "cam3"));
     // ... and is not lost silently: it is a dead letter saying how late it was, and its frame one
     // saying
     // that it got no chunk in time
-    // (the lone frames of stream "other" are dead letters too: they never got a chunk)
     List<DeadLetter> frames =
         deadLetters(TOPICS.video()).stream()
             .filter(d -> d.getErrorMessage().contains(" cam2#"))
@@ -275,20 +279,196 @@ class PairingTopologyTest {
             .getErrorMessage()
             .startsWith("unpaired: frame of moment cam2#7 got no audio chunk"),
         frames.get(0).getErrorMessage());
-    List<DeadLetter> lates = deadLetters(TOPICS.audio());
+    List<DeadLetter> lates =
+        deadLetters(TOPICS.audio()).stream()
+            .filter(d -> d.getStage().equals("pairing.late"))
+            .collect(Collectors.toList());
     assertEquals(1, lates.size());
     DeadLetter late = lates.get(0);
-    assertEquals("pairing.late", late.getStage());
     assertTrue(
         late.getErrorMessage()
             .startsWith(
                 "late: event time "
                     + (T0 + 100)
                     + " of audio chunk cam2#7 is 9900 ms"
-                    + " behind stream time"),
+                    + " behind its stream's audio at "
+                    + (T0 + 10_000)),
         late.getErrorMessage());
     assertEquals(TOPICS.audio().name(), late.getOriginalTopic());
-    assertEquals(1L, late.getOffset());
+    assertEquals(2L, late.getOffset());
+  }
+
+  @Test
+  void framesFarAheadOfTheirChunksStillPairWhenTheChunksLag() {
+    // the frames' repartition topic is 20 s of event time ahead of the chunks' (decoding lags on a
+    // loaded
+    // machine): the chunks are judged by the chunks' time, not by the frames', and every moment
+    // pairs
+    for (int i = 0; i < 200; i++) send(frame("cam1", i, T0 + 100L * i));
+    for (int i = 0; i < 200; i++) send(chunk("cam1", i, T0 + 100L * i + 5));
+    flush(T0 + 120_000);
+    assertEquals(200, ids(paired.readValuesToList(), "cam1").size());
+    assertEquals(
+        List.of(), deadLetters(TOPICS.audio()).stream().map(DeadLetter::getErrorMessage).toList());
+    assertEquals(
+        List.of(), deadLetters(TOPICS.video()).stream().map(DeadLetter::getErrorMessage).toList());
+  }
+
+  // ---- lateness and release per stream (docs/producing.md, "Not too late") ----
+
+  @Test
+  void twoStreamsOnOnePartitionWithClocks10sApartBothPairEveryMoment() {
+    // the test driver has one partition per topic: both streams share it; camB's clock is 10 s
+    // behind
+    for (String cam : List.of("camA", "camB")) {
+      long t = cam.equals("camA") ? T0 : T0 - 10_000;
+      send(frame(cam, 0, t));
+      send(chunk(cam, 0, t + 10));
+    }
+    // past the wall-clock bound: moments 0 are out, and a caption not sent for so long is not
+    // waited for
+    driver.advanceWallClockTime(Duration.ofSeconds(8));
+    List<PairedSample> first = paired.readValuesToList();
+    assertEquals(List.of("camA#0"), ids(first, "camA"));
+    assertEquals(List.of("camB#0"), ids(first, "camB"));
+    for (int i = 1; i < 41; i++) {
+      send(frame("camA", i, T0 + 200L * i));
+      send(chunk("camA", i, T0 + 200L * i + 10));
+      send(frame("camB", i, T0 - 10_000 + 200L * i));
+      send(chunk("camB", i, T0 - 10_000 + 200L * i + 10));
+    }
+    // neither sends captions: a moment goes once its own stream is past its event time + the 4 s
+    // hold
+    // (moments 1..20 of camB: its chunk 40 is at 8.01 s), whatever camA's time, and without waiting
+    // for the
+    // wall clock; the label join then lets those go whose 1 s label grace camB's own time has
+    // passed (1..15)
+    List<PairedSample> before = paired.readValuesToList();
+    assertEquals(15, ids(before, "camB").size(), ids(before, "camB").toString());
+    flush(T0 + 60_000);
+    List<PairedSample> after = paired.readValuesToList();
+    for (String cam : List.of("camA", "camB")) {
+      List<String> all = new java.util.ArrayList<>(ids(first, cam));
+      all.addAll(ids(before, cam));
+      all.addAll(ids(after, cam));
+      assertEquals(41, all.size(), cam + ": " + all);
+      assertEquals(41, all.stream().distinct().count(), cam + ": " + all);
+    }
+    assertEquals(List.of(), deadLetters(TOPICS.video()));
+    assertEquals(List.of(), deadLetters(TOPICS.audio()));
+  }
+
+  @Test
+  void videoAheadOfAudioByMoreThanTheHoldStillPairs() {
+    // all 30 frames (5.8 s) come before the first chunk, whose topic lags; each modality is in
+    // order
+    for (int i = 0; i < 30; i++) send(frame("cam1", i, T0 + 200L * i));
+    for (int i = 0; i < 30; i++) send(chunk("cam1", i, T0 + 200L * i + 10));
+    flush(T0 + 60_000);
+    assertEquals(30, ids(paired.readValuesToList(), "cam1").size());
+    assertEquals(List.of(), deadLetters(TOPICS.video()));
+    assertEquals(List.of(), deadLetters(TOPICS.audio()));
+  }
+
+  @Test
+  void aPartOutOfOrderWithinItsOwnStreamAndModalityByMoreThanTheHoldIsLateNamingItsSource() {
+    for (int i = 0; i < 3; i++) {
+      send(frame("cam1", i, T0 + 200L * i));
+      send(chunk("cam1", i, T0 + 200L * i));
+    }
+    send(frame("cam1", 9, T0 + 10_000));
+    send(chunk("cam1", 9, T0 + 10_000));
+    send(frame("cam1", 3, T0 + 600)); // 9.4 s behind cam1's video: late (video offset 4)
+    send(frame("cam2", 0, T0 + 600)); // the same time on another stream is not late
+    send(chunk("cam2", 0, T0 + 600));
+    // a year-old part of a stream with recent parts is late too
+    send(chunk("cam1", 4, T0 - Duration.ofDays(365).toMillis())); // audio offset 5
+    flush(T0 + 60_000);
+    List<PairedSample> out = paired.readValuesToList();
+    assertEquals(
+        List.of("cam1#0", "cam1#1", "cam1#2", "cam1#9"),
+        ids(out, "cam1").stream().sorted().toList());
+    assertEquals(List.of("cam2#0"), ids(out, "cam2"));
+    List<DeadLetter> v = deadLetters(TOPICS.video());
+    assertEquals(1, v.size(), v.toString());
+    assertEquals(LateGate.STAGE_LATE, v.get(0).getStage());
+    assertEquals(
+        "late: event time "
+            + (T0 + 600)
+            + " of frame cam1#3 is 9400 ms behind its stream's video at "
+            + (T0 + 10_000)
+            + ", more than the 4000 ms (twice the join window, plus the grace) a moment is held",
+        v.get(0).getErrorMessage());
+    assertEquals(TOPICS.video().name(), v.get(0).getOriginalTopic());
+    assertEquals(4L, v.get(0).getOffset());
+    List<DeadLetter> a = deadLetters(TOPICS.audio());
+    assertEquals(1, a.size(), a.toString());
+    assertEquals(LateGate.STAGE_LATE, a.get(0).getStage());
+    assertEquals(5L, a.get(0).getOffset());
+  }
+
+  @Test
+  void aStreamWithoutCaptionsIsReleasedByItsOwnProgressNotOnlyByTheWallClock() {
+    send(frame("cam1", 0, T0));
+    send(chunk("cam1", 0, T0));
+    // a caption might still be on its way while the stream is new: held, until the wall-clock bound
+    driver.advanceWallClockTime(Duration.ofSeconds(8));
+    assertEquals(List.of("cam1#0"), ids(paired.readValuesToList(), "cam1"));
+    // from now on cam1 has sent no caption for the idle bound: each moment goes once cam1 is 4 s
+    // past it
+    for (int i = 1; i <= 40; i++) {
+      send(frame("cam1", i, T0 + 200L * i));
+      send(chunk("cam1", i, T0 + 200L * i));
+    }
+    // released by stream cam1's progress (8 s): moments 1..19 (t + 4 s < 8 s); no wall clock has
+    // passed
+    // (the label join lets the ones its own 1 s grace has passed go: moments 1..14)
+    List<String> out = ids(paired.readValuesToList(), "cam1");
+    assertEquals(14, out.size(), out.toString());
+    flush(T0 + 60_000);
+    assertEquals(26, ids(paired.readValuesToList(), "cam1").size());
+  }
+
+  @Test
+  void pausedInputIsReleasedByTheWallClock() {
+    send(frame("cam1", 0, T0));
+    send(chunk("cam1", 0, T0));
+    send(frame("cam1", 1, T0 + 200)); // its chunk never comes
+    driver.advanceWallClockTime(Duration.ofSeconds(6));
+    assertEquals(
+        List.of(), paired.readValuesToList(), "the hold plus the idle wait has not passed");
+    driver.advanceWallClockTime(Duration.ofSeconds(2));
+    assertEquals(List.of("cam1#0"), ids(paired.readValuesToList(), "cam1"));
+    List<DeadLetter> v = deadLetters(TOPICS.video());
+    assertEquals(1, v.size(), v.toString());
+    assertTrue(
+        v.get(0)
+            .getErrorMessage()
+            .startsWith("unpaired: frame of moment cam1#1 got no audio chunk"),
+        v.get(0).getErrorMessage());
+    assertTrue(v.get(0).getErrorMessage().contains("(wall clock)"), v.get(0).getErrorMessage());
+    assertEquals(1L, v.get(0).getOffset());
+  }
+
+  @Test
+  void aStreamSilentWhileOtherRecordsStillArriveIsALaggingInputNotAPausedOne() {
+    // cam1's chunk comes 12 s (wall clock) after its frame, behind a backlog of another stream's
+    // records still arriving: the frame is waited for, not released as unpaired after 7 s
+    send(frame("cam1", 0, T0));
+    for (int i = 0; i < 6; i++) {
+      driver.advanceWallClockTime(Duration.ofSeconds(2));
+      send(frame("busy", i, T0 + 100L * i));
+      send(chunk("busy", i, T0 + 100L * i));
+    }
+    assertEquals(
+        List.of(), deadLetters(TOPICS.video()).stream().map(DeadLetter::getErrorMessage).toList());
+    send(chunk("cam1", 0, T0));
+    flush(T0 + 60_000);
+    assertEquals(List.of("cam1#0"), ids(paired.readValuesToList(), "cam1"));
+    assertEquals(
+        List.of(), deadLetters(TOPICS.audio()).stream().map(DeadLetter::getErrorMessage).toList());
+    assertEquals(
+        List.of(), deadLetters(TOPICS.video()).stream().map(DeadLetter::getErrorMessage).toList());
   }
 
   @Test
@@ -387,6 +567,91 @@ class PairingTopologyTest {
   }
 
   @Test
+  void partialSerdeKeepsEachPartsSourceAndStillReadsTheFormatWithoutSources() {
+    SourceHeaders.Source vs = new SourceHeaders.Source("av.video", 2, 41L);
+    SourceHeaders.Source ts = new SourceHeaders.Source("av.text", 0, 7L);
+    Partial frame = Partial.video("s", 7, "sess", 123, new float[] {1f}).withSource(vs);
+    Partial caption = Partial.text("s", 7, "sess", 125, new float[] {2f}, "hi").withSource(ts);
+    Partial held = frame.asMoment().merge(caption);
+    Partial q =
+        Partial.SERDE
+            .deserializer()
+            .deserialize("t", Partial.SERDE.serializer().serialize("t", held));
+    assertEquals(vs, q.videoSource());
+    assertNull(q.audioSource());
+    assertEquals(ts, q.textSource());
+    assertEquals(vs, q.videoPart().videoSource());
+    assertEquals(ts, q.textPart().textSource());
+    assertNull(q.withoutText().textSource());
+    // format 3 (before sources were kept), as a changelog written by the previous version holds it
+    byte[] v3 =
+        new byte[] {
+          3,
+          0,
+          0,
+          0,
+          1,
+          's',
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          7,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          9,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          0,
+          0,
+          0,
+          4,
+          's',
+          'e',
+          's',
+          's',
+          0,
+          0,
+          0,
+          1,
+          0x3f,
+          (byte) 0x80,
+          0,
+          0,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1,
+          -1
+        };
+    Partial old = Partial.SERDE.deserializer().deserialize("t", v3);
+    assertEquals("sess", old.session());
+    assertEquals(9L, old.eventTimeMs());
+    assertArrayEquals(new float[] {1f}, old.video(), 0f);
+    assertNull(old.videoSource());
+    org.junit.jupiter.api.Assertions.assertThrows(
+        org.apache.kafka.common.errors.SerializationException.class,
+        () -> Partial.SERDE.deserializer().deserialize("t", new byte[] {9, 0, 0, 0, 0}));
+  }
+
+  @Test
   void negativeAndAbsurdSeqAreRejectedWithAReasonAndNeverJoinGoodStreams() {
     // seq -1 used to pair with every record in its window (one produced 511 samples)
     for (int i = 0; i < 5; i++) {
@@ -426,6 +691,117 @@ class PairingTopologyTest {
     List<PairedSample> out = samples(paired, "cam1");
     assertEquals(1, out.size(), "duplicates of the same moment are dropped: " + ids(out, "cam1"));
     assertEquals("a red circle", out.get(0).getCaption());
+  }
+
+  @Test
+  void everyDuplicatePartIsADeadLetterNamingItsSourceRecord() {
+    VideoFrame v = frame("cam1", 3, T0);
+    AudioChunk a = chunk("cam1", 3, T0 + 50);
+    TextSegment t = caption("cam1", 3, T0 + 10, "a red circle");
+    send(v); // video offset 0
+    send(v); // video offset 1: a second frame while the first is held
+    send(a); // audio offset 0
+    send(a); // audio offset 1: a second chunk while the moment is held
+    send(t); // text offset 0: the moment is complete and emitted
+    send(t); // text offset 1: after the moment was emitted
+    flush(T0 + 60_000);
+    assertEquals(List.of("cam1#3"), ids(paired.readValuesToList(), "cam1"));
+    DeadLetter dv = oneLetter(TOPICS.video());
+    assertEquals(SampleGate.STAGE_DUPLICATE, dv.getStage());
+    assertTrue(
+        dv.getErrorMessage().startsWith("duplicate: a second frame of moment cam1#3"),
+        dv.getErrorMessage());
+    assertEquals(TOPICS.video().name(), dv.getOriginalTopic());
+    assertEquals(0, dv.getPartition());
+    assertEquals(1L, dv.getOffset());
+    DeadLetter da = oneLetter(TOPICS.audio());
+    assertEquals(SampleGate.STAGE_DUPLICATE, da.getStage());
+    assertEquals(1L, da.getOffset());
+    DeadLetter dt = oneLetter(TOPICS.text());
+    assertEquals(LateGate.STAGE_LATE, dt.getStage());
+    assertTrue(
+        dt.getErrorMessage().startsWith("late or duplicate: caption of moment cam1#3"),
+        dt.getErrorMessage());
+    assertEquals(1L, dt.getOffset());
+  }
+
+  @Test
+  void aLonePartReleasedByStreamTimeNamesItsOwnSourceRecordAndSoDoesItsCaption() {
+    send(frame("a", 0, T0)); // video offset 0
+    send(chunk("a", 0, T0)); // audio offset 0 (a pair: emitted)
+    send(caption("cam1", 5, T0, "lonely")); // text offset 0
+    send(frame("cam1", 5, T0 + 10)); // video offset 1: never gets its chunk
+    send(chunk("cam2", 9, T0 + 20)); // audio offset 1: never gets its frame
+    send(frame("b", 0, T0 + 30)); // video offset 2
+    send(chunk("b", 0, T0 + 30)); // audio offset 2
+    flush(T0 + 60_000); // released at stream time, while other records are processed
+    DeadLetter frameLetter =
+        deadLetters(TOPICS.video()).stream()
+            .filter(d -> d.getErrorMessage().contains("cam1#5"))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(SampleGate.STAGE_UNPAIRED, frameLetter.getStage());
+    assertTrue(
+        frameLetter.getErrorMessage().startsWith("unpaired: frame of moment cam1#5"),
+        frameLetter.getErrorMessage());
+    assertEquals(
+        1L,
+        frameLetter.getOffset(),
+        "the frame's own source record, not the record being processed");
+    assertEquals(0, frameLetter.getPartition());
+    DeadLetter captionLetter = oneLetter(TOPICS.text());
+    assertTrue(
+        captionLetter.getErrorMessage().startsWith("unused caption: moment cam1#5"),
+        captionLetter.getErrorMessage());
+    assertEquals(0L, captionLetter.getOffset());
+    assertEquals(TOPICS.text().name(), captionLetter.getOriginalTopic());
+    DeadLetter chunkLetter =
+        deadLetters(TOPICS.audio()).stream()
+            .filter(d -> d.getErrorMessage().contains("cam2#9"))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(
+        chunkLetter.getErrorMessage().startsWith("unpaired: audio chunk of moment cam2#9"),
+        chunkLetter.getErrorMessage());
+    assertEquals(1L, chunkLetter.getOffset());
+  }
+
+  @Test
+  void aLonePartReleasedByTheWallClockNamesItsSourceRecord() {
+    send(frame("a", 0, T0)); // video offset 0
+    send(chunk("a", 0, T0)); // audio offset 0
+    send(chunk("mic", 4, T0 + 100)); // audio offset 1: its frame never comes, and input pauses
+    send(caption("mic", 4, T0 + 100, "hello")); // text offset 0
+    driver.advanceWallClockTime(Duration.ofSeconds(30));
+    DeadLetter chunkLetter =
+        deadLetters(TOPICS.audio()).stream()
+            .filter(d -> d.getErrorMessage().contains("mic#4"))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(SampleGate.STAGE_UNPAIRED, chunkLetter.getStage());
+    assertEquals(TOPICS.audio().name(), chunkLetter.getOriginalTopic());
+    assertEquals(0, chunkLetter.getPartition());
+    assertEquals(
+        1L, chunkLetter.getOffset(), "released by a punctuator, with no record being processed");
+    DeadLetter captionLetter = oneLetter(TOPICS.text());
+    assertTrue(
+        captionLetter.getErrorMessage().startsWith("unused caption: moment mic#4"),
+        captionLetter.getErrorMessage());
+    assertEquals(0L, captionLetter.getOffset());
+    assertEquals(List.of("a#0"), ids(paired.readValuesToList(), "a"));
+  }
+
+  @Test
+  void aLabelOlderThanTheLabelHistoryNamesItsSourceRecordNotTheRepartitionTopic() {
+    send(label("cam1", "new", null, T0 + 7_200_000, T0 + 7_300_000)); // labels offset 0
+    send(
+        label(
+            "cam1", "old", null, T0, T0 + 1000)); // labels offset 1: two hours behind, history 1 h
+    DeadLetter d = oneLetter(TOPICS.labels());
+    assertEquals(LateGate.STAGE_LATE, d.getStage());
+    assertEquals(TOPICS.labels().name(), d.getOriginalTopic());
+    assertEquals(0, d.getPartition());
+    assertEquals(1L, d.getOffset());
   }
 
   @Test
@@ -535,7 +911,56 @@ class PairingTopologyTest {
     assertEquals(
         "circle", only(inf, "cam1").getLabel(), "with their label, for predicted-vs-true views");
     assertEquals(List.of("cam3#0"), ids(inf, "cam3"));
-    assertEquals(2, paired.readValuesToList().size());
+    assertEquals(
+        2, paired.readValuesToList().stream().filter(s -> !s.getStreamId().equals("tick")).count());
+  }
+
+  @Test
+  void aMomentWhoseLabelIsKnownGoesAtOnceOthersWaitForTheLabelGrace() {
+    send(label("cam1", "circle", null, T0 - 1000, T0 + 5000));
+    send(caption("cam1", 0, T0, "circle"));
+    send(frame("cam1", 0, T0));
+    send(chunk("cam1", 0, T0));
+    // no later record has moved stream time: the labelled moment is out all the same
+    PairedSample s = only(paired.readValuesToList(), "cam1");
+    assertEquals("circle", s.getLabel());
+
+    send(caption("cam2", 0, T0 + 10, "square"));
+    send(frame("cam2", 0, T0 + 10));
+    send(chunk("cam2", 0, T0 + 10));
+    assertEquals(
+        List.of(), ids(paired.readValuesToList(), "cam2"), "no label yet: it waits for one");
+    long grace = PairingConfig.defaults().labelGrace().toMillis();
+    send(caption("cam1", 1, T0 + 10 + grace - 1, "circle"));
+    send(frame("cam1", 1, T0 + 10 + grace - 1));
+    send(chunk("cam1", 1, T0 + 10 + grace - 1));
+    assertEquals(
+        List.of(),
+        ids(paired.readValuesToList(), "cam2"),
+        "stream time has not passed its grace yet");
+    send(label("cam2", "square", null, T0, T0 + 1000)); // its label, late but within the grace
+    flush(T0 + 10 + grace);
+    PairedSample waited = only(paired.readValuesToList(), "cam2");
+    assertEquals("square", waited.getLabel(), "the label that came within the grace applies");
+  }
+
+  @Test
+  void aLaggingStreamsLabelSentJustAfterItsMomentStillApplies() {
+    // camB's clock is 10 s behind camA's on the same partition: the label grace is judged in camB's
+    // time
+    send(caption("camA", 0, T0, "circle"));
+    send(frame("camA", 0, T0));
+    send(chunk("camA", 0, T0));
+    send(caption("camB", 0, T0 - 10_000, "square"));
+    send(frame("camB", 0, T0 - 10_000));
+    send(chunk("camB", 0, T0 - 10_000));
+    assertEquals(
+        List.of(),
+        ids(paired.readValuesToList(), "camB"),
+        "it waits for a label in its own stream's time");
+    send(label("camB", "square", null, T0 - 10_000, T0 - 9_000));
+    flush(T0 + 60_000);
+    assertEquals("square", only(paired.readValuesToList(), "camB").getLabel());
   }
 
   @Test
@@ -724,6 +1149,15 @@ class PairingTopologyTest {
     List<DeadLetter> dl = deadLetters(t);
     assertEquals(1, dl.size(), "dead letters on " + t.dlq());
     assertNotNull(dl.get(0).getValue());
+    return dl.get(0);
+  }
+
+  /**
+   * The one dead letter on {@code t}'s dead-letter topic (a moment's letter keeps no value bytes).
+   */
+  DeadLetter oneLetter(Topic<?, ?> t) {
+    List<DeadLetter> dl = deadLetters(t);
+    assertEquals(1, dl.size(), "dead letters on " + t.dlq() + ": " + dl);
     return dl.get(0);
   }
 

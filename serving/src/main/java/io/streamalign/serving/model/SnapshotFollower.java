@@ -32,13 +32,14 @@ import org.slf4j.LoggerFactory;
  * compacted) with a {@code read_committed} consumer that reads every partition from the start and
  * has no consumer group: every serving instance sees every snapshot.
  *
- * <p>On start it reads up to the end offsets, keeps the newest snapshots of the configured model
- * (promoted ones only, unless told otherwise) and serves the newest that verifies. Then it keeps
- * following: a snapshot of a newer version is verified and restored on this thread, off the
- * prediction hot path, the few-shot enrollments are replayed into it, and it is swapped in (of the
- * snapshots that arrive in one poll the newest is tried first, then older ones, so that a rejected
- * newest does not hide a good one that is still newer than the served version). A snapshot that
- * fails verification is rejected with a logged reason and a counter (by reason); the old model
+ * <p>On start it reads the tail of each partition up to the end offsets (widening the tail until it
+ * holds a few wanted snapshots or reaches the beginning), keeps the newest snapshots of the
+ * configured model (promoted ones only, unless told otherwise) and serves the newest that verifies.
+ * Then it keeps following: a snapshot of a newer version is verified and restored on this thread,
+ * off the prediction hot path, the few-shot enrollments are replayed into it, and it is swapped in
+ * (of the snapshots that arrive in one poll the newest is tried first, then older ones, so that a
+ * rejected newest does not hide a good one that is still newer than the served version). A snapshot
+ * that fails verification is rejected with a logged reason and a counter (by reason); the old model
  * keeps serving. Versions never go backwards: an older or equal version is skipped.
  */
 public final class SnapshotFollower implements AutoCloseable {
@@ -49,6 +50,12 @@ public final class SnapshotFollower implements AutoCloseable {
    * Snapshots kept while reading the backlog on start: the newest few, in case the newest is bad.
    */
   private static final int BACKLOG_CANDIDATES = 3;
+
+  /**
+   * Offsets per partition the backlog read starts with (a snapshot, an aborted one or a transaction
+   * marker each).
+   */
+  private static final long BACKLOG_WINDOW = 8;
 
   private final Properties consumerProps;
   private final String topic;
@@ -149,21 +156,45 @@ public final class SnapshotFollower implements AutoCloseable {
       if (!running) return;
       List<TopicPartition> partitions = partitions(c);
       c.assign(partitions);
-      c.seekToBeginning(partitions);
+      Map<TopicPartition, Long> begin = c.beginningOffsets(partitions);
       Map<TopicPartition, Long> end = c.endOffsets(partitions);
       List<ModelSnapshot> backlog = new ArrayList<>();
-      while (running && !reached(c, end)) {
-        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-          decode(r)
-              .filter(this::wanted)
-              .ifPresent(
-                  s -> {
-                    backlog.add(s);
-                    backlog.sort(Comparator.comparingLong(ModelSnapshot::getVersion).reversed());
-                    while (backlog.size() > BACKLOG_CANDIDATES) backlog.remove(backlog.size() - 1);
-                  });
+      // Only the tail of each partition, widened until it holds the candidates: the topic keeps
+      // every
+      // snapshot of its active segment, and a restart must not read them all (README.md, "Recovery
+      // after a crash").
+      for (long window = BACKLOG_WINDOW;
+          running;
+          window = window > Long.MAX_VALUE / 8 ? Long.MAX_VALUE : window * 8) {
+        backlog.clear();
+        boolean complete = true;
+        for (TopicPartition tp : partitions) {
+          long first = begin.getOrDefault(tp, 0L);
+          long last = end.getOrDefault(tp, first);
+          long from = last - first > window ? last - window : first;
+          if (from > first) complete = false;
+          c.seek(tp, from);
         }
+        while (running && !reached(c, end)) {
+          for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+            if (r.offset()
+                >= end.getOrDefault(new TopicPartition(r.topic(), r.partition()), Long.MAX_VALUE)) {
+              continue; // after the backlog: the follow loop below reads it again
+            }
+            decode(r)
+                .filter(this::wanted)
+                .ifPresent(
+                    s -> {
+                      backlog.add(s);
+                      backlog.sort(Comparator.comparingLong(ModelSnapshot::getVersion).reversed());
+                      while (backlog.size() > BACKLOG_CANDIDATES)
+                        backlog.remove(backlog.size() - 1);
+                    });
+          }
+        }
+        if (complete || backlog.size() >= BACKLOG_CANDIDATES) break;
       }
+      for (TopicPartition tp : partitions) c.seek(tp, end.getOrDefault(tp, 0L));
       for (ModelSnapshot s : backlog) {
         if (install(s)) break; // newest good one wins
       }

@@ -1,11 +1,15 @@
 package io.streamalign.serving.predict;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.streamalign.schemas.Json;
 import io.streamalign.schemas.avro.Prediction;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Map;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericEnumSymbol;
 import org.apache.avro.generic.IndexedRecord;
 
@@ -20,92 +24,62 @@ public final class PredictionJson {
 
   private PredictionJson() {}
 
-  /** The prediction as one JSON object (no line break). */
+  /** The prediction as one JSON object (no line break), written by the shared Jackson mapper. */
   public static String toJson(Prediction p) {
-    StringBuilder out = new StringBuilder(320);
-    write(p, p.getSchema(), out);
-    return out.toString();
+    return Json.generate(g -> write(p, p.getSchema(), g));
   }
 
-  private static void write(Object v, Schema s, StringBuilder out) {
+  private static void write(Object v, Schema s, JsonGenerator g) throws IOException {
     if (v == null) {
-      out.append("null");
+      g.writeNull();
       return;
     }
     switch (s.getType()) {
       case RECORD -> {
         IndexedRecord r = (IndexedRecord) v;
-        out.append('{');
+        g.writeStartObject();
         for (Schema.Field f : s.getFields()) {
-          if (f.pos() > 0) out.append(',');
-          string(f.name(), out);
-          out.append(':');
-          write(r.get(f.pos()), f.schema(), out);
+          g.writeFieldName(f.name());
+          write(r.get(f.pos()), f.schema(), g);
         }
-        out.append('}');
+        g.writeEndObject();
       }
-      case UNION ->
-          write(
-              v,
-              s.getTypes().get(org.apache.avro.generic.GenericData.get().resolveUnion(s, v)),
-              out);
+      case UNION -> write(v, s.getTypes().get(GenericData.get().resolveUnion(s, v)), g);
       case ARRAY -> {
-        out.append('[');
-        boolean first = true;
-        for (Object e : (Collection<?>) v) {
-          if (!first) out.append(',');
-          first = false;
-          write(e, s.getElementType(), out);
-        }
-        out.append(']');
+        g.writeStartArray();
+        for (Object e : (Collection<?>) v) write(e, s.getElementType(), g);
+        g.writeEndArray();
       }
       case MAP -> {
-        out.append('{');
-        boolean first = true;
+        g.writeStartObject();
         for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
-          if (!first) out.append(',');
-          first = false;
-          string(e.getKey().toString(), out);
-          out.append(':');
-          write(e.getValue(), s.getValueType(), out);
+          g.writeFieldName(e.getKey().toString());
+          write(e.getValue(), s.getValueType(), g);
         }
-        out.append('}');
+        g.writeEndObject();
       }
       case ENUM ->
-          string(v instanceof GenericEnumSymbol<?> g ? g.toString() : ((Enum<?>) v).name(), out);
-      case STRING -> string(v.toString(), out);
+          g.writeString(v instanceof GenericEnumSymbol<?> e ? e.toString() : ((Enum<?>) v).name());
       case BYTES -> {
         ByteBuffer b = ((ByteBuffer) v).duplicate();
         byte[] a = new byte[b.remaining()];
         b.get(a);
-        string(Base64.getEncoder().encodeToString(a), out);
+        g.writeString(Base64.getEncoder().encodeToString(a));
       }
-      case FLOAT, DOUBLE -> {
+      case FLOAT -> {
+        float f = ((Number) v).floatValue();
+        if (Float.isFinite(f)) g.writeNumber(f);
+        else g.writeString(Float.toString(f));
+      }
+      case DOUBLE -> {
         double d = ((Number) v).doubleValue();
-        if (Double.isFinite(d)) out.append(v);
-        else string(Double.toString(d), out);
+        if (Double.isFinite(d)) g.writeNumber(d);
+        else g.writeString(Double.toString(d));
       }
-      case INT, LONG, BOOLEAN -> out.append(v);
-      default -> string(v.toString(), out);
+      case INT -> g.writeNumber(((Number) v).intValue());
+      case LONG -> g.writeNumber(((Number) v).longValue());
+      case BOOLEAN -> g.writeBoolean((Boolean) v);
+      default -> g.writeString(v.toString());
     }
-  }
-
-  private static void string(String s, StringBuilder out) {
-    out.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) out.append(String.format("\\u%04x", (int) c));
-          else out.append(c);
-        }
-      }
-    }
-    out.append('"');
   }
 }

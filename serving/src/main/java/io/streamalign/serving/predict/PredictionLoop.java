@@ -28,13 +28,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -53,19 +47,27 @@ import org.slf4j.LoggerFactory;
  * predictBatch} per batch, with a size and a maximum wait) and must pin one model version per batch
  * while a hot swap goes on beside it; a hand-written loop keeps both explicit. Exactly-once is
  * Kafka's transactional pattern (KIP-98, KIP-447): a {@code read_committed} consumer in the group
- * {@code applicationId}, and a transactional producer that, per micro-batch, begins a transaction,
- * sends the predictions and dead letters, adds the consumed offsets with {@code
+ * {@code applicationId}, and a transactional producer that begins a transaction, sends the
+ * predictions and dead letters, adds the consumed offsets with {@code
  * sendOffsetsToTransaction(offsets, consumer.groupMetadata())} and commits. Either all of a batch's
  * outputs and its offsets are committed or none are, and the group-generation check of KIP-447
  * fences a zombie that lost its partitions in a rebalance, so a restart or rebalance publishes no
  * duplicate prediction (consumers of {@code av.predictions} must read committed).
  *
- * <p>When the group rebalances, records already polled from a revoked partition are flushed in
- * their own transaction inside {@code onPartitionsRevoked}, while this instance still owns them.
- * When a transaction fails it is aborted and the consumer is rewound to the batch's first offsets;
- * a fenced producer is replaced. Bad records (undecodable, no modality, wrong size, non-finite, or
- * a sample the learner refuses) go to the dead-letter topic with the reason; the loop never dies on
- * bad input.
+ * <p>Pipelined: this thread polls, decodes and predicts; a {@link BatchCommitter} thread commits
+ * the predicted batches, so the next batch is predicted while the previous transaction commits.
+ * Batches adapt to the load: pending records are predicted at once while the committer is idle (a
+ * lone event at a low rate waits for nothing), else when the batch is full or its first record has
+ * waited {@code maxWait}; the committer puts every batch waiting for it into its next transaction.
+ * The committer is the loop's only producer and commits in the order of the batches.
+ *
+ * <p>When the group rebalances, records already polled from a revoked partition are predicted and
+ * committed inside {@code onPartitionsRevoked} (the callback waits for the committer), while this
+ * instance still owns them. When a transaction fails it is aborted, the batches queued behind it
+ * are discarded unsent, and the consumer is rewound to the first offsets of every batch not
+ * committed; a producer that cannot continue is replaced, a fenced one stops the loop. Bad records
+ * (undecodable, no modality, wrong size, non-finite, or a sample the learner refuses) go to the
+ * dead-letter topic with the reason; the loop never dies on bad input.
  *
  * <p>Instances with the same {@code applicationId} split the partitions of {@code av.infer}.
  */
@@ -75,6 +77,14 @@ public final class PredictionLoop implements AutoCloseable {
 
   /** The transactional producer's first retry backoff, ms, unless the client settings give one. */
   public static final int RETRY_BACKOFF_MS = 10;
+
+  /**
+   * Poll timeout, ms, while records wait for a busy committer (how soon an idle one is noticed).
+   */
+  private static final long BUSY_POLL_MS = 2;
+
+  /** Predicted batches that may wait for the committer before the loop stops polling. */
+  private static final int MAX_BATCHES_IN_FLIGHT = 8;
 
   private final Properties clientProps;
   private final String groupId;
@@ -101,18 +111,11 @@ public final class PredictionLoop implements AutoCloseable {
       java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile long lastProgressNanos = System.nanoTime();
   private volatile KafkaConsumer<byte[], byte[]> consumer;
-  private KafkaProducer<byte[], byte[]> producer;
+  private volatile BatchCommitter committer;
   private Thread thread;
   private volatile Throwable failure;
   private volatile boolean crashBeforeNextCommit;
   private volatile KafkaProducer<byte[], byte[]> abandoned;
-
-  /** Thrown by the fault-injection hook: the loop dies as a killed process would. */
-  private static final class SimulatedCrash extends Error {
-    SimulatedCrash() {
-      super("simulated crash between send and commit", null, false, false);
-    }
-  }
 
   /**
    * @param clientProps base client properties (bootstrap servers, security)
@@ -218,42 +221,74 @@ public final class PredictionLoop implements AutoCloseable {
 
   private void run() {
     try {
+      // the producer first: initTransactions fences a killed predecessor's open transaction (same
+      // transactional.id) while the model loads, instead of after (README.md, "Recovery after a
+      // crash")
+      BatchCommitter commits =
+          new BatchCommitter(
+              transactionalId,
+              newProducer(),
+              this::newProducer,
+              metrics,
+              () -> lastProgressNanos = System.nanoTime());
+      committer = commits;
+      if (crashBeforeNextCommit) commits.crashBeforeNextCommit();
       while (running && holder.version() < 0) {
         Thread.sleep(50);
       }
-      if (!running) return;
-      producer = newProducer();
+      if (!running) {
+        commits.close();
+        return;
+      }
       try (KafkaConsumer<byte[], byte[]> c = newConsumer()) {
         consumer = c;
         c.subscribe(List.of(infer.name()), new Rebalance());
-        while (running) {
-          long wait =
-              pending.isEmpty()
-                  ? 200
-                  : Math.max(0, pendingSinceMs + maxWaitMs - System.currentTimeMillis());
-          for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(wait))) {
-            if (pending.isEmpty()) pendingSinceMs = System.currentTimeMillis();
-            pending.add(r);
+        try {
+          while (running) {
+            checkCommitter();
+            // back-pressure: the model is ahead of the broker; wait instead of piling up outputs
+            if (commits.inFlight() >= MAX_BATCHES_IN_FLIGHT) {
+              commits.awaitInFlightBelow(MAX_BATCHES_IN_FLIGHT, 200);
+              continue;
+            }
+            long wait =
+                pending.isEmpty()
+                    ? 200
+                    : commits.idle()
+                        ? 0
+                        : Math.min(
+                            BUSY_POLL_MS,
+                            Math.max(0, pendingSinceMs + maxWaitMs - System.currentTimeMillis()));
+            for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(wait))) {
+              if (pending.isEmpty()) pendingSinceMs = System.currentTimeMillis();
+              pending.add(r);
+            }
+            // adaptive micro-batches: at once while the committer is idle (a lone event waits for
+            // nothing), else until the batch is full or has waited maxWait (then predicted while
+            // the previous transaction commits); under load a poll brings what came meanwhile
+            if (!pending.isEmpty()
+                && (pending.size() >= batchSize
+                    || commits.idle()
+                    || System.currentTimeMillis() - pendingSinceMs >= maxWaitMs)) {
+              dispatch();
+            }
           }
-          if (!pending.isEmpty()
-              && (pending.size() >= batchSize
-                  || System.currentTimeMillis() - pendingSinceMs >= maxWaitMs)) {
-            flush();
-          }
+        } catch (WakeupException e) {
+          if (running) throw e;
+        } finally {
+          // what is predicted is committed while this consumer still owns its partitions
+          if (!commits.crashed()) commits.awaitIdle(Duration.ofSeconds(10));
         }
-      } catch (WakeupException e) {
-        if (running) throw e;
-      } catch (SimulatedCrash e) {
+      } catch (BatchCommitter.SimulatedCrash e) {
         // as if the process died: the open transaction is neither committed nor aborted and the
         // producer is not closed; only the consumer leaves the group (as a session timeout would)
         LOG.warn("prediction loop {}: {}", transactionalId, e.getMessage());
         running = false;
-        abandoned = producer;
-        producer = null;
       } finally {
         consumer = null;
         pending.clear();
-        if (producer != null) producer.close(Duration.ofSeconds(10));
+        commits.close();
+        abandoned = commits.abandoned();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -263,6 +298,42 @@ public final class PredictionLoop implements AutoCloseable {
     } finally {
       running = false;
     }
+  }
+
+  /**
+   * Acts on the committer's state: a fatal error or a simulated crash stops the loop; after a
+   * failed transaction, once nothing is in flight, the consumer is rewound to the first offsets of
+   * the batches that were not committed (and the records polled meanwhile are dropped, they come
+   * again).
+   */
+  private void checkCommitter() throws InterruptedException {
+    BatchCommitter commits = committer;
+    if (commits.crashed()) {
+      running = false;
+      throw new BatchCommitter.SimulatedCrash();
+    }
+    RuntimeException fatal = commits.fatal();
+    if (fatal != null) {
+      running = false;
+      throw fatal;
+    }
+    if (!commits.failed()) return;
+    while (!commits.awaitIdle(Duration.ofSeconds(1))) {
+      if (commits.crashed() || commits.fatal() != null) {
+        checkCommitter();
+        return;
+      }
+    }
+    Map<TopicPartition, Long> from = commits.takeRewind();
+    for (ConsumerRecord<byte[], byte[]> r : pending) {
+      from.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+    }
+    pending.clear();
+    from.forEach(
+        (tp, off) -> {
+          if (consumer.assignment().contains(tp)) consumer.seek(tp, off);
+        });
+    LOG.info("prediction loop {}: re-reading from {}", transactionalId, from);
   }
 
   private KafkaConsumer<byte[], byte[]> newConsumer() {
@@ -307,8 +378,12 @@ public final class PredictionLoop implements AutoCloseable {
     return prod;
   }
 
-  /** Flushes the pending records as one transaction (one model version, one predictBatch). */
-  private void flush() {
+  /**
+   * Decodes and predicts the pending records (one model version, predictBatch in chunks of the
+   * batch size) and hands the outputs and offsets to the committer, which publishes them in a
+   * transaction.
+   */
+  private void dispatch() {
     List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(pending);
     pending.clear();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -319,72 +394,39 @@ public final class PredictionLoop implements AutoCloseable {
           tp, new OffsetAndMetadata(r.offset() + 1), (a, b) -> a.offset() >= b.offset() ? a : b);
       firstOffsets.merge(tp, r.offset(), Math::min);
     }
-    ModelHolder.Lease lease =
-        holder.acquire().orElseThrow(() -> new IllegalStateException("no model"));
-    int published;
-    int deadLetters;
-    List<Long> latencies = new ArrayList<>();
-    try {
-      producer.beginTransaction();
-      Outputs out = transform(batch, lease.model());
-      for (ProducerRecord<byte[], byte[]> pr : out.records) producer.send(pr);
-      producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-      if (crashBeforeNextCommit) {
-        producer.flush(); // the predictions reach the broker, uncommitted
-        running = false;
-        throw new SimulatedCrash();
-      }
-      producer.commitTransaction();
-      lastProgressNanos = System.nanoTime();
-      published = out.predictions;
-      deadLetters = out.deadLetters;
-      latencies = out.latencies;
-    } catch (ProducerFencedException | UnsupportedVersionException | AuthorizationException e) {
-      // fenced: a newer instance with the same transactional.id took over (this one is a zombie, or
-      // two replicas share serving.instance.id); re-initializing would fence it in turn, so stop.
-      LOG.error(
-          "producer {} cannot continue ({}); the prediction loop stops",
-          transactionalId,
-          e.toString());
-      metrics.aborted();
-      running = false;
-      throw e;
-    } catch (InvalidProducerEpochException | OutOfOrderSequenceException e) {
-      LOG.warn(
-          "producer {} cannot continue ({}); replacing it and re-reading the batch",
-          transactionalId,
-          e.toString());
-      metrics.aborted();
-      producer.close(Duration.ZERO);
-      rewind(firstOffsets);
-      producer = newProducer();
-      return;
-    } catch (KafkaException e) {
-      LOG.warn(
-          "transaction of {} records aborted ({}); re-reading them", batch.size(), e.toString());
-      metrics.aborted();
-      try {
-        producer.abortTransaction();
-      } catch (KafkaException abortError) {
-        LOG.warn("abort failed ({}); replacing the producer", abortError.toString());
-        producer.close(Duration.ZERO);
-        producer = newProducer();
-      }
-      rewind(firstOffsets);
-      return;
-    } finally {
-      lease.close();
+    Outputs out;
+    try (ModelHolder.Lease lease =
+        holder.acquire().orElseThrow(() -> new IllegalStateException("no model"))) {
+      out = transform(batch, lease.model());
     }
-    metrics.kafkaPredictions(published);
-    for (long l : latencies) metrics.latencyMs(l);
-    if (deadLetters > 0) LOG.debug("{} records of the batch went to {}", deadLetters, dlq.name());
+    committer.submit(
+        new BatchCommitter.Batch(
+            out.records,
+            offsets,
+            firstOffsets,
+            consumer.groupMetadata(),
+            out.predictions,
+            out.deadLetters,
+            out.latencies));
+    if (out.deadLetters > 0)
+      LOG.debug("{} records of the batch went to {}", out.deadLetters, dlq.name());
   }
 
-  private void rewind(Map<TopicPartition, Long> firstOffsets) {
-    firstOffsets.forEach(
-        (tp, off) -> {
-          if (consumer.assignment().contains(tp)) consumer.seek(tp, off);
-        });
+  /**
+   * Dispatches the pending records and waits until everything dispatched is committed (or failed).
+   */
+  private void drain() {
+    if (!pending.isEmpty()) dispatch();
+    try {
+      checkCommitter(); // waits for a failed transaction's batches and rewinds
+      while (!committer.awaitIdle(Duration.ofSeconds(1))) {
+        checkCommitter();
+      }
+      checkCommitter();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new org.apache.kafka.common.errors.InterruptException(e);
+    }
   }
 
   private static final class Outputs {
@@ -512,14 +554,14 @@ public final class PredictionLoop implements AutoCloseable {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       assignment.removeAll(partitions);
-      if (pending.isEmpty()) return;
+      if (pending.isEmpty() && committer.idle()) return;
       if (!running) {
         pending.clear(); // shutting down: not committed, whoever takes over reads them again
         return;
       }
       LOG.info(
-          "partitions {} revoked; flushing {} pending records first", partitions, pending.size());
-      flush();
+          "partitions {} revoked; committing {} pending records first", partitions, pending.size());
+      drain();
     }
 
     @Override
@@ -547,6 +589,8 @@ public final class PredictionLoop implements AutoCloseable {
    */
   public void crashBeforeNextCommit() {
     crashBeforeNextCommit = true;
+    BatchCommitter commits = committer;
+    if (commits != null) commits.crashBeforeNextCommit();
   }
 
   /** Stops the loop: records polled but not committed are read again by whoever owns them next. */

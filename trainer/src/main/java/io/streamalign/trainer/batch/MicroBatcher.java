@@ -70,7 +70,16 @@ public final class MicroBatcher<T> {
 
   /** Removes and returns the oldest items, at most {@code batchSize} of them. */
   public List<T> take() {
-    int n = Math.min(batchSize, pending.size());
+    return take(batchSize);
+  }
+
+  /**
+   * Removes and returns the oldest items, at most {@code max} (and at most {@code batchSize}) of
+   * them.
+   */
+  public List<T> take(int max) {
+    if (max < 1) throw new IllegalArgumentException("max must be >= 1: " + max);
+    int n = Math.min(Math.min(batchSize, max), pending.size());
     List<T> batch = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       batch.add(pending.pollFirst().item());

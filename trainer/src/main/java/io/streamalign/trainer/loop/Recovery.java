@@ -1,9 +1,8 @@
 package io.streamalign.trainer.loop;
 
+import io.streamalign.model.LearnerConfig;
 import io.streamalign.model.OnlineLearner;
 import io.streamalign.schemas.avro.ModelSnapshot;
-import io.streamalign.trainer.LearnerFactory;
-import io.streamalign.trainer.TrainerConfig;
 import io.streamalign.trainer.metrics.TrainerMeters;
 import io.streamalign.trainer.quality.QualityMonitor;
 import io.streamalign.trainer.snapshot.SnapshotPublisher;
@@ -18,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -35,9 +35,10 @@ public final class Recovery {
 
   private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 
-  private final TrainerConfig config;
+  private final LoopSettings config;
   private final LearnerWorker learner;
-  private final LearnerFactory factory;
+  private final Function<LearnerConfig, OnlineLearner> create;
+  private final Function<byte[], OnlineLearner> restore;
   private final SnapshotRestorer restorer;
   private final SnapshotPublisher publisher;
   private final QualityMonitor quality;
@@ -49,20 +50,27 @@ public final class Recovery {
   private volatile String reason;
   private volatile Optional<Long> restoredVersion = Optional.empty();
   private volatile long restoredSamplesSeen;
+  private volatile long restoredBytes;
+
+  /** Parameter bytes of the snapshot the last {@link #load()} restored. */
+  private volatile long lastBytes;
+
   private volatile Map<TopicPartition, Long> restoredOffsets = Map.of();
   private volatile Map<TopicPartition, Long> committedAtAssignment = Map.of();
 
   public Recovery(
-      TrainerConfig config,
+      LoopSettings config,
       LearnerWorker learner,
-      LearnerFactory factory,
+      Function<LearnerConfig, OnlineLearner> create,
+      Function<byte[], OnlineLearner> restore,
       SnapshotRestorer restorer,
       SnapshotPublisher publisher,
       QualityMonitor quality,
       TrainerMeters meters) {
     this.config = config;
     this.learner = learner;
-    this.factory = factory;
+    this.create = create;
+    this.restore = restore;
     this.restorer = restorer;
     this.publisher = publisher;
     this.quality = quality;
@@ -77,12 +85,13 @@ public final class Recovery {
     load();
     restoredVersion = version == 0 ? Optional.empty() : Optional.of(version);
     restoredSamplesSeen = meters.samplesSeen();
+    restoredBytes = restoredVersion.isEmpty() ? 0 : lastBytes;
   }
 
   private void load() {
     Optional<SnapshotRestorer.Restored> r =
         restorer.newestValid(
-            bytes -> learner.call(old -> factory.restore().apply(bytes)), TrainLoop.CLIENT_TIMEOUT);
+            bytes -> learner.call(old -> restore.apply(bytes)), TrainLoop.CLIENT_TIMEOUT);
     if (r.isPresent()) {
       ModelSnapshot s = r.get().snapshot();
       OnlineLearner restored = r.get().learner();
@@ -98,7 +107,8 @@ public final class Recovery {
       offsets = r.get().offsets();
       quality.restore(r.get().lastPromoted());
       long seen = learner.call(OnlineLearner::samplesSeen);
-      meters.onRestored(version, s.getParameters().remaining(), seen);
+      lastBytes = s.getParameters().remaining();
+      meters.onRestored(version, lastBytes, seen);
       LOG.info(
           "Restored model {} from snapshot v{} ({} bytes, {} samples seen, promoted={}); resuming at offsets {}",
           config.modelName(),
@@ -112,7 +122,7 @@ public final class Recovery {
           "No valid snapshot of model {} in {}: starting a fresh learner",
           config.modelName(),
           config.topics().snapshots().name());
-      learner.replace(() -> factory.create().apply(config.learnerConfig()));
+      learner.replace(() -> create.apply(config.learnerConfig()));
       version = 0;
       offsets = Map.of();
       quality.restore(Optional.empty());
@@ -257,6 +267,11 @@ public final class Recovery {
 
   public Optional<Long> restoredVersion() {
     return restoredVersion;
+  }
+
+  /** Size of the parameters of the snapshot restored at start (0: none, a fresh learner). */
+  public long restoredBytes() {
+    return restoredBytes;
   }
 
   /** The learner's samplesSeen when the service started (restored samples). */

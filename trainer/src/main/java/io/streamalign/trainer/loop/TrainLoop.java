@@ -12,12 +12,11 @@ import io.streamalign.schemas.avro.ModelSnapshot;
 import io.streamalign.schemas.avro.PairedSample;
 import io.streamalign.schemas.avro.SupportExample;
 import io.streamalign.schemas.avro.TrainerMetrics;
-import io.streamalign.trainer.TrainerConfig;
-import io.streamalign.trainer.TrainerState;
 import io.streamalign.trainer.batch.MicroBatcher;
 import io.streamalign.trainer.metrics.TrainerMeters;
 import io.streamalign.trainer.quality.PromotionGate;
 import io.streamalign.trainer.quality.QualityMonitor;
+import io.streamalign.trainer.snapshot.Provenance;
 import io.streamalign.trainer.snapshot.SnapshotLimits;
 import io.streamalign.trainer.snapshot.SnapshotPublisher;
 import io.streamalign.trainer.snapshot.SnapshotPublisher.TransactionFailedException;
@@ -28,7 +27,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,7 +62,7 @@ public final class TrainLoop {
   private static final Logger LOG = LoggerFactory.getLogger(TrainLoop.class);
   static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
 
-  private final TrainerConfig config;
+  private final LoopSettings config;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final LearnerWorker learner;
   private final SnapshotPublisher publisher;
@@ -99,13 +97,17 @@ public final class TrainLoop {
   private long samplesSinceSnapshot;
   private long lastSnapshotNanos = System.nanoTime();
   private long snapshotDueAfterNanos;
+
+  /** True from a restore (at start or by a rollback) until the first learn step starts. */
+  private boolean firstStepAfterRestore;
+
   private boolean paused;
   private RuntimeException fencedInCallback;
   private volatile boolean stopRequested;
   private volatile boolean crashRequested;
 
   public TrainLoop(
-      TrainerConfig config,
+      LoopSettings config,
       KafkaConsumer<byte[], byte[]> consumer,
       LearnerWorker learner,
       SnapshotPublisher publisher,
@@ -137,6 +139,7 @@ public final class TrainLoop {
     // after a restore, the first snapshot comes soon, so a restarted trainer shows it is back
     this.snapshotDueAfterNanos =
         (recovery.version() > 0 ? firstSnapshotDelay() : config.snapshotEvery()).toNanos();
+    this.firstStepAfterRestore = recovery.version() > 0;
   }
 
   /** Asks the loop to finish its step, publish a final snapshot and end. */
@@ -159,7 +162,15 @@ public final class TrainLoop {
    *
    * @param stopping called when a graceful stop begins
    */
-  public TrainerState run(Runnable stopping) {
+  /** How a run ended. */
+  public enum Outcome {
+    STOPPED,
+    CRASHED,
+    FENCED,
+    FAILED
+  }
+
+  public Outcome run(Runnable stopping) {
     try {
       consumer.subscribe(List.of(paired.name(), support.name()), new Rebalance());
       while (!stopRequested && !crashRequested) {
@@ -175,7 +186,7 @@ public final class TrainLoop {
         LOG.warn(
             "Trainer {} crashing on request: no final snapshot, nothing committed",
             config.modelName());
-        return TrainerState.CRASHED;
+        return Outcome.CRASHED;
       }
       stopping.run();
       try {
@@ -193,7 +204,7 @@ public final class TrainLoop {
           config.modelName(),
           recovery.version(),
           meters.samplesSeen());
-      return TrainerState.STOPPED;
+      return Outcome.STOPPED;
     } catch (Throwable t) {
       if (SnapshotPublisher.isFenced(t)) {
         LOG.error(
@@ -204,11 +215,11 @@ public final class TrainLoop {
             config.transactionalId(),
             recovery.version(),
             t.toString());
-        return TrainerState.FENCED;
+        return Outcome.FENCED;
       }
       failure = t;
       LOG.error("Trainer {} failed; stopping without committing", config.modelName(), t);
-      return TrainerState.FAILED;
+      return Outcome.FAILED;
     }
   }
 
@@ -326,7 +337,10 @@ public final class TrainLoop {
 
   private void maybeStartStep(long now) {
     if (inFlight != null || !pending.isDue(now)) return;
-    List<Pending> batch = pending.take();
+    // The first step after a restore is short, so the snapshot that shows the trainer is back (it
+    // waits for that step) comes sooner; the steps after it are full batches again.
+    List<Pending> batch = firstStepAfterRestore ? pending.take(firstStepSize()) : pending.take();
+    firstStepAfterRestore = false;
     List<Sample> samples = new ArrayList<>(batch.size());
     for (Pending p : batch) {
       samples.add(p.sample());
@@ -448,6 +462,11 @@ public final class TrainLoop {
         || System.nanoTime() - lastSnapshotNanos >= snapshotDueAfterNanos;
   }
 
+  /** A quarter batch (at least 1): a learn step's time grows with its samples. */
+  private int firstStepSize() {
+    return Math.max(1, config.batchSize() / 4);
+  }
+
   /**
    * The first snapshot after a restart or a rollback comes soon, so recovery shows within seconds.
    */
@@ -489,13 +508,15 @@ public final class TrainLoop {
     if (!unread.isEmpty()) source.putAll(consumer.beginningOffsets(unread, CLIENT_TIMEOUT));
     long version = recovery.version() + 1;
     long createdAt = System.currentTimeMillis();
-    Map<String, String> provenance = new LinkedHashMap<>();
-    provenance.put("modelName", config.modelName());
-    provenance.put("version", Long.toString(version));
-    provenance.put("createdAtMs", Long.toString(createdAt));
-    provenance.put("sourceOffsets", new TreeMap<>(stringKeys(source)).toString());
-    provenance.put("trainer", config.transactionalId());
-    provenance.put("buildVersion", buildVersion);
+    Map<String, String> provenance =
+        new Provenance(
+                config.modelName(),
+                version,
+                createdAt,
+                stringKeys(source),
+                config.transactionalId(),
+                buildVersion)
+            .entries();
     SnapshotRecord d = learner.call(l -> SnapshotRecord.of(l, provenance));
     runLearnerCallbacks(); // enrollment failures surfaced while we waited
     PromotionGate.Decision decision = quality.decide();
@@ -611,6 +632,7 @@ public final class TrainLoop {
     samplesSinceSnapshot = 0;
     lastSnapshotNanos = System.nanoTime();
     snapshotDueAfterNanos = firstSnapshotDelay().toNanos();
+    firstStepAfterRestore = true;
     return true;
   }
 

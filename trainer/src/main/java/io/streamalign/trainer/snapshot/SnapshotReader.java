@@ -25,9 +25,13 @@ import org.slf4j.LoggerFactory;
  * Reads a model's snapshots from the compacted snapshots topic (key = model name), read-committed:
  * only snapshots whose transaction committed, and so whose offsets were committed with them.
  *
- * <p>Reads every partition from the beginning to the end (the last stable offset) as of the call,
- * so "the newest" is the last committed record with the key, whatever partitioner wrote it.
- * Undecodable records are skipped with a warning.
+ * <p>Reads every partition up to the end (the last stable offset) as of the call, so "the newest"
+ * is the last committed record with the key, whatever partitioner wrote it: from the beginning
+ * ({@link #all}), or only the last offsets of each partition ({@link #tail}), which is what a
+ * restart needs: the topic keeps every snapshot of its active segment (compaction never touches
+ * that), hundreds of megabytes after an hour of snapshots every few seconds, and reading all of
+ * them would make a restart slower the longer the trainer ran (README.md, "Recovery after a
+ * crash"). Undecodable records are skipped with a warning.
  */
 public final class SnapshotReader {
 
@@ -55,6 +59,7 @@ public final class SnapshotReader {
         clientProperties,
         topic,
         modelName,
+        Long.MAX_VALUE,
         timeout,
         s -> {
           count[0]++;
@@ -75,14 +80,43 @@ public final class SnapshotReader {
       String modelName,
       Duration timeout) {
     List<ModelSnapshot> out = new ArrayList<>();
-    forEach(clientProperties, topic, modelName, timeout, out::add);
+    forEach(clientProperties, topic, modelName, Long.MAX_VALUE, timeout, out::add);
     return out;
   }
 
-  private static void forEach(
+  /**
+   * The committed snapshots of a model among the last offsets of each partition.
+   *
+   * @param snapshots in log order per partition, as {@link #all} orders them
+   * @param complete true when every partition was read from its beginning (nothing older exists)
+   */
+  public record Tail(List<ModelSnapshot> snapshots, boolean complete) {}
+
+  /**
+   * The committed snapshots of {@code modelName} among the last {@code window} offsets of every
+   * partition (an offset is a snapshot, an aborted one, or a transaction marker).
+   */
+  public static Tail tail(
       Properties clientProperties,
       Topic<String, ModelSnapshot> topic,
       String modelName,
+      long window,
+      Duration timeout) {
+    if (window <= 0) throw new IllegalArgumentException("window must be > 0: " + window);
+    List<ModelSnapshot> out = new ArrayList<>();
+    boolean complete = forEach(clientProperties, topic, modelName, window, timeout, out::add);
+    return new Tail(out, complete);
+  }
+
+  /**
+   * Reads the last {@code window} offsets of each partition; true when that covered every partition
+   * whole.
+   */
+  private static boolean forEach(
+      Properties clientProperties,
+      Topic<String, ModelSnapshot> topic,
+      String modelName,
+      long window,
       Duration timeout,
       Consumer<ModelSnapshot> visitor) {
     Properties p = new Properties();
@@ -105,8 +139,16 @@ public final class SnapshotReader {
       List<TopicPartition> parts =
           infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
       consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = consumer.endOffsets(parts, timeout);
+      Map<TopicPartition, Long> begin = consumer.beginningOffsets(parts, timeout);
+      Map<TopicPartition, Long> end = decidedEnd(consumer, p, parts, deadline);
+      boolean complete = true;
+      for (TopicPartition tp : parts) {
+        long first = begin.getOrDefault(tp, 0L);
+        long last = end.getOrDefault(tp, first);
+        long from = last - first > window ? last - window : first;
+        if (from > first) complete = false;
+        consumer.seek(tp, from);
+      }
       while (!reached(consumer, end)) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(
@@ -129,6 +171,62 @@ public final class SnapshotReader {
           }
         }
       }
+      return complete;
+    }
+  }
+
+  /**
+   * The end to read to: the last stable offset once every transaction with records in the log as of
+   * this call is decided. A producer's {@code commitTransaction()} returns before the commit
+   * markers are written to the partitions, so right after a trainer committed a snapshot the last
+   * stable offset can still be before it; reading to that offset would miss the snapshot just
+   * committed. Waits (at most {@link #SETTLE} and the caller's deadline) until the last stable
+   * offset reaches the high watermark read at the start; past that, a transaction left open (a
+   * killed producer, until it is fenced or times out) is simply not read, as read-committed means.
+   */
+  private static Map<TopicPartition, Long> decidedEnd(
+      KafkaConsumer<byte[], byte[]> consumer,
+      Properties clientProperties,
+      List<TopicPartition> parts,
+      long deadline) {
+    Duration remaining = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    Map<TopicPartition, Long> highWatermark = highWatermarks(clientProperties, parts, remaining);
+    long settleBy = Math.min(deadline, System.nanoTime() + SETTLE.toNanos());
+    while (true) {
+      Map<TopicPartition, Long> stable = consumer.endOffsets(parts, remaining);
+      boolean decided = true;
+      for (TopicPartition tp : parts) {
+        if (stable.getOrDefault(tp, 0L) < highWatermark.getOrDefault(tp, 0L)) decided = false;
+      }
+      if (decided || System.nanoTime() > settleBy) {
+        if (!decided)
+          LOG.debug(
+              "reading {} to its last stable offsets {}: a transaction is still open (high watermarks {})",
+              parts,
+              stable,
+              highWatermark);
+        return stable;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return stable;
+      }
+    }
+  }
+
+  private static final Duration SETTLE = Duration.ofSeconds(5);
+
+  private static Map<TopicPartition, Long> highWatermarks(
+      Properties clientProperties, List<TopicPartition> parts, Duration timeout) {
+    Properties p = new Properties();
+    p.putAll(clientProperties);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      return c.endOffsets(parts, timeout);
     }
   }
 

@@ -9,6 +9,7 @@ import io.streamalign.schemas.avro.TopicPartitionOffset;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,56 +63,99 @@ public final class SnapshotRestorer {
       int rejected) {}
 
   /**
-   * Reads every committed snapshot of the model and restores the newest valid one with {@code
-   * restore} (which must throw on bytes it cannot load).
+   * Offsets per partition read first; the window grows eightfold while no valid snapshot (or, for
+   * the promotion gate's baseline, no promoted one) is found in it and older offsets exist.
+   */
+  static final long FIRST_WINDOW = 4;
+
+  /**
+   * Restores the newest valid committed snapshot of the model with {@code restore} (which must
+   * throw on bytes it cannot load). Reads only the tail of the topic ({@link SnapshotReader#tail}),
+   * going further back only when the snapshots there are all rejected or none of them is promoted:
+   * the result is the one a read of the whole topic gives.
    *
    * @throws IllegalStateException when the topic cannot be read in {@code timeout}
    */
   public Optional<Restored> newestValid(
       Function<byte[], ? extends OnlineLearner> restore, Duration timeout) {
-    List<ModelSnapshot> all = SnapshotReader.all(clientProperties, topic, modelName, timeout);
+    Set<String> rejectedKeys = new HashSet<>();
     int rejected = 0;
-    for (int i = all.size() - 1; i >= 0; i--) {
-      ModelSnapshot s = all.get(i);
-      OnlineLearner learner;
-      try {
-        byte[] params = codec.verify(s, formatVersions);
-        learner = restore.apply(params);
-        if (learner == null) throw new IllegalStateException("restore returned no learner");
-      } catch (SnapshotVerificationException | RuntimeException e) {
-        rejected++;
-        LOG.warn(
-            "Rejected snapshot v{} of model {} ({} of {} in {}): {}",
-            s.getVersion(),
-            modelName,
-            i + 1,
-            all.size(),
-            topic.name(),
-            e.getMessage());
-        continue;
+    OnlineLearner learner = null;
+    ModelSnapshot chosen = null;
+    for (long window = FIRST_WINDOW;
+        ;
+        window = window > Long.MAX_VALUE / 8 ? Long.MAX_VALUE : window * 8) {
+      SnapshotReader.Tail tail =
+          SnapshotReader.tail(clientProperties, topic, modelName, window, timeout);
+      List<ModelSnapshot> all = tail.snapshots();
+      int at = -1;
+      if (chosen == null) {
+        for (int i = all.size() - 1; i >= 0; i--) {
+          ModelSnapshot s = all.get(i);
+          if (rejectedKeys.contains(key(s))) continue;
+          try {
+            byte[] params = codec.verify(s, formatVersions);
+            learner = restore.apply(params);
+            if (learner == null) throw new IllegalStateException("restore returned no learner");
+          } catch (SnapshotVerificationException | RuntimeException e) {
+            rejected++;
+            rejectedKeys.add(key(s));
+            LOG.warn(
+                "Rejected snapshot v{} of model {} ({} of the last {} in {}): {}",
+                s.getVersion(),
+                modelName,
+                all.size() - i,
+                all.size(),
+                topic.name(),
+                e.getMessage());
+            continue;
+          }
+          chosen = s;
+          at = i;
+          break;
+        }
+      } else {
+        for (int i = all.size() - 1; i >= 0 && at < 0; i--)
+          if (key(all.get(i)).equals(key(chosen))) at = i;
+      }
+      if (chosen == null) {
+        if (!tail.complete()) continue;
+        if (!all.isEmpty() || rejected > 0) {
+          LOG.warn(
+              "None of the {} snapshots of model {} in {} is valid: starting from scratch",
+              rejected,
+              modelName,
+              topic.name());
+        }
+        return Optional.empty();
       }
       Optional<ModelSnapshot> promoted = Optional.empty();
-      for (int j = i; j >= 0 && promoted.isEmpty(); j--) {
+      for (int j = at; j >= 0 && promoted.isEmpty(); j--) {
         ModelSnapshot p = all.get(j);
-        if (p.getPromoted() && (j == i || valid(p))) promoted = Optional.of(p);
+        if (p.getPromoted() && (j == at || valid(p))) promoted = Optional.of(p);
       }
+      if (promoted.isEmpty() && !tail.complete() && at >= 0)
+        continue; // the baseline is further back
       if (rejected > 0) {
         LOG.warn(
             "Restoring model {} from v{}, the newest valid snapshot ({} newer one(s) rejected)",
             modelName,
-            s.getVersion(),
+            chosen.getVersion(),
             rejected);
       }
-      return Optional.of(new Restored(learner, s, offsetsOf(s), promoted, rejected));
+      return Optional.of(new Restored(learner, chosen, offsetsOf(chosen), promoted, rejected));
     }
-    if (!all.isEmpty()) {
-      LOG.warn(
-          "None of the {} snapshots of model {} in {} is valid: starting from scratch",
-          all.size(),
-          modelName,
-          topic.name());
-    }
-    return Optional.empty();
+  }
+
+  /** Identifies a snapshot record across reads (version, creation time and samples seen). */
+  private static String key(ModelSnapshot s) {
+    return s.getModelName()
+        + "/"
+        + s.getVersion()
+        + "/"
+        + s.getCreatedAtMs()
+        + "/"
+        + s.getSamplesSeen();
   }
 
   private boolean valid(ModelSnapshot s) {

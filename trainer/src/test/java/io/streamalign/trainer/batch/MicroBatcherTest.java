@@ -27,6 +27,19 @@ class MicroBatcherTest {
   }
 
   @Test
+  void takeWithALimitTakesTheOldestFewAndLeavesTheRestInOrder() {
+    MicroBatcher<Integer> b = new MicroBatcher<>(8, Duration.ZERO, 16);
+    for (int i = 0; i < 10; i++) b.add(i, 0);
+    assertEquals(java.util.List.of(0, 1), b.take(2));
+    assertEquals(
+        java.util.List.of(2, 3, 4, 5, 6, 7, 8, 9), b.take(100), "never more than the batch size");
+    assertTrue(b.isEmpty());
+    b.add(10, 0);
+    assertEquals(java.util.List.of(10), b.take(3));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> b.take(0));
+  }
+
+  @Test
   void dueByTimeOfTheOldestItem() {
     MicroBatcher<String> b = new MicroBatcher<>(100, Duration.ofMillis(50), 200);
     assertFalse(b.isDue(0));

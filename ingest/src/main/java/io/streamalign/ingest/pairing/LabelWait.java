@@ -1,0 +1,162 @@
+package io.streamalign.ingest.pairing;
+
+import io.streamalign.schemas.avro.LabelEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.VersionedKeyValueStore;
+import org.apache.kafka.streams.state.VersionedRecord;
+
+/**
+ * Holds each moment back only as long as its label may still come: the step before the label join
+ * (the join itself looks the label up in the versioned label table at the moment's event time).
+ *
+ * <p>A moment whose event time is covered by a label already known ({@code startTimeMs <= t <
+ * endTimeMs}) is emitted at once. Any other moment waits, in a changelogged store ordered by time,
+ * until its own stream's time (the largest event time of that stream's moments and time markers
+ * here, not the partition's: streams whose clocks differ share partitions, docs/producing.md "Not
+ * too late") passes its event time + {@code labelGrace}, in case its label comes after it; it then
+ * takes the label valid at its time, if any (README, "Pairing"). A moment already that far behind
+ * its stream when it arrives is joined at once. Time markers of the sample gate only move their
+ * stream's time on. The stream times are kept in memory and rebuilt from the waiting moments when
+ * the task starts. When no record at all comes for {@code labelGrace} plus Streams' {@code
+ * max.task.idle.ms} and a second, the waiting moments are released by the wall clock, as the sample
+ * gate releases its held moments.
+ *
+ * <p>It replaces the grace period of the stream-table join, whose buffer held every moment for the
+ * grace (written to a RocksDB store and its changelog) even when its label was there already: that
+ * wait was most of the pairing latency, and the buffer a part of pairing's cost.
+ */
+final class LabelWait implements Processor<String, Partial, String, Partial> {
+
+  /** How many streams' times are kept at most while nothing waits. */
+  private static final int MAX_STREAMS = 10_000;
+
+  private final String labelStore;
+  private final String waitStore;
+  private final long graceMs;
+  private final long wallIdleMs;
+  private ProcessorContext<String, Partial> context;
+  private VersionedKeyValueStore<String, LabelEvent> labels;
+  private KeyValueStore<String, Partial> waiting;
+  // per stream, the largest event time seen here (streams with nothing waiting are dropped at
+  // release)
+  private final java.util.Map<String, Long> streamTimes = new java.util.HashMap<>();
+  // the largest of them
+  private long maxTime = -1;
+  private long wallAtLastRecord;
+
+  LabelWait(String labelStore, String waitStore, Duration labelGrace) {
+    this.labelStore = labelStore;
+    this.waitStore = waitStore;
+    this.graceMs = labelGrace.toMillis();
+    this.wallIdleMs = graceMs + PairingApp.MAX_TASK_IDLE_MS + 1_000;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Partial> context) {
+    this.context = context;
+    this.labels = context.getStateStore(labelStore);
+    this.waiting = context.getStateStore(waitStore);
+    this.wallAtLastRecord = context.currentSystemTimeMs();
+    try (KeyValueIterator<String, Partial> it = waiting.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, Partial> kv = it.next();
+        advance(kv.value.streamId(), timeOf(kv.key));
+      }
+    }
+    context.schedule(
+        Duration.ofMillis(500), PunctuationType.WALL_CLOCK_TIME, this::releaseOnWallClock);
+  }
+
+  @Override
+  public void process(Record<String, Partial> record) {
+    wallAtLastRecord = context.currentSystemTimeMs();
+    long ts = record.timestamp();
+    Partial p = record.value();
+    long streamTime = advance(p.streamId(), ts);
+    if (!p.isTimeMarker()) {
+      LabelEvent label = labelAt(p.streamId(), ts);
+      if (covers(label, ts) || ts + graceMs <= streamTime) {
+        emit(p, ts);
+      } else {
+        waiting.put(waitKey(ts, p.sampleId()), p);
+      }
+    }
+    release(false);
+  }
+
+  private long advance(String streamId, long ts) {
+    maxTime = Math.max(maxTime, ts);
+    return streamTimes.merge(streamId, ts, Math::max);
+  }
+
+  /**
+   * Emits the waiting moments whose grace has passed in their stream's time (or all, {@code all}),
+   * oldest first.
+   */
+  private void release(boolean all) {
+    List<KeyValue<String, Partial>> due = new ArrayList<>();
+    boolean anyLeft = false;
+    try (KeyValueIterator<String, Partial> it = waiting.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, Partial> kv = it.next();
+        long t = timeOf(kv.key);
+        if (!all && t + graceMs > maxTime) { // keys sort by time: no stream is past the rest
+          anyLeft = true;
+          break;
+        }
+        Long own = streamTimes.get(kv.value.streamId());
+        if (all || (own != null && t + graceMs <= own)) {
+          due.add(kv);
+        } else {
+          anyLeft = true;
+        }
+      }
+    }
+    // bounded: once more than MAX_STREAMS streams are known and nothing waits, forget them all (a
+    // stream's
+    // moments then wait for its next moments or the wall clock once, never less than the grace)
+    if (!anyLeft && streamTimes.size() > MAX_STREAMS) streamTimes.clear();
+    for (KeyValue<String, Partial> kv : due) {
+      waiting.delete(kv.key);
+      long ts = timeOf(kv.key);
+      emit(kv.value, ts);
+    }
+  }
+
+  private void releaseOnWallClock(long wallNow) {
+    if (wallNow - wallAtLastRecord < wallIdleMs) return;
+    release(true);
+  }
+
+  private LabelEvent labelAt(String streamId, long ts) {
+    VersionedRecord<LabelEvent> r = labels.get(streamId, ts);
+    return r == null ? null : r.value();
+  }
+
+  private static boolean covers(LabelEvent l, long ts) {
+    return l != null && l.getStartTimeMs() <= ts && ts < l.getEndTimeMs();
+  }
+
+  private void emit(Partial p, long ts) {
+    context.forward(new Record<>(p.streamId(), p, ts));
+  }
+
+  /** Store key ordered by time: zero-padded event time, then the sample id. */
+  static String waitKey(long ts, String sampleId) {
+    return String.format(Locale.ROOT, "%019d/%s", ts, sampleId);
+  }
+
+  private static long timeOf(String key) {
+    return Long.parseLong(key.substring(0, 19));
+  }
+}
