@@ -222,13 +222,26 @@ public final class CrossModalModel implements ServableModel {
     if (emb.size() == 1) {
       Modality m = mods.iterator().next();
       NDArray e = emb.get(m);
+      if (m == cfg.sourceModality()) return Nets.classify(params, e, classes.size());
       NDArray protoLogits =
-          m != cfg.sourceModality() && enrolled.containsValue(m)
-              ? prototypeLogits(mgr, e, m)
-              : null;
+          enrolled.containsValue(m) ? prototypeLogits(mgr, e, m) : pmrLogits(mgr, e, m);
       return protoLogits != null ? protoLogits : Nets.classify(params, e, classes.size());
     }
     return Nets.fuse(cfg, params, emb, classes.size(), mgr);
+  }
+
+  /**
+   * PMR eq. 7 for input of one non-source modality m alone, when m has a prototype for every known
+   * class: the softmax over {@code -scale * ||e - c_k^m||} to m's own momentum prototypes (eqs. 6,
+   * 12), the same prototype classifier PCE (eq. 9) trains m's encoder towards. A modality whose few
+   * labels make it the slow one is then classified where PMR puts it, by its own class centroids,
+   * instead of by phi across the modality gap that margin alignment leaves; null (phi classifies
+   * through the aligned space, CroMA) while some class has no prototype of m.
+   */
+  private NDArray pmrLogits(NDManager mgr, NDArray e, Modality m) {
+    if (classes.size() < 2) return null;
+    NDArray protos = prototypes.matrix(mgr, m, classes);
+    return protos == null ? null : Losses.negDistances(e, protos, cfg.pmrScale());
   }
 
   /**
