@@ -313,7 +313,7 @@ public final class CrossModalLearner implements OnlineLearner {
       Map<String, int[]> preds = new LinkedHashMap<>();
       for (Map.Entry<Modality, NDArray> e : emb.entrySet()) {
         preds.put(
-            e.getKey().name(), n == 0 ? null : argmax(Nets.classify(params, e.getValue(), n)));
+            e.getKey().name(), n == 0 ? null : argmax(model.alone(mgr, e.getValue(), e.getKey())));
       }
       if (emb.size() >= 2) {
         preds.put(FUSED, n == 0 ? null : argmax(Nets.fuse(cfg, params, emb, n, mgr)));

@@ -221,13 +221,23 @@ public final class CrossModalModel implements ServableModel {
     for (Modality m : mods) emb.put(m, Nets.encode(cfg, params, m, input(mgr, ss, m)));
     if (emb.size() == 1) {
       Modality m = mods.iterator().next();
-      NDArray e = emb.get(m);
-      if (m == cfg.sourceModality()) return Nets.classify(params, e, classes.size());
-      NDArray protoLogits =
-          enrolled.containsValue(m) ? prototypeLogits(mgr, e, m) : pmrLogits(mgr, e, m);
-      return protoLogits != null ? protoLogits : Nets.classify(params, e, classes.size());
+      return alone(mgr, emb.get(m), m);
     }
     return Nets.fuse(cfg, params, emb, classes.size(), mgr);
+  }
+
+  /**
+   * The logits of embeddings e of modality m given alone (what {@link #predict} and the learner's
+   * prequential accuracy both use): phi for the source modality (CroMA); for another modality the
+   * prototype classifier of PMR eq. 7 over its own prototypes ({@link #pmrLogits}, or {@link
+   * #prototypeLogits} once a class was enrolled from m), phi through the aligned space while some
+   * class has no prototype of m.
+   */
+  NDArray alone(NDManager mgr, NDArray e, Modality m) {
+    if (m == cfg.sourceModality()) return Nets.classify(params, e, classes.size());
+    NDArray protoLogits =
+        enrolled.containsValue(m) ? prototypeLogits(mgr, e, m) : pmrLogits(mgr, e, m);
+    return protoLogits != null ? protoLogits : Nets.classify(params, e, classes.size());
   }
 
   /**
