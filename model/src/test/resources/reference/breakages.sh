@@ -1,7 +1,7 @@
 #!/bin/bash
 # Each breakage of the method (issue 19), made by hand in a scratch copy of the committed tree, and the
 # tests run against it; every one must fail. Usage, from the repository root:
-#   model/src/test/resources/reference/breakages.sh [scratch-dir]    (about 30 min on a quiet 2-core machine)
+#   model/src/test/resources/reference/breakages.sh [scratch-dir]    (about 6 min on a 2-core machine)
 set -u
 ROOT=$(pwd)
 SCRATCH=${1:-$(mktemp -d)}
