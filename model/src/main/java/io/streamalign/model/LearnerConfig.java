@@ -4,22 +4,23 @@ import java.util.Objects;
 
 /**
  * Configuration of a {@link OnlineLearner}: input shapes per modality, the aligned space, and the
- * hyper-parameters of the papers (defaults are the papers' values; see docs/architecture.md, "The
- * learner").
+ * hyper-parameters of the papers. Build one with {@link #builder()} (every field starts at its
+ * default) or {@link #toBuilder()}; defaults and validation live here and nowhere else.
  *
- * <p>Fields added by the model module after the first contract: {@code pmrRule} ("clip" = PMR eq.
- * 11, "switch" = the PMR authors' on/off coefficients, "none"), {@code classCapacity} (initial rows
- * of the classifier; it doubles, with copied weights, when more classes appear) and {@code
- * unimodalWeight} (weight of the per-modality cross-entropy of phi over each labeled modality's
- * embedding in the supervised step), {@code gradClipNorm} (global gradient-norm clipping of every
- * update, see {@link #DEFAULT_GRAD_CLIP_NORM}), {@code pmrScale} (scale on the prototype distances
- * of PMR eq. 7, see {@link #DEFAULT_PMR_SCALE}). {@code alignmentLoss} is "margin" (CroMA),
- * "infonce" or "none"; {@code fusion} is "concat", "sum", "film" or "gated"; {@code device} is
- * "auto", "cpu", "gpu" or "gpu:N".
- *
- * <p>Build one with {@link #builder()} (every field starts at its default from {@link #defaults()},
- * the one place defaults live) or change one with {@link #toBuilder()} / {@link #with(String,
- * Object)}.
+ * <p>Defaults (README, "The learner"): CroMA's margin 0.1, meta step eps 0.1 and inner Adam
+ * learning rate 1e-3 (CroMA Table 5), with 1 inner step, not the papers' 5 (with one, Reptile is a
+ * scaled sign-SGD step, see {@link ReptileStep}; five inner steps without the unimodal term broke
+ * the alignment transfer DigitsTest checks); PMR's alpha 1, mu 1e-2, prototype momentum 0.2, SGD
+ * with momentum 0.9 and weight decay 1e-4 (PMR section 5.2). Fields beyond the papers: {@code
+ * pmrRule} ("clip" = PMR eq. 11, "switch" = the PMR authors' on/off coefficients, "none"), {@code
+ * classCapacity} (initial rows of the classifier; it doubles, with copied weights, when more
+ * classes appear), {@code unimodalWeight} (weight of an extra per-modality cross-entropy of phi in
+ * the supervised step; in neither paper, 1 by default until the method transfers without it),
+ * {@code gradClipNorm} ({@link #DEFAULT_GRAD_CLIP_NORM}), {@code pmrScale} ({@link
+ * #DEFAULT_PMR_SCALE}), {@code prototypeEvery} (samples between two prototype refreshes, the
+ * stream's "epoch" of PMR eq. 12). {@code alignmentLoss} is "margin" (CroMA), "infonce" or "none";
+ * {@code fusion} is "concat", "sum", "film" or "gated"; {@code device} is "auto", "cpu", "gpu" or
+ * "gpu:N" (checked when a model is built).
  *
  * <p>Shape fields must match the featurizers' output; {@link #compatibleWith} says whether a
  * snapshot made under another config can be served in place of this one.
@@ -47,7 +48,6 @@ public record LearnerConfig(
     double pmrAlpha,
     double pmrMu,
     double prototypeMomentum,
-    double prototypeSubset,
     int prototypeEvery,
     int warmupSamples,
     int episodeWays,
@@ -91,138 +91,92 @@ public record LearnerConfig(
   /** No PMR terms (plain fused cross-entropy). */
   public static final String PMR_NONE = "none";
 
+  /** Every field checked once: a config that exists is one the learner can run. */
   public LearnerConfig {
     Objects.requireNonNull(sourceModality, "sourceModality");
     Objects.requireNonNull(targetModality, "targetModality");
-    if (embeddingDim <= 0) throw new IllegalArgumentException("embeddingDim must be > 0");
+    positive("videoChannels", videoChannels);
+    positive("videoHeight", videoHeight);
+    positive("videoWidth", videoWidth);
+    positive("audioMelBands", audioMelBands);
+    positive("audioFrames", audioFrames);
+    positive("textVocab", textVocab);
+    positive("embeddingDim", embeddingDim);
+    positive("innerSteps", innerSteps);
+    positive("prototypeEvery", prototypeEvery);
+    positive("episodeWays", episodeWays);
+    positive("episodeShots", episodeShots);
+    positive("reservoirPerClass", reservoirPerClass);
+    if (warmupSamples < 0) throw new IllegalArgumentException("warmupSamples must be >= 0");
     if (pmrRule == null) pmrRule = PMR_CLIP;
     if (classCapacity <= 0) classCapacity = 16;
     if (fusion == null) fusion = "concat";
     if (alignmentLoss == null) alignmentLoss = "margin";
     if (device == null) device = "auto";
+    fusionKind(fusion);
+    if (!java.util.Set.of("margin", "infonce", "none").contains(alignmentLoss.toLowerCase())) {
+      throw new IllegalArgumentException(
+          "unknown alignmentLoss '" + alignmentLoss + "' (margin, infonce, none)");
+    }
+    if (!java.util.Set.of(PMR_CLIP, PMR_SWITCH, PMR_NONE).contains(pmrRule)) {
+      throw new IllegalArgumentException("unknown pmrRule '" + pmrRule + "' (clip, switch, none)");
+    }
+    nonNegative("margin", margin);
+    if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0");
+    if (!(metaStepSize > 0 && metaStepSize <= 1))
+      throw new IllegalArgumentException("metaStepSize must be in (0, 1]");
+    if (!(innerLearningRate > 0))
+      throw new IllegalArgumentException("innerLearningRate must be > 0");
+    if (!(learningRate > 0)) throw new IllegalArgumentException("learningRate must be > 0");
+    if (!(momentum >= 0 && momentum < 1))
+      throw new IllegalArgumentException("momentum must be in [0, 1)");
+    nonNegative("weightDecay", weightDecay);
+    nonNegative("pmrAlpha", pmrAlpha);
+    nonNegative("pmrMu", pmrMu);
+    if (!(prototypeMomentum >= 0 && prototypeMomentum < 1))
+      throw new IllegalArgumentException("prototypeMomentum must be in [0, 1)");
+    nonNegative("unimodalWeight", unimodalWeight);
     if (!(gradClipNorm >= 0))
       throw new IllegalArgumentException("gradClipNorm must be >= 0 (0 = no clipping)");
     if (!(pmrScale > 0) || Double.isInfinite(pmrScale))
       throw new IllegalArgumentException("pmrScale must be finite and > 0");
   }
 
-  /** The original 30-field constructor (PMR rule "clip", class capacity 16, unimodal weight 1). */
-  public LearnerConfig(
-      int videoChannels,
-      int videoHeight,
-      int videoWidth,
-      int audioMelBands,
-      int audioFrames,
-      int textVocab,
-      int embeddingDim,
-      Modality sourceModality,
-      Modality targetModality,
-      String fusion,
-      String alignmentLoss,
-      double margin,
-      double temperature,
-      double metaStepSize,
-      double innerLearningRate,
-      int innerSteps,
-      double learningRate,
-      double momentum,
-      double weightDecay,
-      double pmrAlpha,
-      double pmrMu,
-      double prototypeMomentum,
-      double prototypeSubset,
-      int prototypeEvery,
-      int warmupSamples,
-      int episodeWays,
-      int episodeShots,
-      int reservoirPerClass,
-      long seed,
-      String device) {
-    this(
-        videoChannels,
-        videoHeight,
-        videoWidth,
-        audioMelBands,
-        audioFrames,
-        textVocab,
-        embeddingDim,
-        sourceModality,
-        targetModality,
-        fusion,
-        alignmentLoss,
-        margin,
-        temperature,
-        metaStepSize,
-        innerLearningRate,
-        innerSteps,
-        learningRate,
-        momentum,
-        weightDecay,
-        pmrAlpha,
-        pmrMu,
-        prototypeMomentum,
-        prototypeSubset,
-        prototypeEvery,
-        warmupSamples,
-        episodeWays,
-        episodeShots,
-        reservoirPerClass,
-        seed,
-        device,
-        PMR_CLIP,
-        16,
-        1.0,
-        DEFAULT_GRAD_CLIP_NORM,
-        DEFAULT_PMR_SCALE);
+  private static void positive(String name, int v) {
+    if (v <= 0) throw new IllegalArgumentException(name + " must be > 0, got " + v);
+  }
+
+  private static void nonNegative(String name, double v) {
+    if (!(v >= 0) || Double.isInfinite(v))
+      throw new IllegalArgumentException(name + " must be finite and >= 0, got " + v);
+  }
+
+  /**
+   * The fusion head a name selects: "concat", "sum", "film" or "gated" (case-insensitive; the long
+   * names too).
+   */
+  static String fusionKind(String fusion) {
+    return switch (fusion.toLowerCase()) {
+      case "concat", "concatenation" -> "concat";
+      case "sum", "summation" -> "sum";
+      case "film" -> "film";
+      case "gated", "gate" -> "gated";
+      default ->
+          throw new IllegalArgumentException(
+              "unknown fusion '" + fusion + "' (concat, sum, film, gated)");
+    };
   }
 
   /**
    * Defaults for the digit data (28x28 gray frames, 40 mel bands x 64 frames, 1024 hashed tokens).
    */
   public static LearnerConfig defaults() {
-    return new LearnerConfig(
-        1,
-        28,
-        28,
-        40,
-        64,
-        1024,
-        128,
-        Modality.VIDEO,
-        Modality.AUDIO,
-        "concat",
-        "margin",
-        0.1,
-        0.1,
-        0.1,
-        1e-3,
-        1,
-        1e-2,
-        0.9,
-        1e-4,
-        1.0,
-        1e-2,
-        0.2,
-        0.1,
-        256,
-        2000,
-        5,
-        5,
-        200,
-        42L,
-        "auto",
-        PMR_CLIP,
-        16,
-        1.0,
-        DEFAULT_GRAD_CLIP_NORM,
-        DEFAULT_PMR_SCALE);
+    return builder().build();
   }
 
-  /**
-   * A builder starting from {@link #defaults()}: set what differs, then {@link Builder#build()}.
-   */
+  /** A builder holding every default. */
   public static Builder builder() {
-    return new Builder(defaults());
+    return new Builder();
   }
 
   /** A builder starting from this config. */
@@ -231,82 +185,81 @@ public record LearnerConfig(
   }
 
   /**
-   * Builds a {@link LearnerConfig} by field name instead of by position (the record has 35
-   * components); {@link #build()} runs the record's checks.
+   * Builds a {@link LearnerConfig}; every field starts at its default; {@link #build} validates.
    */
   public static final class Builder {
-    private int videoChannels;
-    private int videoHeight;
-    private int videoWidth;
-    private int audioMelBands;
-    private int audioFrames;
-    private int textVocab;
-    private int embeddingDim;
-    private Modality sourceModality;
-    private Modality targetModality;
-    private String fusion;
-    private String alignmentLoss;
-    private double margin;
-    private double temperature;
-    private double metaStepSize;
-    private double innerLearningRate;
-    private int innerSteps;
-    private double learningRate;
-    private double momentum;
-    private double weightDecay;
-    private double pmrAlpha;
-    private double pmrMu;
-    private double prototypeMomentum;
-    private double prototypeSubset;
-    private int prototypeEvery;
-    private int warmupSamples;
-    private int episodeWays;
-    private int episodeShots;
-    private int reservoirPerClass;
-    private long seed;
-    private String device;
-    private String pmrRule;
-    private int classCapacity;
-    private double unimodalWeight;
-    private double gradClipNorm;
-    private double pmrScale;
+    private int videoChannels = 1;
+    private int videoHeight = 28;
+    private int videoWidth = 28;
+    private int audioMelBands = 40;
+    private int audioFrames = 64;
+    private int textVocab = 1024;
+    private int embeddingDim = 128;
+    private Modality sourceModality = Modality.VIDEO;
+    private Modality targetModality = Modality.AUDIO;
+    private String fusion = "concat";
+    private String alignmentLoss = "margin";
+    private double margin = 0.1;
+    private double temperature = 0.1;
+    private double metaStepSize = 0.1;
+    private double innerLearningRate = 1e-3;
+    private int innerSteps = 1;
+    private double learningRate = 1e-2;
+    private double momentum = 0.9;
+    private double weightDecay = 1e-4;
+    private double pmrAlpha = 1.0;
+    private double pmrMu = 1e-2;
+    private double prototypeMomentum = 0.2;
+    private int prototypeEvery = 256;
+    private int warmupSamples = 2000;
+    private int episodeWays = 5;
+    private int episodeShots = 5;
+    private int reservoirPerClass = 200;
+    private long seed = 42L;
+    private String device = "auto";
+    private String pmrRule = PMR_CLIP;
+    private int classCapacity = 16;
+    private double unimodalWeight = 1.0;
+    private double gradClipNorm = DEFAULT_GRAD_CLIP_NORM;
+    private double pmrScale = DEFAULT_PMR_SCALE;
+
+    private Builder() {}
 
     private Builder(LearnerConfig c) {
-      videoChannels = c.videoChannels();
-      videoHeight = c.videoHeight();
-      videoWidth = c.videoWidth();
-      audioMelBands = c.audioMelBands();
-      audioFrames = c.audioFrames();
-      textVocab = c.textVocab();
-      embeddingDim = c.embeddingDim();
-      sourceModality = c.sourceModality();
-      targetModality = c.targetModality();
-      fusion = c.fusion();
-      alignmentLoss = c.alignmentLoss();
-      margin = c.margin();
-      temperature = c.temperature();
-      metaStepSize = c.metaStepSize();
-      innerLearningRate = c.innerLearningRate();
-      innerSteps = c.innerSteps();
-      learningRate = c.learningRate();
-      momentum = c.momentum();
-      weightDecay = c.weightDecay();
-      pmrAlpha = c.pmrAlpha();
-      pmrMu = c.pmrMu();
-      prototypeMomentum = c.prototypeMomentum();
-      prototypeSubset = c.prototypeSubset();
-      prototypeEvery = c.prototypeEvery();
-      warmupSamples = c.warmupSamples();
-      episodeWays = c.episodeWays();
-      episodeShots = c.episodeShots();
-      reservoirPerClass = c.reservoirPerClass();
-      seed = c.seed();
-      device = c.device();
-      pmrRule = c.pmrRule();
-      classCapacity = c.classCapacity();
-      unimodalWeight = c.unimodalWeight();
-      gradClipNorm = c.gradClipNorm();
-      pmrScale = c.pmrScale();
+      videoChannels = c.videoChannels;
+      videoHeight = c.videoHeight;
+      videoWidth = c.videoWidth;
+      audioMelBands = c.audioMelBands;
+      audioFrames = c.audioFrames;
+      textVocab = c.textVocab;
+      embeddingDim = c.embeddingDim;
+      sourceModality = c.sourceModality;
+      targetModality = c.targetModality;
+      fusion = c.fusion;
+      alignmentLoss = c.alignmentLoss;
+      margin = c.margin;
+      temperature = c.temperature;
+      metaStepSize = c.metaStepSize;
+      innerLearningRate = c.innerLearningRate;
+      innerSteps = c.innerSteps;
+      learningRate = c.learningRate;
+      momentum = c.momentum;
+      weightDecay = c.weightDecay;
+      pmrAlpha = c.pmrAlpha;
+      pmrMu = c.pmrMu;
+      prototypeMomentum = c.prototypeMomentum;
+      prototypeEvery = c.prototypeEvery;
+      warmupSamples = c.warmupSamples;
+      episodeWays = c.episodeWays;
+      episodeShots = c.episodeShots;
+      reservoirPerClass = c.reservoirPerClass;
+      seed = c.seed;
+      device = c.device;
+      pmrRule = c.pmrRule;
+      classCapacity = c.classCapacity;
+      unimodalWeight = c.unimodalWeight;
+      gradClipNorm = c.gradClipNorm;
+      pmrScale = c.pmrScale;
     }
 
     public Builder videoChannels(int v) {
@@ -419,11 +372,6 @@ public record LearnerConfig(
       return this;
     }
 
-    public Builder prototypeSubset(double v) {
-      prototypeSubset = v;
-      return this;
-    }
-
     public Builder prototypeEvery(int v) {
       prototypeEvery = v;
       return this;
@@ -484,10 +432,7 @@ public record LearnerConfig(
       return this;
     }
 
-    /**
-     * The config; throws {@link IllegalArgumentException} or NullPointerException as the record's
-     * checks do.
-     */
+    /** The config; throws {@link IllegalArgumentException} naming the first invalid field. */
     public LearnerConfig build() {
       return new LearnerConfig(
           videoChannels,
@@ -512,7 +457,6 @@ public record LearnerConfig(
           pmrAlpha,
           pmrMu,
           prototypeMomentum,
-          prototypeSubset,
           prototypeEvery,
           warmupSamples,
           episodeWays,

@@ -94,16 +94,7 @@ final class Nets {
   }
 
   static String fusion(LearnerConfig cfg) {
-    String f = cfg.fusion().toLowerCase();
-    return switch (f) {
-      case "concat", "concatenation" -> "concat";
-      case "sum", "summation" -> "sum";
-      case "film" -> "film";
-      case "gated", "gate" -> "gated";
-      default ->
-          throw new IllegalArgumentException(
-              "unknown fusion '" + cfg.fusion() + "' (concat, sum, film, gated)");
-    };
+    return LearnerConfig.fusionKind(cfg.fusion());
   }
 
   private static void cnn(Map<String, Shape> s, String p, int ch, int h, int w, int d) {

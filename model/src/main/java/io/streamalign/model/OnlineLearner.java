@@ -8,28 +8,13 @@ import java.util.Map;
  * test-then-train). Implementations are not thread-safe unless they say so; {@link #predict} never
  * changes the model.
  */
-public interface OnlineLearner extends AutoCloseable {
+public interface OnlineLearner extends ServableModel {
 
   /** Predicts every labeled sample first (prequential score), then learns from the batch. */
   StepReport learn(List<Sample> batch);
 
-  /** Predicts one sample from any non-empty subset of modalities; never changes the model. */
-  Inference predict(Sample sample);
-
-  /** Predicts many samples at once (micro-batched); never changes the model. */
-  List<Inference> predictBatch(List<Sample> samples);
-
-  /** Adds (or refreshes) a class at once from k labeled examples of one modality, by prototype. */
-  void enroll(String className, Modality modality, List<float[]> examples);
-
-  /** The class names the learner can predict, in index order. */
-  List<String> classes();
-
   /** Total labeled + unlabeled samples learned from so far. */
   long samplesSeen();
-
-  /** The learner's configuration. */
-  LearnerConfig config();
 
   /**
    * Serializes the whole learner state (config, parameters, prototypes, classes, metrics, the given
@@ -44,7 +29,4 @@ public interface OnlineLearner extends AutoCloseable {
    * here; the default does nothing.
    */
   default void onDrift() {}
-
-  @Override
-  void close();
 }

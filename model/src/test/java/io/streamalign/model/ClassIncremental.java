@@ -29,7 +29,9 @@ final class ClassIncremental {
       double fusedAccuracy,
       double newestShare,
       double newestTruthShare,
-      Map<String, Double> meanLosses) {}
+      Map<String, Double> meanLosses,
+      double videoAccuracy,
+      double audioAccuracy) {}
 
   record Result(List<Phase> phases, double heldOutVideo, long skipped, StepReport last) {}
 
@@ -55,15 +57,16 @@ final class ClassIncremental {
     try (CrossModalLearner l = CrossModalLearner.create(cfg)) {
       int seen = 0;
       int phaseClasses = initial;
-      int pOk = 0, pN = 0, pNewest = 0, pNewestTruth = 0, pSteps = 0;
+      int pOk = 0, pN = 0, pNewest = 0, pNewestTruth = 0, pSteps = 0, pVideo = 0, pAudio = 0;
       Map<String, Double> lossSum = new LinkedHashMap<>();
       StepReport rep = null;
       while (seen < total) {
         int active = Math.min(10, initial + seen / every);
         if (active != phaseClasses) {
-          phases.add(phase(phaseClasses, pN, pOk, pNewest, pNewestTruth, lossSum, pSteps));
+          phases.add(
+              phase(phaseClasses, pN, pOk, pNewest, pNewestTruth, lossSum, pSteps, pVideo, pAudio));
           phaseClasses = active;
-          pOk = pN = pNewest = pNewestTruth = pSteps = 0;
+          pOk = pN = pNewest = pNewestTruth = pSteps = pVideo = pAudio = 0;
           lossSum = new LinkedHashMap<>();
         }
         List<Sample> b = new ArrayList<>();
@@ -91,6 +94,13 @@ final class ClassIncremental {
         }
         // test-then-train, fused (video + audio), as the demo's served predictions
         List<Inference> pred = l.predictBatch(b);
+        // and each modality alone: phi over its aligned embedding (CroMA's single classifier)
+        List<Inference> predV = l.predictBatch(only(b, Modality.VIDEO));
+        List<Inference> predA = l.predictBatch(only(b, Modality.AUDIO));
+        for (int i = 0; i < b.size(); i++) {
+          if (b.get(i).label().equals(predV.get(i).label())) pVideo++;
+          if (b.get(i).label().equals(predA.get(i).label())) pAudio++;
+        }
         String newest = Fsdd.digitWord(active - 1);
         for (int i = 0; i < b.size(); i++) {
           pN++;
@@ -104,12 +114,28 @@ final class ClassIncremental {
           lossSum.merge(e.getKey(), e.getValue(), Double::sum);
         seen += b.size();
       }
-      phases.add(phase(phaseClasses, pN, pOk, pNewest, pNewestTruth, lossSum, pSteps));
+      phases.add(
+          phase(phaseClasses, pN, pOk, pNewest, pNewestTruth, lossSum, pSteps, pVideo, pAudio));
       double held =
           Digits.accuracy(
               l, d.imagesTest(), Modality.VIDEO, 30, Math.min(10, initial + (total - 1) / every));
       return new Result(phases, held, l.skippedNonFinite(), rep);
     }
+  }
+
+  static List<Sample> only(List<Sample> b, Modality m) {
+    return b.stream()
+        .map(
+            s ->
+                new Sample(
+                    s.id(),
+                    s.streamId(),
+                    s.eventTimeMs(),
+                    Map.of(m, s.features().get(m)),
+                    null,
+                    Set.of(),
+                    null))
+        .toList();
   }
 
   private static Phase phase(
@@ -119,9 +145,11 @@ final class ClassIncremental {
       int newest,
       int newestTruth,
       Map<String, Double> loss,
-      int steps) {
+      int steps,
+      int video,
+      int audio) {
     Map<String, Double> mean = new LinkedHashMap<>();
-    for (String k : List.of("fused_ce", "uni_ce", "meta_cls", "align")) {
+    for (String k : List.of("fused_ce", "uni_ce", "pce", "meta_cls", "align")) {
       if (loss.containsKey(k)) mean.put(k, Math.round(loss.get(k) / steps * 1000) / 1000.0);
     }
     return new Phase(
@@ -130,7 +158,9 @@ final class ClassIncremental {
         ok / (double) Math.max(1, n),
         newest / (double) Math.max(1, n),
         newestTruth / (double) Math.max(1, n),
-        mean);
+        mean,
+        video / (double) Math.max(1, n),
+        audio / (double) Math.max(1, n));
   }
 
   static String format(Result res) {
@@ -138,10 +168,12 @@ final class ClassIncremental {
     for (Phase p : res.phases()) {
       sb.append(
           String.format(
-              "  classes=%d n=%d fusedAcc=%.3f (chance %.3f) predNewest=%.3f truthNewest=%.3f losses=%s%n",
+              "  classes=%d n=%d fusedAcc=%.3f videoAcc=%.3f audioAcc=%.3f (chance %.3f) predNewest=%.3f truthNewest=%.3f losses=%s%n",
               p.classes(),
               p.samples(),
               p.fusedAccuracy(),
+              p.videoAccuracy(),
+              p.audioAccuracy(),
               1.0 / p.classes(),
               p.newestShare(),
               p.newestTruthShare(),

@@ -38,4 +38,32 @@ class ConfigTest {
     assertThrows(
         IllegalArgumentException.class, () -> LearnerConfig.fromJson("{\"embeddingDim\": 0}"));
   }
+
+  @Test
+  void builderHoldsTheDefaultsAndValidatesEveryField() {
+    LearnerConfig d = LearnerConfig.builder().build();
+    assertEquals(d, LearnerConfig.defaults());
+    // The papers' values (5 inner steps, no unimodal term) are not the defaults yet: with them the
+    // alignment no longer transfers video labels to audio (DigitsTest, audio-only 0.14-0.16);
+    // README,
+    // "The learner".
+    assertEquals(1, d.innerSteps());
+    assertEquals(1.0, d.unimodalWeight());
+    assertEquals(1e-3, d.innerLearningRate());
+    assertEquals(0.1, d.metaStepSize());
+    LearnerConfig c = d.toBuilder().innerSteps(2).pmrAlpha(2.0).device("cpu").build();
+    assertEquals(2, c.innerSteps());
+    assertEquals(c, d.with("innerSteps", 2).with("pmrAlpha", 2.0).with("device", "cpu"));
+    assertThrows(IllegalArgumentException.class, () -> d.toBuilder().innerSteps(0).build());
+    assertThrows(IllegalArgumentException.class, () -> d.toBuilder().metaStepSize(0).build());
+    assertThrows(
+        IllegalArgumentException.class, () -> d.toBuilder().prototypeMomentum(1.0).build());
+    assertThrows(IllegalArgumentException.class, () -> d.toBuilder().fusion("bilinear").build());
+    assertThrows(
+        IllegalArgumentException.class, () -> d.toBuilder().alignmentLoss("cosine").build());
+    assertThrows(IllegalArgumentException.class, () -> d.toBuilder().pmrRule("maybe").build());
+    assertThrows(IllegalArgumentException.class, () -> d.toBuilder().pmrAlpha(Double.NaN).build());
+    assertThrows(IllegalArgumentException.class, () -> d.toBuilder().videoHeight(-1).build());
+    assertThrows(NullPointerException.class, () -> d.toBuilder().sourceModality(null).build());
+  }
 }

@@ -223,13 +223,15 @@ class ContractTest {
       Map<String, float[]> before = new java.util.LinkedHashMap<>();
       l.params.forEach((k, v) -> before.put(k, v.toFloatArray()));
       long skipped = l.skippedNonFinite();
-      l.injectNonFinite = 3; // meta-alignment, meta-classification and the supervised step
+      // meta-alignment, meta-classification of each labelled modality (video, audio) and the
+      // supervised step
+      l.injectNonFinite = 4;
       StepReport rep = l.learn(Synthetic.avBatch(CFG, 16, 4, new Random(9)));
-      assertEquals(skipped + 3, rep.skippedNonFinite());
+      assertEquals(skipped + 4, rep.skippedNonFinite());
       l.params.forEach((k, v) -> assertArrayEquals(before.get(k), v.toFloatArray(), 0f, k));
       // and it recovers: the next step updates again
       StepReport next = l.learn(Synthetic.avBatch(CFG, 16, 4, new Random(10)));
-      assertEquals(skipped + 3, next.skippedNonFinite());
+      assertEquals(skipped + 4, next.skippedNonFinite());
       assertTrue(Float.isFinite(next.losses().get("total").floatValue()));
     }
   }

@@ -22,7 +22,7 @@ class DriftTest {
       Random r = new Random(3);
       for (int s = 0; s < 4; s++) l.learn(Synthetic.avBatch(cfg, 32, 3, r));
       assertFalse(l.inWarmup(), "warm-up of 64 samples is over after 128");
-      Map<String, float[]> before = Map.copyOf(l.prototypes.get(Modality.VIDEO));
+      Map<String, float[]> before = Map.copyOf(l.model.prototypes.of(Modality.VIDEO));
       // what a full refresh must give: the mean embedding of every labeled reservoir member
       float[] stale = before.get("c0").clone();
 
@@ -31,11 +31,11 @@ class DriftTest {
       m.invoke(l);
 
       assertTrue(l.inWarmup(), "PMR warm-up (entropy terms, eq. 13) restarts on drift");
-      float[] fresh = l.prototypes.get(Modality.VIDEO).get("c0");
+      float[] fresh = l.model.prototypes.of(Modality.VIDEO).get("c0");
       assertFalse(java.util.Arrays.equals(stale, fresh), "prototype of c0 recomputed");
       // a second refresh without learning in between gives the same prototype (no momentum blend)
       l.onDrift();
-      assertArrayEquals(fresh, l.prototypes.get(Modality.VIDEO).get("c0"), 1e-5f);
+      assertArrayEquals(fresh, l.model.prototypes.of(Modality.VIDEO).get("c0"), 1e-5f);
       // the window lasts warmupSamples more samples
       l.learn(Synthetic.avBatch(cfg, 32, 3, r));
       assertTrue(l.inWarmup());

@@ -63,7 +63,7 @@ class PmrTest {
   @Test
   void momentumPrototypeUpdate() {
     // PMR eq. 12 with eps_p = 0.2 (the authors' value): c = .2*old + .8*new
-    float[] c = CrossModalLearner.momentum(new float[] {1f, -2f}, new float[] {3f, 2f}, 0.2);
+    float[] c = PrototypeBank.momentum(new float[] {1f, -2f}, new float[] {3f, 2f}, 0.2);
     assertArrayEquals(new float[] {2.6f, 1.2f}, c, 1e-6f);
   }
 }

@@ -28,7 +28,7 @@ class ReptileTest {
   static void warm() {
     learner = CrossModalLearner.create(cfg);
     for (int i = 0; i < 2; i++) learner.learn(Synthetic.avBatch(cfg, 16, 4, r));
-    learner.captureAdapted = true;
+    learner.reptile.captureAdapted = true;
   }
 
   @AfterAll
@@ -71,7 +71,7 @@ class ReptileTest {
     Map<String, float[]> before = values("video.", "audio.");
     Map<String, float[]> untouched = values("phi.", "fuse.", "text.");
     assertNotNull(learner.metaAlignmentStep(batch));
-    Map<String, float[]> adapted = learner.lastAdapted;
+    Map<String, float[]> adapted = learner.reptile.lastAdapted;
     assertTrue(
         adapted.keySet().stream().anyMatch(k -> k.startsWith("video.")), "source encoder adapted");
     assertTrue(
@@ -85,8 +85,8 @@ class ReptileTest {
   void metaClassificationReptilesPhiOnly() {
     Map<String, float[]> before = values("phi.");
     Map<String, float[]> encoders = values("video.", "audio.");
-    assertNotNull(learner.metaClassificationStep());
-    assertReptile(before, values("phi."), learner.lastAdapted, cfg.metaStepSize());
+    assertNotNull(learner.metaClassificationStep(Modality.VIDEO));
+    assertReptile(before, values("phi."), learner.reptile.lastAdapted, cfg.metaStepSize());
     Map<String, float[]> still = values("video.", "audio.");
     for (String k : encoders.keySet()) assertArrayEquals(encoders.get(k), still.get(k), 0f, k);
   }

@@ -17,6 +17,10 @@ import org.junit.jupiter.api.Test;
  * A snapshot written by this format version is kept in test resources; this build must load it and
  * predict what it predicted when written (within float tolerance), so format changes are
  * deliberate. Regenerate with {@code main} only when the format version is bumped on purpose.
+ *
+ * <p>The expected predictions of the three audio-only probes were re-recorded (same snapshot bytes)
+ * when a non-source modality alone became classified by PMR eq. 7 over its own prototypes (the
+ * fixture's audio has a prototype for every class); every other probe is as first recorded.
  */
 class SnapshotFixtureTest {
 

@@ -1,8 +1,8 @@
 package io.streamalign.serving;
 
 import io.streamalign.http.HttpSettings;
-import io.streamalign.model.CrossModalLearner;
-import io.streamalign.model.OnlineLearner;
+import io.streamalign.model.CrossModalModel;
+import io.streamalign.model.ServableModel;
 import io.streamalign.schemas.Topics;
 import io.streamalign.schemas.health.BrokerLag;
 import io.streamalign.schemas.health.HealthCheck;
@@ -75,7 +75,7 @@ public final class ServingService implements AutoCloseable {
   private boolean stopped;
 
   /** A service that restores snapshot bytes with {@code restore} (it must throw on bad bytes). */
-  public ServingService(ServingConfig cfg, Function<byte[], ? extends OnlineLearner> restore) {
+  public ServingService(ServingConfig cfg, Function<byte[], ? extends ServableModel> restore) {
     this.cfg = Objects.requireNonNull(cfg, "cfg");
     this.topics = Topics.withPrefix(cfg.kafka().topicPrefix());
     this.enrollments = new Enrollments(cfg.supportPerClass());
@@ -154,16 +154,17 @@ public final class ServingService implements AutoCloseable {
   }
 
   /**
-   * A service serving {@link CrossModalLearner} snapshots. PyTorch's native libraries start loading
-   * at once on a background thread, so the first snapshot's restore does not wait for them
-   * (README.md, "Recovery after a crash").
+   * A service serving the learner's snapshots: each is restored as the servable {@link
+   * CrossModalModel} only (encoders, classifier, prototypes, classes), never as the trainable
+   * learner. PyTorch's native libraries start loading at once on a background thread, so the first
+   * snapshot's restore does not wait for them (README.md, "Recovery after a crash").
    */
   public static ServingService withCrossModalLearner(ServingConfig cfg) {
     Thread preload =
         new Thread(
             () -> {
               try {
-                CrossModalLearner.preloadEngine();
+                CrossModalModel.preloadEngine();
               } catch (RuntimeException | LinkageError e) {
                 LOG.debug("preloading PyTorch: {}", e.toString()); // the restore reports it
               }
@@ -171,7 +172,7 @@ public final class ServingService implements AutoCloseable {
             "serving-preload");
     preload.setDaemon(true);
     preload.start();
-    return new ServingService(cfg, CrossModalLearner::restore);
+    return new ServingService(cfg, CrossModalModel::restore);
   }
 
   /**

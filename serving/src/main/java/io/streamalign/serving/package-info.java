@@ -5,7 +5,7 @@
  *
  * <p>{@link io.streamalign.serving.ServingService} wires {@link
  * io.streamalign.serving.ServingConfig} into the parts in the sub-packages. Depends on schemas,
- * model (the servable {@link io.streamalign.model.OnlineLearner} API), kafka-clients, Micrometer
+ * model (the servable {@link io.streamalign.model.ServableModel} API), kafka-clients, Micrometer
  * and Jackson; never on trainer or ingest.
  */
 package io.streamalign.serving;

@@ -19,7 +19,10 @@ import io.streamalign.eval.report.Machine;
 import io.streamalign.eval.report.MarkdownTable;
 import io.streamalign.eval.report.ReportWriter;
 import io.streamalign.features.data.Mnist;
-import io.streamalign.model.Ops;
+import io.streamalign.model.LearnerConfig;
+import io.streamalign.model.Losses;
+import io.streamalign.model.PmrObjective;
+import io.streamalign.model.PrototypeBank;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,17 +33,20 @@ import java.util.Random;
 
 /**
  * {@code pmr-cgmnist}: PMR Table 1 (CG-MNIST column) on Colored-and-gray MNIST built from the t10k
- * images ({@link CgMnist}), with the paper's 4-conv encoders ({@link CgNet}) and PMR loss ({@link
- * PmrLoss}, eqs. 6-13), trained with DJL on the PyTorch engine.
+ * images ({@link CgMnist}), with the paper's 4-conv encoders ({@link CgNet}), trained with DJL on
+ * the PyTorch engine. The PMR terms and prototypes are the online learner's own classes, {@link
+ * PmrObjective} (eqs. 7-13) and {@link PrototypeBank} (eqs. 6, 12), with the paper's unscaled
+ * distances: this protocol measures the learner's PMR, not a second implementation.
  *
  * <p>Training (PMR section 5.2): mini-batch 64, SGD with momentum 0.9 and weight decay 1e-4,
  * learning rate 1e-3 decaying geometrically per step to 1e-4 at the last step. PMR: prototypes are
- * class centroids (eq. 6) of a fixed random tenth of the training set, recomputed at the start of
- * every epoch with momentum (eq. 12, eps = 0.2 on the old prototypes, the authors' code default);
- * per batch rho (eq. 8), beta and gamma (eq. 11), loss CE + alpha beta PCE0 + alpha gamma PCE1 (eq.
- * 10) minus mu gamma H0 + mu beta H1 (eq. 13, PER) during the first E_r epochs (E_r = max(1,
- * round(epochs / 10))). alpha = 2, mu = 1e-2 (the paper gives "1 or 2" and "1e-2 or 1e-3" without
- * saying which dataset takes which). Modality m0 is the gray digit, m1 the coloured one.
+ * class centroids (eq. 6) of a fixed random tenth of the training set (stratified: every class in
+ * it), recomputed at the start of every epoch with momentum (eq. 12, eps = 0.2 on the old
+ * prototypes, the authors' code default); per batch rho (eq. 8), beta and gamma (eq. 11), loss CE +
+ * alpha beta PCE0 + alpha gamma PCE1 (eq. 10) minus mu gamma H0 minus mu beta H1 (eq. 13, PER)
+ * during the first E_r epochs (E_r = max(1, round(epochs / 10))). alpha = 2, mu = 1e-2 (the paper
+ * gives "1 or 2" and "1e-2 or 1e-3" without saying which dataset takes which). Modality m0 is the
+ * gray digit, m1 the coloured one.
  *
  * <p>Sizes: reduced 2,000 train / 1,000 test images, 2 epochs (64 SGD steps per row, about a minute
  * or two on two free cores), learning rate 1e-2 decaying to 1e-3, ten times the paper's; {@code
@@ -319,14 +325,13 @@ public final class PmrCgMnist implements Protocol {
     Optimizer sgd =
         Optimizer.sgd().setLearningRateTracker(lr).optMomentum(0.9f).optWeightDecays(1e-4f).build();
     Random rnd = new Random(seed);
-    int[] subset = subset(n, s.protoSubset(), rnd);
+    int[] subset = subset(train.labels(), s.protoSubset(), rnd);
     double[] acc = new double[s.epochs()];
     double rhoSum = 0;
     double betaSum = 0;
     double gammaSum = 0;
     long coefCount = 0;
-    float[][] proto0 = null;
-    float[][] proto1 = null;
+    PrototypeBank<String> bank = new PrototypeBank<>(CgNet.EMBED);
     double protoAcc0 = Double.NaN;
     double protoAcc1 = Double.NaN;
     Engine.getInstance().setRandomSeed((int) seed);
@@ -342,9 +347,8 @@ public final class PmrCgMnist implements Protocol {
         for (int epoch = 0; epoch < s.epochs(); epoch++) {
           if (fused) { // PMR Algorithm 1: prototypes from the subset at each epoch start (eqs. 6,
             // 12)
-            float[][][] fresh = prototypes(trainer, base, train, subset);
-            proto0 = PmrLoss.momentum(proto0, fresh[0], s.protoMomentum());
-            proto1 = PmrLoss.momentum(proto1, fresh[1], s.protoMomentum());
+            observe(bank, trainer, base, train, subset);
+            bank.refresh(s.protoMomentum());
           }
           int[] order = permutation(n, rnd);
           for (int b = 0; b < stepsPerEpoch; b++) {
@@ -357,31 +361,26 @@ public final class PmrCgMnist implements Protocol {
               try (GradientCollector gc = trainer.newGradientCollector()) {
                 NDList out = trainer.forward(in);
                 NDArray logits = out.get(out.size() - 1);
-                NDArray loss = PmrLoss.crossEntropy(logits, oneHot); // PMR eq. 2
+                NDArray loss = Losses.crossEntropy(logits, oneHot); // PMR eq. 2
                 if (fused) {
-                  NDArray l0 = PmrLoss.prototypeLogits(out.get(0), m.create(proto0)); // eq. 7
-                  NDArray l1 = PmrLoss.prototypeLogits(out.get(1), m.create(proto1));
-                  PmrLoss.Coefficients c =
-                      PmrLoss.coefficients(
-                          PmrLoss.trueClassScore(l0, oneHot),
-                          PmrLoss.trueClassScore(l1, oneHot)); // eqs. 8, 11
-                  rhoSum += c.rho();
-                  betaSum += c.beta();
-                  gammaSum += c.gamma();
+                  // PMR eqs. 7-13 through the learner's own implementation (PmrObjective):
+                  // CE + alpha beta PCE0 + alpha gamma PCE1 - mu gamma H0 - mu beta H1 (PER in the
+                  // first E_r epochs), scale 1 as in the paper
+                  boolean per = row.mode() == Mode.PMR && epoch < s.perEpochs();
+                  PmrObjective.Result r =
+                      objective(row.mode(), s)
+                          .apply(
+                              List.of(
+                                  new PmrObjective.Input(
+                                      out.get(0), bank.matrix(m, GRAY, CLASS_NAMES), oneHot),
+                                  new PmrObjective.Input(
+                                      out.get(1), bank.matrix(m, COLOUR, CLASS_NAMES), oneHot)),
+                              per);
+                  rhoSum += r.rho();
+                  betaSum += r.coefficients().kappa()[0];
+                  gammaSum += r.coefficients().kappa()[1];
                   coefCount++;
-                  if (row.mode() != Mode.NONE) {
-                    // PMR eq. 10: L_acc = CE + alpha beta PCE0 + alpha gamma PCE1 (eq. 9)
-                    // (Ops: a Java-number mul under autograd reads freed memory in DJL 0.35.1)
-                    loss =
-                        loss.add(Ops.mul(PmrLoss.crossEntropy(l0, oneHot), s.alpha() * c.beta()))
-                            .add(Ops.mul(PmrLoss.crossEntropy(l1, oneHot), s.alpha() * c.gamma()));
-                    if (row.mode() == Mode.PMR && epoch < s.perEpochs()) {
-                      // PMR eq. 13: - mu gamma H0 - mu beta H1 in the first E_r epochs
-                      loss =
-                          loss.sub(Ops.mul(PmrLoss.entropy(l0), s.mu() * c.gamma()))
-                              .sub(Ops.mul(PmrLoss.entropy(l1), s.mu() * c.beta()));
-                    }
-                  }
+                  if (r.loss() != null) loss = loss.add(r.loss());
                 }
                 if (DEBUG && b % 8 == 0) {
                   System.err.printf(
@@ -399,16 +398,16 @@ public final class PmrCgMnist implements Protocol {
               step[0]++;
             }
           }
-          if (fused) {
-            float[][][] fresh = prototypes(trainer, base, train, subset);
-            float[][] e0 = PmrLoss.momentum(proto0, fresh[0], s.protoMomentum());
-            float[][] e1 = PmrLoss.momentum(proto1, fresh[1], s.protoMomentum());
-            double[] a = evaluate(trainer, base, test, e0, e1);
+          if (fused) { // evaluate with the prototypes the next epoch would start from (eq. 12)
+            PrototypeBank<String> next = bank.copy();
+            observe(next, trainer, base, train, subset);
+            next.refresh(s.protoMomentum());
+            double[] a = evaluate(trainer, base, test, next);
             acc[epoch] = a[0];
             protoAcc0 = a[1];
             protoAcc1 = a[2];
           } else {
-            acc[epoch] = evaluate(trainer, base, test, null, null)[0];
+            acc[epoch] = evaluate(trainer, base, test, null)[0];
           }
         }
       }
@@ -424,10 +423,22 @@ public final class PmrCgMnist implements Protocol {
         secs);
   }
 
-  private static int[] subset(int n, double fraction, Random rnd) {
-    int k = Math.max(CgNet.CLASSES, (int) Math.round(n * fraction));
+  /**
+   * A random {@code fraction} of the training set, stratified by class with at least one sample of
+   * every class present (PMR eq. 6 needs a centroid of every class; a tenth of the paper's 60,000
+   * images always has one, a tenth of a reduced run need not).
+   */
+  static int[] subset(int[] labels, double fraction, Random rnd) {
+    int n = labels.length;
     int[] p = permutation(n, rnd);
-    return java.util.Arrays.copyOf(p, Math.min(n, k));
+    java.util.Map<Integer, List<Integer>> byClass = new java.util.TreeMap<>();
+    for (int i : p) byClass.computeIfAbsent(labels[i], k -> new ArrayList<>()).add(i);
+    List<Integer> out = new ArrayList<>();
+    for (List<Integer> members : byClass.values()) {
+      int k = Math.max(1, (int) Math.round(members.size() * fraction));
+      out.addAll(members.subList(0, Math.min(members.size(), k)));
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
   }
 
   private static int[] permutation(int n, Random rnd) {
@@ -473,35 +484,48 @@ public final class PmrCgMnist implements Protocol {
     return r;
   }
 
-  /** Class centroids (PMR eq. 6) of both embeddings over {@code subset}, in inference mode. */
-  private static float[][][] prototypes(
-      Trainer trainer, NDManager base, CgMnist.Split s, int[] subset) {
-    int dim = CgNet.EMBED;
-    float[] z0 = new float[subset.length * dim];
-    float[] z1 = new float[subset.length * dim];
-    int[] y = new int[subset.length];
+  /** The two modalities' keys in the prototype bank (PMR's modality 1 = gray, 2 = colour). */
+  static final String GRAY = "gray";
+
+  static final String COLOUR = "colour";
+  static final List<String> CLASS_NAMES =
+      java.util.stream.IntStream.range(0, CgNet.CLASSES).mapToObj(Integer::toString).toList();
+
+  /**
+   * The PMR terms a row trains with: eqs. 7-13 as written (scale 1); without PER, mu = 0; none,
+   * rule "none".
+   */
+  static PmrObjective objective(Mode mode, Settings s) {
+    return switch (mode) {
+      case NONE -> new PmrObjective(LearnerConfig.PMR_NONE, s.alpha(), s.mu(), 1.0);
+      case PMR -> new PmrObjective(LearnerConfig.PMR_CLIP, s.alpha(), s.mu(), 1.0);
+      case PMR_NO_PER -> new PmrObjective(LearnerConfig.PMR_CLIP, s.alpha(), 0.0, 1.0);
+    };
+  }
+
+  /**
+   * Both embeddings of {@code subset} (in inference mode) into the bank's running class sums (PMR
+   * eq. 6).
+   */
+  private static void observe(
+      PrototypeBank<String> bank, Trainer trainer, NDManager base, CgMnist.Split s, int[] subset) {
     for (int from = 0; from < subset.length; from += 250) {
       int[] idx = java.util.Arrays.copyOfRange(subset, from, Math.min(subset.length, from + 250));
+      List<String> y = new ArrayList<>();
+      for (int i : idx) y.add(CLASS_NAMES.get(s.labels()[i]));
       try (NDManager m = base.newSubManager()) {
         NDList out = trainer.evaluate(batch(m, s, idx));
-        System.arraycopy(out.get(0).toFloatArray(), 0, z0, from * dim, idx.length * dim);
-        System.arraycopy(out.get(1).toFloatArray(), 0, z1, from * dim, idx.length * dim);
-      }
-      for (int i = 0; i < idx.length; i++) {
-        y[from + i] = s.labels()[idx[i]];
+        bank.observe(GRAY, y, out.get(0).toFloatArray());
+        bank.observe(COLOUR, y, out.get(1).toFloatArray());
       }
     }
-    return new float[][][] {
-      PmrLoss.classMeans(z0, dim, y, CgNet.CLASSES, null),
-      PmrLoss.classMeans(z1, dim, y, CgNet.CLASSES, null)
-    };
   }
 
   /**
    * Test accuracy (%) of the logits, and (fused) of the nearest-prototype classifiers per modality.
    */
   private static double[] evaluate(
-      Trainer trainer, NDManager base, CgMnist.Split s, float[][] p0, float[][] p1) {
+      Trainer trainer, NDManager base, CgMnist.Split s, PrototypeBank<String> bank) {
     int correct = 0;
     int c0 = 0;
     int c1 = 0;
@@ -511,13 +535,17 @@ public final class PmrCgMnist implements Protocol {
         NDList out = trainer.evaluate(batch(m, s, idx));
         long[] pred = out.get(out.size() - 1).argMax(1).toLongArray();
         long[] pr0 =
-            p0 == null
+            bank == null
                 ? null
-                : PmrLoss.prototypeLogits(out.get(0), m.create(p0)).argMax(1).toLongArray();
+                : Losses.negDistances(out.get(0), bank.matrix(m, GRAY, CLASS_NAMES), 1.0)
+                    .argMax(1)
+                    .toLongArray();
         long[] pr1 =
-            p1 == null
+            bank == null
                 ? null
-                : PmrLoss.prototypeLogits(out.get(1), m.create(p1)).argMax(1).toLongArray();
+                : Losses.negDistances(out.get(1), bank.matrix(m, COLOUR, CLASS_NAMES), 1.0)
+                    .argMax(1)
+                    .toLongArray();
         for (int i = 0; i < idx.length; i++) {
           int y = s.labels()[idx[i]];
           correct += pred[i] == y ? 1 : 0;
@@ -531,8 +559,8 @@ public final class PmrCgMnist implements Protocol {
     double n = s.size();
     return new double[] {
       100.0 * correct / n,
-      p0 == null ? Double.NaN : 100.0 * c0 / n,
-      p1 == null ? Double.NaN : 100.0 * c1 / n
+      bank == null ? Double.NaN : 100.0 * c0 / n,
+      bank == null ? Double.NaN : 100.0 * c1 / n
     };
   }
 
@@ -623,10 +651,11 @@ public final class PmrCgMnist implements Protocol {
             steps));
     sb.append(
         "How this reproduction was checked (PMR paper, sections 4-5): the training loop is this module's own DJL loop "
-            + "(the paper's offline epochs), not the online CrossModalLearner; its loss implements eqs. 6-13 as written: "
+            + "(the paper's offline epochs, its 4-conv encoders); the PMR terms and prototypes are the online learner's own "
+            + "classes (model module: PmrObjective, PrototypeBank), with the paper's unscaled distances: "
             + "class-centroid prototypes of a fixed tenth of the training set (eq. 6), recomputed at each epoch start with "
             + "momentum (eq. 12); the softmax over negative Euclidean distances to the prototypes (eq. 7); "
-            + "ρ = Σp⁰ / Σp¹ per batch (eq. 8); β, γ by the clip rule (eq. 11, the model module's Pmr.betaGamma); "
+            + "ρ = p̄⁰ / p̄¹ per batch (eq. 8, means over the batch, equal to the paper's ratio of sums); β, γ by the clip rule (eq. 11); "
             + "L = CE + αβ·PCE⁰ + αγ·PCE¹ (eqs. 9-10); PER −μγ·H⁰ − μβ·H¹ in the first E_r epochs only (eq. 13). "
             + "With ρ < 1 (the coloured modality dominates) β > 0 and γ = 0, so PCE pushes the gray encoder and PER "
             + "flattens the coloured one; the gray prototype accuracy above shows how far that got. The paper's test "

@@ -49,6 +49,9 @@ import java.util.Set;
  */
 public final class StreamProtocol implements Protocol {
 
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(StreamProtocol.class);
+
   public static final String NAME = "stream";
   static final String[] MODES = {"video", "audio", "fused"};
 
@@ -82,11 +85,16 @@ public final class StreamProtocol implements Protocol {
         // PMR eq. 7 as the paper writes it (softmax over -d); the default scales d by 10 on the
         // unit sphere
         new Variant("PMR unscaled (pmrScale 1)", Map.of("pmrScale", "1")),
-        // the learner's default of one inner step makes Reptile plain SGD at a tenth of the step
+        // one inner step of a fresh Adam is lr * sign(g): Reptile degenerates into scaled sign-SGD
         // (Nichol et
-        // al. 2018, section 5); five is the Reptile paper's Omniglot setting, as in
-        // fewshot-image-to-audio
+        // al. 2018, section 5); five is the Reptile paper's Omniglot setting
         new Variant("meta-alignment, 5 inner steps", Map.of("innerSteps", "5")),
+        // the papers' objectives alone: five inner steps and no per-modality cross-entropy of phi
+        // (a term
+        // in neither paper, on by default; README, "The learner")
+        new Variant(
+            "papers' setting (5 inner steps, no unimodal term)",
+            Map.of("innerSteps", "5", "unimodalWeight", "0")),
         new Variant("no meta-learning", Map.of("metaStepSize", "1.0", "innerSteps", "1")),
         new Variant(
             "no PMR, no meta-learning",
@@ -153,6 +161,7 @@ public final class StreamProtocol implements Protocol {
         long seed = s.seed() + 7919L * k;
         LearnerConfig cfg =
             LearnerConfig.defaults().with("device", "cpu").with("seed", seed).with(v.overrides());
+        LOG.info("variant '{}' seed {}", v.label(), seed);
         perSeed.add(run(data, cfg, s, seed));
       }
       runs.add(perSeed);
@@ -255,6 +264,12 @@ public final class StreamProtocol implements Protocol {
         overall[m] = okAll[m] / nAll;
       }
       double[] held = heldOut(l, d, s.heldOutPerDigit(), new Random(seed + 5));
+      LOG.info(
+          "seed {}: overall video/audio/fused {}, last window {}, held-out {}",
+          seed,
+          pct(overall),
+          pct(new double[] {wAcc[0][windows - 1], wAcc[1][windows - 1], wAcc[2][windows - 1]}),
+          pct(held));
       return new Run(
           wEnd,
           wAcc,
@@ -396,9 +411,11 @@ public final class StreamProtocol implements Protocol {
         "Chance: 1 / active digits during the stream (10% at the end), 10% held out. ρ = s_video / s_audio "
             + "(PMR eq. 8) on the steps where the learner could compute it. \"no meta-learning\" sets the Reptile step "
             + "size to 1 with one inner step, so both the alignment and the classification episodes become plain SGD "
-            + "steps (the learner has one step size for both). The defaults take one inner step, with which Reptile "
-            + "is the same plain step scaled by the meta step 0.1 (Nichol et al. 2018, section 5); \"meta-alignment, "
-            + "5 inner steps\" is Reptile proper (five inner Adam steps per task, then the 0.1 meta step). No paper "
+            + "steps (the learner has one step size for both). The defaults take one inner Adam step per task, with which "
+            + "a fresh Adam moves every weight by lr * sign(g), so Reptile is a scaled sign-SGD step (Nichol et al. "
+            + "section 5), and add phi's cross-entropy on each labelled modality's embedding, a term in neither paper; "
+            + "\"meta-alignment, 5 inner steps\" is Reptile proper (CroMA Table 5, Nichol et al. 2018) and \"papers' "
+            + "setting\" also drops the extra term (README, \"The learner\", says why it is not the default). No paper "
             + "has numbers for this setting.\n\n");
     sb.append("## Prequential accuracy per window (%, video / audio / fused)\n\n");
     List<String> head = new ArrayList<>(List.of("samples", "digits"));
@@ -487,5 +504,13 @@ public final class StreamProtocol implements Protocol {
     }
     double ss = rr.stream().mapToDouble(f).map(x -> (x - m) * (x - m)).sum();
     return MarkdownTable.meanStd(m, Math.sqrt(ss / (rr.size() - 1)), 1);
+  }
+
+  private static String pct(double[] a) {
+    StringBuilder b = new StringBuilder();
+    for (double x : a)
+      b.append(b.length() == 0 ? "" : " / ")
+          .append(String.format(java.util.Locale.ROOT, "%.1f", 100 * x));
+    return b.toString();
   }
 }

@@ -3,8 +3,8 @@ package io.streamalign.serving.model;
 import io.streamalign.model.Inference;
 import io.streamalign.model.LearnerConfig;
 import io.streamalign.model.Modality;
-import io.streamalign.model.OnlineLearner;
 import io.streamalign.model.Sample;
+import io.streamalign.model.ServableModel;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The holder owns one reference from {@link ModelHolder#swap} until the next swap; every {@link
  * ModelHolder#acquire() lease} owns one more. The learner is closed when the count drops to zero.
- * Learners are not thread-safe (see {@link OnlineLearner}), so prediction and enrollment on one
+ * Learners are not thread-safe (see {@link ServableModel}), so prediction and enrollment on one
  * model are serialized here; different models run independently.
  */
 public final class ServedModel {
@@ -31,7 +31,7 @@ public final class ServedModel {
 
   private final String modelName;
   private final long version;
-  private final OnlineLearner learner;
+  private final ServableModel learner;
   private final Set<Modality> modalities;
   private final long loadedAtMs;
   private final AtomicInteger refs = new AtomicInteger(1);
@@ -42,7 +42,7 @@ public final class ServedModel {
    * ModelHolder#swap} takes over, or which the creator must {@link #release()}.
    */
   public ServedModel(
-      String modelName, long version, OnlineLearner learner, Set<Modality> modalities) {
+      String modelName, long version, ServableModel learner, Set<Modality> modalities) {
     this.modelName = Objects.requireNonNull(modelName, "modelName");
     this.version = version;
     this.learner = Objects.requireNonNull(learner, "learner");

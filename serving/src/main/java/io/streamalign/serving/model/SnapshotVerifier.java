@@ -2,7 +2,7 @@ package io.streamalign.serving.model;
 
 import io.streamalign.model.LearnerConfig;
 import io.streamalign.model.Modality;
-import io.streamalign.model.OnlineLearner;
+import io.streamalign.model.ServableModel;
 import io.streamalign.records.Modalities;
 import io.streamalign.records.SnapshotCodec;
 import io.streamalign.records.SnapshotVerificationException;
@@ -24,17 +24,17 @@ import java.util.function.Function;
  */
 public final class SnapshotVerifier {
 
-  private final Function<byte[], ? extends OnlineLearner> restore;
+  private final Function<byte[], ? extends ServableModel> restore;
   private final Set<Integer> formatVersions;
   private final Function<String, LearnerConfig> configParser;
   private final SnapshotCodec codec;
 
   /**
-   * @param restore restores learner bytes (e.g. {@code CrossModalLearner::restore})
+   * @param restore restores learner bytes (e.g. {@code CrossModalModel::restore})
    * @param formatVersions format versions accepted
    */
   public SnapshotVerifier(
-      Function<byte[], ? extends OnlineLearner> restore, Set<Integer> formatVersions) {
+      Function<byte[], ? extends ServableModel> restore, Set<Integer> formatVersions) {
     this(restore, formatVersions, SnapshotCodec.unsigned());
   }
 
@@ -43,14 +43,14 @@ public final class SnapshotVerifier {
    *     rejected)
    */
   public SnapshotVerifier(
-      Function<byte[], ? extends OnlineLearner> restore,
+      Function<byte[], ? extends ServableModel> restore,
       Set<Integer> formatVersions,
       SnapshotCodec codec) {
     this(restore, formatVersions, LearnerConfig::fromJson, codec);
   }
 
   SnapshotVerifier(
-      Function<byte[], ? extends OnlineLearner> restore,
+      Function<byte[], ? extends ServableModel> restore,
       Set<Integer> formatVersions,
       Function<String, LearnerConfig> configParser,
       SnapshotCodec codec) {
@@ -94,7 +94,7 @@ public final class SnapshotVerifier {
               + " is not compatible with the served "
               + describe(served));
     }
-    OnlineLearner learner;
+    ServableModel learner;
     try {
       learner = restore.apply(params);
     } catch (RuntimeException e) {
