@@ -28,6 +28,9 @@ public final class ChaosSuite {
   /** Serving's consumer group (its default application id; the stack does not change it). */
   static final String SERVING_GROUP = "streamalign-serving";
 
+  /** The pairing service's application id (its consumer group), as the stack starts it. */
+  static final String PAIRING_GROUP = "streamalign-pairing";
+
   static final String MODEL = "streamalign";
 
   /** The outcome of a run. */
@@ -112,15 +115,9 @@ public final class ChaosSuite {
         }
         // the end: stop the load, let the services drain, audit everything
         stack.ingest().stop(Duration.ofSeconds(20));
-        long drainDeadline = System.currentTimeMillis() + 180_000;
-        boolean drained = false;
-        while (System.currentTimeMillis() < drainDeadline) {
-          if (audit.refresh(Duration.ofSeconds(20)) && audit.drained()) {
-            drained = true;
-            break;
-          }
-          Stack.sleep(1000);
-        }
+        boolean drained =
+            Drain.await(
+                stack.clientProperties(), topics, PAIRING_GROUP, audit, Duration.ofSeconds(180));
         audit.refresh(Duration.ofSeconds(30));
         // drained: every paired sample and infer record is due; not drained: what is still queued
         // is a

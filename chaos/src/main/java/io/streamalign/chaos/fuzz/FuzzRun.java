@@ -1,6 +1,7 @@
 package io.streamalign.chaos.fuzz;
 
 import io.streamalign.chaos.ChaosOptions;
+import io.streamalign.chaos.Drain;
 import io.streamalign.chaos.ServiceProcess;
 import io.streamalign.chaos.Stack;
 import io.streamalign.chaos.TopicAudit;
@@ -16,20 +17,15 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -162,7 +158,7 @@ public final class FuzzRun {
         while (System.currentTimeMillis() < end) {
           Stack.sleep(500);
         }
-        boolean drained = awaitDrained(client, audit, drainTimeout());
+        boolean drained = Drain.await(client, topics, PAIRING_GROUP, audit, drainTimeout());
         Map<String, Double> dropsAfter = drops.read();
         return verdict(stack, client, fuzzer, audit, drained, dropsBefore, dropsAfter);
       }
@@ -516,34 +512,6 @@ public final class FuzzRun {
    * still held there is emitted by then), and the trainer and serving have consumed every paired
    * sample and request.
    */
-  private boolean awaitDrained(Properties client, TopicAudit audit, Duration timeout) {
-    long deadline = System.currentTimeMillis() + timeout.toMillis();
-    long lastPaired = -1;
-    long pairedSince = System.currentTimeMillis();
-    try (Admin admin = Admin.create(client)) {
-      while (System.currentTimeMillis() < deadline) {
-        boolean caughtUp = pairingCaughtUp(admin);
-        if (!audit.refresh(Duration.ofSeconds(20))) {
-          Stack.sleep(2000);
-          continue;
-        }
-        long paired = audit.pairedCount();
-        if (paired != lastPaired) {
-          lastPaired = paired;
-          pairedSince = System.currentTimeMillis();
-        }
-        boolean pairedQuiet = System.currentTimeMillis() - pairedSince >= PAIRED_QUIET_MS;
-        if (caughtUp && pairedQuiet && audit.drained()) {
-          Stack.sleep(3000); // one more snapshot period: the last step's snapshot
-          audit.refresh(Duration.ofSeconds(20));
-          if (audit.drained() && audit.pairedCount() == paired) return true;
-        }
-        Stack.sleep(2000);
-      }
-    }
-    return false;
-  }
-
   /**
    * How long the services get to consume everything after the last record: 240 s, plus 40 ms per
    * record (the N records are sent faster than a loaded 2-core machine pairs, learns and predicts
@@ -554,55 +522,9 @@ public final class FuzzRun {
   }
 
   /**
-   * Longer than the sample gate's wall-clock release of held moments (7 s by default, README
-   * "Pairing").
-   */
-  private static final long PAIRED_QUIET_MS = 12_000;
-
-  /**
    * Every partition the pairing group has committed (inputs and its own repartition topics) is at
    * its end.
    */
-  private boolean pairingCaughtUp(Admin admin) {
-    try {
-      Map<TopicPartition, OffsetAndMetadata> committed =
-          admin
-              .listConsumerGroupOffsets(PAIRING_GROUP)
-              .partitionsToOffsetAndMetadata()
-              .get(10, TimeUnit.SECONDS);
-      Map<TopicPartition, OffsetSpec> ask = new LinkedHashMap<>();
-      for (String t :
-          List.of(
-              topics.video().name(),
-              topics.audio().name(),
-              topics.text().name(),
-              topics.labels().name())) {
-        for (var p :
-            admin
-                .describeTopics(List.of(t))
-                .allTopicNames()
-                .get(10, TimeUnit.SECONDS)
-                .get(t)
-                .partitions()) {
-          ask.put(new TopicPartition(t, p.partition()), OffsetSpec.latest());
-        }
-      }
-      Set<TopicPartition> inputs = Set.copyOf(ask.keySet());
-      for (TopicPartition tp : committed.keySet()) ask.putIfAbsent(tp, OffsetSpec.latest());
-      var ends = admin.listOffsets(ask).all().get(10, TimeUnit.SECONDS);
-      for (var e : ends.entrySet()) {
-        OffsetAndMetadata c = committed.get(e.getKey());
-        // a repartition topic is written in transactions: its end may be a commit marker after the
-        // last record
-        long slack = inputs.contains(e.getKey()) ? 0 : 1;
-        if (e.getValue().offset() > 0 && (c == null || c.offset() < e.getValue().offset() - slack))
-          return false;
-      }
-      return true;
-    } catch (Exception e) {
-      return false;
-    }
-  }
 
   /** Reads a whole topic (read_committed) up to its last stable offset. */
   static void readAll(
