@@ -29,7 +29,9 @@ import org.apache.kafka.streams.state.VersionedRecord;
  * stream's time on. The stream times are kept in memory and rebuilt from the waiting moments when
  * the task starts. When no record at all comes for {@code labelGrace} plus Streams' {@code
  * max.task.idle.ms} and a second, the waiting moments are released by the wall clock, as the sample
- * gate releases its held moments.
+ * gate releases its held moments, and likewise never across a stall of the task (a punctuation more
+ * than {@link SampleGate#STALL_MS} after the one before: silence it could not observe is not
+ * silence).
  *
  * <p>It replaces the grace period of the stream-table join, whose buffer held every moment for the
  * grace (written to a RocksDB store and its changelog) even when its label was there already: that
@@ -53,6 +55,7 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
   // the largest of them
   private long maxTime = -1;
   private long wallAtLastRecord;
+  private long wallAtLastPunctuation;
 
   LabelWait(String labelStore, String waitStore, Duration labelGrace) {
     this.labelStore = labelStore;
@@ -67,6 +70,7 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
     this.labels = context.getStateStore(labelStore);
     this.waiting = context.getStateStore(waitStore);
     this.wallAtLastRecord = context.currentSystemTimeMs();
+    this.wallAtLastPunctuation = wallAtLastRecord;
     try (KeyValueIterator<String, Partial> it = waiting.all()) {
       while (it.hasNext()) {
         KeyValue<String, Partial> kv = it.next();
@@ -134,6 +138,17 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
   }
 
   private void releaseOnWallClock(long wallNow) {
+    // as the sample gate's (SampleGate.STALL_MS): a punctuation much later than the one before
+    // means
+    // this task did not run meanwhile, and a label may be waiting in its buffers or its repartition
+    // topic; what it could not see counts as if a record had just come, so a moment is released
+    // without its label only after silence this task has observed for the whole bound
+    boolean stalled = wallNow - wallAtLastPunctuation > SampleGate.STALL_MS;
+    wallAtLastPunctuation = wallNow;
+    if (stalled) {
+      wallAtLastRecord = Math.max(wallAtLastRecord, wallNow);
+      return;
+    }
     if (wallNow - wallAtLastRecord < wallIdleMs) return;
     release(true);
   }

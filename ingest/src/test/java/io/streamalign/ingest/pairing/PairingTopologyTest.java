@@ -1008,6 +1008,29 @@ class PairingTopologyTest {
   }
 
   @Test
+  void aMomentIsNotReleasedWithoutItsLabelAcrossAStalledStreamThread() {
+    // the moment waits for a label; then the task does not run for 10 s (one late punctuation, as a
+    // starved or blocked stream thread sees it): its label may be in a buffer, so the moment is
+    // not released unlabelled at that punctuation
+    send(caption("cam1", 0, T0, "circle"));
+    send(frame("cam1", 0, T0));
+    send(chunk("cam1", 0, T0));
+    driver.advanceWallClockTime(Duration.ofSeconds(10));
+    assertEquals(List.of(), ids(paired.readValuesToList(), "cam1"), "not across the stall");
+    send(label("cam1", "circle", null, T0, T0 + 1000)); // it was on its way
+    flush(T0 + 60_000);
+    assertEquals("circle", only(paired.readValuesToList(), "cam1").getLabel());
+    // a label that never comes: the moment goes unlabelled once silence has been observed
+    send(caption("cam2", 0, T0 + 61_000, "square"));
+    send(frame("cam2", 0, T0 + 61_000));
+    send(chunk("cam2", 0, T0 + 61_000));
+    driver.advanceWallClockTime(Duration.ofSeconds(10));
+    assertEquals(List.of(), ids(paired.readValuesToList(), "cam2"), "not across the stall");
+    WallClock.advance(driver, Duration.ofSeconds(8));
+    assertNull(only(paired.readValuesToList(), "cam2").getLabel());
+  }
+
+  @Test
   void aLaggingStreamsLabelSentJustAfterItsMomentStillApplies() {
     // camB's clock is 10 s behind camA's on the same partition: the label grace is judged in camB's
     // time
