@@ -77,6 +77,18 @@ public final class Topics {
    */
   public static final int DEAD_LETTER_MAX_MESSAGE_BYTES = 1024 * 1024;
 
+  /** retention.ms of the raw input topics: 7 days (Kafka's default, set explicitly). */
+  public static final long INPUT_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
+
+  /**
+   * message.timestamp.before.max.ms of the raw input topics: 6 days. The broker deletes a record by
+   * its Kafka timestamp, and a record older than the retention can be deleted by its next retention
+   * check before anyone read it; so a record more than 6 days older than the broker's clock is
+   * refused at produce time (the producer gets {@code InvalidTimestampException}, a clear error)
+   * and every record taken in stays at least a day.
+   */
+  public static final long INPUT_MAX_TIMESTAMP_AGE_MS = 6L * 24 * 60 * 60 * 1000;
+
   /** retention.ms of the trainer metrics topic: 3 days. */
   public static final long METRICS_RETENTION_MS = 3L * 24 * 60 * 60 * 1000;
 
@@ -142,9 +154,20 @@ public final class Topics {
             video, audio, text, labels, paired, support, infer, predictions, snapshots, metrics);
   }
 
+  /**
+   * A topic written by StreamAlign's services. Its Kafka timestamps are the broker's append time
+   * ({@code LogAppendTime}); the event time is in the value. A sample carries its capture time as
+   * event time, which may be days old in a replay; stamped with it, it could be deleted by the
+   * broker's retention before the trainer or serving read it.
+   */
   private <V extends org.apache.avro.specific.SpecificRecord> Topic<String, V> plain(
       String name, Class<V> type) {
-    return new Topic<>(prefix + name, Serdes.String(), AvroSerde.of(type));
+    return new Topic<>(
+        prefix + name,
+        Serdes.String(),
+        AvroSerde.of(type),
+        Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"),
+        OptionalInt.empty());
   }
 
   private <V extends org.apache.avro.specific.SpecificRecord> Topic<String, V> input(
@@ -153,7 +176,13 @@ public final class Topics {
         prefix + name,
         Serdes.String(),
         AvroSerde.of(type),
-        Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(INPUT_MAX_MESSAGE_BYTES)),
+        Map.of(
+            TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+            Integer.toString(INPUT_MAX_MESSAGE_BYTES),
+            TopicConfig.RETENTION_MS_CONFIG,
+            Long.toString(INPUT_RETENTION_MS),
+            TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG,
+            Long.toString(INPUT_MAX_TIMESTAMP_AGE_MS)),
         OptionalInt.empty());
   }
 

@@ -127,8 +127,20 @@ class TopicsTest {
     assertEquals(Long.toString(3L * 24 * 3600 * 1000), t.metrics().configs().get("retention.ms"));
     // the raw inputs take 8 MiB, and so does the producer writing them
     for (Topic<?, ?> in : List.of(t.video(), t.audio(), t.text(), t.labels())) {
-      assertEquals(Map.of("max.message.bytes", "8388608"), in.configs(), in.name());
+      assertEquals("8388608", in.configs().get("max.message.bytes"), in.name());
+      // kept 7 days, and a record that the broker would delete at its next retention check is
+      // refused at produce time instead: everything taken in stays at least a day
+      assertEquals(Long.toString(7L * 24 * 3600 * 1000), in.configs().get("retention.ms"));
+      assertEquals(
+          Long.toString(6L * 24 * 3600 * 1000),
+          in.configs().get("message.timestamp.before.max.ms"),
+          in.name());
       assertEquals(8388608, Topics.producerConfigsFor(in).get("max.request.size"), in.name());
+    }
+    // what the services write is stamped by the broker: a replayed sample's old event time can
+    // not get it deleted before it is read
+    for (Topic<?, ?> out : List.of(t.paired(), t.support(), t.infer(), t.predictions())) {
+      assertEquals("LogAppendTime", out.configs().get("message.timestamp.type"), out.name());
     }
     // a dead letter keeps a bounded prefix of what it explains, so every DLQ takes 1 MiB,
     // snapshots' too

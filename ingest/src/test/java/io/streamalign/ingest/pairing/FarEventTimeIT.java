@@ -1,6 +1,7 @@
 package io.streamalign.ingest.pairing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamalign.embedded.EmbeddedKafkaBroker;
@@ -47,7 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The broker here checks retention every second (Kafka's default is every 5 minutes): a dead
  * letter stamped with the refused record's own time (a year back) was deleted by the broker's time
  * retention as soon as nothing newer shared its log segment, so its record looked dropped without a
- * reason (the chaos fuzzer's "event time one year back" kind, 1 of 18 records in one run).
+ * reason (the chaos fuzzer's "event time one year back" kind, 1 of 18 records in one run). A record
+ * whose Kafka timestamp itself is that old would be deleted the same way before pairing read it:
+ * the input topics refuse it at produce time ({@code message.timestamp.before.max.ms}, 6 days).
  */
 @Tag("integration")
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -103,21 +106,28 @@ class FarEventTimeIT {
           expected.add(
               sent("text a year back", text(producer, topics, "cam-a", 102, past, t0), null));
           expected.add(sent("label a year back", label(producer, topics, "cam-a", past, t0), null));
-          // a record whose Kafka timestamp is a year back too (a replayed old record)
+          // a record whose Kafka timestamp is a year back too (a replayed old record), readable
+          // or not: the broker would delete it at its next retention check, unread, so the input
+          // topics refuse it at produce time (message.timestamp.before.max.ms): the producer gets
+          // a clear error, and goes on sending
+          refused(
+              "video and Kafka timestamp a year back",
+              frame(producer, topics, "cam-a", 103, past, past));
+          refused(
+              "garbage with a Kafka timestamp a year back",
+              producer.sendRaw(
+                  topics.audio().name(),
+                  "cam-a",
+                  "not avro".getBytes(StandardCharsets.UTF_8),
+                  past));
           expected.add(
               sent(
-                  "video and Kafka timestamp a year back",
-                  frame(producer, topics, "cam-a", 103, past, past),
-                  null));
-          // undecodable, with a Kafka timestamp a year back
-          expected.add(
-              sent(
-                  "garbage with a Kafka timestamp a year back",
+                  "garbage with a Kafka timestamp five days back",
                   producer.sendRaw(
                       topics.audio().name(),
                       "cam-a",
                       "not avro".getBytes(StandardCharsets.UTF_8),
-                      past),
+                      t0 - 5L * 24 * 3600 * 1000),
                   "pairing.decode"));
           for (int i = 10; i < 20; i++, goodMoments++) {
             HostileInputIT.moment(producer, "cam-a", i, t0 + 100L * i, rnd, true);
@@ -202,6 +212,16 @@ class FarEventTimeIT {
           e.what() + ": its dead letter is stamped " + r.timestamp() + ", not when it was written");
     }
     assertTrue(missing.isEmpty(), "records without a dead letter: " + missing);
+  }
+
+  private static void refused(
+      String what, java.util.concurrent.CompletableFuture<RecordMetadata> f) {
+    java.util.concurrent.ExecutionException e =
+        assertThrows(
+            java.util.concurrent.ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS), what);
+    assertTrue(
+        e.getCause() instanceof org.apache.kafka.common.errors.InvalidTimestampException,
+        what + ": " + e.getCause());
   }
 
   private static Expected sent(
