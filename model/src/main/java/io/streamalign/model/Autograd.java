@@ -63,7 +63,7 @@ final class Autograd {
       try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
         NDArray l = loss.apply(view);
         gc.backward(l);
-        value = l.getFloat();
+        value = HostTransfers.scalar(l);
       }
     }
     Map<String, NDArray> grads = new LinkedHashMap<>();
@@ -88,7 +88,7 @@ final class Autograd {
     for (Map.Entry<String, NDArray> e : grads.entrySet()) {
       try (NDArray g2 = e.getValue().square();
           NDArray s = g2.sum()) {
-        double v = s.getFloat();
+        double v = HostTransfers.scalar(s);
         sq += v;
         if (v > top) {
           top = v;

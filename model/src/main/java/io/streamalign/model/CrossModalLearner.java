@@ -242,7 +242,7 @@ public final class CrossModalLearner implements OnlineLearner {
       // non-finite parameter restores these and resets the outer optimizer's state.
       Map<String, float[]> lastGood = new LinkedHashMap<>();
       for (Map.Entry<String, NDArray> e : params.entrySet())
-        lastGood.put(e.getKey(), e.getValue().toFloatArray());
+        lastGood.put(e.getKey(), HostTransfers.floats(e.getValue()));
       // 2. replay, imprint
       replay.add(valid);
       for (String c : fresh) imprintNewClass(c, valid);
@@ -497,14 +497,14 @@ public final class CrossModalLearner implements OnlineLearner {
                   NDArray gl = null;
                   if (all.size() >= 2) { // PMR eq. 2 on the fusion head
                     NDArray fused = Losses.crossEntropy(Nets.fuse(cfg, view, all, n, sub), oneHot);
-                    add(parts, "fused_ce", fused.getFloat() * w);
+                    add(parts, "fused_ce", HostTransfers.scalar(fused) * w);
                     gl = fused;
                   }
                   if (uni) { // ablation: phi's cross-entropy on each labelled modality (in neither
                     // paper)
                     for (NDArray e : emb.values()) {
                       NDArray ce = Losses.crossEntropy(Nets.classify(view, e, n), oneHot);
-                      add(parts, "uni_ce", ce.getFloat() * w);
+                      add(parts, "uni_ce", HostTransfers.scalar(ce) * w);
                       ce = Ops.mul(ce, cfg.unimodalWeight());
                       gl = gl == null ? ce : gl.add(ce);
                     }
@@ -655,7 +655,7 @@ public final class CrossModalLearner implements OnlineLearner {
 
   private boolean parametersFinite() {
     for (NDArray w : params.values()) {
-      for (float v : w.toFloatArray()) if (!Float.isFinite(v)) return false;
+      for (float v : HostTransfers.floats(w)) if (!Float.isFinite(v)) return false;
     }
     return true;
   }
@@ -949,7 +949,7 @@ public final class CrossModalLearner implements OnlineLearner {
   }
 
   private static int[] argmax(NDArray logits) {
-    long[] a = logits.argMax(1).toLongArray();
+    long[] a = HostTransfers.longs(logits.argMax(1));
     int[] out = new int[a.length];
     for (int i = 0; i < a.length; i++) out[i] = (int) a[i];
     return out;

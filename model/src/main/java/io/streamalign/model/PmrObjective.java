@@ -86,8 +86,8 @@ public final class PmrObjective {
       long n = in.z().getShape().get(0);
       // PMR eqs. 7-8: the prototype probability of the true class, summed over B^m (here: its mean)
       s[i] =
-          Losses.prototypeScore(in.z().stopGradient(), in.prototypes(), in.oneHot(), scale)
-                  .getFloat()
+          HostTransfers.scalar(
+                  Losses.prototypeScore(in.z().stopGradient(), in.prototypes(), in.oneHot(), scale))
               / Math.max(1, n);
     }
     Pmr.Coefficients co = Pmr.coefficients(s, rule, alpha, mu, warmup);
@@ -101,14 +101,14 @@ public final class PmrObjective {
             Ops.mul(
                 Losses.prototypeCrossEntropy(in.z(), in.prototypes(), in.oneHot(), scale),
                 co.pce()[i]);
-        pce += t.getFloat();
+        pce += HostTransfers.scalar(t);
         loss = loss == null ? t : loss.add(t);
       }
       if (co.entropy()[i]
           > 0) { // eq. 13: minus the entropy of the dominant modality's prototype softmax
         NDArray t =
             Ops.mul(Losses.prototypeEntropy(in.z(), in.prototypes(), scale), -co.entropy()[i]);
-        per += t.getFloat();
+        per += HostTransfers.scalar(t);
         loss = loss == null ? t : loss.add(t);
       }
     }
