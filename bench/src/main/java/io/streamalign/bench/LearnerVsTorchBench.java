@@ -189,6 +189,8 @@ public final class LearnerVsTorchBench implements Scenario {
               + python
               + ", device "
               + py.info.str("device")
+              + ", BLAS "
+              + py.info.str("blas")
               + "), DJL's libtorch "
               + libtorchVersion()
               + ", device "

@@ -410,6 +410,18 @@ class Learner:
         return out
 
 
+def blas():
+    """The BLAS library this process loaded (Debian's torch uses the system's libblas.so.3: the
+    reference BLAS unless an optimized one is installed or put on LD_LIBRARY_PATH)."""
+    torch.ones(2, 2) @ torch.ones(2, 2)
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() or "mkl" in line.lower()}
+        return ", ".join(sorted(l for l in libs if l.startswith("/"))) or "linked statically"
+    except OSError:
+        return "unknown"
+
+
 def load(path):
     with open(path, "rb") as f:
         n, vd, ad = struct.unpack("<3i", f.read(12))
@@ -487,7 +499,7 @@ def main():
     data = (data[0].to(DEV), data[1].to(DEV), data[2], data[3])
     r = Runner(Learner(*data), a.batch)
     info = {"torch": torch.__version__, "threads": torch.get_num_threads(),
-            "interop": torch.get_num_interop_threads(), "device": str(DEV)}
+            "interop": torch.get_num_interop_threads(), "device": str(DEV), "blas": blas()}
     if a.selftest:
         out = r.steps(a.selftest)
         out.update(info)

@@ -464,6 +464,15 @@ public final class CrossModalModel implements ServableModel {
    */
   synchronized byte[] encode(
       Map<String, String> provenance, long[] learnerCounters, Map<String, long[]> prequential) {
+    return capture(provenance, learnerCounters, prequential).get();
+  }
+
+  /**
+   * As {@link #encode}, the state taken now (parameters read to Java, classes, prototypes, counters
+   * copied) and encoded when the supplier is called, on any thread.
+   */
+  synchronized java.util.function.Supplier<byte[]> capture(
+      Map<String, String> provenance, long[] learnerCounters, Map<String, long[]> prequential) {
     ensureOpen();
     Map<String, String> prov = new LinkedHashMap<>(provenance);
     prov.put("seed", Long.toString(cfg.seed()));
@@ -493,7 +502,10 @@ public final class CrossModalModel implements ServableModel {
     };
     Map<Modality, Map<String, float[]>> protos = new EnumMap<>(Modality.class);
     protos.putAll(prototypes.all());
-    return SnapshotCodec.encode(cfg, prov, classes, counters, prequential, shapes, values, protos);
+    // centroid arrays are never written in place (PrototypeBank replaces them), so sharing is safe
+    List<String> cls = List.copyOf(classes);
+    return () ->
+        SnapshotCodec.encode(cfg, prov, cls, counters, prequential, shapes, values, protos);
   }
 
   private void load(SnapshotCodec.Decoded d) {
