@@ -64,8 +64,10 @@ public final class LearnerVsTorchBench implements Scenario {
     }
     int pool = opts.pick(128, 320);
     int warmup = opts.pick(8, 16);
-    int rounds = opts.pick(3, 8);
-    int perRound = opts.pick(6, 16);
+    // one step per side per round: the sides alternate step by step (the first side swapped every
+    // round), so a change of the shared machine's load falls on both alike
+    int rounds = opts.pick(18, 128);
+    int perRound = 1;
     int profiled = opts.pick(8, 16);
     BenchData data = BenchData.load(pool);
     LearnerConfig cfg = LearnerConfig.defaults().with("device", opts.device());
@@ -88,7 +90,8 @@ public final class LearnerVsTorchBench implements Scenario {
       djlSteps(learner, samples, next, warmup);
       py.steps(warmup);
       for (int r = 0; r < rounds; r++) {
-        loads.add(String.format(Locale.ROOT, "%.2f", RunContext.loadAverage()));
+        if (r % Math.max(1, rounds / 8) == 0)
+          loads.add(String.format(Locale.ROOT, "%.2f", RunContext.loadAverage()));
         if (r % 2 == 0) {
           djl.addAll(djlSteps(learner, samples, next, perRound));
           torch.addAll(py.steps(perRound));
@@ -120,6 +123,13 @@ public final class LearnerVsTorchBench implements Scenario {
               "the same step in PyTorch eager (median)",
               tMed,
               1.2));
+      report.add(
+          Figure.of(
+              "learner step, batch " + BATCH + " (p10: the steps least slowed by other load)",
+              Stats.percentile(d, 10),
+              "ms",
+              "the same step in PyTorch eager (p10)",
+              Stats.percentile(t, 10)));
       report.add(
           Figure.of(
               "learner step, batch " + BATCH + " (mean, prototype refreshes included)",
@@ -164,7 +174,7 @@ public final class LearnerVsTorchBench implements Scenario {
       report.note(
           String.format(
               Locale.ROOT,
-              "%d warm-up steps each, then %d rounds of %d steps per side, alternating (DJL first in"
+              "%d warm-up steps each, then %d rounds of %d step per side, alternating (DJL first in"
                   + " even rounds), the same batches in the same order (a pool of %d samples, batch"
                   + " %d); counts over %d further steps with libtorch's profiler (DJL"
                   + " JniUtils.startProfile, torch.profiler), all operators: DJL %.0f, PyTorch %.0f"
@@ -197,7 +207,7 @@ public final class LearnerVsTorchBench implements Scenario {
               + learner.device());
       report.note("DJL operators most called per step: " + top(djlOps, profiled));
       report.note("PyTorch operators most called per step: " + top(torchOps, profiled));
-      report.note("load average (1 min) at each round's start: " + String.join(", ", loads));
+      report.note("load average (1 min) at eight rounds' start: " + String.join(", ", loads));
       report.note("data: " + data.source());
       report.note(
           "the PyTorch step is bench/src/main/resources/io/streamalign/bench/"
