@@ -34,6 +34,7 @@ public final class BenchRunner {
     SCENARIOS.put("pairing", PairingBench::new);
     SCENARIOS.put("soak", SoakBench::new);
     SCENARIOS.put("threads", ThreadsBench::new);
+    SCENARIOS.put("learner-vs-torch", LearnerVsTorchBench::new);
     for (ServiceLoader.Provider<Scenario> provider :
         ServiceLoader.load(Scenario.class).stream().toList()) {
       Scenario probe = provider.get();

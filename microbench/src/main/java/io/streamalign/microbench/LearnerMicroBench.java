@@ -24,6 +24,23 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class LearnerMicroBench implements Scenario {
 
+  /** Host reads per learn step of 32, on the calling thread (the learner runs here). */
+  static double readsPerStep(String device) {
+    io.streamalign.bench.BenchData data = io.streamalign.bench.BenchData.load(96);
+    io.streamalign.model.LearnerConfig cfg =
+        io.streamalign.model.LearnerConfig.defaults().with("device", device);
+    io.streamalign.records.SampleRecords conv = new io.streamalign.records.SampleRecords(cfg);
+    java.util.List<io.streamalign.model.Sample> all =
+        data.samples().stream().map(conv::toSample).toList();
+    try (io.streamalign.model.CrossModalLearner l =
+        io.streamalign.model.CrossModalLearner.create(cfg)) {
+      for (int i = 0; i < 2; i++) l.learn(all.subList(32 * i, 32 * i + 32));
+      long before = io.streamalign.model.HostTransfers.reads();
+      for (int i = 0; i < 8; i++) l.learn(all.subList(32 * (i % 3), 32 * (i % 3) + 32));
+      return (io.streamalign.model.HostTransfers.reads() - before) / 8.0;
+    }
+  }
+
   @Override
   public String name() {
     return "learner-micro";
@@ -87,6 +104,13 @@ public final class LearnerMicroBench implements Scenario {
             unit.get("serdeRoundTrip"),
             "float<->bytes conversion of its tensors alone",
             score.get("tensorBytesRoundTrip")[0]));
+    report.note(
+        String.format(
+            java.util.Locale.ROOT,
+            "host reads (NDArray to Java, a sync each on a GPU) per learn step of 32: %.1f"
+                + " (io.streamalign.model.HostTransfers, counted over 8 steps after 2 warm-up"
+                + " steps; libtorch operators per step: `streamalign bench learner-vs-torch`)",
+            readsPerStep(opts.device())));
     StringBuilder errs = new StringBuilder("JMH average time, 99.9% error: ");
     score.forEach(
         (k, v) ->

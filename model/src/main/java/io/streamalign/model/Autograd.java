@@ -1,11 +1,16 @@
 package io.streamalign.model;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,12 +25,6 @@ final class Autograd {
 
   private static final Logger LOG = LoggerFactory.getLogger(Autograd.class);
 
-  /**
-   * DJL's PyTorch gradient collector is JVM-global (only one may collect at a time), so learners in
-   * one JVM (e.g. a trainer and a serving-side adapt) take turns for their backward passes.
-   */
-  private static final Object GRAD_LOCK = new Object();
-
   private final double clipNorm;
   private long clipped;
 
@@ -35,9 +34,10 @@ final class Autograd {
 
   /**
    * The loss value and gradients of one backward pass; {@code grads} null when refused
-   * (non-finite).
+   * (non-finite); {@code probes} the values of the arrays the loss function added to its probe list
+   * (read with the loss, in the same host read).
    */
-  record Pass(float loss, Map<String, NDArray> grads) {}
+  record Pass(float loss, Map<String, NDArray> grads, float[] probes) {}
 
   /**
    * Evaluates {@code loss} on a view of {@code params} where the {@code trainable} entries are
@@ -49,6 +49,25 @@ final class Autograd {
       Map<String, NDArray> trainable,
       Function<Map<String, NDArray>, NDArray> loss,
       String what) {
+    return backward(sub, params, trainable, (view, probes) -> loss.apply(view), what);
+  }
+
+  /**
+   * As {@link #backward(NDManager, Map, Map, Function, String)}; the loss function may add scalar
+   * arrays (e.g. its terms, for the step report) to the probe list it is given: they are read
+   * together with the loss and the gradients' squared norms in the pass's one host read.
+   *
+   * <p>No lock: DJL's {@code GradientCollector} allows one collector per JVM at a time (a static
+   * flag), which made every learner in a JVM take turns; libtorch's grad mode is per thread, so the
+   * pass sets it for its own thread and calls libtorch's backward directly, and learners on
+   * different threads run their passes concurrently.
+   */
+  Pass backward(
+      NDManager sub,
+      Map<String, NDArray> params,
+      Map<String, NDArray> trainable,
+      BiFunction<Map<String, NDArray>, List<NDArray>, NDArray> loss,
+      String what) {
     Map<String, NDArray> view = new java.util.HashMap<>(params);
     Map<String, NDArray> leaves = new LinkedHashMap<>();
     for (Map.Entry<String, NDArray> e : trainable.entrySet()) {
@@ -58,21 +77,33 @@ final class Autograd {
       leaves.put(e.getKey(), leaf);
       view.put(e.getKey(), leaf);
     }
-    float value;
-    synchronized (GRAD_LOCK) {
-      try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-        NDArray l = loss.apply(view);
-        gc.backward(l);
-        value = l.getFloat();
-      }
+    List<NDArray> probes = new ArrayList<>();
+    NDArray l;
+    boolean before = JniUtils.isGradMode();
+    JniUtils.setGradMode(true);
+    try {
+      l = loss.apply(view, probes);
+      JniUtils.backward((PtNDArray) l, (PtNDArray) l.onesLike(), false, false);
+    } finally {
+      JniUtils.setGradMode(before);
     }
     Map<String, NDArray> grads = new LinkedHashMap<>();
+    NDList sums = new NDList();
+    sums.add(l.stopGradient().reshape(1));
+    for (NDArray p : probes) sums.add(p.stopGradient().reshape(1));
     for (Map.Entry<String, NDArray> e : leaves.entrySet()) {
       NDArray g = e.getValue().getGradient();
       g.attach(e.getValue().getManager());
       grads.put(e.getKey(), g);
+      sums.add(g.square().sum().reshape(1));
     }
-    return new Pass(value, finiteAndClipped(what, value, grads) ? grads : null);
+    // the pass's one host read: loss, probes and each gradient's squared L2 norm
+    float[] read = HostTransfers.floats(NDArrays.concat(sums));
+    float value = read[0];
+    float[] probeValues = java.util.Arrays.copyOfRange(read, 1, 1 + probes.size());
+    float[] squares = java.util.Arrays.copyOfRange(read, 1 + probes.size(), read.length);
+    return new Pass(
+        value, finiteAndClipped(what, value, grads, squares) ? grads : null, probeValues);
   }
 
   /** Updates whose gradients were scaled down to the clip norm so far. */
@@ -80,20 +111,19 @@ final class Autograd {
     return clipped;
   }
 
-  private boolean finiteAndClipped(String what, float loss, Map<String, NDArray> grads) {
+  private boolean finiteAndClipped(
+      String what, float loss, Map<String, NDArray> grads, float[] squares) {
     if (!Float.isFinite(loss)) return false;
     double sq = 0;
     double top = 0;
     String topName = null;
-    for (Map.Entry<String, NDArray> e : grads.entrySet()) {
-      try (NDArray g2 = e.getValue().square();
-          NDArray s = g2.sum()) {
-        double v = s.getFloat();
-        sq += v;
-        if (v > top) {
-          top = v;
-          topName = e.getKey();
-        }
+    int i = 0;
+    for (String name : grads.keySet()) {
+      double v = squares[i++];
+      sq += v;
+      if (v > top) {
+        top = v;
+        topName = name;
       }
     }
     double norm = Math.sqrt(sq);

@@ -239,37 +239,52 @@ public final class CrossModalLearner implements OnlineLearner {
         if (s.label() != null && register(s.label())) fresh.add(s.label());
       }
       // Last good parameters: every write below is checked as a whole after the step; a
-      // non-finite parameter restores these and resets the outer optimizer's state.
-      Map<String, float[]> lastGood = new LinkedHashMap<>();
-      for (Map.Entry<String, NDArray> e : params.entrySet())
-        lastGood.put(e.getKey(), e.getValue().toFloatArray());
-      // 2. replay, imprint
-      replay.add(valid);
-      for (String c : fresh) imprintNewClass(c, valid);
-      // 3. meta-alignment
-      Double align = metaAlignmentStep(valid);
-      if (align != null) losses.put("align", align);
-      // 4. meta-classification
-      Double metaCls = metaClassificationStep();
-      if (metaCls != null) losses.put("meta_cls", metaCls);
-      // 5. the prototypes (PMR Algorithm 1: recomputed at each "epoch" start), then the supervised
-      // step (fused CE + PMR)
-      if (samplesSeen + valid.size() - lastPrototypeAt >= cfg.prototypeEvery()
-          || prototypesMissing(valid)) {
-        refreshPrototypes();
-        lastPrototypeAt = samplesSeen + valid.size();
-      }
-      supervisedStep(replay.withReplay(valid, model.classes), losses, pmrOut);
-      if (!parametersFinite()) {
+      // non-finite parameter restores these and resets the outer optimizer's state. Kept on the
+      // device (a copy per parameter, freed with the step's manager), not read to Java.
+      NDManager stepMgr = model.base.newSubManager();
+      try {
+        Map<String, NDArray> lastGood = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
-          float[] good = lastGood.get(e.getKey());
-          if (good != null && good.length == e.getValue().size()) e.getValue().set(good);
+          NDArray copy = e.getValue().duplicate();
+          copy.attach(stepMgr);
+          lastGood.put(e.getKey(), copy);
         }
-        outer.reset();
-        skippedNonFinite++;
-        losses.put("restored", 1.0);
-        LOG.warn(
-            "a parameter became non-finite during the step: restored the last good parameters");
+        // 2. replay, imprint
+        replay.add(valid);
+        for (String c : fresh) imprintNewClass(c, valid);
+        // 3. meta-alignment
+        Double align = metaAlignmentStep(valid);
+        if (align != null) losses.put("align", align);
+        // 4. meta-classification
+        Double metaCls = metaClassificationStep();
+        if (metaCls != null) losses.put("meta_cls", metaCls);
+        // 5. the prototypes (PMR Algorithm 1: recomputed at each "epoch" start), then the
+        // supervised
+        // step (fused CE + PMR)
+        if (samplesSeen + valid.size() - lastPrototypeAt >= cfg.prototypeEvery()
+            || prototypesMissing(valid)) {
+          refreshPrototypes();
+          lastPrototypeAt = samplesSeen + valid.size();
+        }
+        supervisedStep(replay.withReplay(valid, model.classes), losses, pmrOut);
+        boolean finite;
+        try (NDManager check = model.base.newSubManager()) {
+          finite = parametersFinite(check);
+        }
+        if (!finite) {
+          for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            NDArray good = lastGood.get(e.getKey());
+            if (good != null && good.getShape().equals(e.getValue().getShape()))
+              e.getValue().set(HostTransfers.floats(good)); // rare: only after a bad step
+          }
+          outer.reset();
+          skippedNonFinite++;
+          losses.put("restored", 1.0);
+          LOG.warn(
+              "a parameter became non-finite during the step: restored the last good parameters");
+        }
+      } finally {
+        stepMgr.close();
       }
       samplesSeen += valid.size();
     }
@@ -298,36 +313,64 @@ public final class CrossModalLearner implements OnlineLearner {
     return true;
   }
 
+  /**
+   * Test-then-train: every labelled sample predicted by the current model (phi or the prototype
+   * rule per modality alone, and the fusion head), before it is learned from. The argmax of every
+   * group and head is taken on the device and read in one host read.
+   */
   private void scorePrequential(
       NDManager mgr, List<Sample> samples, Map<Sample, Boolean> fusedCorrect) {
     int n = model.classes.size();
     Map<Set<Modality>, List<Sample>> groups =
         groupBy(samples, s -> s.label() == null ? null : s.modalities());
+    // per group: head name -> argmax array (null while no class is known)
+    List<Map<String, NDArray>> heads = new ArrayList<>();
+    NDList all = new NDList();
     for (Map.Entry<Set<Modality>, List<Sample>> g : groups.entrySet()) {
       List<Sample> ss = g.getValue();
-      int[] truth = new int[ss.size()];
-      for (int i = 0; i < ss.size(); i++)
-        truth[i] = model.classIndex.getOrDefault(ss.get(i).label(), -1);
       Map<Modality, NDArray> emb = new EnumMap<>(Modality.class);
       for (Modality m : g.getKey()) emb.put(m, Nets.encode(cfg, params, m, input(mgr, ss, m)));
-      Map<String, int[]> preds = new LinkedHashMap<>();
+      Map<String, NDArray> preds = new LinkedHashMap<>();
       for (Map.Entry<Modality, NDArray> e : emb.entrySet()) {
         preds.put(
-            e.getKey().name(), n == 0 ? null : argmax(model.alone(mgr, e.getValue(), e.getKey())));
+            e.getKey().name(),
+            n == 0 ? null : model.alone(mgr, e.getValue(), e.getKey()).argMax(1));
       }
       if (emb.size() >= 2) {
-        preds.put(FUSED, n == 0 ? null : argmax(Nets.fuse(cfg, params, emb, n, mgr)));
+        preds.put(FUSED, n == 0 ? null : Nets.fuse(cfg, params, emb, n, mgr).argMax(1));
       } else {
         preds.put(FUSED, preds.get(emb.keySet().iterator().next().name()));
       }
-      int[] fused = preds.get(FUSED);
+      for (NDArray a : preds.values()) {
+        if (a != null && all.stream().noneMatch(x -> x == a)) all.add(a);
+      }
+      heads.add(preds);
+    }
+    long[] read = all.isEmpty() ? new long[0] : HostTransfers.longs(NDArrays.concat(all));
+    Map<NDArray, int[]> values = new IdentityHashMap<>();
+    int at = 0;
+    for (NDArray a : all) {
+      int len = (int) a.size();
+      int[] v = new int[len];
+      for (int i = 0; i < len; i++) v[i] = (int) read[at + i];
+      values.put(a, v);
+      at += len;
+    }
+    int gi = 0;
+    for (List<Sample> ss : groups.values()) {
+      Map<String, NDArray> preds = heads.get(gi++);
+      int[] truth = new int[ss.size()];
+      for (int i = 0; i < ss.size(); i++)
+        truth[i] = model.classIndex.getOrDefault(ss.get(i).label(), -1);
+      int[] fused = preds.get(FUSED) == null ? null : values.get(preds.get(FUSED));
       for (int i = 0; i < ss.size(); i++)
         fusedCorrect.put(ss.get(i), fused != null && truth[i] >= 0 && fused[i] == truth[i]);
-      for (Map.Entry<String, int[]> p : preds.entrySet()) {
+      for (Map.Entry<String, NDArray> p : preds.entrySet()) {
+        int[] pv = p.getValue() == null ? null : values.get(p.getValue());
         long[] c = prequential.computeIfAbsent(p.getKey(), k -> new long[2]);
         for (int i = 0; i < ss.size(); i++) {
           c[1]++;
-          if (p.getValue() != null && truth[i] >= 0 && p.getValue()[i] == truth[i]) c[0]++;
+          if (pv != null && truth[i] >= 0 && pv[i] == truth[i]) c[0]++;
         }
       }
     }
@@ -469,6 +512,7 @@ public final class CrossModalLearner implements OnlineLearner {
     int total = groups.values().stream().mapToInt(List::size).sum();
     boolean warmup = samplesSeen < warmupUntil;
     Map<String, Double> parts = new LinkedHashMap<>();
+    List<Part> reported = new ArrayList<>(); // the step report's loss parts, read with the pass
     boolean[] empty = {false};
     try (NDManager sub = model.base.newSubManager()) {
       Autograd.Pass pass =
@@ -476,7 +520,7 @@ public final class CrossModalLearner implements OnlineLearner {
               sub,
               params,
               trainable,
-              view -> {
+              (view, probes) -> {
                 NDArray loss = null;
                 Map<Modality, List<NDArray>> zs = new EnumMap<>(Modality.class);
                 Map<Modality, List<String>> ys = new EnumMap<>(Modality.class);
@@ -497,14 +541,16 @@ public final class CrossModalLearner implements OnlineLearner {
                   NDArray gl = null;
                   if (all.size() >= 2) { // PMR eq. 2 on the fusion head
                     NDArray fused = Losses.crossEntropy(Nets.fuse(cfg, view, all, n, sub), oneHot);
-                    add(parts, "fused_ce", fused.getFloat() * w);
+                    reported.add(new Part("fused_ce", probes.size(), w));
+                    probes.add(fused);
                     gl = fused;
                   }
                   if (uni) { // ablation: phi's cross-entropy on each labelled modality (in neither
                     // paper)
                     for (NDArray e : emb.values()) {
                       NDArray ce = Losses.crossEntropy(Nets.classify(view, e, n), oneHot);
-                      add(parts, "uni_ce", ce.getFloat() * w);
+                      reported.add(new Part("uni_ce", probes.size(), w));
+                      probes.add(ce);
                       ce = Ops.mul(ce, cfg.unimodalWeight());
                       gl = gl == null ? ce : gl.add(ce);
                     }
@@ -534,7 +580,7 @@ public final class CrossModalLearner implements OnlineLearner {
                       ys.computeIfAbsent(m, k -> new ArrayList<>()).add(ss.get(i).label());
                   }
                 }
-                NDArray p = pmrTerms(sub, zs, ys, warmup, parts, pmrOut);
+                NDArray p = pmrTerms(sub, zs, ys, warmup, reported, probes, pmrOut);
                 if (p != null) loss = loss == null ? p : loss.add(p);
                 if (loss
                     == null) { // nothing to learn from in this batch: a zero loss, and no update
@@ -545,6 +591,11 @@ public final class CrossModalLearner implements OnlineLearner {
                 return maybeInject(loss);
               },
               "supervised step");
+      for (Part part : reported)
+        add(
+            parts,
+            part.key(),
+            part.probe() < 0 ? 0.0 : pass.probes()[part.probe()] * part.weight());
       if (pass.grads() == null) {
         skippedNonFinite++;
         LOG.warn(
@@ -613,7 +664,8 @@ public final class CrossModalLearner implements OnlineLearner {
       Map<Modality, List<NDArray>> zs,
       Map<Modality, List<String>> ys,
       boolean warmup,
-      Map<String, Double> parts,
+      List<Part> reported,
+      List<NDArray> probes,
       double[] pmrOut) {
     if (LearnerConfig.PMR_NONE.equals(cfg.pmrRule())) return null;
     List<Modality> mods = new ArrayList<>();
@@ -632,9 +684,21 @@ public final class CrossModalLearner implements OnlineLearner {
               z, model.prototypes.matrix(sub, m, known), oneHot(sub, y, known.size())));
     }
     if (inputs.size() < 2) return null;
-    PmrObjective.Result r = pmr.apply(inputs, warmup);
-    add(parts, "pce", r.pce());
-    add(parts, "per", r.per());
+    List<NDArray> pceTerms = new ArrayList<>();
+    List<NDArray> perTerms = new ArrayList<>();
+    PmrObjective.Result r = pmr.terms(inputs, warmup, pceTerms, perTerms);
+    // the weighted parts' values are read with the backward pass (probes); a kind without a term
+    // is reported as 0, as when it was read here
+    reported.add(new Part("pce", -1, 1));
+    for (NDArray t : pceTerms) {
+      reported.add(new Part("pce", probes.size(), 1));
+      probes.add(t);
+    }
+    reported.add(new Part("per", -1, 1));
+    for (NDArray t : perTerms) {
+      reported.add(new Part("per", probes.size(), 1));
+      probes.add(t);
+    }
     int si = mods.indexOf(cfg.sourceModality());
     int ti = mods.indexOf(cfg.targetModality());
     if (si >= 0 && ti >= 0) {
@@ -645,6 +709,9 @@ public final class CrossModalLearner implements OnlineLearner {
     return r.loss();
   }
 
+  /** A loss part of the step report: its value is probe {@code probe} times weight (-1: 0). */
+  private record Part(String key, int probe, double weight) {}
+
   private static void add(Map<String, Double> m, String k, double v) {
     m.merge(k, v, Double::sum);
   }
@@ -653,11 +720,23 @@ public final class CrossModalLearner implements OnlineLearner {
     return params.keySet().stream().filter(n -> prefixes.stream().anyMatch(n::startsWith)).toList();
   }
 
-  private boolean parametersFinite() {
+  /**
+   * Whether every parameter is finite, reduced on the device and read once: {@code sum(w * 0)} is
+   * NaN exactly when w holds a NaN or an infinity (and never overflows), so the sum over all
+   * parameters of those sums is finite iff every value is.
+   */
+  private boolean parametersFinite(NDManager mgr) {
+    NDList zeros = new NDList();
     for (NDArray w : params.values()) {
-      for (float v : w.toFloatArray()) if (!Float.isFinite(v)) return false;
+      NDArray z = w.mul(0f);
+      z.attach(mgr);
+      NDArray s = z.sum().reshape(1);
+      s.attach(mgr);
+      zeros.add(s);
     }
-    return true;
+    NDArray all = NDArrays.concat(zeros).sum();
+    all.attach(mgr);
+    return Float.isFinite(HostTransfers.scalar(all));
   }
 
   private NDArray maybeInject(NDArray loss) {
@@ -922,13 +1001,26 @@ public final class CrossModalLearner implements OnlineLearner {
 
   @Override
   public synchronized byte[] snapshot(Map<String, String> provenance) {
+    return snapshotLater(provenance).get();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Here the parameters' values are copied to Java now (the one read of them, under the
+   * learner's lock); the encoding and its sha256 run when the supplier is called, on the caller's
+   * thread.
+   */
+  @Override
+  public synchronized java.util.function.Supplier<byte[]> snapshotLater(
+      Map<String, String> provenance) {
     model.ensureOpen();
     Map<String, String> prov = new LinkedHashMap<>();
     if (provenance != null) prov.putAll(provenance);
     prov.put("learnerClass", getClass().getName());
     Map<String, long[]> preq = new LinkedHashMap<>();
     prequential.forEach((k, v) -> preq.put(k, v.clone()));
-    return model.encode(
+    return model.capture(
         prov,
         new long[] {samplesSeen, warmupUntil, lastPrototypeAt, skippedNonFinite, rejected},
         preq);
@@ -946,13 +1038,6 @@ public final class CrossModalLearner implements OnlineLearner {
     float[] v = new float[labels.size() * n];
     for (int i = 0; i < labels.size(); i++) v[i * n + labels.get(i)] = 1f;
     return mgr.create(v, new Shape(labels.size(), n));
-  }
-
-  private static int[] argmax(NDArray logits) {
-    long[] a = logits.argMax(1).toLongArray();
-    int[] out = new int[a.length];
-    for (int i = 0; i < a.length; i++) out[i] = (int) a[i];
-    return out;
   }
 
   private static <K> Map<K, List<Sample>> groupBy(

@@ -209,7 +209,7 @@ public final class CrossModalModel implements ServableModel {
           for (int i : g.getValue()) out[i] = new Inference(null, 0.0, List.of(), used);
           continue;
         }
-        float[] probs = logits(sub, ss, g.getKey()).softmax(1).toFloatArray();
+        float[] probs = HostTransfers.floats(logits(sub, ss, g.getKey()).softmax(1));
         for (int r = 0; r < ss.size(); r++) out[g.getValue().get(r)] = inference(probs, r, n, used);
       }
     }
@@ -291,7 +291,8 @@ public final class CrossModalModel implements ServableModel {
     }
     try (NDManager sub = base.newSubManager()) {
       float[] e =
-          Nets.encode(cfg, params, m, sub.create(flat, new Shape(inputs.size(), f))).toFloatArray();
+          HostTransfers.floats(
+              Nets.encode(cfg, params, m, sub.create(flat, new Shape(inputs.size(), f))));
       int d = cfg.embeddingDim();
       float[][] out = new float[inputs.size()][d];
       for (int i = 0; i < inputs.size(); i++) System.arraycopy(e, i * d, out[i], 0, d);
@@ -427,8 +428,8 @@ public final class CrossModalModel implements ServableModel {
     NDArray b = params.get(bName);
     int cols = (int) w.getShape().get(1);
     int d = unit.length;
-    float[] wv = w.toFloatArray();
-    float[] bv = b.toFloatArray();
+    float[] wv = HostTransfers.floats(w);
+    float[] bv = HostTransfers.floats(b);
     double normSum = 0;
     double biasSum = 0;
     int others = 0;
@@ -463,6 +464,15 @@ public final class CrossModalModel implements ServableModel {
    */
   synchronized byte[] encode(
       Map<String, String> provenance, long[] learnerCounters, Map<String, long[]> prequential) {
+    return capture(provenance, learnerCounters, prequential).get();
+  }
+
+  /**
+   * As {@link #encode}, the state taken now (parameters read to Java, classes, prototypes, counters
+   * copied) and encoded when the supplier is called, on any thread.
+   */
+  synchronized java.util.function.Supplier<byte[]> capture(
+      Map<String, String> provenance, long[] learnerCounters, Map<String, long[]> prequential) {
     ensureOpen();
     Map<String, String> prov = new LinkedHashMap<>(provenance);
     prov.put("seed", Long.toString(cfg.seed()));
@@ -479,7 +489,7 @@ public final class CrossModalModel implements ServableModel {
     Map<String, float[]> values = new LinkedHashMap<>();
     for (Map.Entry<String, NDArray> e : params.entrySet()) {
       shapes.put(e.getKey(), e.getValue().getShape());
-      values.put(e.getKey(), e.getValue().toFloatArray());
+      values.put(e.getKey(), HostTransfers.floats(e.getValue()));
     }
     long[] counters = {
       learnerCounters[0],
@@ -492,7 +502,10 @@ public final class CrossModalModel implements ServableModel {
     };
     Map<Modality, Map<String, float[]>> protos = new EnumMap<>(Modality.class);
     protos.putAll(prototypes.all());
-    return SnapshotCodec.encode(cfg, prov, classes, counters, prequential, shapes, values, protos);
+    // centroid arrays are never written in place (PrototypeBank replaces them), so sharing is safe
+    List<String> cls = List.copyOf(classes);
+    return () ->
+        SnapshotCodec.encode(cfg, prov, cls, counters, prequential, shapes, values, protos);
   }
 
   private void load(SnapshotCodec.Decoded d) {

@@ -24,6 +24,17 @@ public interface OnlineLearner extends ServableModel {
   byte[] snapshot(Map<String, String> provenance);
 
   /**
+   * The state of {@link #snapshot} taken now, encoded later: the returned supplier gives the same
+   * bytes {@code snapshot(provenance)} gives at this call, and may run on another thread while the
+   * learner goes on learning (so a trainer takes the state on its learner thread and serializes and
+   * hashes it elsewhere). The default encodes at once.
+   */
+  default java.util.function.Supplier<byte[]> snapshotLater(Map<String, String> provenance) {
+    byte[] b = snapshot(provenance);
+    return () -> b;
+  }
+
+  /**
    * Called by the trainer when its drift detector fires (the stream's distribution changed).
    * Learners that keep state tied to the old distribution (warm-up windows, prototypes) reset it
    * here; the default does nothing.

@@ -1,6 +1,9 @@
 package io.streamalign.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -78,22 +81,45 @@ public final class PmrObjective {
    * E_r epochs; the learner: its warm-up window).
    */
   public Result apply(List<Input> mods, boolean warmup) {
+    List<NDArray> pceTerms = new ArrayList<>();
+    List<NDArray> perTerms = new ArrayList<>();
+    Result r = terms(mods, warmup, pceTerms, perTerms);
+    double pce = 0;
+    double per = 0;
+    if (!pceTerms.isEmpty() || !perTerms.isEmpty()) {
+      List<NDArray> both = new ArrayList<>(pceTerms);
+      both.addAll(perTerms);
+      float[] v = HostTransfers.floats(concat(both)); // the parts' values, one read
+      for (int i = 0; i < v.length; i++) {
+        if (i < pceTerms.size()) pce += v[i];
+        else per += v[i];
+      }
+    }
+    return new Result(r.loss(), r.s(), r.coefficients(), pce, per);
+  }
+
+  /**
+   * As {@link #apply} without reading the weighted parts' values: the PCE terms (eqs. 9-10) and PER
+   * terms (eq. 13) are added to the given lists as scalar arrays (the learner reads them with its
+   * backward pass), and the result's {@code pce} and {@code per} are NaN. The s_m of eq. 8 decide
+   * the coefficients on the host: they are read here, all in one read.
+   */
+  Result terms(List<Input> mods, boolean warmup, List<NDArray> pceTerms, List<NDArray> perTerms) {
     if (mods.size() < 2)
       throw new IllegalArgumentException("PMR needs two or more modalities, got " + mods.size());
     double[] s = new double[mods.size()];
-    for (int i = 0; i < s.length; i++) {
-      Input in = mods.get(i);
-      long n = in.z().getShape().get(0);
+    List<NDArray> scores = new ArrayList<>();
+    for (Input in : mods) {
       // PMR eqs. 7-8: the prototype probability of the true class, summed over B^m (here: its mean)
-      s[i] =
-          Losses.prototypeScore(in.z().stopGradient(), in.prototypes(), in.oneHot(), scale)
-                  .getFloat()
-              / Math.max(1, n);
+      scores.add(Losses.prototypeScore(in.z().stopGradient(), in.prototypes(), in.oneHot(), scale));
+    }
+    float[] sums = HostTransfers.floats(concat(scores));
+    for (int i = 0; i < s.length; i++) {
+      long n = mods.get(i).z().getShape().get(0);
+      s[i] = sums[i] / Math.max(1, n);
     }
     Pmr.Coefficients co = Pmr.coefficients(s, rule, alpha, mu, warmup);
     NDArray loss = null;
-    double pce = 0;
-    double per = 0;
     for (int i = 0; i < s.length; i++) {
       Input in = mods.get(i);
       if (co.pce()[i] > 0) { // eqs. 9-10
@@ -101,17 +127,24 @@ public final class PmrObjective {
             Ops.mul(
                 Losses.prototypeCrossEntropy(in.z(), in.prototypes(), in.oneHot(), scale),
                 co.pce()[i]);
-        pce += t.getFloat();
+        pceTerms.add(t);
         loss = loss == null ? t : loss.add(t);
       }
       if (co.entropy()[i]
           > 0) { // eq. 13: minus the entropy of the dominant modality's prototype softmax
         NDArray t =
             Ops.mul(Losses.prototypeEntropy(in.z(), in.prototypes(), scale), -co.entropy()[i]);
-        per += t.getFloat();
+        perTerms.add(t);
         loss = loss == null ? t : loss.add(t);
       }
     }
-    return new Result(loss, s, co, pce, per);
+    return new Result(loss, s, co, Double.NaN, Double.NaN);
+  }
+
+  /** Scalar arrays as one (k) array. */
+  private static NDArray concat(List<NDArray> scalars) {
+    NDList l = new NDList();
+    for (NDArray a : scalars) l.add(a.stopGradient().reshape(1));
+    return NDArrays.concat(l);
   }
 }

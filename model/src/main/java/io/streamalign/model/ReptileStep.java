@@ -74,7 +74,7 @@ final class ReptileStep {
       }
       if (captureAdapted) {
         lastAdapted = new LinkedHashMap<>();
-        for (String n : names) lastAdapted.put(n, fast.get(n).toFloatArray());
+        for (String n : names) lastAdapted.put(n, HostTransfers.floats(fast.get(n)));
       }
       outer(params, fast, names, eps);
       return sum / innerSteps;

@@ -517,7 +517,8 @@ public final class TrainLoop {
                 config.transactionalId(),
                 buildVersion)
             .entries();
-    SnapshotRecord d = learner.call(l -> SnapshotRecord.of(l, provenance));
+    // the state is taken on the learner thread; encoding and sha256 run here, off that thread
+    SnapshotRecord d = learner.call(l -> SnapshotRecord.later(l, provenance)).get();
     runLearnerCallbacks(); // enrollment failures surfaced while we waited
     PromotionGate.Decision decision = quality.decide();
     ModelSnapshot snapshot =

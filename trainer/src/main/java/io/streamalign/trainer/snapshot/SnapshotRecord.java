@@ -34,17 +34,25 @@ public record SnapshotRecord(
 
   /** Serializes the learner with its provenance; call on the learner thread. */
   public static SnapshotRecord of(OnlineLearner learner, Map<String, String> provenance) {
-    byte[] params = learner.snapshot(provenance);
+    return later(learner, provenance).get();
+  }
+
+  /**
+   * The learner's state taken now (call on the learner thread), serialized and hashed when the
+   * supplier is called, on the caller's thread ({@link OnlineLearner#snapshotLater}): the learner
+   * thread goes back to learning while another thread encodes.
+   */
+  public static java.util.function.Supplier<SnapshotRecord> later(
+      OnlineLearner learner, Map<String, String> provenance) {
+    java.util.function.Supplier<byte[]> params = learner.snapshotLater(provenance);
     LearnerConfig c = learner.config();
     Set<Modality> modalities = EnumSet.noneOf(Modality.class);
     for (Modality m : Modality.values()) if (c.featureSize(m) > 0) modalities.add(m);
-    return new SnapshotRecord(
-        params,
-        learner.samplesSeen(),
-        new ArrayList<>(learner.classes()),
-        c.toJson(),
-        learner.getClass().getName(),
-        modalities);
+    long seen = learner.samplesSeen();
+    List<String> classes = new ArrayList<>(learner.classes());
+    String json = c.toJson();
+    String learnerClass = learner.getClass().getName();
+    return () -> new SnapshotRecord(params.get(), seen, classes, json, learnerClass, modalities);
   }
 
   /** The record's builder: everything but sha256, format version and signature. */
