@@ -121,6 +121,7 @@ final class BenchDocument {
             .append(" |\n");
       }
     }
+    if (previous != null) sb.append(earlierGoals(reports, previous));
     failures.forEach(
         (s, why) ->
             sb.append("| ")
@@ -224,6 +225,40 @@ final class BenchDocument {
       if (cells.length >= 4) out.putIfAbsent(cells[0], cells);
     }
     return out;
+  }
+
+  /**
+   * The goal rows of the earlier document for the scenarios not run now, their scenario marked as
+   * from the earlier run: the Goals table keeps every goal, met or not, whichever subset ran.
+   */
+  static String earlierGoals(List<BenchReport> reports, String previous) {
+    java.util.Set<String> ran = new java.util.HashSet<>();
+    for (BenchReport r : reports) ran.add(r.scenario());
+    String when = previousDate(previous);
+    StringBuilder out = new StringBuilder();
+    boolean inGoals = false;
+    for (String line : previous.split("\n")) {
+      if (line.startsWith("## ")) {
+        inGoals = line.equals("## Goals");
+        continue;
+      }
+      if (!inGoals || !line.startsWith("| ") || line.startsWith("| scenario |")) continue;
+      String[] cells = line.split(" \\| ", 3);
+      if (cells.length < 3) continue;
+      String first = cells[0].substring(2).trim();
+      String scenario = first.split(" ", 2)[0];
+      if (ran.contains(scenario)) continue;
+      // a row already carried from a run before that one keeps its own date
+      out.append("| ")
+          .append(
+              first.contains("(earlier run") ? first : scenario + " (earlier run, " + when + ")")
+          .append(" | ")
+          .append(cells[1])
+          .append(" | ")
+          .append(cells[2])
+          .append('\n');
+    }
+    return out.toString();
   }
 
   private static String previousDate(String doc) {

@@ -131,6 +131,15 @@ class BenchDocumentTest {
         doc);
     assertTrue(doc.contains("| swap time p99 | 120.0 ms |"), doc);
     assertEquals(1, doc.split("## serving\n", -1).length - 1, "serving table once");
+    // the Goals table keeps the goals of the scenarios not re-run, marked with their run's date,
+    // and shows a re-run scenario's goals from this run only
+    String goals = doc.substring(doc.indexOf("## Goals"), doc.indexOf("## This run beside"));
+    assertTrue(
+        goals.contains(
+            "| swap (earlier run, 2026-01-01T10:00:00Z to 2026-01-01T11:00:00Z (60 min)) | swap time p99 | 120.0 ms |"),
+        goals);
+    assertEquals(1, goals.split("1000/s serving latency p99", -1).length - 1, goals);
+    assertTrue(goals.contains("| serving | 1000/s serving latency p99 | 80.000 ms |"), goals);
     assertTrue(doc.indexOf("## swap") > doc.indexOf("## serving\n"), doc);
   }
 
