@@ -75,6 +75,13 @@ class ResultsDocTest {
         doc);
     assertTrue(doc.contains("CroMA − align + classify +10.0 [+10.0, +10.0] (holds)"), doc);
     assertTrue(doc.contains("ours is above, level with, below them"), doc);
+    // the per-task view (6 tasks: differences 10, 10, 10, 10, 8, 12; sd 1.26, t(0.975, 5) = 2.571)
+    // is shown, not judged
+    assertTrue(
+        doc.contains(
+            "(Per task, n = 6, not independent and not used for the verdict: "
+                + "CroMA − align + classify +10.0 [+8.7, +11.3]"),
+        doc);
     // 5-shot: CroMA − align per seed +10, −10, +1: inside the noise although above target-only
     assertTrue(
         doc.contains(
