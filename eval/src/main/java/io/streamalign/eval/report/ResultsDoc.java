@@ -112,7 +112,9 @@ public final class ResultsDoc {
         .append(runs)
         .append(
             "/` (`streamalign eval PROTOCOL --full ...`, see each section for the size "
-                + "actually run); nothing here is edited by hand. Runs (date UTC, machine, wall time):\n\n");
+                + "actually run); nothing here is edited by hand. `eval/run-results.sh` reruns the "
+                + "protocols at the sizes written in `eval/results/README.md` and regenerates this file "
+                + "(`eval/run-results.sh doc`: only this file). Runs (date UTC, machine, wall time):\n\n");
     for (String s : machines) {
       head.append("- ").append(s).append('\n');
     }
