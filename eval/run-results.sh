@@ -2,7 +2,7 @@
 # Regenerates docs/results.md and the runs it is built from (eval/results/full/<protocol>/: Markdown,
 # JSON, plots) at the sizes of the protocol in eval/results/README.md.
 #
-#   eval/run-results.sh                 # every protocol, then the document (about 1.5 h on 2 free cores)
+#   eval/run-results.sh                 # every protocol, then the document (hours: fewshot took 29-45 min per seed under load)
 #   eval/run-results.sh fewshot pmr     # some protocols (synthetic, pmr, fewshot, stream), then the document
 #   eval/run-results.sh doc             # only the document, from the JSON already in eval/results/full/
 #
