@@ -7,6 +7,7 @@ import io.streamalign.eval.data.DigitData;
 import io.streamalign.eval.report.Machine;
 import io.streamalign.eval.report.MarkdownTable;
 import io.streamalign.eval.report.ReportWriter;
+import io.streamalign.eval.report.Stats;
 import io.streamalign.model.CrossModalLearner;
 import io.streamalign.model.LearnerConfig;
 import io.streamalign.model.Modality;
@@ -38,17 +39,15 @@ import java.util.Set;
  * digits 5-9 (150 clips); classification by nearest class prototype (cosine) of the audio
  * embeddings in the aligned space, i.e. what serving does on {@code av.support}.
  *
- * <p>Rows (CroMA Table 2):
+ * <p>Rows (CroMA Table 2). Every adapted row takes the same meta-test: the learner's {@code adapt}
+ * ({@link Settings#adaptSteps()} inner Adam steps at the learner's inner learning rate, CroMA's
+ * meta-test gradient steps) on the same support set, then the nearest-prototype classification
+ * above; the rows differ only in the learner they start from:
  *
  * <ul>
- *   <li>target-only few-shot: an untrained learner fine-tuned on the k-shot support with the
- *       learner's own {@code adapt} (CroMA's meta-test gradient steps), no source, no pairs;
+ *   <li>target-only few-shot: an untrained learner, no source, no pairs;
  *   <li>align + classify: the same pair stream through a learner with Reptile step size 1 and one
  *       inner step, i.e. plain SGD on the alignment and classification losses (no meta-learning);
- *   <li>align + meta-classify: that plainly aligned learner, then CroMA's meta-test fast adaptation
- *       ({@code adapt} on the support) before the prototypes. An approximation: the learner has one
- *       Reptile step size for its alignment and classification episodes, so a learner with plain
- *       alignment but meta-learned classification cannot be configured;
  *   <li>CroMA (meta-alignment): the learner's defaults (meta step 0.1, inner Adam 1e-3) with {@link
  *       Settings#metaInnerSteps()} inner steps per Reptile update (the learner's default of one
  *       would make Reptile plain training; see {@link Settings});
@@ -56,7 +55,17 @@ import java.util.Set;
  *       (target labels in meta-train).
  * </ul>
  *
- * Mean and standard deviation over tasks x seeds.
+ * Two ablation rows show what the meta-test fine-tuning contributes: align + classify and CroMA
+ * without it (prototypes straight from the meta-trained encoders). Until 2026-12-07 the CroMA and
+ * oracle rows were never fine-tuned while target-only was, and an "align + meta-classify" row
+ * (plain alignment, then {@code adapt}) stood for CroMA's meta-test; that row is now simply align +
+ * classify, so it is gone.
+ *
+ * <p>Statistics ({@link Stats}): the unit is the seed (its tasks share the meta-trained learners);
+ * every cell is the mean over seeds of the per-seed task means, ± the 95% t half-width; every
+ * comparison is a paired difference over seeds (each seed's difference is the mean of its per-task
+ * differences, same support and queries for both rows), and holds only where its interval excludes
+ * 0. The JSON keeps every per-task accuracy (seed-major).
  *
  * <p>Retrieval (CroMA Table 4): queries = 40 held-out images (MNIST 8000-9999) of each new digit
  * 5-9 (200), gallery = all 300 FSDD test takes of digits 0-9, ranked by cosine similarity in the
@@ -149,17 +158,46 @@ public final class FewShotImageToAudio implements Protocol {
       Map.of(
           "target-only few-shot", new double[] {44.2, 72.3, 77.4},
           "align + classify (no meta)", new double[] {45.3, 73.9, 78.8},
-          "align + meta-classify", new double[] {47.2, 77.1, 80.4},
           "CroMA (meta-alignment)", new double[] {47.5, 85.9, 92.7},
           "oracle (audio labels in meta-train)", new double[] {45.9, 89.3, 94.5});
 
+  /**
+   * The rows; the first {@value #ADAPTED_ROWS} take the same meta-test fine-tuning, the last two
+   * are the aligned learners without it (an ablation).
+   */
   static final List<String> ROWS =
       List.of(
           "target-only few-shot",
           "align + classify (no meta)",
-          "align + meta-classify",
           "CroMA (meta-alignment)",
-          "oracle (audio labels in meta-train)");
+          "oracle (audio labels in meta-train)",
+          "align + classify, no meta-test fine-tuning",
+          "CroMA, no meta-test fine-tuning");
+
+  static final int ADAPTED_ROWS = 4;
+
+  /**
+   * Same-data PyTorch reference figures for k = 1, 5, 10 (issue 19, item 5: 5-way image to audio,
+   * digits 5-9 held out): goals to measure against.
+   */
+  static final Map<String, double[]> REFERENCE =
+      Map.of(
+          "target-only few-shot", new double[] {27.1, 47.7, 52.6},
+          "align + classify (no meta)", new double[] {29.0, 52.7, 63.2},
+          "CroMA (meta-alignment)", new double[] {29.2, 53.4, 66.1});
+
+  /** Paired comparisons (first minus second) reported per k. */
+  static final List<String[]> COMPARISONS =
+      List.of(
+          new String[] {"CroMA (meta-alignment)", "align + classify (no meta)"},
+          new String[] {"CroMA (meta-alignment)", "target-only few-shot"},
+          new String[] {"align + classify (no meta)", "target-only few-shot"},
+          new String[] {"oracle (audio labels in meta-train)", "CroMA (meta-alignment)"},
+          new String[] {"CroMA (meta-alignment)", "CroMA, no meta-test fine-tuning"},
+          new String[] {
+            "align + classify (no meta)", "align + classify, no meta-test fine-tuning"
+          });
+
   static final List<String> RETRIEVAL_ROWS = List.of("no align", "align", "CroMA");
 
   /** CroMA Table 4 (image to audio, instance retrieval): K -> row -> {R@1, R@5, R@10, rank}. */
@@ -207,7 +245,7 @@ public final class FewShotImageToAudio implements Protocol {
     Settings s = override != null ? override : (opts.full() ? Settings.full() : Settings.reduced());
     long t0 = System.nanoTime();
     DigitData data = DigitData.load(opts.requireDataDir(NAME));
-    // acc[row][shotIndex] = list over tasks x seeds
+    // acc[row][shotIndex] = list over seeds x tasks (seed-major: seed 0's tasks first)
     List<List<List<Double>>> acc = new ArrayList<>();
     for (int r = 0; r < ROWS.size(); r++) {
       List<List<Double>> perShot = new ArrayList<>();
@@ -229,6 +267,7 @@ public final class FewShotImageToAudio implements Protocol {
       }
       rec.add(rows);
     }
+    EvalResult last = null;
     for (int seedIdx = 0; seedIdx < opts.seeds(); seedIdx++) {
       long seed = s.seed() + 7919L * seedIdx;
       LearnerConfig defaults = LearnerConfig.defaults().with("seed", seed).with("device", "cpu");
@@ -240,20 +279,24 @@ public final class FewShotImageToAudio implements Protocol {
           CrossModalLearner croma = metaTrain(base, data, s, seed, false);
           CrossModalLearner oracle = metaTrain(base, data, s, seed, true)) {
         Random rnd = new Random(seed);
+        // the learners every adapted row starts from, in ROWS order
+        List<CrossModalLearner> starts = List.of(fresh, plain, croma, oracle);
         for (int task = 0; task < s.tasks(); task++) {
           for (int k = 0; k < s.shots().length; k++) {
             int shots = s.shots()[k];
             List<float[]>[] support = supportSet(data, shots, rnd);
             List<Sample> sup = supportSamples(support);
-            try (CrossModalLearner adapted = fresh.adapt(sup, s.adaptSteps())) {
-              acc.get(0).get(k).add(prototypeAccuracy(adapted, support, data));
+            // meta-test, identical for every adapted row: the learner's adapt (the same number of
+            // inner Adam steps at the same inner learning rate) on the same support set, then the
+            // same nearest-prototype classification of the same queries
+            for (int r = 0; r < starts.size(); r++) {
+              try (CrossModalLearner adapted = starts.get(r).adapt(sup, s.adaptSteps())) {
+                acc.get(r).get(k).add(prototypeAccuracy(adapted, support, data));
+              }
             }
-            acc.get(1).get(k).add(prototypeAccuracy(plain, support, data));
-            try (CrossModalLearner adapted = plain.adapt(sup, s.adaptSteps())) {
-              acc.get(2).get(k).add(prototypeAccuracy(adapted, support, data));
-            }
-            acc.get(3).get(k).add(prototypeAccuracy(croma, support, data));
-            acc.get(4).get(k).add(prototypeAccuracy(oracle, support, data));
+            // ablation rows: the same learners without the meta-test fine-tuning
+            acc.get(4).get(k).add(prototypeAccuracy(plain, support, data));
+            acc.get(5).get(k).add(prototypeAccuracy(croma, support, data));
           }
         }
         List<CrossModalLearner> retrievers = List.of(fresh, plain, croma);
@@ -280,8 +323,21 @@ public final class FewShotImageToAudio implements Protocol {
           }
         }
       }
+      // rewritten after every seed, so a run stopped for time keeps the seeds it finished
+      last = report(s, opts, seedIdx + 1, acc, rec, (System.nanoTime() - t0) / 1e9);
     }
-    double secs = (System.nanoTime() - t0) / 1e9;
+    return last;
+  }
+
+  /** The report (Markdown, JSON, plot) of the first {@code seedsDone} seeds. */
+  private static EvalResult report(
+      Settings s,
+      EvalOptions opts,
+      int seedsDone,
+      List<List<List<Double>>> acc,
+      List<List<List<List<Double>>>> rec,
+      double secs)
+      throws IOException {
     Machine machine = Machine.current();
     ReportWriter w = new ReportWriter(opts.outDir(), NAME);
     List<ReportWriter.Series> series = new ArrayList<>();
@@ -303,6 +359,15 @@ public final class FewShotImageToAudio implements Protocol {
 
     StringBuilder sb = new StringBuilder();
     sb.append("# fewshot-image-to-audio — CroMA image → audio on MNIST → FSDD\n\n");
+    if (seedsDone < opts.seeds()) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "**Partial report: %d of the %d planned seeds finished (the run was stopped for time or "
+                  + "is still going; this file is rewritten after every seed).**%n%n",
+              seedsDone,
+              opts.seeds()));
+    }
     sb.append(
         String.format(
             Locale.ROOT,
@@ -310,21 +375,35 @@ public final class FewShotImageToAudio implements Protocol {
                 + "of the same digit, concept group = digit word), micro-batches of %d (%d learn steps), CrossModalLearner "
                 + "defaults (d = 128, margin loss); CroMA and oracle: Reptile meta step 0.1 after %d inner Adam steps "
                 + "(1e-3) on each alignment task and classification episode; align + classify: one inner step and "
-                + "Reptile step 1 (plain training). Meta-test: 5-way k-shot on digits 5-9, support from FSDD train takes, "
-                + "queries = all 150 FSDD test takes of 5-9, nearest prototype (cosine) in the aligned space; "
-                + "fine-tuning = the learner's adapt (%d Adam steps on the support). %d tasks × %d seed(s); "
-                + "mean ± std (%%); %.0f s.%n%n",
+                + "Reptile step 1 (plain training). Meta-test, the same for every adapted row (target-only, "
+                + "align + classify, CroMA, oracle): the learner's `adapt` (%d inner Adam steps at the inner "
+                + "learning rate 1e-3) on the same k-shot support of digits 5-9 (FSDD train takes), then "
+                + "nearest prototype (cosine) in the aligned space for the same queries (all 150 FSDD test takes "
+                + "of 5-9). %d tasks × %d seed(s); %.0f s.%n%n",
             s.metaTrainSamples(),
             s.batch(),
             (s.metaTrainSamples() + s.batch() - 1) / s.batch(),
             s.metaInnerSteps(),
             s.adaptSteps(),
             s.tasks(),
-            opts.seeds(),
+            seedsDone,
             secs));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "Statistics: each cell is mean ± 95%% confidence half-width (Student's t) over the %d seeds, "
+                + "one value per seed (the mean of its %d tasks): the tasks of one seed share its meta-trained "
+                + "learners, so they are not independent, and the seed is the unit. Comparisons are paired "
+                + "(the same seed and task for both methods) and a difference holds only where its interval "
+                + "excludes 0.%n%n",
+            seedsDone,
+            s.tasks()));
     List<String> head = new ArrayList<>(List.of("method"));
     for (int shots : s.shots()) {
       head.add(shots + "-shot (ours)");
+    }
+    for (int shots : s.shots()) {
+      head.add(shots + "-shot PyTorch ref.");
     }
     for (int shots : s.shots()) {
       head.add(shots + "-shot paper (CIFAR→ESC-50)");
@@ -332,48 +411,88 @@ public final class FewShotImageToAudio implements Protocol {
     MarkdownTable t = new MarkdownTable(head.toArray(String[]::new));
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("protocol", NAME);
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("metaTrainSamples", s.metaTrainSamples());
+    settings.put("batch", s.batch());
+    settings.put("tasks", s.tasks());
+    settings.put("shots", java.util.Arrays.stream(s.shots()).boxed().toList());
+    settings.put("adaptSteps", s.adaptSteps());
+    settings.put("seed", s.seed());
+    settings.put("seeds", seedsDone);
+    settings.put("seedsPlanned", opts.seeds());
+    settings.put("metaInnerSteps", s.metaInnerSteps());
+    settings.put("retrievalShots", java.util.Arrays.stream(s.retrievalShots()).boxed().toList());
+    json.put("settings", settings);
     json.put(
-        "settings",
-        Map.of(
-            "metaTrainSamples",
-            s.metaTrainSamples(),
-            "batch",
-            s.batch(),
-            "tasks",
-            s.tasks(),
-            "shots",
-            java.util.Arrays.stream(s.shots()).boxed().toList(),
-            "adaptSteps",
-            s.adaptSteps(),
-            "seed",
-            s.seed(),
-            "seeds",
-            opts.seeds(),
-            "metaInnerSteps",
-            s.metaInnerSteps(),
-            "retrievalShots",
-            java.util.Arrays.stream(s.retrievalShots()).boxed().toList()));
+        "unit",
+        "seed: a row's value per seed is the mean over its tasks; values are per task, seed-major");
     List<Object> rowsJson = new ArrayList<>();
     for (int r = 0; r < ROWS.size(); r++) {
       List<Object> cells = new ArrayList<>(List.of(ROWS.get(r)));
       Map<String, Object> rj = new LinkedHashMap<>();
       rj.put("method", ROWS.get(r));
+      rj.put("adapted", r < ADAPTED_ROWS);
       for (int k = 0; k < s.shots().length; k++) {
         List<Double> v = acc.get(r).get(k);
-        cells.add(MarkdownTable.meanStd(mean(v), std(v), 1));
-        rj.put(s.shots()[k] + "-shot", Map.of("mean", mean(v), "std", std(v), "values", v));
+        double[] perSeed = perSeed(v, s.tasks());
+        Stats.Interval ci = Stats.mean(perSeed);
+        cells.add(ci.text(1));
+        Map<String, Object> cell = new LinkedHashMap<>();
+        cell.put("mean", ci.mean());
+        cell.put("ci95", ci.halfWidth());
+        cell.put("perSeed", perSeed);
+        cell.put("values", v);
+        rj.put(s.shots()[k] + "-shot", cell);
       }
       for (int shots : s.shots()) {
-        int pi = shots == 1 ? 0 : shots == 5 ? 1 : shots == 10 ? 2 : -1;
-        double[] paper = PAPER.get(ROWS.get(r));
-        cells.add(pi < 0 || paper == null ? "n/a" : MarkdownTable.num(paper[pi], 1));
+        cells.add(figure(REFERENCE.get(ROWS.get(r)), shots));
+      }
+      for (int shots : s.shots()) {
+        cells.add(figure(PAPER.get(ROWS.get(r)), shots));
       }
       t.row(cells.toArray());
       rowsJson.add(rj);
     }
     json.put("rows", rowsJson);
     sb.append(t).append('\n');
-    sb.append("Chance is 20%. Plot: `fewshot-image-to-audio-accuracy.png`.\n\n");
+    sb.append(
+        "Chance is 20%. PyTorch ref.: the same-data PyTorch reference figures of issue 19 "
+            + "(item 5), goals to measure against. Plot: `fewshot-image-to-audio-accuracy.png`.\n\n");
+
+    sb.append("### Paired differences (points; mean [95% interval] over seeds)\n\n");
+    List<String> dh = new ArrayList<>(List.of("comparison"));
+    for (int shots : s.shots()) {
+      dh.add(shots + "-shot");
+    }
+    MarkdownTable dt = new MarkdownTable(dh.toArray(String[]::new));
+    List<Object> cmpJson = new ArrayList<>();
+    for (String[] c : COMPARISONS) {
+      int a = ROWS.indexOf(c[0]);
+      int b = ROWS.indexOf(c[1]);
+      List<Object> cells = new ArrayList<>(List.of(c[0] + " − " + c[1]));
+      for (int k = 0; k < s.shots().length; k++) {
+        Stats.Interval d =
+            Stats.paired(
+                perSeed(acc.get(a).get(k), s.tasks()), perSeed(acc.get(b).get(k), s.tasks()));
+        cells.add(d.signedText(1) + " " + d.verdict());
+        Map<String, Object> cj = new LinkedHashMap<>();
+        cj.put("a", c[0]);
+        cj.put("b", c[1]);
+        cj.put("shots", s.shots()[k]);
+        cj.put("mean", d.mean());
+        cj.put("lo", d.lo());
+        cj.put("hi", d.hi());
+        cj.put("n", d.n());
+        cj.put("verdict", d.verdict());
+        cmpJson.add(cj);
+      }
+      dt.row(cells.toArray());
+    }
+    json.put("comparisons", cmpJson);
+    sb.append(dt).append('\n');
+    sb.append(
+        "holds: the interval is above 0 (the first method is better); reversed: below 0; inside the "
+            + "noise: it contains 0.\n\n");
 
     sb.append("## Few-shot cross-modal retrieval (CroMA Table 4)\n\n");
     sb.append(
@@ -383,11 +502,11 @@ public final class FewShotImageToAudio implements Protocol {
                 + "of all ten digits by cosine similarity; hit at k = a clip of the query's digit among the k nearest "
                 + "(recall by concept: chance R@1 = 10%%, R@5 ≈ 41%%, R@10 ≈ 65%%); rank = median rank of the first "
                 + "clip of the right digit. K = pairs per new digit learned first (%d learn steps on K unlabelled weak "
-                + "pairs of each of 5-9; K = 0: none). Mean ± std over %d seed(s). The paper retrieves instances among "
-                + "~200 items (CIFAR → ESC-50), so its numbers are for orientation only.%n%n",
+                + "pairs of each of 5-9; K = 0: none). Mean ± 95%% interval over %d seed(s). The paper retrieves "
+                + "instances among ~200 items (CIFAR → ESC-50), so its numbers are for orientation only.%n%n",
             RETRIEVAL_QUERIES_PER_DIGIT,
             RETRIEVAL_LEARN_STEPS,
-            opts.seeds()));
+            seedsDone));
     MarkdownTable rt =
         new MarkdownTable(
             "K",
@@ -406,10 +525,10 @@ public final class FewShotImageToAudio implements Protocol {
         rt.row(
             kShots,
             RETRIEVAL_ROWS.get(r),
-            MarkdownTable.meanStd(mean(m.get(0)), std(m.get(0)), 1),
-            MarkdownTable.meanStd(mean(m.get(1)), std(m.get(1)), 1),
-            MarkdownTable.meanStd(mean(m.get(2)), std(m.get(2)), 1),
-            MarkdownTable.meanStd(mean(m.get(3)), std(m.get(3)), 1),
+            Stats.mean(m.get(0)).text(1),
+            Stats.mean(m.get(1)).text(1),
+            Stats.mean(m.get(2)).text(1),
+            Stats.mean(m.get(3)).text(1),
             paper == null
                 ? "n/a"
                 : MarkdownTable.num(paper[0], 1)
@@ -425,10 +544,23 @@ public final class FewShotImageToAudio implements Protocol {
         for (int j = 0; j < RECALL_AT.length; j++) {
           rj.put(
               "R@" + RECALL_AT[j],
-              Map.of("mean", mean(m.get(j)), "std", std(m.get(j)), "values", m.get(j)));
+              Map.of(
+                  "mean",
+                  mean(m.get(j)),
+                  "ci95",
+                  Stats.mean(m.get(j)).halfWidth(),
+                  "values",
+                  m.get(j)));
         }
         rj.put(
-            "medianRank", Map.of("mean", mean(m.get(3)), "std", std(m.get(3)), "values", m.get(3)));
+            "medianRank",
+            Map.of(
+                "mean",
+                mean(m.get(3)),
+                "ci95",
+                Stats.mean(m.get(3)).halfWidth(),
+                "values",
+                m.get(3)));
         recJson.add(rj);
       }
     }
@@ -441,6 +573,16 @@ public final class FewShotImageToAudio implements Protocol {
     w.markdown(md);
     w.json(json);
     return new EvalResult(NAME, md, json, w.files());
+  }
+
+  /** One value per seed: the mean of its {@code tasks} consecutive task values. */
+  static double[] perSeed(List<Double> values, int tasks) {
+    return Stats.groupMeans(values.stream().mapToDouble(Double::doubleValue).toArray(), tasks);
+  }
+
+  private static String figure(double[] row, int shots) {
+    int pi = shots == 1 ? 0 : shots == 5 ? 1 : shots == 10 ? 2 : -1;
+    return pi < 0 || row == null ? "n/a" : MarkdownTable.num(row[pi], 1);
   }
 
   private static CrossModalLearner metaTrain(
@@ -651,13 +793,5 @@ public final class FewShotImageToAudio implements Protocol {
 
   private static double mean(List<Double> v) {
     return v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-  }
-
-  private static double std(List<Double> v) {
-    if (v.size() < 2) {
-      return Double.NaN;
-    }
-    double m = mean(v);
-    return Math.sqrt(v.stream().mapToDouble(x -> (x - m) * (x - m)).sum() / (v.size() - 1));
   }
 }

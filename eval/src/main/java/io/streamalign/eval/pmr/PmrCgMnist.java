@@ -18,6 +18,7 @@ import io.streamalign.eval.Protocol;
 import io.streamalign.eval.report.Machine;
 import io.streamalign.eval.report.MarkdownTable;
 import io.streamalign.eval.report.ReportWriter;
+import io.streamalign.eval.report.Stats;
 import io.streamalign.features.data.Mnist;
 import io.streamalign.model.LearnerConfig;
 import io.streamalign.model.Losses;
@@ -182,13 +183,19 @@ public final class PmrCgMnist implements Protocol {
     Mnist mnist = Mnist.load(opts.requireDataDir(NAME));
     long t0 = System.nanoTime();
     List<List<RunResult>> results = new ArrayList<>();
+    for (int r = 0; r < rows.size(); r++) {
+      results.add(new ArrayList<>());
+    }
     EvalResult last = null;
-    for (Row row : rows) {
-      List<RunResult> perSeed = new ArrayList<>();
-      for (int k = 0; k < opts.seeds(); k++) {
-        long seed = s.seed() + 1000L * k;
-        CgMnist.Split train = CgMnist.train(mnist, s.nTrain(), seed);
-        CgMnist.Split test = CgMnist.test(mnist, s.nTest(), seed);
+    // seeds outer, rows inner: every seed trains every row on the same split, colours,
+    // initialisation seed and batch order, so the rows are paired by seed; the report is rewritten
+    // after every seed, so a run stopped for time keeps complete pairs
+    for (int k = 0; k < opts.seeds(); k++) {
+      long seed = s.seed() + 1000L * k;
+      CgMnist.Split train = CgMnist.train(mnist, s.nTrain(), seed);
+      CgMnist.Split test = CgMnist.test(mnist, s.nTest(), seed);
+      for (int r = 0; r < rows.size(); r++) {
+        Row row = rows.get(r);
         RunResult rr = train(row, s, train, test, seed);
         LOG.info(
             "{} seed {}: test accuracy {}% in {} s",
@@ -196,19 +203,9 @@ public final class PmrCgMnist implements Protocol {
             seed,
             String.format(Locale.ROOT, "%.1f", rr.finalAcc()),
             String.format(Locale.ROOT, "%.0f", rr.seconds()));
-        perSeed.add(rr);
+        results.get(r).add(rr);
       }
-      results.add(perSeed);
-      // the report is rewritten after every row, so a run stopped for time keeps the rows it
-      // finished
-      last =
-          write(
-              s,
-              opts,
-              rows.subList(0, results.size()),
-              results,
-              rows.size(),
-              (System.nanoTime() - t0) / 1e9);
+      last = write(s, opts, rows, results, k + 1, (System.nanoTime() - t0) / 1e9);
     }
     return last;
   }
@@ -218,7 +215,7 @@ public final class PmrCgMnist implements Protocol {
       EvalOptions opts,
       List<Row> rows,
       List<List<RunResult>> results,
-      int planned,
+      int seedsDone,
       double secs)
       throws IOException {
     Machine machine = Machine.current();
@@ -247,18 +244,18 @@ public final class PmrCgMnist implements Protocol {
         series);
 
     Map<String, Object> json = json(s, opts, rows, results, machine, secs);
-    json.put("rowsPlanned", planned);
+    json.put("seedsPlanned", opts.seeds());
     String md = markdown(s, opts, rows, results, machine, secs);
-    if (rows.size() < planned) {
+    if (seedsDone < opts.seeds()) {
       md =
           md.replaceFirst(
               "\n\n",
               String.format(
                   Locale.ROOT,
-                  "%n%n**Partial report: %d of the %d planned rows "
-                      + "finished (the run was stopped for time or is still going; this file is rewritten after every row).**%n%n",
-                  rows.size(),
-                  planned));
+                  "%n%n**Partial report: %d of the %d planned seeds "
+                      + "finished (the run was stopped for time or is still going; this file is rewritten after every seed).**%n%n",
+                  seedsDone,
+                  opts.seeds()));
     }
     w.markdown(md);
     w.json(json);
@@ -580,7 +577,7 @@ public final class PmrCgMnist implements Protocol {
                 + "class colour + N(0, %.2f) jitter in train, uniform random colour in test. "
                 + "Training: %d epochs, batch %d, SGD momentum 0.9, weight decay 1e-4, lr %.0e → %.0e (geometric per step); "
                 + "PMR α = %s, μ = %s, PER in the first %d epoch(s), prototypes from %.0f%% of train, momentum ε = %s. "
-                + "%d seed(s) (mean ± std); %.0f s in total.%n%n",
+                + "%d seed(s) (mean ± 95%% Student-t half-width over seeds, the unit); %.0f s in total.%n%n",
             s.nTrain() - 1,
             s.nTrain(),
             CgMnist.TRAIN_END,
@@ -596,7 +593,7 @@ public final class PmrCgMnist implements Protocol {
             s.perEpochs(),
             100 * s.protoSubset(),
             s.protoMomentum(),
-            opts.seeds(),
+            results.isEmpty() ? 0 : results.get(0).size(),
             secs));
     MarkdownTable t =
         new MarkdownTable(
@@ -624,6 +621,18 @@ public final class PmrCgMnist implements Protocol {
           MarkdownTable.num(mean(rr, RunResult::seconds), 0));
     }
     sb.append(t).append('\n');
+    List<Comparison> cmp = comparisons(rows, results);
+    if (!cmp.isEmpty()) {
+      sb.append(
+          "Paired differences of the final test accuracy, each PMR row minus the same fusion without "
+              + "PMR, per seed (same split, colours, initialisation and batch order); mean [95% interval] "
+              + "over seeds, in points; holds only where the interval excludes 0.\n\n");
+      MarkdownTable d = new MarkdownTable("comparison", "difference (points)", "verdict");
+      for (Comparison c : cmp) {
+        d.row(c.a() + " − " + c.b(), c.diff().signedText(1), c.diff().verdict());
+      }
+      sb.append(d).append('\n');
+    }
     int steps = s.epochs() * ((s.nTrain() + s.batch() - 1) / s.batch());
     if (s.lr0() != 1e-3 || steps < 500) {
       sb.append(
@@ -711,7 +720,7 @@ public final class PmrCgMnist implements Protocol {
     st.put("protoMomentum", s.protoMomentum());
     st.put("protoSubset", s.protoSubset());
     st.put("seed", s.seed());
-    st.put("seeds", opts.seeds());
+    st.put("seeds", results.isEmpty() ? 0 : results.get(0).size());
     m.put("settings", st);
     List<Object> rs = new ArrayList<>();
     for (int r = 0; r < rows.size(); r++) {
@@ -734,10 +743,26 @@ public final class PmrCgMnist implements Protocol {
         runs.add(x);
       }
       row.put("runs", runs);
-      row.put("testAccMean", mean(results.get(r), RunResult::finalAcc));
+      Stats.Interval ci = Stats.mean(finals(results.get(r)));
+      row.put("testAccMean", ci.mean());
+      row.put("testAccCi95", ci.halfWidth());
       rs.add(row);
     }
     m.put("rows", rs);
+    List<Object> cs = new ArrayList<>();
+    for (Comparison c : comparisons(rows, results)) {
+      Map<String, Object> x = new LinkedHashMap<>();
+      x.put("a", c.a());
+      x.put("b", c.b());
+      x.put("mean", c.diff().mean());
+      x.put("lo", c.diff().lo());
+      x.put("hi", c.diff().hi());
+      x.put("n", c.diff().n());
+      x.put("verdict", c.diff().verdict());
+      cs.add(x);
+    }
+    m.put("comparisons", cs);
+    m.put("unit", "seed");
     m.put("seconds", secs);
     m.put("machine", machine.toMap());
     return m;
@@ -748,14 +773,37 @@ public final class PmrCgMnist implements Protocol {
   }
 
   private static String ms(List<RunResult> rr, java.util.function.ToDoubleFunction<RunResult> f) {
-    double m = mean(rr, f);
-    if (rr.size() < 2) {
-      return MarkdownTable.num(m, 1);
+    return Stats.mean(rr.stream().mapToDouble(f).toArray()).text(1);
+  }
+
+  private static double[] finals(List<RunResult> rr) {
+    return rr.stream().mapToDouble(RunResult::finalAcc).toArray();
+  }
+
+  /** A paired difference of final test accuracy, {@code a − b}, over seeds. */
+  record Comparison(String a, String b, Stats.Interval diff) {}
+
+  /**
+   * Every row with PMR against the row of the same fusion without PMR (when both were run), paired
+   * by seed.
+   */
+  static List<Comparison> comparisons(List<Row> rows, List<List<RunResult>> results) {
+    List<Comparison> out = new ArrayList<>();
+    for (int i = 0; i < rows.size(); i++) {
+      if (rows.get(i).mode() == Mode.NONE) continue;
+      for (int j = 0; j < rows.size(); j++) {
+        if (rows.get(j).mode() == Mode.NONE && rows.get(j).kind() == rows.get(i).kind()) {
+          int n = Math.min(results.get(i).size(), results.get(j).size());
+          out.add(
+              new Comparison(
+                  rows.get(i).label(),
+                  rows.get(j).label(),
+                  Stats.paired(
+                      java.util.Arrays.copyOf(finals(results.get(i)), n),
+                      java.util.Arrays.copyOf(finals(results.get(j)), n))));
+        }
+      }
     }
-    double s = 0;
-    for (RunResult r : rr) {
-      s += (f.applyAsDouble(r) - m) * (f.applyAsDouble(r) - m);
-    }
-    return MarkdownTable.meanStd(m, Math.sqrt(s / (rr.size() - 1)), 1);
+    return out;
   }
 }

@@ -21,9 +21,10 @@ class PmrCgMnistTest {
     List<PmrCgMnist.Row> rows =
         List.of(
             new PmrCgMnist.Row("Gray only", CgNet.Kind.GRAY, PmrCgMnist.Mode.NONE, 99.3),
+            new PmrCgMnist.Row("Concatenation", CgNet.Kind.CONCAT, PmrCgMnist.Mode.NONE, 58.4),
             new PmrCgMnist.Row(
                 "Concatenation + PMR", CgNet.Kind.CONCAT, PmrCgMnist.Mode.PMR, 77.2));
-    EvalResult r = new PmrCgMnist(tiny, rows).run(new EvalOptions(data, false, 1, out));
+    EvalResult r = new PmrCgMnist(tiny, rows).run(new EvalOptions(data, false, 2, out));
     assertTrue(Files.readString(out.resolve("pmr-cgmnist.md")).contains("| Concatenation + PMR |"));
     assertTrue(Files.readString(out.resolve("pmr-cgmnist.json")).contains("\"testAccPerEpoch\""));
     assertTrue(Files.size(out.resolve("pmr-cgmnist-accuracy.png")) > 5_000);
@@ -37,9 +38,25 @@ class PmrCgMnistTest {
     @SuppressWarnings("unchecked")
     List<java.util.Map<String, Object>> json =
         (List<java.util.Map<String, Object>>) r.data().get("rows");
+    java.util.Map<String, Double> means = new java.util.HashMap<>();
     for (var row : json) {
       double acc = (Double) row.get("testAccMean");
       assertTrue(acc >= 0 && acc <= 100, "accuracy " + acc);
+      assertEquals(2, ((List<?>) row.get("runs")).size(), "one run per seed");
+      assertTrue((Double) row.get("testAccCi95") >= 0, "two seeds give an interval");
+      means.put((String) row.get("method"), acc);
     }
+    // one paired comparison: the PMR row against the same fusion without PMR (not gray only)
+    @SuppressWarnings("unchecked")
+    List<java.util.Map<String, Object>> cmp =
+        (List<java.util.Map<String, Object>>) r.data().get("comparisons");
+    assertEquals(1, cmp.size(), cmp.toString());
+    assertEquals("Concatenation + PMR", cmp.get(0).get("a"));
+    assertEquals("Concatenation", cmp.get(0).get("b"));
+    double d = means.get("Concatenation + PMR") - means.get("Concatenation");
+    assertEquals(d, (Double) cmp.get(0).get("mean"), 1e-9);
+    assertTrue(
+        (Double) cmp.get(0).get("lo") <= d && d <= (Double) cmp.get(0).get("hi"), cmp.toString());
+    assertTrue(r.table().contains("| Concatenation + PMR − Concatenation |"), r.table());
   }
 }
