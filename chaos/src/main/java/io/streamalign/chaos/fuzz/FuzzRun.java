@@ -306,6 +306,9 @@ public final class FuzzRun {
     int goodLost = 0;
     Map<String, Integer> notPairedWhy = new java.util.TreeMap<>();
     String notPairedExample = null;
+    // every record of the first few good moments not paired, with its whole reason: what a failed
+    // run needs to be explained without the services' logs
+    List<String> notPairedDetail = new ArrayList<>();
     for (InputFuzzer.GoodMoment g : fuzzer.goodMoments()) {
       List<String> ids = pairedByMoment.getOrDefault(g.stream() + "@" + g.eventTimeMs(), List.of());
       boolean lost = false;
@@ -347,6 +350,19 @@ public final class FuzzRun {
                   : reason.substring(0, Math.max(0, reason.indexOf(':')));
           notPairedWhy.merge(why, 1, Integer::sum);
           if (reason != null && notPairedExample == null) notPairedExample = reason;
+          if (notPaired <= 3)
+            notPairedDetail.add(
+                r.topic()
+                    + "/"
+                    + r.partition()
+                    + "/"
+                    + r.offset()
+                    + " "
+                    + g.stream()
+                    + "@"
+                    + g.eventTimeMs()
+                    + ": "
+                    + (reason == null ? "no dead letter" : reason.replace('\n', ' ')));
         }
       }
       if (lost) goodLost++;
@@ -401,6 +417,7 @@ public final class FuzzRun {
           "fuzz: records of good moments not paired, by stage of their dead letter: "
               + notPairedWhy
               + (notPairedExample == null ? "" : " (e.g. " + abbreviate(notPairedExample) + ")"));
+    for (String d : notPairedDetail) say("fuzz:   not paired: " + d);
     say(
         String.format(
             Locale.ROOT,

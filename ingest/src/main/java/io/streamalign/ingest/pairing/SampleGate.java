@@ -34,14 +34,17 @@ import org.slf4j.LoggerFactory;
  * is not coming once the largest event time the stream has sent of M passes {@code eventTime +
  * hold} (the hold is twice the join window plus the grace), or, when the stream has sent no M for
  * the wall-clock idle bound (or none since this task first saw it, that long ago), once the
- * stream's own progress (its largest event time of any modality) does. By the wall clock, a moment
- * is released once it has been held for the wall-clock idle bound (the hold plus Streams' {@code
- * max.task.idle.ms} and a second, 7 s by default) if neither its stream nor any other stream of the
- * task has sent anything for as long (a paused input, not a lagging one), and in any case once held
- * {@value #MAX_HOLD_FACTOR} times that bound (an input lagging that far behind the others). A frame
- * and chunk are then emitted without text; what is still incomplete is not silently forgotten: a
- * lone frame or chunk becomes a single-modality sample ({@code emitUnpaired}) or a dead letter
- * "unpaired", and a lone caption a dead letter "unused caption".
+ * stream's own progress (its largest event time of any modality) does; a frame or chunk the stream
+ * has sent before is given up that way only once this task's input of M (from any stream) has
+ * passed the moment too, since a stream's M unseen for the bound while the M input as a whole is
+ * behind is a lagging input (a slow fetch or decode of that topic), not a stopped one. By the wall
+ * clock, a moment is released once it has been held for the wall-clock idle bound (the hold plus
+ * Streams' {@code max.task.idle.ms} and a second, 7 s by default) if neither its stream nor any
+ * other stream of the task has sent anything for as long (a paused input, not a lagging one), and
+ * in any case once held {@value #MAX_HOLD_FACTOR} times that bound (an input lagging that far
+ * behind the others). A frame and chunk are then emitted without text; what is still incomplete is
+ * not silently forgotten: a lone frame or chunk becomes a single-modality sample ({@code
+ * emitUnpaired}) or a dead letter "unpaired", and a lone caption a dead letter "unused caption".
  *
  * <p>A part is late (dead letter {@value LateGate#STAGE_LATE}) when its event time + hold is behind
  * the largest event time its own stream has sent of its own modality: only a part out of order
@@ -149,6 +152,9 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   private final Map<String, Long> unflushed = new HashMap<>();
   // per stream, its progress by modality
   private final Map<String, StreamClock> clocks = new HashMap<>();
+  // the largest event time this task has seen of each modality, from any stream (-1: none since it
+  // started): whether an input as a whole has passed a moment, see notComing
+  private final long[] taskLatest = {-1, -1, -1};
   // the moments held, by id, with the wall-clock time they were first held, oldest first
   private final LinkedHashMap<String, Long> heldSince = new LinkedHashMap<>();
   private long duplicates;
@@ -202,6 +208,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
         if (p.hasVideo()) c.see(VIDEO, p.eventTimeMs(), now);
         if (p.hasAudio()) c.see(AUDIO, p.eventTimeMs(), now);
         if (p.hasText()) c.see(TEXT, p.eventTimeMs(), now);
+        for (int m = 0; m < 3; m++) taskLatest[m] = Math.max(taskLatest[m], c.latest[m]);
         hold(kv.key, p, c, now);
       }
     }
@@ -273,6 +280,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       return;
     }
     c.see(m, p.eventTimeMs(), now);
+    taskLatest[m] = Math.max(taskLatest[m], p.eventTimeMs());
     accept(p, id, c, now);
     if (c.held > 0 && c.minHeld + holdMs < c.progress() && c.sum() >= c.scannedAt + SCAN_STEP_MS) {
       releaseStream(p.streamId(), c, now);
@@ -400,7 +408,14 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       // a modality never sent may still be on its way for the idle bound after the stream was first
       // seen
       boolean sending =
-          c.latest[m] >= 0 ? now - c.wallSeen[m] < wallIdleMs : now - c.firstWall < wallIdleMs;
+          c.latest[m] >= 0
+              ? now - c.wallSeen[m] < wallIdleMs
+                  // a frame or chunk its stream has sent before, but not lately, is given up only
+                  // once this task's input of that modality has passed the moment: until then it
+                  // may be an input running behind (a slow fetch or decode of that topic on a
+                  // loaded machine), not a stopped one; the wall-clock bounds still release it
+                  || (m != TEXT && taskLatest[m] <= deadline)
+              : now - c.firstWall < wallIdleMs;
       long progress = sending ? c.latest[m] : c.progress();
       if (progress <= deadline) return false;
     }

@@ -496,6 +496,54 @@ class PairingTopologyTest {
   }
 
   @Test
+  void aStreamsChunksRunningBehindItsFramesForLongerThanTheIdleBoundAreWaitedFor() {
+    // cam1 has sent chunks before; then its audio input runs 10 s (wall clock) behind its video,
+    // whose frames keep coming and move the stream 6 s past moment 1: the frames are waited for
+    // (the audio input as a whole has not passed them), not released as unpaired after 7 s
+    send(frame("cam1", 0, T0));
+    send(chunk("cam1", 0, T0));
+    for (int i = 1; i <= 5; i++) {
+      WallClock.advance(driver, Duration.ofSeconds(2));
+      send(frame("cam1", i, T0 + 1_200L * i));
+    }
+    assertEquals(
+        List.of(), deadLetters(TOPICS.video()).stream().map(DeadLetter::getErrorMessage).toList());
+    for (int i = 1; i <= 5; i++) send(chunk("cam1", i, T0 + 1_200L * i + 5));
+    flush(T0 + 60_000);
+    assertEquals(
+        List.of("cam1#0", "cam1#1", "cam1#2", "cam1#3", "cam1#4", "cam1#5"),
+        ids(paired.readValuesToList(), "cam1").stream().sorted().toList());
+    assertEquals(
+        List.of(), deadLetters(TOPICS.video()).stream().map(DeadLetter::getErrorMessage).toList());
+    assertEquals(
+        List.of(), deadLetters(TOPICS.audio()).stream().map(DeadLetter::getErrorMessage).toList());
+  }
+
+  @Test
+  void aStreamThatStopsSendingChunksWhileAnotherStreamsAudioGoesOnHasItsFramesReleased() {
+    // cam1's microphone stops; cam2's audio passes cam1's frames: they are given up by cam1's own
+    // progress, without waiting for the wall-clock bounds
+    send(frame("cam1", 0, T0));
+    send(chunk("cam1", 0, T0));
+    send(frame("cam1", 1, T0 + 200));
+    WallClock.advance(driver, Duration.ofSeconds(2));
+    for (int i = 0; i < 4; i++) {
+      WallClock.advance(driver, Duration.ofSeconds(2));
+      send(frame("cam2", i, T0 + 2_000L * i));
+      send(chunk("cam2", i, T0 + 2_000L * i));
+    }
+    send(frame("cam1", 30, T0 + 6_000));
+    List<DeadLetter> v = deadLetters(TOPICS.video());
+    assertEquals(1, v.size(), v.toString());
+    assertTrue(
+        v.get(0)
+            .getErrorMessage()
+            .startsWith("unpaired: frame of moment cam1#1 got no audio chunk"),
+        v.get(0).getErrorMessage());
+    assertTrue(v.get(0).getErrorMessage().contains("moved past"), v.get(0).getErrorMessage());
+  }
+
+  @Test
   void outOfOrderRecordsPairBySeq() {
     for (int i = 4; i >= 0; i--) send(chunk("cam1", i, T0 + 100L * i));
     for (int i : new int[] {2, 0, 4, 1, 3}) send(frame("cam1", i, T0 + 100L * i + 5));
