@@ -56,6 +56,7 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
   private final Step<T, R> step;
   private final Function<R, Long> timestamp;
   private final InputRules rules;
+  private final InputActivity activity;
   private FixedKeyProcessorContext<String, Outcome<R>> context;
 
   DecodeProcessor(
@@ -63,7 +64,9 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
       Deserializer<T> deserializer,
       Step<T, R> step,
       Function<R, Long> timestamp,
-      InputRules rules) {
+      InputRules rules,
+      InputActivity activity) {
+    this.activity = activity;
     this.topic = topic;
     this.deserializer = deserializer;
     this.step = step;
@@ -78,6 +81,7 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
 
   @Override
   public void process(FixedKeyRecord<String, byte[]> record) {
+    activity.saw(context.currentSystemTimeMs());
     byte[] raw = record.value();
     T decoded;
     String session;

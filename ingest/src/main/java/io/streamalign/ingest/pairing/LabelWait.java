@@ -46,6 +46,7 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
   private final String waitStore;
   private final long graceMs;
   private final long wallIdleMs;
+  private final InputActivity activity;
   private ProcessorContext<String, Partial> context;
   private VersionedKeyValueStore<String, LabelEvent> labels;
   private KeyValueStore<String, Partial> waiting;
@@ -57,7 +58,8 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
   private long wallAtLastRecord;
   private long wallAtLastPunctuation;
 
-  LabelWait(String labelStore, String waitStore, Duration labelGrace) {
+  LabelWait(String labelStore, String waitStore, Duration labelGrace, InputActivity activity) {
+    this.activity = activity;
     this.labelStore = labelStore;
     this.waitStore = waitStore;
     this.graceMs = labelGrace.toMillis();
@@ -150,6 +152,8 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
       return;
     }
     if (wallNow - wallAtLastRecord < wallIdleMs) return;
+    // nor while the application still processes input elsewhere: the label may wait behind it
+    if (!activity.silentFor(wallIdleMs, wallNow)) return;
     release(true);
   }
 

@@ -126,6 +126,7 @@ public final class PairingTopology {
   /** The topology with the given featurizers and input rules. */
   public static Topology build(PairingConfig cfg, Topics topics, Featurizers f, InputRules rules) {
     StreamsBuilder b = new StreamsBuilder();
+    InputActivity activity = new InputActivity();
 
     KStream<String, Partial> video =
         decode(
@@ -151,7 +152,8 @@ public final class PairingTopology {
                       f.videoShape());
               return Partial.video(v.getStreamId(), v.getSeq(), session, v.getEventTimeMs(), x);
             },
-            Partial::eventTimeMs);
+            Partial::eventTimeMs,
+            activity);
 
     KStream<String, Partial> audio =
         decode(
@@ -170,7 +172,8 @@ public final class PairingTopology {
                       f.audio(data, a.getSampleRate(), a.getChannels()), "audio", f.audioShape());
               return Partial.audio(a.getStreamId(), a.getSeq(), session, a.getEventTimeMs(), x);
             },
-            Partial::eventTimeMs);
+            Partial::eventTimeMs,
+            activity);
 
     KStream<String, Partial> text =
         decode(
@@ -197,7 +200,8 @@ public final class PairingTopology {
               return Partial.text(
                   t.getStreamId(), t.getSeq(), session, t.getEventTimeMs(), x, t.getText());
             },
-            Partial::eventTimeMs);
+            Partial::eventTimeMs,
+            activity);
 
     KStream<String, LabelEvent> labelStream =
         decode(
@@ -229,7 +233,8 @@ public final class PairingTopology {
               }
               return l;
             },
-            LabelEvent::getStartTimeMs);
+            LabelEvent::getStartTimeMs,
+            activity);
 
     // Whatever partitioner the producer used, the records of one stream meet in one task from here
     // on.
@@ -275,7 +280,9 @@ public final class PairingTopology {
     String textName = topics.text().name();
     KStream<String, Outcome<Partial>> gated =
         parts.process(
-            () -> new SampleGate(DEDUPE_STORE, PENDING_STORE, cfg, videoName, audioName, textName),
+            () ->
+                new SampleGate(
+                    DEDUPE_STORE, PENDING_STORE, cfg, videoName, audioName, textName, activity),
             Named.as("sample-gate"),
             DEDUPE_STORE,
             PENDING_STORE);
@@ -316,7 +323,7 @@ public final class PairingTopology {
             .withCachingEnabled());
     KStream<String, Partial> waited =
         unique.process(
-            () -> new LabelWait(LABEL_STORE, LABEL_WAIT_STORE, cfg.labelGrace()),
+            () -> new LabelWait(LABEL_STORE, LABEL_WAIT_STORE, cfg.labelGrace(), activity),
             Named.as("label-wait"),
             LABEL_STORE,
             LABEL_WAIT_STORE);
@@ -383,7 +390,8 @@ public final class PairingTopology {
       Topic<String, T> topic,
       String name,
       DecodeProcessor.Step<T, R> step,
-      Function<R, Long> timestamp) {
+      Function<R, Long> timestamp,
+      InputActivity activity) {
     KStream<String, Outcome<R>> out =
         b.stream(
                 topic.name(),
@@ -395,7 +403,12 @@ public final class PairingTopology {
             .processValues(
                 () ->
                     new DecodeProcessor<>(
-                        topic.name(), topic.valueSerde().deserializer(), step, timestamp, rules),
+                        topic.name(),
+                        topic.valueSerde().deserializer(),
+                        step,
+                        timestamp,
+                        rules,
+                        activity),
                 Named.as(name + "-decode"));
     Topic<byte[], DeadLetter> dlq = topics.deadLetters(topic);
     out.filter((k, o) -> o.isDead(), Named.as(name + "-failed"))

@@ -139,6 +139,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   private final String videoTopic;
   private final String audioTopic;
   private final String textTopic;
+  private final InputActivity activity;
   private ProcessorContext<String, Outcome<Partial>> context;
   private WindowStore<String, Long> emitted;
   private KeyValueStore<String, Partial> pending;
@@ -167,7 +168,9 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       PairingConfig cfg,
       String videoTopic,
       String audioTopic,
-      String textTopic) {
+      String textTopic,
+      InputActivity activity) {
+    this.activity = activity;
     this.emittedStore = emittedStore;
     this.pendingStore = pendingStore;
     this.windowMs = cfg.joinWindow().toMillis();
@@ -223,6 +226,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   public void process(Record<String, Partial> record) {
     long now = context.currentSystemTimeMs();
     wallAtLastRecord = now;
+    activity.saw(now);
     currentSource = SourceHeaders.read(record.headers()).orElse(null);
     // each held part keeps its source record, so that a dead letter written when it is released
     // names it
@@ -433,8 +437,12 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     // and the whole task has had no record for as long: while records still come (a backlog of this
     // stream's other modality being read, even behind other streams' records) a silent stream is a
     // lagging input, not a paused one (a 10,000-record fuzz run lost a moment whose chunk came 7 s
-    // after its frame at the end of its stream)
-    return (c == null || now - c.lastWall >= wallIdleMs) && now - wallAtLastRecord >= wallIdleMs;
+    // after its frame at the end of its stream); and so is a task whose partitions wait behind
+    // another task's
+    // backlog while the application is still busy (InputActivity)
+    return (c == null || now - c.lastWall >= wallIdleMs)
+        && now - wallAtLastRecord >= wallIdleMs
+        && activity.silentFor(wallIdleMs, now);
   }
 
   private static String missing(Partial p) {

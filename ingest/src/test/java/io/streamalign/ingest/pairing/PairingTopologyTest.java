@@ -544,6 +544,35 @@ class PairingTopologyTest {
   }
 
   @Test
+  void aTaskSilentWhileTheApplicationStillProcessesInputElsewhereIsNotAPausedInput() {
+    // the frame's task gets nothing for 10 s (wall clock) while the application still decodes other
+    // input (here records that never reach it): its chunk may be waiting behind that backlog, so
+    // the
+    // frame is not released as unpaired after 7 s
+    send(frame("cam1", 1, T0));
+    for (int i = 0; i < 5; i++) {
+      WallClock.advance(driver, Duration.ofSeconds(2));
+      video.pipeInput("cam9", "not avro".getBytes(), T0);
+    }
+    assertEquals(
+        List.of(),
+        deadLetters(TOPICS.video()).stream()
+            .map(DeadLetter::getErrorMessage)
+            .filter(m -> m.contains("cam1"))
+            .toList());
+    send(chunk("cam1", 1, T0)); // it was on its way
+    flush(T0 + 60_000);
+    assertEquals(List.of("cam1#1"), ids(paired.readValuesToList(), "cam1"));
+    // once the whole application is silent for the bound, a lone frame goes
+    send(frame("cam1", 2, T0 + 200));
+    WallClock.advance(driver, Duration.ofSeconds(8));
+    assertTrue(
+        deadLetters(TOPICS.video()).stream()
+            .anyMatch(d -> d.getErrorMessage().startsWith("unpaired: frame of moment cam1#2")),
+        "released once the application is silent");
+  }
+
+  @Test
   void outOfOrderRecordsPairBySeq() {
     for (int i = 4; i >= 0; i--) send(chunk("cam1", i, T0 + 100L * i));
     for (int i : new int[] {2, 0, 4, 1, 3}) send(frame("cam1", i, T0 + 100L * i + 5));
