@@ -91,6 +91,17 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
         throw new InvalidInputException(
             "null value (tombstone) is not a valid " + topic + " record");
       }
+      long cut = BoundedValueDeserializer.cutSize(record.headers());
+      if (cut >= 0) {
+        throw new InvalidInputException(
+            "oversized value: "
+                + cut
+                + " bytes, more than the "
+                + rules.maxValueBytes()
+                + " an input record may have (cut to its first "
+                + raw.length
+                + " bytes as it was read)");
+      }
       if (raw.length > rules.maxValueBytes()) {
         throw new InvalidInputException(
             "oversized value: "
@@ -200,13 +211,18 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
       partition = md.partition();
       offset = md.offset();
     }
-    return DeadLetters.of(
-        originalTopic,
-        partition,
-        offset,
-        record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
-        record.value(),
-        e,
-        stage);
+    DeadLetter letter =
+        DeadLetters.of(
+            originalTopic,
+            partition,
+            offset,
+            record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
+            record.value(),
+            e,
+            stage);
+    long cut = BoundedValueDeserializer.cutSize(record.headers());
+    if (cut < 0) return letter;
+    // the value was cut as it was read: the letter names its real size
+    return DeadLetter.newBuilder(letter).setOriginalValueSize(cut).setValueTruncated(true).build();
   }
 }

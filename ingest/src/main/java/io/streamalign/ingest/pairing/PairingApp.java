@@ -53,11 +53,12 @@ public final class PairingApp implements AutoCloseable {
       PairingConfig cfg, InputRules rules, Properties clientProperties, Topics topics) {
     this(
         PairingTopology.build(cfg, topics, Featurizers.defaults(), rules),
-        streamsProperties(cfg, clientProperties));
+        streamsProperties(cfg, clientProperties),
+        rules.maxValueBytes());
   }
 
-  PairingApp(Topology topology, Properties props) {
-    this.streams = new KafkaStreams(topology, props);
+  PairingApp(Topology topology, Properties props, int maxValueBytes) {
+    this.streams = new KafkaStreams(topology, props, new PairingClients(maxValueBytes));
     streams.setUncaughtExceptionHandler(
         e -> {
           LOG.error("pairing stream thread died; replacing it", e);
@@ -97,29 +98,15 @@ public final class PairingApp implements AutoCloseable {
     // run
     // stream time ahead of a modality that has not been fetched yet and make its records late
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(MAX_TASK_IDLE_MS));
-    // a backlog must not fill the heap: a value takes its uncompressed size in memory once fetched
-    // (a 10 MiB
-    // frame of a repeating pattern is a few KB on the wire, under every size limit), and Streams
-    // buffers up
-    // to 1000 records per input partition by default; a lagging pairing with such frames in its
-    // backlog
-    // died of OutOfMemoryError again and again (and, once, with 64). At most 32 per partition and
-    // per poll (docs/producing.md,
-    // "Size limits").
-    p.put(
-        StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG,
-        Integer.toString(MAX_BUFFERED_RECORDS));
-    p.put(StreamsConfig.consumerPrefix("max.poll.records"), Integer.toString(MAX_BUFFERED_RECORDS));
+    // Streams' own buffer sizes (1000 records per partition, 500 per poll): with 32 of each (to
+    // keep
+    // compressible 10 MiB frames from filling the heap) pairing ran 5-7 times slower; such values
+    // are now cut as they are read (BoundedValueDeserializer), so a buffered record costs at most
+    // the input limit (docs/producing.md, "Size limits")
     p.putAll(client);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     return p;
   }
-
-  /**
-   * Input records buffered per partition, and fetched per poll, at most (see {@link
-   * #streamsProperties}).
-   */
-  static final int MAX_BUFFERED_RECORDS = 32;
 
   /** Starts processing (returns at once). */
   public void start() {
