@@ -177,9 +177,13 @@ def main(argv=None):
         if err is not None:
             failures.append("%s: %s" % (msg.topic(), err))
 
-    def send(record_type, stream, record, ts):
+    def send(record_type, stream, record, ts, parts=None):
+        h = list(headers[record_type] or [])
+        if parts:
+            # the moment's parts: pairing emits it as soon as they are in (docs/producing.md, "Declaring a moment's parts")
+            h.append(("streamalign.parts", parts.encode("utf-8")))
         producer.produce(topic[record_type], key=stream.encode("utf-8"), value=codecs[record_type].encode(record),
-                         timestamp=ts, headers=headers[record_type], on_delivery=delivered)
+                         timestamp=ts, headers=h or None, on_delivery=delivered)
         producer.poll(0)
 
     manifest = open(args.manifest, "w", encoding="utf-8") if args.manifest else None
@@ -197,12 +201,13 @@ def main(argv=None):
                     args.moments = seq  # the folder is exhausted
                     break
                 # one seq per moment, shared by its frame, chunk and caption (docs/producing.md, "seq")
-                send("VideoFrame", stream, dict(frame, streamId=stream, seq=seq, eventTimeMs=t), t)
+                parts = ",".join(["video"] + (["audio"] if audio is not None else []) + (["text"] if caption else []))
+                send("VideoFrame", stream, dict(frame, streamId=stream, seq=seq, eventTimeMs=t), t, parts)
                 if audio is not None:
-                    send("AudioChunk", stream, dict(audio, streamId=stream, seq=seq, eventTimeMs=t), t)
+                    send("AudioChunk", stream, dict(audio, streamId=stream, seq=seq, eventTimeMs=t), t, parts)
                 if caption:
                     send("TextSegment", stream, {"streamId": stream, "seq": seq, "eventTimeMs": t, "text": caption,
-                                                 "language": "en"}, t)
+                                                 "language": "en"}, t, parts)
                 if not args.no_labels:
                     send("LabelEvent", stream, {"streamId": stream, "className": cls, "modality": None,
                                                 "startTimeMs": t, "endTimeMs": t + period_ms, "eventTimeMs": t}, t)

@@ -57,6 +57,8 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
   private final Function<R, Long> timestamp;
   private final InputRules rules;
   private final InputActivity activity;
+  // MomentParts bit of this topic's records (0 for labels)
+  private final int ownPart;
   private FixedKeyProcessorContext<String, Outcome<R>> context;
 
   DecodeProcessor(
@@ -65,8 +67,10 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
       Step<T, R> step,
       Function<R, Long> timestamp,
       InputRules rules,
-      InputActivity activity) {
+      InputActivity activity,
+      int ownPart) {
     this.activity = activity;
+    this.ownPart = ownPart;
     this.topic = topic;
     this.deserializer = deserializer;
     this.step = step;
@@ -85,8 +89,10 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
     byte[] raw = record.value();
     T decoded;
     String session;
+    int parts;
     try {
       session = session(record.headers());
+      parts = MomentParts.read(record.headers(), ownPart);
       if (raw == null) {
         throw new InvalidInputException(
             "null value (tombstone) is not a valid " + topic + " record");
@@ -159,6 +165,7 @@ final class DecodeProcessor<T, R> implements FixedKeyProcessor<String, byte[], O
             .recordMetadata()
             .map(md -> SourceHeaders.of(md.topic(), md.partition(), md.offset()))
             .orElseGet(RecordHeaders::new);
+    MomentParts.carry(source, parts);
     context.forward(
         record.withValue(Outcome.ok(result)).withTimestamp(eventTime).withHeaders(source));
   }

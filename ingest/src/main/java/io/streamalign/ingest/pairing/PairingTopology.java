@@ -153,7 +153,8 @@ public final class PairingTopology {
               return Partial.video(v.getStreamId(), v.getSeq(), session, v.getEventTimeMs(), x);
             },
             Partial::eventTimeMs,
-            activity);
+            activity,
+            MomentParts.VIDEO);
 
     KStream<String, Partial> audio =
         decode(
@@ -173,7 +174,8 @@ public final class PairingTopology {
               return Partial.audio(a.getStreamId(), a.getSeq(), session, a.getEventTimeMs(), x);
             },
             Partial::eventTimeMs,
-            activity);
+            activity,
+            MomentParts.AUDIO);
 
     KStream<String, Partial> text =
         decode(
@@ -201,7 +203,8 @@ public final class PairingTopology {
                   t.getStreamId(), t.getSeq(), session, t.getEventTimeMs(), x, t.getText());
             },
             Partial::eventTimeMs,
-            activity);
+            activity,
+            MomentParts.TEXT);
 
     KStream<String, LabelEvent> labelStream =
         decode(
@@ -234,7 +237,8 @@ public final class PairingTopology {
               return l;
             },
             LabelEvent::getStartTimeMs,
-            activity);
+            activity,
+            0);
 
     // Whatever partitioner the producer used, the records of one stream meet in one task from here
     // on.
@@ -391,7 +395,8 @@ public final class PairingTopology {
       String name,
       DecodeProcessor.Step<T, R> step,
       Function<R, Long> timestamp,
-      InputActivity activity) {
+      InputActivity activity,
+      int ownPart) {
     KStream<String, Outcome<R>> out =
         b.stream(
                 topic.name(),
@@ -408,7 +413,8 @@ public final class PairingTopology {
                         step,
                         timestamp,
                         rules,
-                        activity),
+                        activity,
+                        ownPart),
                 Named.as(name + "-decode"));
     Topic<byte[], DeadLetter> dlq = topics.deadLetters(topic);
     out.filter((k, o) -> o.isDead(), Named.as(name + "-failed"))

@@ -158,6 +158,8 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   private final long[] taskLatest = {-1, -1, -1};
   // the moments held, by id, with the wall-clock time they were first held, oldest first
   private final LinkedHashMap<String, Long> heldSince = new LinkedHashMap<>();
+  // the parts declared by the producers of held moments (MomentParts), by id; in memory only
+  private final Map<String, Integer> declared = new HashMap<>();
   private long duplicates;
   private Sensor duplicatesSensor;
   private long lastLogMs;
@@ -285,13 +287,13 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     }
     c.see(m, p.eventTimeMs(), now);
     taskLatest[m] = Math.max(taskLatest[m], p.eventTimeMs());
-    accept(p, id, c, now);
+    accept(p, id, c, now, MomentParts.carried(record.headers()));
     if (c.held > 0 && c.minHeld + holdMs < c.progress() && c.sum() >= c.scannedAt + SCAN_STEP_MS) {
       releaseStream(p.streamId(), c, now);
     }
   }
 
-  private void accept(Partial p, String id, StreamClock c, long now) {
+  private void accept(Partial p, String id, StreamClock c, long now, int parts) {
     if (wasEmitted(id, p.eventTimeMs())) {
       dead(
           p,
@@ -306,8 +308,11 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     }
     Partial held = pending.get(id);
     if (held == null) {
-      pending.put(id, p.asMoment());
+      Partial first = p.asMoment();
+      pending.put(id, first);
       hold(id, p, c, now);
+      if (parts != 0) declared.merge(id, parts, (a, b) -> a | b);
+      releaseIfDeclaredComplete(id, first);
       return;
     }
     if ((p.hasVideo() && held.hasVideo())
@@ -345,6 +350,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
         return;
       }
     }
+    if (parts != 0) declared.merge(id, parts, (a, b) -> a | b);
     Partial merged = held.merge(p);
     if (merged.hasVideo() && merged.hasAudio() && merged.hasText()) {
       pending.delete(id);
@@ -353,7 +359,23 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     } else {
       pending.put(id, merged);
       c.minHeld = Math.min(c.minHeld, merged.eventTimeMs());
+      releaseIfDeclaredComplete(id, merged);
     }
+  }
+
+  /**
+   * Releases a held moment at once when it has every part its producer declared ({@link
+   * MomentParts}): nothing more is coming, so neither the hold nor the wall clock is waited for.
+   */
+  private void releaseIfDeclaredComplete(String id, Partial p) {
+    int want = declared.getOrDefault(id, 0);
+    if (want == 0) return;
+    int have =
+        (p.hasVideo() ? MomentParts.VIDEO : 0)
+            | (p.hasAudio() ? MomentParts.AUDIO : 0)
+            | (p.hasText() ? MomentParts.TEXT : 0);
+    if ((have & want) != want) return;
+    release(id, p, "its producer declared its parts as " + MomentParts.format(want));
   }
 
   private StreamClock clock(String streamId, long now) {
@@ -374,6 +396,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
 
   private void unhold(String id, StreamClock c) {
     if (heldSince.remove(id) != null && c != null) c.held--;
+    declared.remove(id);
   }
 
   /** Releases the held moments of one stream whose missing parts are not coming any more. */

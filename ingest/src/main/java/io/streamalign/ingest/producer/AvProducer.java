@@ -12,6 +12,8 @@ import io.streamalign.schemas.avro.VideoFrame;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -53,6 +55,12 @@ public final class AvProducer implements AvSink, AutoCloseable {
    * Header naming the producer session of a record (1 to 64 characters of {@code [A-Za-z0-9._-]}).
    */
   public static final String SESSION_HEADER = "streamalign.session";
+
+  /**
+   * Header declaring the parts of a record's moment: a comma-separated list of {@code video},
+   * {@code audio} and {@code text} ({@link #sendMoment}).
+   */
+  public static final String PARTS_HEADER = "streamalign.parts";
 
   private final Producer<byte[], byte[]> producer;
   private final String session = newSession();
@@ -279,14 +287,44 @@ public final class AvProducer implements AvSink, AutoCloseable {
             value));
   }
 
+  /**
+   * Sends one moment, declaring its parts in the {@value #PARTS_HEADER} header of its frame, chunk
+   * and caption (docs/producing.md, "Declaring a moment's parts"): pairing emits it as soon as they
+   * are all in. Frame, chunk and caption must share the stream, seq and event time of the moment.
+   */
+  @Override
+  public List<CompletableFuture<?>> sendMoment(
+      LabelEvent label, TextSegment text, VideoFrame frame, AudioChunk audio) {
+    List<String> names = new ArrayList<>(3);
+    if (frame != null) names.add("video");
+    if (audio != null) names.add("audio");
+    if (text != null) names.add("text");
+    String parts = String.join(",", names);
+    List<CompletableFuture<?>> sent = new ArrayList<>(4);
+    if (label != null) sent.add(sendLabel(label));
+    if (text != null)
+      sent.add(send(topics.text(), text.getStreamId(), text, text.getEventTimeMs(), parts));
+    if (frame != null)
+      sent.add(send(topics.video(), frame.getStreamId(), frame, frame.getEventTimeMs(), parts));
+    if (audio != null)
+      sent.add(send(topics.audio(), audio.getStreamId(), audio, audio.getEventTimeMs(), parts));
+    return sent;
+  }
+
   private <V> CompletableFuture<RecordMetadata> send(
       Topic<String, V> topic, String key, V value, long timestamp) {
+    return send(topic, key, value, timestamp, null);
+  }
+
+  private <V> CompletableFuture<RecordMetadata> send(
+      Topic<String, V> topic, String key, V value, long timestamp, String parts) {
     Objects.requireNonNull(key, "streamId");
     byte[] k = topic.keySerde().serializer().serialize(topic.name(), key);
     byte[] v = topic.valueSerde().serializer().serialize(topic.name(), value);
     ProducerRecord<byte[], byte[]> record =
         new ProducerRecord<>(topic.name(), null, timestamp < 0 ? null : timestamp, k, v);
     record.headers().add(SESSION_HEADER, session.getBytes(StandardCharsets.UTF_8));
+    if (parts != null) record.headers().add(PARTS_HEADER, parts.getBytes(StandardCharsets.UTF_8));
     return doSend(record);
   }
 

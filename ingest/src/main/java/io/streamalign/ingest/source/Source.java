@@ -2,6 +2,7 @@ package io.streamalign.ingest.source;
 
 import io.streamalign.ingest.producer.AvSink;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -127,10 +128,13 @@ public abstract class Source implements AutoCloseable {
   }
 
   private void publish(Moment m) {
-    if (m.label() != null) track(() -> sink.sendLabel(m.label()));
-    if (m.text() != null) track(() -> sink.sendText(m.text()));
-    track(() -> sink.sendFrame(m.video()));
-    track(() -> sink.sendAudio(m.audio()));
+    List<CompletableFuture<?>> sent;
+    try {
+      sent = sink.sendMoment(m.label(), m.text(), m.video(), m.audio());
+    } catch (RuntimeException e) {
+      sent = List.of(CompletableFuture.failedFuture(e));
+    }
+    for (CompletableFuture<?> f : sent) track(() -> f);
     moments.incrementAndGet();
   }
 

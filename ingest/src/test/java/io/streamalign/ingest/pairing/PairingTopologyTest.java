@@ -572,6 +572,81 @@ class PairingTopologyTest {
         "released once the application is silent");
   }
 
+  // ---- declared parts (docs/producing.md, "Declaring a moment's parts") ----
+
+  private static org.apache.kafka.common.header.Headers parts(String value) {
+    var h = new org.apache.kafka.common.header.internals.RecordHeaders();
+    h.add(AvProducer.PARTS_HEADER, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return h;
+  }
+
+  private void sendDeclared(VideoFrame v, String declared) {
+    video.pipeInput(
+        new org.apache.kafka.streams.test.TestRecord<>(
+            v.getStreamId(),
+            TOPICS.video().valueSerde().serializer().serialize("t", v),
+            parts(declared),
+            v.getEventTimeMs()));
+  }
+
+  private void sendDeclared(AudioChunk a, String declared) {
+    audio.pipeInput(
+        new org.apache.kafka.streams.test.TestRecord<>(
+            a.getStreamId(),
+            TOPICS.audio().valueSerde().serializer().serialize("t", a),
+            parts(declared),
+            a.getEventTimeMs()));
+  }
+
+  @Test
+  void aMomentDeclaredWithoutCaptionIsEmittedAsSoonAsFrameAndChunkAreIn() {
+    send(label("cam1", "circle", null, T0 - 1000, T0 + 60_000));
+    sendDeclared(frame("cam1", 0, T0), "video,audio");
+    sendDeclared(chunk("cam1", 0, T0), "video,audio");
+    // undeclared, the same moment waits for the hold (no caption may still come)
+    send(label("cam2", "circle", null, T0 - 1000, T0 + 60_000));
+    send(frame("cam2", 0, T0));
+    send(chunk("cam2", 0, T0));
+    List<PairedSample> out = paired.readValuesToList();
+    assertEquals(List.of("cam1#0"), ids(out, "cam1"), "at once, no wall clock or stream time");
+    assertEquals(List.of(), ids(out, "cam2"));
+    assertNull(only(out, "cam1").getCaption());
+    assertEquals("circle", only(out, "cam1").getLabel());
+    flush(T0 + 60_000);
+    assertEquals(List.of("cam2#0"), ids(paired.readValuesToList(), "cam2"));
+  }
+
+  @Test
+  void aDeclaredPartThatNeverComesFallsBackToTheHoldAndABadDeclarationIsADeadLetter() {
+    // declared with a caption that never comes: released by the usual rules, nothing lost
+    sendDeclared(frame("cam1", 0, T0), "video,audio,text");
+    sendDeclared(chunk("cam1", 0, T0), "video,audio,text");
+    assertEquals(List.of(), ids(paired.readValuesToList(), "cam1"));
+    flush(T0 + 60_000);
+    assertEquals(List.of("cam1#0"), ids(paired.readValuesToList(), "cam1"));
+    // a frame declaring parts without its own, or an unknown part: refused with the reason
+    sendDeclared(frame("cam3", 0, T0 + 100), "audio");
+    sendDeclared(frame("cam3", 1, T0 + 200), "video,smell");
+    List<String> why =
+        deadLetters(TOPICS.video()).stream()
+            .filter(d -> DecodeProcessor.STAGE_VALIDATE.equals(d.getStage()))
+            .map(DeadLetter::getErrorMessage)
+            .toList();
+    assertEquals(2, why.size(), why.toString());
+    assertTrue(why.get(0).contains("does not list the record's own part, video"), why.get(0));
+    assertTrue(why.get(1).contains("bad streamalign.parts header 'video,smell'"), why.get(1));
+  }
+
+  @Test
+  void aLoneFrameDeclaredAloneIsReleasedAtOnce() {
+    sendDeclared(frame("cam1", 0, T0), "video");
+    List<DeadLetter> v = deadLetters(TOPICS.video());
+    assertEquals(1, v.size(), v.toString());
+    assertTrue(
+        v.get(0).getErrorMessage().contains("its producer declared its parts as video"),
+        v.get(0).getErrorMessage());
+  }
+
   @Test
   void outOfOrderRecordsPairBySeq() {
     for (int i = 4; i >= 0; i--) send(chunk("cam1", i, T0 + 100L * i));
