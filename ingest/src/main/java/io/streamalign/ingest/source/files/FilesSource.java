@@ -213,9 +213,9 @@ public final class FilesSource implements AutoCloseable {
             .setEndTimeMs(t + options.sampleMs())
             .setEventTimeMs(t)
             .build();
-    track(() -> sink.sendLabel(label));
+    TextSegment text = null;
     if (s.text() != null) {
-      TextSegment text =
+      text =
           TextSegment.newBuilder()
               .setStreamId(id)
               .setSeq(seq)
@@ -223,11 +223,11 @@ public final class FilesSource implements AutoCloseable {
               .setText(s.text())
               .setLanguage("en")
               .build();
-      track(() -> sink.sendText(text));
     }
+    VideoFrame frame = null;
     if (s.image() != null) {
       FileSamples.Image im = s.image();
-      VideoFrame frame =
+      frame =
           VideoFrame.newBuilder()
               .setStreamId(id)
               .setSeq(seq)
@@ -238,10 +238,10 @@ public final class FilesSource implements AutoCloseable {
               .setEncoding(im.encoding())
               .setData(ByteBuffer.wrap(im.data()))
               .build();
-      track(() -> sink.sendFrame(frame));
     }
+    AudioChunk chunk = null;
     if (s.audio() != null) {
-      AudioChunk chunk =
+      chunk =
           AudioChunk.newBuilder()
               .setStreamId(id)
               .setSeq(seq)
@@ -250,8 +250,15 @@ public final class FilesSource implements AutoCloseable {
               .setChannels(s.audio().channels())
               .setData(ByteBuffer.wrap(AvProducer.pcm16le(s.audio().samples())))
               .build();
-      track(() -> sink.sendAudio(chunk));
     }
+    // one moment: a Kafka sink declares its parts, so pairing emits it as soon as they are in
+    java.util.List<CompletableFuture<?>> sent;
+    try {
+      sent = sink.sendMoment(label, text, frame, chunk);
+    } catch (RuntimeException e) {
+      sent = java.util.List.of(CompletableFuture.failedFuture(e));
+    }
+    for (CompletableFuture<?> f : sent) track(() -> f);
     samples.incrementAndGet();
   }
 

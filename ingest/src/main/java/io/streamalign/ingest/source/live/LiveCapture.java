@@ -336,10 +336,14 @@ public final class LiveCapture {
                   .build();
 
       // the order of every ingest source: label, caption, frame, chunk
-      if (labelEvent != null) track(() -> sink.sendLabel(labelEvent));
-      if (caption != null) track(() -> sink.sendText(caption));
-      track(() -> sink.sendFrame(frame));
-      if (audio != null) track(() -> sink.sendAudio(audio));
+      // (one moment: a Kafka sink declares its parts, so pairing emits it as soon as they are in)
+      java.util.List<CompletableFuture<?>> sent;
+      try {
+        sent = sink.sendMoment(labelEvent, caption, frame, audio);
+      } catch (RuntimeException e) {
+        sent = java.util.List.of(CompletableFuture.failedFuture(e));
+      }
+      for (CompletableFuture<?> f : sent) track(() -> f);
 
       seq++;
       lastEventTimeMs = t;
