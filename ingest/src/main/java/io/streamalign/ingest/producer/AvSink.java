@@ -34,6 +34,19 @@ public interface AvSink {
     return sent;
   }
 
+  /**
+   * {@link #sendMoment}, with a failure to send (thrown at once, e.g. by a serializer) returned as
+   * one failed future: for sources that count each send's outcome.
+   */
+  static List<CompletableFuture<?>> sendMomentOrFailure(
+      AvSink sink, LabelEvent label, TextSegment text, VideoFrame frame, AudioChunk audio) {
+    try {
+      return sink.sendMoment(label, text, frame, audio);
+    } catch (RuntimeException e) {
+      return List.of(CompletableFuture.failedFuture(e));
+    }
+  }
+
   /** Blocks until everything sent so far is delivered (or failed). */
   void flush();
 }

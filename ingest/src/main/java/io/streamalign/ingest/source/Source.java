@@ -2,7 +2,6 @@ package io.streamalign.ingest.source;
 
 import io.streamalign.ingest.producer.AvSink;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -128,13 +127,8 @@ public abstract class Source implements AutoCloseable {
   }
 
   private void publish(Moment m) {
-    List<CompletableFuture<?>> sent;
-    try {
-      sent = sink.sendMoment(m.label(), m.text(), m.video(), m.audio());
-    } catch (RuntimeException e) {
-      sent = List.of(CompletableFuture.failedFuture(e));
-    }
-    for (CompletableFuture<?> f : sent) track(() -> f);
+    for (CompletableFuture<?> f :
+        AvSink.sendMomentOrFailure(sink, m.label(), m.text(), m.video(), m.audio())) track(() -> f);
     moments.incrementAndGet();
   }
 

@@ -252,13 +252,8 @@ public final class FilesSource implements AutoCloseable {
               .build();
     }
     // one moment: a Kafka sink declares its parts, so pairing emits it as soon as they are in
-    java.util.List<CompletableFuture<?>> sent;
-    try {
-      sent = sink.sendMoment(label, text, frame, chunk);
-    } catch (RuntimeException e) {
-      sent = java.util.List.of(CompletableFuture.failedFuture(e));
-    }
-    for (CompletableFuture<?> f : sent) track(() -> f);
+    for (CompletableFuture<?> f : AvSink.sendMomentOrFailure(sink, label, text, frame, chunk))
+      track(() -> f);
     samples.incrementAndGet();
   }
 

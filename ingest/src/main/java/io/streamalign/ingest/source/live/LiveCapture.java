@@ -337,13 +337,8 @@ public final class LiveCapture {
 
       // the order of every ingest source: label, caption, frame, chunk
       // (one moment: a Kafka sink declares its parts, so pairing emits it as soon as they are in)
-      java.util.List<CompletableFuture<?>> sent;
-      try {
-        sent = sink.sendMoment(labelEvent, caption, frame, audio);
-      } catch (RuntimeException e) {
-        sent = java.util.List.of(CompletableFuture.failedFuture(e));
-      }
-      for (CompletableFuture<?> f : sent) track(() -> f);
+      for (CompletableFuture<?> f :
+          AvSink.sendMomentOrFailure(sink, labelEvent, caption, frame, audio)) track(() -> f);
 
       seq++;
       lastEventTimeMs = t;
