@@ -20,7 +20,8 @@ import java.util.Objects;
  * #DEFAULT_PMR_SCALE}), {@code prototypeEvery} (samples between two prototype refreshes, the
  * stream's "epoch" of PMR eq. 12). {@code alignmentLoss} is "margin" (CroMA), "infonce" or "none";
  * {@code fusion} is "concat", "sum", "film" or "gated"; {@code device} is "auto", "cpu", "gpu" or
- * "gpu:N" (checked when a model is built).
+ * "gpu:N" (checked when a model is built); {@code videoEncoder} is {@link #VIDEO_FLATTEN} (default)
+ * or {@link #VIDEO_MAXPOOL} (see {@code Nets}).
  *
  * <p>Shape fields must match the featurizers' output; {@link #compatibleWith} says whether a
  * snapshot made under another config can be served in place of this one.
@@ -59,7 +60,22 @@ public record LearnerConfig(
     int classCapacity,
     double unimodalWeight,
     double gradClipNorm,
-    double pmrScale) {
+    double pmrScale,
+    String videoEncoder) {
+
+  /**
+   * Video encoder whose linear layer reads the flattened feature map, one weight per position: the
+   * default, for centred objects such as the digit data (and the encoder of every snapshot written
+   * before {@code videoEncoder} existed, whose JSON lacks the member and so gets the default).
+   */
+  public static final String VIDEO_FLATTEN = "flatten";
+
+  /**
+   * Video encoder with a third convolution and global max pooling over the image before the linear
+   * layer: what it recognizes does not depend on where in the frame it is, for cameras whose
+   * objects move (the demo's synthetic scenes; README, "The learner").
+   */
+  public static final String VIDEO_MAXPOOL = "maxpool";
 
   /**
    * Default for {@code gradClipNorm}: every update (the supervised SGD step and the inner Adam
@@ -111,6 +127,11 @@ public record LearnerConfig(
     if (pmrRule == null) pmrRule = PMR_CLIP;
     if (classCapacity <= 0) classCapacity = 16;
     if (fusion == null) fusion = "concat";
+    if (videoEncoder == null) videoEncoder = VIDEO_FLATTEN;
+    if (!java.util.Set.of(VIDEO_MAXPOOL, VIDEO_FLATTEN).contains(videoEncoder)) {
+      throw new IllegalArgumentException(
+          "unknown videoEncoder '" + videoEncoder + "' (maxpool, flatten)");
+    }
     if (alignmentLoss == null) alignmentLoss = "margin";
     if (device == null) device = "auto";
     fusionKind(fusion);
@@ -222,6 +243,7 @@ public record LearnerConfig(
     private double unimodalWeight = 1.0;
     private double gradClipNorm = DEFAULT_GRAD_CLIP_NORM;
     private double pmrScale = DEFAULT_PMR_SCALE;
+    private String videoEncoder = VIDEO_FLATTEN;
 
     private Builder() {}
 
@@ -260,6 +282,7 @@ public record LearnerConfig(
       unimodalWeight = c.unimodalWeight;
       gradClipNorm = c.gradClipNorm;
       pmrScale = c.pmrScale;
+      videoEncoder = c.videoEncoder;
     }
 
     public Builder videoChannels(int v) {
@@ -432,6 +455,11 @@ public record LearnerConfig(
       return this;
     }
 
+    public Builder videoEncoder(String v) {
+      videoEncoder = v;
+      return this;
+    }
+
     /** The config; throws {@link IllegalArgumentException} naming the first invalid field. */
     public LearnerConfig build() {
       return new LearnerConfig(
@@ -468,7 +496,8 @@ public record LearnerConfig(
           classCapacity,
           unimodalWeight,
           gradClipNorm,
-          pmrScale);
+          pmrScale,
+          videoEncoder);
     }
   }
 

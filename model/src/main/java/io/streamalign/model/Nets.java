@@ -25,8 +25,14 @@ import java.util.Random;
  * Blocks. Encoders:
  *
  * <ul>
- *   <li>video C x H x W: conv3x3(16)-relu-maxpool2, conv3x3(32)-relu-maxpool2, linear to d;
- *   <li>audio log-mel 1 x bands x frames: the same CNN over the spectrogram;
+ *   <li>video C x H x W, {@code videoEncoder} "flatten" (the default): the audio CNN below;
+ *       "maxpool": conv3x3(16)-relu-maxpool2, conv3x3(32)-relu-maxpool2, conv3x3(64)-relu, global
+ *       max pooling over the image, linear to d: the pooled features do not depend on where in the
+ *       frame an object is, so an object is recognized wherever it appears without first being seen
+ *       at every position (README, "The learner": on the demo's drifting shapes the flattened-map
+ *       encoder stayed near chance for video alone);
+ *   <li>audio log-mel 1 x bands x frames: conv3x3(16)-relu-maxpool2, conv3x3(32)-relu-maxpool2,
+ *       linear to d from the flattened map (where in frequency a pattern lies matters);
  *   <li>text hashed bag of words: linear(256)-relu (an embedding bag) then linear to d;
  * </ul>
  *
@@ -39,6 +45,7 @@ final class Nets {
 
   static final int C1 = 16;
   static final int C2 = 32;
+  static final int C3 = 64;
   static final int TEXT_HIDDEN = 256;
 
   /**
@@ -64,7 +71,9 @@ final class Nets {
   static Map<String, Shape> shapes(LearnerConfig cfg, int capacity) {
     Map<String, Shape> s = new LinkedHashMap<>();
     int d = cfg.embeddingDim();
-    cnn(s, "video", cfg.videoChannels(), cfg.videoHeight(), cfg.videoWidth(), d);
+    if (cfg.videoEncoder().equals(LearnerConfig.VIDEO_FLATTEN))
+      cnn(s, "video", cfg.videoChannels(), cfg.videoHeight(), cfg.videoWidth(), d);
+    else videoCnn(s, cfg.videoChannels(), d);
     cnn(s, "audio", 1, cfg.audioMelBands(), cfg.audioFrames(), d);
     s.put("text.fc1.w", new Shape(TEXT_HIDDEN, cfg.textVocab()));
     s.put("text.fc1.b", new Shape(TEXT_HIDDEN));
@@ -97,6 +106,17 @@ final class Nets {
     return LearnerConfig.fusionKind(cfg.fusion());
   }
 
+  private static void videoCnn(Map<String, Shape> s, int ch, int d) {
+    s.put("video.c1.w", new Shape(C1, ch, 3, 3));
+    s.put("video.c1.b", new Shape(C1));
+    s.put("video.c2.w", new Shape(C2, C1, 3, 3));
+    s.put("video.c2.b", new Shape(C2));
+    s.put("video.c3.w", new Shape(C3, C2, 3, 3));
+    s.put("video.c3.b", new Shape(C3));
+    s.put("video.fc.w", new Shape(d, C3));
+    s.put("video.fc.b", new Shape(d));
+  }
+
   private static void cnn(Map<String, Shape> s, String p, int ch, int h, int w, int d) {
     s.put(p + ".c1.w", new Shape(C1, ch, 3, 3));
     s.put(p + ".c1.b", new Shape(C1));
@@ -124,6 +144,7 @@ final class Nets {
     boolean relu =
         name.contains(".c1.")
             || name.contains(".c2.")
+            || name.contains(".c3.")
             || name.startsWith("text.fc1")
             || name.startsWith("fuse.val")
             || name.startsWith("fuse.gate");
@@ -139,12 +160,13 @@ final class Nets {
     long b = x.getShape().get(0);
     NDArray z;
     switch (m) {
-      case VIDEO ->
-          z =
-              cnnForward(
-                  p,
-                  "video.",
-                  x.reshape(b, cfg.videoChannels(), cfg.videoHeight(), cfg.videoWidth()));
+      case VIDEO -> {
+        NDArray img = x.reshape(b, cfg.videoChannels(), cfg.videoHeight(), cfg.videoWidth());
+        z =
+            cfg.videoEncoder().equals(LearnerConfig.VIDEO_FLATTEN)
+                ? cnnForward(p, "video.", img)
+                : videoForward(p, img);
+      }
       case AUDIO ->
           z = cnnForward(p, "audio.", x.reshape(b, 1, cfg.audioMelBands(), cfg.audioFrames()));
       case TEXT -> {
@@ -159,6 +181,20 @@ final class Nets {
 
   static NDArray l2normalize(NDArray z) {
     return z.div(z.square().sum(new int[] {1}, true).add(1e-12f).sqrt());
+  }
+
+  private static NDArray videoForward(Map<String, NDArray> p, NDArray x) {
+    Shape one = new Shape(1, 1);
+    Shape two = new Shape(2, 2);
+    Shape zero = new Shape(0, 0);
+    NDArray h = Conv2d.conv2d(x, p.get("video.c1.w"), p.get("video.c1.b"), one, one, one, 1).get(0);
+    h = Pool.maxPool2d(Activation.relu(h), two, two, zero, false);
+    h = Conv2d.conv2d(h, p.get("video.c2.w"), p.get("video.c2.b"), one, one, one, 1).get(0);
+    h = Pool.maxPool2d(Activation.relu(h), two, two, zero, false);
+    h = Conv2d.conv2d(h, p.get("video.c3.w"), p.get("video.c3.b"), one, one, one, 1).get(0);
+    // global max pooling over the image: (B, C3, H', W') -> (B, C3)
+    h = Activation.relu(h).reshape(h.getShape().get(0), C3, -1).max(new int[] {2});
+    return Linear.linear(h, p.get("video.fc.w"), p.get("video.fc.b")).get(0);
   }
 
   private static NDArray cnnForward(Map<String, NDArray> p, String pre, NDArray x) {
