@@ -38,8 +38,9 @@ import java.util.concurrent.CompletableFuture;
  * java -Dai.djl.offline=true -Dn=4800 -Dseed=7 -Dlearner=videoEncoder=maxpool  *   -cp app/target/streamalign.jar:bench/target/test-classes io.streamalign.bench.DemoStreamProbe
  * </pre>
  *
- * {@code -Dlearner=k=v,k=v} overrides learner settings, {@code -Dmods=VIDEO} keeps only the named
- * modalities, {@code -Dlosses=true} prints each step's losses.
+ * {@code -Dlearner=k=v,k=v} overrides learner settings, {@code -Dbatch=N} sets the micro-batch (the
+ * demo's trainer sends a batch after at most 300 ms, often 10 or fewer), {@code -Dmods=VIDEO} keeps
+ * only the named modalities, {@code -Dlosses=true} prints each step's losses.
  */
 public class DemoStreamProbe {
   public static void main(String[] args) throws Exception {
@@ -137,7 +138,7 @@ public class DemoStreamProbe {
                   label,
                   labeled,
                   label));
-          if (batch.size() == 32) {
+          if (batch.size() == Integer.getInteger("batch", 32)) {
             var rep = learner.learn(batch);
             if (Boolean.getBoolean("losses")) System.out.println(i + " " + rep.losses());
             batch.clear();
