@@ -107,10 +107,7 @@ final class Nets {
   }
 
   private static void videoCnn(Map<String, Shape> s, int ch, int d) {
-    s.put("video.c1.w", new Shape(C1, ch, 3, 3));
-    s.put("video.c1.b", new Shape(C1));
-    s.put("video.c2.w", new Shape(C2, C1, 3, 3));
-    s.put("video.c2.b", new Shape(C2));
+    stem(s, "video", ch);
     s.put("video.c3.w", new Shape(C3, C2, 3, 3));
     s.put("video.c3.b", new Shape(C3));
     s.put("video.fc.w", new Shape(d, C3));
@@ -118,12 +115,17 @@ final class Nets {
   }
 
   private static void cnn(Map<String, Shape> s, String p, int ch, int h, int w, int d) {
+    stem(s, p, ch);
+    s.put(p + ".fc.w", new Shape(d, (long) C2 * (h / 4) * (w / 4)));
+    s.put(p + ".fc.b", new Shape(d));
+  }
+
+  /** The two conv3x3-relu-maxpool2 blocks both CNNs start with. */
+  private static void stem(Map<String, Shape> s, String p, int ch) {
     s.put(p + ".c1.w", new Shape(C1, ch, 3, 3));
     s.put(p + ".c1.b", new Shape(C1));
     s.put(p + ".c2.w", new Shape(C2, C1, 3, 3));
     s.put(p + ".c2.b", new Shape(C2));
-    s.put(p + ".fc.w", new Shape(d, (long) C2 * (h / 4) * (w / 4)));
-    s.put(p + ".fc.b", new Shape(d));
   }
 
   /** The parameter-name prefix of a modality's encoder. */
@@ -185,12 +187,7 @@ final class Nets {
 
   private static NDArray videoForward(Map<String, NDArray> p, NDArray x) {
     Shape one = new Shape(1, 1);
-    Shape two = new Shape(2, 2);
-    Shape zero = new Shape(0, 0);
-    NDArray h = Conv2d.conv2d(x, p.get("video.c1.w"), p.get("video.c1.b"), one, one, one, 1).get(0);
-    h = Pool.maxPool2d(Activation.relu(h), two, two, zero, false);
-    h = Conv2d.conv2d(h, p.get("video.c2.w"), p.get("video.c2.b"), one, one, one, 1).get(0);
-    h = Pool.maxPool2d(Activation.relu(h), two, two, zero, false);
+    NDArray h = stemForward(p, "video.", x);
     h = Conv2d.conv2d(h, p.get("video.c3.w"), p.get("video.c3.b"), one, one, one, 1).get(0);
     // global max pooling over the image: (B, C3, H', W') -> (B, C3)
     h = Activation.relu(h).reshape(h.getShape().get(0), C3, -1).max(new int[] {2});
@@ -198,15 +195,20 @@ final class Nets {
   }
 
   private static NDArray cnnForward(Map<String, NDArray> p, String pre, NDArray x) {
+    NDArray h = stemForward(p, pre, x);
+    h = h.reshape(h.getShape().get(0), -1);
+    return Linear.linear(h, p.get(pre + "fc.w"), p.get(pre + "fc.b")).get(0);
+  }
+
+  /** conv3x3(16)-relu-maxpool2, conv3x3(32)-relu-maxpool2: (B, C, H, W) -> (B, 32, H/4, W/4). */
+  private static NDArray stemForward(Map<String, NDArray> p, String pre, NDArray x) {
     Shape one = new Shape(1, 1);
     Shape two = new Shape(2, 2);
     Shape zero = new Shape(0, 0);
     NDArray h = Conv2d.conv2d(x, p.get(pre + "c1.w"), p.get(pre + "c1.b"), one, one, one, 1).get(0);
     h = Pool.maxPool2d(Activation.relu(h), two, two, zero, false);
     h = Conv2d.conv2d(h, p.get(pre + "c2.w"), p.get(pre + "c2.b"), one, one, one, 1).get(0);
-    h = Pool.maxPool2d(Activation.relu(h), two, two, zero, false);
-    h = h.reshape(h.getShape().get(0), -1);
-    return Linear.linear(h, p.get(pre + "fc.w"), p.get(pre + "fc.b")).get(0);
+    return Pool.maxPool2d(Activation.relu(h), two, two, zero, false);
   }
 
   /** phi: logits (B, n) over the first n classes from aligned embeddings (B, d). */
