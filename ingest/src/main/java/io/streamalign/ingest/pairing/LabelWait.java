@@ -1,10 +1,12 @@
 package io.streamalign.ingest.pairing;
 
 import io.streamalign.schemas.avro.LabelEvent;
+import io.streamalign.schemas.avro.PairedSample;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BiFunction;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -16,8 +18,8 @@ import org.apache.kafka.streams.state.VersionedKeyValueStore;
 import org.apache.kafka.streams.state.VersionedRecord;
 
 /**
- * Holds each moment back only as long as its label may still come: the step before the label join
- * (the join itself looks the label up in the versioned label table at the moment's event time).
+ * The label join: holds each moment back only as long as its label may still come, then looks the
+ * label up in the versioned label table at the moment's event time and emits the paired sample.
  *
  * <p>A moment whose event time is covered by a label already known ({@code startTimeMs <= t <
  * endTimeMs}) is emitted at once. Any other moment waits, in a changelogged store ordered by time,
@@ -27,17 +29,19 @@ import org.apache.kafka.streams.state.VersionedRecord;
  * takes the label valid at its time, if any (README, "Pairing"). A moment already that far behind
  * its stream when it arrives is joined at once. Time markers of the sample gate only move their
  * stream's time on. The stream times are kept in memory and rebuilt from the waiting moments when
- * the task starts. When no record at all comes for {@code labelGrace} plus Streams' {@code
- * max.task.idle.ms} and a second, the waiting moments are released by the wall clock, as the sample
+ * the task starts. When no record at all comes for {@code labelGrace} plus 3 s ({@link
+ * PairingApp#WALL_SLACK_MS}), the waiting moments are released by the wall clock, as the sample
  * gate releases its held moments, and likewise never across a stall of the task (a punctuation more
  * than {@link SampleGate#STALL_MS} after the one before: silence it could not observe is not
  * silence).
  *
- * <p>It replaces the grace period of the stream-table join, whose buffer held every moment for the
- * grace (written to a RocksDB store and its changelog) even when its label was there already: that
- * wait was most of the pairing latency, and the buffer a part of pairing's cost.
+ * <p>It replaces Streams' stream-table join, first its grace period, whose buffer held every moment
+ * for the grace (written to a RocksDB store and its changelog) even when its label was there
+ * already, then the join itself: the table is a store of this task, so the lookup needs no
+ * repartition topic of its own, which had cost every sample one more exactly-once hop (a
+ * transaction commit and a fetch) on its way to {@code av.paired}.
  */
-final class LabelWait implements Processor<String, Partial, String, Partial> {
+final class LabelWait implements Processor<String, Partial, String, PairedSample> {
 
   /** How many streams' times are kept at most while nothing waits. */
   private static final int MAX_STREAMS = 10_000;
@@ -47,7 +51,8 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
   private final long graceMs;
   private final long wallIdleMs;
   private final InputActivity activity;
-  private ProcessorContext<String, Partial> context;
+  private final BiFunction<Partial, LabelEvent, PairedSample> join;
+  private ProcessorContext<String, PairedSample> context;
   private VersionedKeyValueStore<String, LabelEvent> labels;
   private KeyValueStore<String, Partial> waiting;
   // per stream, the largest event time seen here (streams with nothing waiting are dropped at
@@ -58,16 +63,25 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
   private long wallAtLastRecord;
   private long wallAtLastPunctuation;
 
-  LabelWait(String labelStore, String waitStore, Duration labelGrace, InputActivity activity) {
+  /**
+   * @param join the sample of a moment and the label valid at its event time (null if none)
+   */
+  LabelWait(
+      String labelStore,
+      String waitStore,
+      Duration labelGrace,
+      InputActivity activity,
+      BiFunction<Partial, LabelEvent, PairedSample> join) {
     this.activity = activity;
+    this.join = join;
     this.labelStore = labelStore;
     this.waitStore = waitStore;
     this.graceMs = labelGrace.toMillis();
-    this.wallIdleMs = graceMs + PairingApp.MAX_TASK_IDLE_MS + 1_000;
+    this.wallIdleMs = graceMs + PairingApp.WALL_SLACK_MS;
   }
 
   @Override
-  public void init(ProcessorContext<String, Partial> context) {
+  public void init(ProcessorContext<String, PairedSample> context) {
     this.context = context;
     this.labels = context.getStateStore(labelStore);
     this.waiting = context.getStateStore(waitStore);
@@ -92,7 +106,7 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
     if (!p.isTimeMarker()) {
       LabelEvent label = labelAt(p.streamId(), ts);
       if (covers(label, ts) || ts + graceMs <= streamTime) {
-        emit(p, ts);
+        emit(p, label, ts);
       } else {
         waiting.put(waitKey(ts, p.sampleId()), p);
       }
@@ -135,7 +149,7 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
     for (KeyValue<String, Partial> kv : due) {
       waiting.delete(kv.key);
       long ts = timeOf(kv.key);
-      emit(kv.value, ts);
+      emit(kv.value, labelAt(kv.value.streamId(), ts), ts);
     }
   }
 
@@ -166,8 +180,8 @@ final class LabelWait implements Processor<String, Partial, String, Partial> {
     return l != null && l.getStartTimeMs() <= ts && ts < l.getEndTimeMs();
   }
 
-  private void emit(Partial p, long ts) {
-    context.forward(new Record<>(p.streamId(), p, ts));
+  private void emit(Partial p, LabelEvent label, long ts) {
+    context.forward(new Record<>(p.streamId(), join.apply(p, label), ts));
   }
 
   /** Store key ordered by time: zero-padded event time, then the sample id. */

@@ -26,8 +26,21 @@ import org.slf4j.LoggerFactory;
 public final class PairingApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PairingApp.class);
 
-  /** Streams' {@code max.task.idle.ms} for pairing. */
-  public static final long MAX_TASK_IDLE_MS = 2_000;
+  /**
+   * Streams' {@code max.task.idle.ms} for pairing: 0, so a task processes what it has as soon as
+   * every input partition's records already in Kafka have been fetched (Streams waits for those at
+   * 0, KIP-695), without also waiting for records not yet sent. Pairing's rules do not need that
+   * wait: the sample gate judges a missing part by its own stream's progress per modality, and the
+   * label join waits for a label in its stream's time ({@link PairingConfig#labelGrace()}). The 2 s
+   * it used to be were most of pairing's latency (docs/producing.md, "Not too late").
+   */
+  public static final long MAX_TASK_IDLE_MS = 0;
+
+  /**
+   * How much longer than the hold (or the label grace) the wall-clock releases wait for silence:
+   * time for a record already sent to be fetched and reach its task (SampleGate, LabelWait).
+   */
+  static final long WALL_SLACK_MS = 3_000;
 
   /** The producer's {@code batch.size} for pairing's outputs, repartition topics and changelogs. */
   public static final int BATCH_SIZE_BYTES = 256 * 1024;
@@ -92,11 +105,10 @@ public final class PairingApp implements AutoCloseable {
     p.put(
         StreamsConfig.producerPrefix("max.request.size"),
         Integer.toString(Topics.INPUT_MAX_MESSAGE_BYTES));
-    // wait up to 2 s for data on every input partition of a task before processing past it: Streams
-    // then
-    // orders the modalities by timestamp, so a fast replay (or one slow fetch at start-up) cannot
-    // run
-    // stream time ahead of a modality that has not been fetched yet and make its records late
+    // wait for the records already in Kafka on every input partition of a task (not for records
+    // not yet sent) before processing past them: Streams then orders the modalities by timestamp,
+    // so a fast replay (or one slow fetch at start-up) cannot run stream time ahead of a modality
+    // that has not been fetched yet
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(MAX_TASK_IDLE_MS));
     // Streams' own buffer sizes (1000 records per partition, 500 per poll): with 32 of each (to
     // keep

@@ -75,8 +75,9 @@ import org.apache.kafka.streams.state.Stores;
  *       endTimeMs} (end exclusive, as in the schema). A sample whose time a label already received
  *       covers goes at once; any other waits up to {@code labelGrace} of stream time for a label
  *       that arrives after it ({@link LabelWait}). The labeled modalities are the label's modality
- *       (if present in the sample) or every modality present. The gated samples are repartitioned
- *       by streamId for this join.
+ *       (if present in the sample) or every modality present. The label table and the moments are
+ *       keyed by streamId in the same task, so the join is a lookup in its store: no repartition
+ *       topic between the sample gate and {@code av.paired}.
  * </ul>
  *
  * <p>Partitioning: the joins never rely on how a producer partitioned the input topics. Every
@@ -267,8 +268,29 @@ public final class PairingTopology {
     // Frames, chunks and captions are keyed by streamId, so one task reads all of a stream's
     // moments;
     // the sample gate assembles each moment by its id (stream, seq, session) and emits it once.
+    Topic<String, LabelEvent> labelTopic = topics.labels();
+    KTable<String, LabelEvent> labels =
+        labelStream.toTable(
+            Named.as("labels-table"),
+            Materialized.<String, LabelEvent>as(
+                    Stores.persistentVersionedKeyValueStore(LABEL_STORE, cfg.labelHistory()))
+                .withKeySerde(Serdes.String())
+                .withValueSerde(labelTopic.valueSerde()));
+    // A stream's frames, chunks, captions and labels must meet in one task, so the four by-stream
+    // topics must have as many partitions as each other, whatever the input topics have. Streams
+    // ensures that for the inputs of a join and for nothing else: the parts pass through a
+    // stream-table join with the label table that hands each part on unchanged (the label join
+    // proper is LabelWait's, per moment). Without it, labels on fewer partitions than the media
+    // went to other tasks than their moments (AnyPartitionerIT).
     KStream<String, Partial> parts =
-        video.merge(audio, Named.as("video-and-audio")).merge(text, Named.as("and-captions"));
+        video
+            .merge(audio, Named.as("video-and-audio"))
+            .merge(text, Named.as("and-captions"))
+            .leftJoin(
+                labels,
+                (part, label) -> part,
+                Joined.with(
+                    Serdes.String(), Partial.SERDE, labelTopic.valueSerde(), "co-partitioned"));
     b.addStateStore(
         Stores.windowStoreBuilder(
             Stores.persistentWindowStore(
@@ -307,38 +329,26 @@ public final class PairingTopology {
             .filter((k, o) -> !o.isDead(), Named.as("moment-ok"))
             .mapValues(Outcome::value, Named.as("moment-value"));
 
-    Topic<String, LabelEvent> labelTopic = topics.labels();
-    KTable<String, LabelEvent> labels =
-        labelStream.toTable(
-            Named.as("labels-table"),
-            Materialized.<String, LabelEvent>as(
-                    Stores.persistentVersionedKeyValueStore(LABEL_STORE, cfg.labelHistory()))
-                .withKeySerde(Serdes.String())
-                .withValueSerde(labelTopic.valueSerde()));
-
-    // a moment waits for its label only when none covers it yet (LabelWait); the join then looks
-    // the label
-    // up at the moment's event time in the versioned table (and co-partitions the inputs, whatever
-    // their
-    // partition counts)
+    // the label join: a moment waits for its label only when none covers it yet, then takes the
+    // label valid at its event time in the versioned table (LabelWait); the table is a store of
+    // the same task, since labels are repartitioned by streamId like the moments' parts
     b.addStateStore(
         Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(LABEL_WAIT_STORE), Serdes.String(), Partial.SERDE)
             .withCachingEnabled());
-    KStream<String, Partial> waited =
-        unique.process(
-            () -> new LabelWait(LABEL_STORE, LABEL_WAIT_STORE, cfg.labelGrace(), activity),
-            Named.as("label-wait"),
-            LABEL_STORE,
-            LABEL_WAIT_STORE);
     Featurizers shapes = f;
     KStream<String, PairedSample> samples =
-        waited
-            .leftJoin(
-                labels,
-                (p, l) -> p.isTimeMarker() ? null : toSample(p, l, shapes),
-                Joined.with(Serdes.String(), Partial.SERDE, labelTopic.valueSerde(), "label-join"))
-            .filter((k, s) -> s != null, Named.as("not-time-markers"));
+        unique.process(
+            () ->
+                new LabelWait(
+                    LABEL_STORE,
+                    LABEL_WAIT_STORE,
+                    cfg.labelGrace(),
+                    activity,
+                    (p, l) -> toSample(p, l, shapes)),
+            Named.as("label-join"),
+            LABEL_STORE,
+            LABEL_WAIT_STORE);
 
     Topic<String, PairedSample> paired = topics.paired();
     samples.to(

@@ -38,13 +38,14 @@ import org.slf4j.LoggerFactory;
  * has sent before is given up that way only once this task's input of M (from any stream) has
  * passed the moment too, since a stream's M unseen for the bound while the M input as a whole is
  * behind is a lagging input (a slow fetch or decode of that topic), not a stopped one. By the wall
- * clock, a moment is released once it has been held for the wall-clock idle bound (the hold plus
- * Streams' {@code max.task.idle.ms} and a second, 7 s by default) if neither its stream nor any
- * other stream of the task has sent anything for as long (a paused input, not a lagging one), and
- * in any case once held {@value #MAX_HOLD_FACTOR} times that bound (an input lagging that far
- * behind the others). A frame and chunk are then emitted without text; what is still incomplete is
- * not silently forgotten: a lone frame or chunk becomes a single-modality sample ({@code
- * emitUnpaired}) or a dead letter "unpaired", and a lone caption a dead letter "unused caption".
+ * clock, a moment is released once it has been held for the wall-clock idle bound (the hold plus 3
+ * s for a record already sent to reach the task, {@link PairingApp#WALL_SLACK_MS}: 7 s by default)
+ * if neither its stream nor any other stream of the task has sent anything for as long (a paused
+ * input, not a lagging one), and in any case once held {@value #MAX_HOLD_FACTOR} times that bound
+ * (an input lagging that far behind the others). A frame and chunk are then emitted without text;
+ * what is still incomplete is not silently forgotten: a lone frame or chunk becomes a
+ * single-modality sample ({@code emitUnpaired}) or a dead letter "unpaired", and a lone caption a
+ * dead letter "unused caption".
  *
  * <p>A part is late (dead letter {@value LateGate#STAGE_LATE}) when its event time + hold is behind
  * the largest event time its own stream has sent of its own modality: only a part out of order
@@ -180,7 +181,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     this.retentionMs = cfg.dedupeRetention().toMillis();
     this.labelGraceMs = cfg.labelGrace().toMillis();
     this.emitUnpaired = cfg.emitUnpaired();
-    this.wallIdleMs = Math.max(holdMs, labelGraceMs) + PairingApp.MAX_TASK_IDLE_MS + 1_000;
+    this.wallIdleMs = Math.max(holdMs, labelGraceMs) + PairingApp.WALL_SLACK_MS;
     this.videoTopic = videoTopic;
     this.audioTopic = audioTopic;
     this.textTopic = textTopic;
@@ -525,8 +526,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
               : "its stream sent nothing for " + wallIdleMs + " ms (wall clock)");
     }
     // only when no record at all has come for a while: a partner still in transit (a slow fetch,
-    // Streams
-    // waiting max.task.idle.ms for another partition) must not be taken for a pause
+    // Streams waiting for another partition's records to be fetched) must not be taken for a pause
     if (wallNow - wallAtLastRecord >= wallIdleMs && !unflushed.isEmpty()) {
       for (Map.Entry<String, Long> e : unflushed.entrySet()) {
         long t = e.getValue() + labelGraceMs + 1;

@@ -46,9 +46,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Pairing does not depend on the producer's partitioner: moments produced with librdkafka's default
  * partitioner (CRC32 of the key, not the Java client's murmur2) or with random partitioning, on
- * multi-partition topics (labels with fewer partitions than the media topics in the random case),
- * are all paired, and every label is joined to its sample (README.md, "Producing events";
- * docs/producing.md).
+ * multi-partition topics (in the random case labels on 2 partitions, audio on 1, frames and
+ * captions on 3), are all paired, and every label is joined to its sample (README.md, "Producing
+ * events"; docs/producing.md).
  */
 @Tag("integration")
 @ExtendWith(EmbeddedKafkaExtension.class)
@@ -125,10 +125,14 @@ class AnyPartitionerIT {
     Topics topics = Topics.withPrefix("it.partitioner." + partitioner + ".");
     boolean random = partitioner.equals("random");
     if (random) {
-      // labels on fewer partitions than the media: co-partitioning by the producer is impossible
+      // labels on fewer partitions than frames and captions, chunks on fewer still: co-partitioning
+      // by the producer is impossible
       try (Admin admin = broker.admin()) {
         admin
-            .createTopics(List.of(TopicAdmin.newTopic(topics.labels(), 2, (short) 1)))
+            .createTopics(
+                List.of(
+                    TopicAdmin.newTopic(topics.labels(), 2, (short) 1),
+                    TopicAdmin.newTopic(topics.audio(), 1, (short) 1)))
             .all()
             .get(60, TimeUnit.SECONDS);
       }

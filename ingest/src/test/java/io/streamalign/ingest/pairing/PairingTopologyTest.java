@@ -38,6 +38,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -218,6 +219,42 @@ class PairingTopologyTest {
   }
 
   // ---- pairing ----
+
+  @Test
+  void aSampleLeavesTheTaskThatAssembledItsMomentWithoutAnotherRepartition() {
+    // one exactly-once hop per repartition topic (a transaction commit, then a fetch): the
+    // by-stream
+    // topics of the four inputs, and none between the sample gate and av.paired (the label join
+    // is a lookup in a store of the gate's own task, LabelWait)
+    TopologyDescription d = PairingTopology.build(PairingConfig.defaults(), TOPICS).describe();
+    List<String> repartitions = new java.util.ArrayList<>();
+    TopologyDescription.Subtopology gate = null;
+    for (TopologyDescription.Subtopology st : d.subtopologies()) {
+      for (TopologyDescription.Node n : st.nodes()) {
+        if (n instanceof TopologyDescription.Sink sink
+            && sink.topic() != null
+            && sink.topic().endsWith("-repartition")) repartitions.add(sink.topic());
+        if (n.name().equals("sample-gate")) gate = st;
+      }
+    }
+    assertEquals(
+        List.of(
+            "audio-by-stream-repartition",
+            "labels-by-stream-repartition",
+            "text-by-stream-repartition",
+            "video-by-stream-repartition"),
+        repartitions.stream().sorted().toList());
+    assertNotNull(gate);
+    List<String> gateSinks =
+        gate.nodes().stream()
+            .filter(n -> n instanceof TopologyDescription.Sink)
+            .map(n -> ((TopologyDescription.Sink) n).topic())
+            .filter(t -> t != null)
+            .sorted()
+            .toList();
+    assertTrue(gateSinks.contains(TOPICS.paired().name()), "av.paired from the gate's task");
+    assertTrue(gateSinks.contains(TOPICS.infer().name()), "av.infer from the gate's task");
+  }
 
   @Test
   void framesAndChunkInWindowPairWithFeaturesOfTheRightShape() {
