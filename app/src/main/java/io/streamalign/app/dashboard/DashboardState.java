@@ -333,10 +333,30 @@ public final class DashboardState {
 
   /** Latency percentile (0-100) over the most recent predictions, or NaN. */
   public synchronized double latencyPercentile(double pct) {
-    if (latencies.isEmpty()) return Double.NaN;
-    long[] v = latencies.stream().mapToLong(l -> l[1]).sorted().toArray();
-    int idx = (int) Math.ceil(pct / 100.0 * v.length) - 1;
-    return v[Math.max(0, Math.min(v.length - 1, idx))];
+    return percentile(latencies.stream().mapToLong(l -> l[1]).sorted().toArray(), pct);
+  }
+
+  /**
+   * Latency percentile (0-100) over the most recent predictions of events that happened after the
+   * first prediction was published, or NaN: without the start-up, when samples wait for the first
+   * model (the trainer publishes it after its first batches).
+   */
+  public synchronized double steadyLatencyPercentile(double pct) {
+    if (firstSeenVersion.isEmpty()) return Double.NaN;
+    long first = java.util.Collections.min(firstSeenVersion.values());
+    return percentile(
+        latencies.stream()
+            .filter(l -> l[0] - l[1] >= first)
+            .mapToLong(l -> l[1])
+            .sorted()
+            .toArray(),
+        pct);
+  }
+
+  private static double percentile(long[] sorted, double pct) {
+    if (sorted.length == 0) return Double.NaN;
+    int idx = (int) Math.ceil(pct / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
   }
 
   /** The latest learning-curve point, or null. */

@@ -114,6 +114,11 @@ public final class RunReport {
         .append(fmt(state.latencyPercentile(50)))
         .append(" / ")
         .append(fmt(state.latencyPercentile(99)))
+        .append(" |\n");
+    md.append("| prediction latency p50 / p99 (ms), events after the first prediction | ")
+        .append(fmt(state.steadyLatencyPercentile(50)))
+        .append(" / ")
+        .append(fmt(state.steadyLatencyPercentile(99)))
         .append(" |\n\n");
     md.append(
         "![accuracy](accuracy.png)\n\n![pmr](pmr.png)\n\n![losses](losses.png)\n\n![throughput](throughput.png)\n");

@@ -55,6 +55,21 @@ class DashboardStateTest {
   }
 
   @Test
+  void steadyLatencyLeavesOutTheEventsThatWaitedForTheFirstModel() {
+    DashboardState s = new DashboardState();
+    // events at 0..9 s waited for the first model, served at 10 s: latencies 10 s down to 1 s
+    for (int i = 0; i < 10; i++)
+      s.onPrediction(prediction("s1", 1, 10_000 - i * 1000, "a", "a", i * 1000L));
+    // events from 10 s on: 100 ms each, one of 300 ms
+    for (int i = 0; i < 40; i++)
+      s.onPrediction(prediction("s1", 1, i == 7 ? 300 : 100, "a", "a", 10_000 + i * 100L));
+    assertEquals(100.0, s.steadyLatencyPercentile(50));
+    assertEquals(300.0, s.steadyLatencyPercentile(99));
+    assertEquals(10_000.0, s.latencyPercentile(99), "all predictions: the start-up's");
+    assertTrue(Double.isNaN(new DashboardState().steadyLatencyPercentile(50)));
+  }
+
+  @Test
   void predictionIsShownWithTheNearestFrameAndWaveform() {
     DashboardState s = new DashboardState();
     byte[] px = new byte[28 * 28];
