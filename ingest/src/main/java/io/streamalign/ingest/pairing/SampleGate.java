@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -104,8 +103,17 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     /** Moments of this stream held. */
     int held;
 
-    /** At most the smallest event time of the moments held (exact after a scan). */
-    long minHeld = Long.MAX_VALUE;
+    /**
+     * The event times of the moments held, with how many have each: their smallest tells, without
+     * reading the held moments, whether any can be due.
+     */
+    final java.util.TreeMap<Long, Integer> heldTimes = new java.util.TreeMap<>();
+
+    /**
+     * The moments held, by id (in the order of the store's keys): what a scan for the moments that
+     * are due needs, without reading and decoding the held features.
+     */
+    final java.util.TreeMap<String, HeldAt> moments = new java.util.TreeMap<>();
 
     /** The sum of {@link #latest} when the held moments were last looked at. */
     long scannedAt = Long.MIN_VALUE / 2;
@@ -117,6 +125,19 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
 
     long progress() {
       return Math.max(latest[VIDEO], Math.max(latest[AUDIO], latest[TEXT]));
+    }
+
+    /** The smallest event time of the moments held, or Long.MAX_VALUE. */
+    long minHeld() {
+      return heldTimes.isEmpty() ? Long.MAX_VALUE : heldTimes.firstKey();
+    }
+
+    void addHeldTime(long t) {
+      heldTimes.merge(t, 1, Integer::sum);
+    }
+
+    void removeHeldTime(long t) {
+      heldTimes.computeIfPresent(t, (k, n) -> n > 1 ? n - 1 : null);
     }
 
     long sum() {
@@ -159,6 +180,16 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   private final long[] taskLatest = {-1, -1, -1};
   // the moments held, by id, with the wall-clock time they were first held, oldest first
   private final LinkedHashMap<String, Long> heldSince = new LinkedHashMap<>();
+  // the moments held, by id: the event time each is held at, counted in its stream's heldTimes
+  private final Map<String, HeldAt> heldAt = new HashMap<>();
+
+  /**
+   * What is known of a held moment without reading it: its stream's clock, its event time and the
+   * parts it has.
+   */
+  private record HeldAt(
+      StreamClock clock, long eventTimeMs, boolean video, boolean audio, boolean text) {}
+
   // the parts declared by the producers of held moments (MomentParts), by id; in memory only
   private final Map<String, Integer> declared = new HashMap<>();
   private long duplicates;
@@ -289,8 +320,10 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     c.see(m, p.eventTimeMs(), now);
     taskLatest[m] = Math.max(taskLatest[m], p.eventTimeMs());
     accept(p, id, c, now, MomentParts.carried(record.headers()));
-    if (c.held > 0 && c.minHeld + holdMs < c.progress() && c.sum() >= c.scannedAt + SCAN_STEP_MS) {
-      releaseStream(p.streamId(), c, now);
+    if (c.held > 0
+        && c.minHeld() + holdMs < c.progress()
+        && c.sum() >= c.scannedAt + SCAN_STEP_MS) {
+      releaseStream(c, now);
     }
   }
 
@@ -359,7 +392,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       emit(merged, merged.eventTimeMs());
     } else {
       pending.put(id, merged);
-      c.minHeld = Math.min(c.minHeld, merged.eventTimeMs());
+      holdAt(id, c, merged);
       releaseIfDeclaredComplete(id, merged);
     }
   }
@@ -392,45 +425,51 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
 
   private void hold(String id, Partial p, StreamClock c, long now) {
     if (heldSince.putIfAbsent(id, now) == null) c.held++;
-    c.minHeld = Math.min(c.minHeld, p.eventTimeMs());
+    holdAt(id, c, p);
+  }
+
+  /** Indexes held moment {@code id}, as now held ({@code p}), in its stream's clock. */
+  private void holdAt(String id, StreamClock c, Partial p) {
+    HeldAt at = new HeldAt(c, p.eventTimeMs(), p.hasVideo(), p.hasAudio(), p.hasText());
+    HeldAt before = heldAt.put(id, at);
+    if (before != null) before.clock().removeHeldTime(before.eventTimeMs());
+    c.addHeldTime(at.eventTimeMs());
+    c.moments.put(id, at);
   }
 
   private void unhold(String id, StreamClock c) {
-    if (heldSince.remove(id) != null && c != null) c.held--;
+    HeldAt at = heldAt.remove(id);
+    StreamClock clock = c != null ? c : at == null ? null : at.clock();
+    if (heldSince.remove(id) != null && clock != null) clock.held--;
+    if (at != null) {
+      at.clock().removeHeldTime(at.eventTimeMs());
+      at.clock().moments.remove(id);
+    }
     declared.remove(id);
   }
 
   /** Releases the held moments of one stream whose missing parts are not coming any more. */
-  private void releaseStream(String streamId, StreamClock c, long now) {
+  private void releaseStream(StreamClock c, long now) {
     c.scannedAt = c.sum();
-    List<KeyValue<String, Partial>> due = new ArrayList<>();
-    long min = Long.MAX_VALUE;
-    try (KeyValueIterator<String, Partial> it =
-        pending.prefixScan(streamId + "#", new StringSerializer())) {
-      while (it.hasNext()) {
-        KeyValue<String, Partial> kv = it.next();
-        if (!kv.value.streamId().equals(streamId))
-          continue; // another stream whose id starts with "streamId#"
-        if (notComing(kv.value, c, now)) {
-          due.add(kv);
-        } else {
-          min = Math.min(min, kv.value.eventTimeMs());
-        }
-      }
+    List<String> due = new ArrayList<>();
+    for (Map.Entry<String, HeldAt> e : c.moments.entrySet()) {
+      HeldAt at = e.getValue();
+      if (notComing(at.eventTimeMs(), new boolean[] {at.video(), at.audio(), at.text()}, c, now))
+        due.add(e.getKey());
     }
-    c.minHeld = min;
-    for (KeyValue<String, Partial> kv : due) {
-      release(
-          kv.key,
-          kv.value,
-          "its stream's " + missing(kv.value) + " moved past " + (kv.value.eventTimeMs() + holdMs));
+    for (String id : due) {
+      Partial p = pending.get(id);
+      if (p == null) { // not expected: the index follows the store
+        unhold(id, c);
+        continue;
+      }
+      release(id, p, "its stream's " + missing(p) + " moved past " + (p.eventTimeMs() + holdMs));
     }
   }
 
   /** Whether every part the moment misses is not coming any more (see the class comment). */
-  private boolean notComing(Partial p, StreamClock c, long now) {
-    long deadline = p.eventTimeMs() + holdMs;
-    boolean[] has = {p.hasVideo(), p.hasAudio(), p.hasText()};
+  private boolean notComing(long eventTimeMs, boolean[] has, StreamClock c, long now) {
+    long deadline = eventTimeMs + holdMs;
     for (int m = 0; m < 3; m++) {
       if (has[m]) continue;
       // a modality never sent may still be on its way for the idle bound after the stream was first
@@ -514,7 +553,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     for (String id : due) {
       Partial p = pending.get(id);
       if (p == null) {
-        heldSince.remove(id);
+        unhold(id, null);
         continue;
       }
       long age = wallNow - heldSince.get(id);
