@@ -100,9 +100,6 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     /** The wall-clock time each modality was last sent. */
     final long[] wallSeen = new long[3];
 
-    /** Moments of this stream held. */
-    int held;
-
     /**
      * The event times of the moments held, with how many have each: their smallest tells, without
      * reading the held moments, whether any can be due.
@@ -320,7 +317,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     c.see(m, p.eventTimeMs(), now);
     taskLatest[m] = Math.max(taskLatest[m], p.eventTimeMs());
     accept(p, id, c, now, MomentParts.carried(record.headers()));
-    if (c.held > 0
+    if (!c.moments.isEmpty()
         && c.minHeld() + holdMs < c.progress()
         && c.sum() >= c.scannedAt + SCAN_STEP_MS) {
       releaseStream(c, now);
@@ -388,7 +385,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     Partial merged = held.merge(p);
     if (merged.hasVideo() && merged.hasAudio() && merged.hasText()) {
       pending.delete(id);
-      unhold(id, c);
+      unhold(id);
       emit(merged, merged.eventTimeMs());
     } else {
       pending.put(id, merged);
@@ -424,7 +421,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   }
 
   private void hold(String id, Partial p, StreamClock c, long now) {
-    if (heldSince.putIfAbsent(id, now) == null) c.held++;
+    heldSince.putIfAbsent(id, now);
     holdAt(id, c, p);
   }
 
@@ -437,10 +434,9 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     c.moments.put(id, at);
   }
 
-  private void unhold(String id, StreamClock c) {
+  private void unhold(String id) {
     HeldAt at = heldAt.remove(id);
-    StreamClock clock = c != null ? c : at == null ? null : at.clock();
-    if (heldSince.remove(id) != null && clock != null) clock.held--;
+    heldSince.remove(id);
     if (at != null) {
       at.clock().removeHeldTime(at.eventTimeMs());
       at.clock().moments.remove(id);
@@ -460,7 +456,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     for (String id : due) {
       Partial p = pending.get(id);
       if (p == null) { // not expected: the index follows the store
-        unhold(id, c);
+        unhold(id);
         continue;
       }
       release(id, p, "its stream's " + missing(p) + " moved past " + (p.eventTimeMs() + holdMs));
@@ -553,7 +549,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     for (String id : due) {
       Partial p = pending.get(id);
       if (p == null) {
-        unhold(id, null);
+        unhold(id);
         continue;
       }
       long age = wallNow - heldSince.get(id);
@@ -575,7 +571,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     }
     if (wallNow - wallAtLastEviction >= EVICT_EVERY_MS) {
       wallAtLastEviction = wallNow;
-      clocks.values().removeIf(c -> c.held <= 0 && wallNow - c.lastWall > retentionMs);
+      clocks.values().removeIf(c -> c.moments.isEmpty() && wallNow - c.lastWall > retentionMs);
     }
   }
 
@@ -585,7 +581,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
    */
   private void release(String id, Partial p, String why) {
     pending.delete(id);
-    unhold(id, clocks.get(p.streamId()));
+    unhold(id);
     if (wasEmitted(id, p.eventTimeMs())) {
       // not expected (a part of an emitted moment is refused on arrival), but never dropped
       // silently
