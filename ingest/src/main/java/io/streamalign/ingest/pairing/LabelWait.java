@@ -21,15 +21,21 @@ import org.apache.kafka.streams.state.VersionedRecord;
  * The label join: holds each moment back only as long as its label may still come, then looks the
  * label up in the versioned label table at the moment's event time and emits the paired sample.
  *
- * <p>A moment whose event time is covered by a label already known ({@code startTimeMs <= t <
- * endTimeMs}) is emitted at once. Any other moment waits, in a changelogged store ordered by time,
- * until its own stream's time (the largest event time of that stream's moments and time markers
- * here, not the partition's: streams whose clocks differ share partitions, docs/producing.md "Not
- * too late") passes its event time + {@code labelGrace}, in case its label comes after it; it then
- * takes the label valid at its time, if any (README, "Pairing"). A moment already that far behind
- * its stream when it arrives is joined at once. Time markers of the sample gate only move their
- * stream's time on. The stream times are kept in memory and rebuilt from the waiting moments when
- * the task starts. When no record at all comes for {@code labelGrace} plus 3 s ({@link
+ * <p>A moment is emitted at once when its label is final: a label of its stream that starts at or
+ * after its event time t has been received (labels of a stream come in the order of their start
+ * times), so no label yet to come can be the one valid at t. A label that covers t ({@code
+ * startTimeMs <= t < endTimeMs}) but started before it is not enough: a producer labelling each
+ * moment as it sends it may send the moment's own label just after its parts (it reaches pairing on
+ * another partition, maybe in a later transaction), and that label, not the one before it, labels
+ * the moment. Any other moment waits, in a changelogged store ordered by time, until its label is
+ * final (looked at on every record and every {@value #SETTLED_CHECK_MS} ms) or until its own
+ * stream's time (the largest event time of that stream's moments and time markers here, not the
+ * partition's: streams whose clocks differ share partitions, docs/producing.md "Not too late")
+ * passes its event time + {@code labelGrace}, in case its label comes after it; it then takes the
+ * label valid at its time, if any (README, "Pairing"). A moment already that far behind its stream
+ * when it arrives is joined at once. Time markers of the sample gate only move their stream's time
+ * on. The stream times are kept in memory and rebuilt from the waiting moments when the task
+ * starts. When no record at all comes for {@code labelGrace} plus 3 s ({@link
  * PairingApp#WALL_SLACK_MS}), the waiting moments are released by the wall clock, as the sample
  * gate releases its held moments, and likewise never across a stall of the task (a punctuation more
  * than {@link SampleGate#STALL_MS} after the one before: silence it could not observe is not
@@ -42,6 +48,9 @@ import org.apache.kafka.streams.state.VersionedRecord;
  * transaction commit and a fetch) on its way to {@code av.paired}.
  */
 final class LabelWait implements Processor<String, Partial, String, PairedSample> {
+
+  /** How often (wall clock) the waiting moments are looked at for a label received since. */
+  static final long SETTLED_CHECK_MS = 50;
 
   /** How many streams' times are kept at most while nothing waits. */
   private static final int MAX_STREAMS = 10_000;
@@ -58,6 +67,9 @@ final class LabelWait implements Processor<String, Partial, String, PairedSample
   // per stream, the largest event time seen here (streams with nothing waiting are dropped at
   // release)
   private final java.util.Map<String, Long> streamTimes = new java.util.HashMap<>();
+  // per stream, the keys of its waiting moments (time-ordered, as in the store); rebuilt at start
+  private final java.util.Map<String, java.util.TreeSet<String>> waitingByStream =
+      new java.util.HashMap<>();
   // the largest of them
   private long maxTime = -1;
   private long wallAtLastRecord;
@@ -91,10 +103,16 @@ final class LabelWait implements Processor<String, Partial, String, PairedSample
       while (it.hasNext()) {
         KeyValue<String, Partial> kv = it.next();
         advance(kv.value.streamId(), timeOf(kv.key));
+        index(kv.value.streamId(), kv.key);
       }
     }
     context.schedule(
         Duration.ofMillis(500), PunctuationType.WALL_CLOCK_TIME, this::releaseOnWallClock);
+    // a label arriving after its moment is noticed within this period even if no moment follows
+    context.schedule(
+        Duration.ofMillis(SETTLED_CHECK_MS),
+        PunctuationType.WALL_CLOCK_TIME,
+        t -> releaseSettled());
   }
 
   @Override
@@ -104,14 +122,59 @@ final class LabelWait implements Processor<String, Partial, String, PairedSample
     Partial p = record.value();
     long streamTime = advance(p.streamId(), ts);
     if (!p.isTimeMarker()) {
-      LabelEvent label = labelAt(p.streamId(), ts);
-      if (covers(label, ts) || ts + graceMs <= streamTime) {
-        emit(p, label, ts);
+      if (settled(p.streamId(), ts) || ts + graceMs <= streamTime) {
+        emit(p, labelAt(p.streamId(), ts), ts);
       } else {
-        waiting.put(waitKey(ts, p.sampleId()), p);
+        String key = waitKey(ts, p.sampleId());
+        waiting.put(key, p);
+        index(p.streamId(), key);
       }
     }
+    releaseSettled(p.streamId());
     release(false);
+  }
+
+  /**
+   * Whether the label valid at {@code ts} on this stream is final: a label of the stream starting
+   * at or after {@code ts} has been received (a stream's labels come in the order of their start
+   * times, docs/producing.md). A label that covers {@code ts} but started before it is not enough:
+   * a producer that labels each moment as it sends it (its frame, chunk and caption first, then the
+   * label) may still send one that starts at {@code ts} and overrides it.
+   */
+  private boolean settled(String streamId, long ts) {
+    VersionedRecord<LabelEvent> latest = labels.get(streamId);
+    return latest != null && latest.timestamp() >= ts;
+  }
+
+  /** Emits the waiting moments whose label is final (see {@link #settled}), of every stream. */
+  private void releaseSettled() {
+    for (String streamId : List.copyOf(waitingByStream.keySet())) releaseSettled(streamId);
+  }
+
+  /** Emits the waiting moments of one stream whose label is final, oldest first. */
+  private void releaseSettled(String streamId) {
+    java.util.TreeSet<String> keys = waitingByStream.get(streamId);
+    if (keys == null) return;
+    VersionedRecord<LabelEvent> latest = labels.get(streamId);
+    if (latest == null) return;
+    // keys sort by time: those up to the latest label's start
+    for (String key : List.copyOf(keys.headSet(waitKey(latest.timestamp(), "\uffff"), true))) {
+      Partial p = waiting.get(key);
+      unindex(streamId, key);
+      waiting.delete(key);
+      if (p != null) emit(p, labelAt(streamId, timeOf(key)), timeOf(key));
+    }
+  }
+
+  private void index(String streamId, String key) {
+    waitingByStream.computeIfAbsent(streamId, k -> new java.util.TreeSet<>()).add(key);
+  }
+
+  private void unindex(String streamId, String key) {
+    java.util.TreeSet<String> keys = waitingByStream.get(streamId);
+    if (keys == null) return;
+    keys.remove(key);
+    if (keys.isEmpty()) waitingByStream.remove(streamId);
   }
 
   private long advance(String streamId, long ts) {
@@ -148,6 +211,7 @@ final class LabelWait implements Processor<String, Partial, String, PairedSample
     if (!anyLeft && streamTimes.size() > MAX_STREAMS) streamTimes.clear();
     for (KeyValue<String, Partial> kv : due) {
       waiting.delete(kv.key);
+      unindex(kv.value.streamId(), kv.key);
       long ts = timeOf(kv.key);
       emit(kv.value, labelAt(kv.value.streamId(), ts), ts);
     }
@@ -174,10 +238,6 @@ final class LabelWait implements Processor<String, Partial, String, PairedSample
   private LabelEvent labelAt(String streamId, long ts) {
     VersionedRecord<LabelEvent> r = labels.get(streamId, ts);
     return r == null ? null : r.value();
-  }
-
-  private static boolean covers(LabelEvent l, long ts) {
-    return l != null && l.getStartTimeMs() <= ts && ts < l.getEndTimeMs();
   }
 
   private void emit(Partial p, LabelEvent label, long ts) {

@@ -637,7 +637,7 @@ class PairingTopologyTest {
 
   @Test
   void aMomentDeclaredWithoutCaptionIsEmittedAsSoonAsFrameAndChunkAreIn() {
-    send(label("cam1", "circle", null, T0 - 1000, T0 + 60_000));
+    send(label("cam1", "circle", null, T0, T0 + 60_000));
     sendDeclared(frame("cam1", 0, T0), "video,audio");
     sendDeclared(chunk("cam1", 0, T0), "video,audio");
     // undeclared, the same moment waits for the hold (no caption may still come)
@@ -1169,7 +1169,7 @@ class PairingTopologyTest {
 
   @Test
   void aMomentWhoseLabelIsKnownGoesAtOnceOthersWaitForTheLabelGrace() {
-    send(label("cam1", "circle", null, T0 - 1000, T0 + 5000));
+    send(label("cam1", "circle", null, T0, T0 + 5000));
     send(caption("cam1", 0, T0, "circle"));
     send(frame("cam1", 0, T0));
     send(chunk("cam1", 0, T0));
@@ -1194,6 +1194,41 @@ class PairingTopologyTest {
     flush(T0 + 10 + grace);
     PairedSample waited = only(paired.readValuesToList(), "cam2");
     assertEquals("square", waited.getLabel(), "the label that came within the grace applies");
+  }
+
+  @Test
+  void aMomentTakesItsOwnLabelSentJustAfterItsPartsNotTheEarlierOneStillCoveringIt() {
+    // examples/python/produce.py: each moment's label covers [t, t + period) and is sent after the
+    // moment's parts; with jitter the previous label still covers the next moment's time
+    send(label("cam1", "circle", null, T0, T0 + 70));
+    sendDeclared(frame("cam1", 0, T0), "video,audio");
+    sendDeclared(chunk("cam1", 0, T0), "video,audio");
+    assertEquals("circle", only(paired.readValuesToList(), "cam1").getLabel());
+    sendDeclared(frame("cam1", 1, T0 + 60), "video,audio");
+    sendDeclared(chunk("cam1", 1, T0 + 60), "video,audio");
+    assertEquals(
+        List.of(),
+        ids(paired.readValuesToList(), "cam1"),
+        "covered by the label before it, but its own may still come");
+    send(label("cam1", "square", null, T0 + 60, T0 + 130));
+    driver.advanceWallClockTime(Duration.ofMillis(LabelWait.SETTLED_CHECK_MS));
+    PairedSample s = only(paired.readValuesToList(), "cam1");
+    assertEquals("cam1#1", s.getSampleId());
+    assertEquals("square", s.getLabel(), "its own label, not the earlier one covering it");
+  }
+
+  @Test
+  void aMomentCoveredOnlyByALabelThatStartedBeforeItTakesItAfterTheGrace() {
+    send(label("cam1", "circle", null, T0 - 1000, T0 + 60_000));
+    sendDeclared(frame("cam1", 0, T0), "video,audio");
+    sendDeclared(chunk("cam1", 0, T0), "video,audio");
+    assertEquals(List.of(), ids(paired.readValuesToList(), "cam1"), "a newer label may come");
+    long grace = PairingConfig.defaults().labelGrace().toMillis();
+    sendDeclared(frame("cam1", 1, T0 + grace), "video,audio");
+    sendDeclared(chunk("cam1", 1, T0 + grace), "video,audio");
+    PairedSample s = only(paired.readValuesToList(), "cam1");
+    assertEquals("cam1#0", s.getSampleId(), "its stream's time passed its grace");
+    assertEquals("circle", s.getLabel(), "no newer label came: the covering one applies");
   }
 
   @Test
