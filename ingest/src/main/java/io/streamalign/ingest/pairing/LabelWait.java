@@ -21,9 +21,9 @@ import org.apache.kafka.streams.state.VersionedRecord;
  * The label join: holds each moment back only as long as its label may still come, then looks the
  * label up in the versioned label table at the moment's event time and emits the paired sample.
  *
- * <p>A moment is emitted at once when its label is final: a label of its stream that starts at or
- * after its event time t has been received (labels of a stream come in the order of their start
- * times), so no label yet to come can be the one valid at t. A label that covers t ({@code
+ * <p>A moment is emitted at once when a label covers its event time t and is final: a label of its
+ * stream that starts at or after t has been received (labels of a stream come in the order of their
+ * start times), so no label yet to come can be the one valid at t. A label that covers t ({@code
  * startTimeMs <= t < endTimeMs}) but started before it is not enough: a producer labelling each
  * moment as it sends it may send the moment's own label just after its parts (it reaches pairing on
  * another partition, maybe in a later transaction), and that label, not the one before it, labels
@@ -122,8 +122,9 @@ final class LabelWait implements Processor<String, Partial, String, PairedSample
     Partial p = record.value();
     long streamTime = advance(p.streamId(), ts);
     if (!p.isTimeMarker()) {
-      if (settled(p.streamId(), ts) || ts + graceMs <= streamTime) {
-        emit(p, labelAt(p.streamId(), ts), ts);
+      LabelEvent label = labelAt(p.streamId(), ts);
+      if ((covers(label, ts) && settled(p.streamId(), ts)) || ts + graceMs <= streamTime) {
+        emit(p, label, ts);
       } else {
         String key = waitKey(ts, p.sampleId());
         waiting.put(key, p);
@@ -135,11 +136,13 @@ final class LabelWait implements Processor<String, Partial, String, PairedSample
   }
 
   /**
-   * Whether the label valid at {@code ts} on this stream is final: a label of the stream starting
-   * at or after {@code ts} has been received (a stream's labels come in the order of their start
-   * times, docs/producing.md). A label that covers {@code ts} but started before it is not enough:
-   * a producer that labels each moment as it sends it (its frame, chunk and caption first, then the
-   * label) may still send one that starts at {@code ts} and overrides it.
+   * Whether a label of the stream starting at or after {@code ts} has been received: then the label
+   * valid at {@code ts}, if it covers {@code ts}, is final (no label still to come overrides it,
+   * unless a stream's labels reach pairing out of the order of their start times, which a producer
+   * spreading one stream's labels over partitions can cause: a moment whose own label is missing
+   * then waits for it, see {@link #releaseSettled(String)}). A label that covers {@code ts} but
+   * started before it is not enough: a producer that labels each moment as it sends it (its frame,
+   * chunk and caption first, then the label) may still send one that starts at {@code ts}.
    */
   private boolean settled(String streamId, long ts) {
     VersionedRecord<LabelEvent> latest = labels.get(streamId);
@@ -151,7 +154,11 @@ final class LabelWait implements Processor<String, Partial, String, PairedSample
     for (String streamId : List.copyOf(waitingByStream.keySet())) releaseSettled(streamId);
   }
 
-  /** Emits the waiting moments of one stream whose label is final, oldest first. */
+  /**
+   * Emits the waiting moments of one stream that a label covers and no label still to come can
+   * override ({@link #settled}), oldest first; one not covered (its label missing, or late) waits
+   * on for the grace.
+   */
   private void releaseSettled(String streamId) {
     java.util.TreeSet<String> keys = waitingByStream.get(streamId);
     if (keys == null) return;
@@ -159,10 +166,13 @@ final class LabelWait implements Processor<String, Partial, String, PairedSample
     if (latest == null) return;
     // keys sort by time: those up to the latest label's start
     for (String key : List.copyOf(keys.headSet(waitKey(latest.timestamp(), "\uffff"), true))) {
+      long ts = timeOf(key);
+      LabelEvent label = labelAt(streamId, ts);
+      if (!covers(label, ts)) continue;
       Partial p = waiting.get(key);
       unindex(streamId, key);
       waiting.delete(key);
-      if (p != null) emit(p, labelAt(streamId, timeOf(key)), timeOf(key));
+      if (p != null) emit(p, label, ts);
     }
   }
 
@@ -238,6 +248,10 @@ final class LabelWait implements Processor<String, Partial, String, PairedSample
   private LabelEvent labelAt(String streamId, long ts) {
     VersionedRecord<LabelEvent> r = labels.get(streamId, ts);
     return r == null ? null : r.value();
+  }
+
+  private static boolean covers(LabelEvent l, long ts) {
+    return l != null && l.getStartTimeMs() <= ts && ts < l.getEndTimeMs();
   }
 
   private void emit(Partial p, LabelEvent label, long ts) {

@@ -1218,6 +1218,19 @@ class PairingTopologyTest {
   }
 
   @Test
+  void aMomentWaitsForItsOwnLabelWhenALaterOneOfItsStreamCameFirst() {
+    // one stream's labels spread over partitions (random partitioner) may arrive out of order
+    send(label("cam1", "square", null, T0 + 100, T0 + 200));
+    sendDeclared(frame("cam1", 0, T0), "video,audio");
+    sendDeclared(chunk("cam1", 0, T0), "video,audio");
+    assertEquals(
+        List.of(), ids(paired.readValuesToList(), "cam1"), "no label covers it yet: it waits");
+    send(label("cam1", "circle", null, T0, T0 + 100));
+    driver.advanceWallClockTime(Duration.ofMillis(LabelWait.SETTLED_CHECK_MS));
+    assertEquals("circle", only(paired.readValuesToList(), "cam1").getLabel());
+  }
+
+  @Test
   void aMomentCoveredOnlyByALabelThatStartedBeforeItTakesItAfterTheGrace() {
     send(label("cam1", "circle", null, T0 - 1000, T0 + 60_000));
     sendDeclared(frame("cam1", 0, T0), "video,audio");
