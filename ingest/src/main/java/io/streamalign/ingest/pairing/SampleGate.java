@@ -175,17 +175,20 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
   // the largest event time this task has seen of each modality, from any stream (-1: none since it
   // started): whether an input as a whole has passed a moment, see notComing
   private final long[] taskLatest = {-1, -1, -1};
-  // the moments held, by id, with the wall-clock time they were first held, oldest first
-  private final LinkedHashMap<String, Long> heldSince = new LinkedHashMap<>();
-  // the moments held, by id: the event time each is held at, counted in its stream's heldTimes
-  private final Map<String, HeldAt> heldAt = new HashMap<>();
+  // the moments held, by id, in the order they were first held (oldest first)
+  private final LinkedHashMap<String, HeldAt> heldAt = new LinkedHashMap<>();
 
   /**
-   * What is known of a held moment without reading it: its stream's clock, its event time and the
-   * parts it has.
+   * What is known of a held moment without reading it: its stream's clock, the wall-clock time it
+   * was first held, its event time (counted in its stream's heldTimes) and the parts it has.
    */
   private record HeldAt(
-      StreamClock clock, long eventTimeMs, boolean video, boolean audio, boolean text) {}
+      StreamClock clock,
+      long sinceWallMs,
+      long eventTimeMs,
+      boolean video,
+      boolean audio,
+      boolean text) {}
 
   // the parts declared by the producers of held moments (MomentParts), by id; in memory only
   private final Map<String, Integer> declared = new HashMap<>();
@@ -389,7 +392,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
       emit(merged, merged.eventTimeMs());
     } else {
       pending.put(id, merged);
-      holdAt(id, c, merged);
+      hold(id, merged, c, now);
       releaseIfDeclaredComplete(id, merged);
     }
   }
@@ -420,15 +423,21 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     return c;
   }
 
+  /**
+   * Indexes held moment {@code id}, as now held ({@code p}), in its stream's clock; a moment held
+   * already keeps the time it was first held and its place in the oldest-first order.
+   */
   private void hold(String id, Partial p, StreamClock c, long now) {
-    heldSince.putIfAbsent(id, now);
-    holdAt(id, c, p);
-  }
-
-  /** Indexes held moment {@code id}, as now held ({@code p}), in its stream's clock. */
-  private void holdAt(String id, StreamClock c, Partial p) {
-    HeldAt at = new HeldAt(c, p.eventTimeMs(), p.hasVideo(), p.hasAudio(), p.hasText());
-    HeldAt before = heldAt.put(id, at);
+    HeldAt before = heldAt.get(id);
+    HeldAt at =
+        new HeldAt(
+            c,
+            before == null ? now : before.sinceWallMs(),
+            p.eventTimeMs(),
+            p.hasVideo(),
+            p.hasAudio(),
+            p.hasText());
+    heldAt.put(id, at);
     if (before != null) before.clock().removeHeldTime(before.eventTimeMs());
     c.addHeldTime(at.eventTimeMs());
     c.moments.put(id, at);
@@ -436,7 +445,6 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
 
   private void unhold(String id) {
     HeldAt at = heldAt.remove(id);
-    heldSince.remove(id);
     if (at != null) {
       at.clock().removeHeldTime(at.eventTimeMs());
       at.clock().moments.remove(id);
@@ -536,8 +544,8 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
     // paused input), and any held for MAX_HOLD_FACTOR times the bound (an input lagging that far),
     // oldest first
     List<String> due = new ArrayList<>();
-    for (Map.Entry<String, Long> e : heldSince.entrySet()) {
-      long age = wallNow - e.getValue();
+    for (Map.Entry<String, HeldAt> e : heldAt.entrySet()) {
+      long age = wallNow - e.getValue().sinceWallMs();
       if (age < wallIdleMs) break;
       Partial p = pending.get(e.getKey());
       if (p == null
@@ -552,7 +560,7 @@ final class SampleGate implements Processor<String, Partial, String, Outcome<Par
         unhold(id);
         continue;
       }
-      long age = wallNow - heldSince.get(id);
+      long age = wallNow - heldAt.get(id).sinceWallMs();
       release(
           id,
           p,
