@@ -76,6 +76,7 @@ public class DemoStreamProbe {
     int streams = 4;
     long seed = Long.getLong("seed", 7);
     Map<Modality, int[]> win = new EnumMap<>(Modality.class);
+    Map<String, Integer> textLabels = new java.util.TreeMap<>();
     int[] fusedWin = new int[2];
     try (SyntheticSource src =
             new SyntheticSource(
@@ -113,6 +114,8 @@ public class DemoStreamProbe {
           Set<Modality> labeled = EnumSet.noneOf(Modality.class);
           if (l != null) {
             label = l.getClassName();
+            if (l.getModality() == null && f.containsKey(Modality.TEXT))
+              textLabels.merge(label, 1, Integer::sum);
             if (l.getModality() == null) labeled.addAll(f.keySet());
             else labeled.add(Modality.valueOf(l.getModality().name()));
           }
@@ -156,6 +159,7 @@ public class DemoStreamProbe {
                     " FUSED %.2f  (%ds)",
                     fusedWin[0] / (double) Math.max(1, fusedWin[1]),
                     (System.currentTimeMillis() - t0) / 1000));
+            sb.append(" text-labelled per class ").append(textLabels);
             System.out.println(sb);
             win.clear();
             fusedWin[0] = fusedWin[1] = 0;

@@ -13,9 +13,10 @@ import java.util.Objects;
  *     stream)
  * @param minSegment shortest run of moments a stream keeps one class
  * @param maxSegment longest run of moments a stream keeps one class
- * @param audioLabelsPerClass label budget for audio: only this many moments per class (over all
- *     streams) are labeled for every modality; later ones are labeled for video only (or not at
- *     all)
+ * @param targetLabelsPerClass label budget of each target modality (audio, and text when a moment
+ *     has a caption): a class's moments are labeled for every modality (over all streams) until it
+ *     has this many labeled audio chunks and this many labeled captions; later ones are labeled for
+ *     video only (or not at all)
  * @param labelVideo label every video frame
  * @param captionProbability probability that a moment carries a caption
  * @param frameSize side of the square gray frames in pixels
@@ -27,7 +28,7 @@ public record SyntheticOptions(
     long newClassEveryMoments,
     int minSegment,
     int maxSegment,
-    int audioLabelsPerClass,
+    int targetLabelsPerClass,
     boolean labelVideo,
     double captionProbability,
     int frameSize,
@@ -52,8 +53,8 @@ public record SyntheticOptions(
       throw new IllegalArgumentException("newClassEveryMoments must be >= 1");
     if (minSegment < 1 || maxSegment < minSegment)
       throw new IllegalArgumentException("bad segment lengths");
-    if (audioLabelsPerClass < 0)
-      throw new IllegalArgumentException("audioLabelsPerClass must be >= 0");
+    if (targetLabelsPerClass < 0)
+      throw new IllegalArgumentException("targetLabelsPerClass must be >= 0");
     if (!(captionProbability >= 0 && captionProbability <= 1)) {
       throw new IllegalArgumentException("captionProbability must be in [0, 1]");
     }
@@ -64,8 +65,8 @@ public record SyntheticOptions(
   }
 
   /**
-   * Ten shapes, 3 at first and one more every 100 moments, 5-20 moment segments, 5 audio labels per
-   * class.
+   * Ten shapes, 3 at first and one more every 100 moments, 5-20 moment segments, 5 audio and 5 text
+   * labels per class.
    */
   public static SyntheticOptions defaults() {
     return new SyntheticOptions(SceneRenderer.SHAPES, 3, 100, 5, 20, 5, true, 0.5, 64, 10);
@@ -78,7 +79,7 @@ public record SyntheticOptions(
         newClassEveryMoments,
         minSegment,
         maxSegment,
-        audioLabelsPerClass,
+        targetLabelsPerClass,
         labelVideo,
         captionProbability,
         frameSize,
@@ -92,14 +93,14 @@ public record SyntheticOptions(
         moments,
         minSegment,
         maxSegment,
-        audioLabelsPerClass,
+        targetLabelsPerClass,
         labelVideo,
         captionProbability,
         frameSize,
         pixelNoise);
   }
 
-  public SyntheticOptions withAudioLabelsPerClass(int k) {
+  public SyntheticOptions withTargetLabelsPerClass(int k) {
     return new SyntheticOptions(
         classes,
         initialClasses,
@@ -120,7 +121,7 @@ public record SyntheticOptions(
         newClassEveryMoments,
         minSegment,
         maxSegment,
-        audioLabelsPerClass,
+        targetLabelsPerClass,
         labelVideo,
         p,
         frameSize,
@@ -134,7 +135,7 @@ public record SyntheticOptions(
         newClassEveryMoments,
         min,
         max,
-        audioLabelsPerClass,
+        targetLabelsPerClass,
         labelVideo,
         captionProbability,
         frameSize,

@@ -28,9 +28,12 @@ import java.util.SplittableRandom;
  * <p>Schedule (class-incremental): {@code initialClasses} classes at first and one more every
  * {@code newClassEveryMoments} moments; a stream keeps a class for a random segment of moments, and
  * a newly appeared class is picked with probability 1/2 for the next segments so it is seen soon.
- * Labels: while a class has fewer than {@code audioLabelsPerClass} fully labeled moments (all
- * streams together), its moments are labeled for all modalities; afterwards only for video ({@code
- * labelVideo}) or not at all — the scarce target-modality labels of the design.
+ * Labels: while a class has fewer than {@code targetLabelsPerClass} labeled audio chunks, or a
+ * captioned moment comes while it has fewer than that many labeled captions (all streams together),
+ * its moments are labeled for all modalities; afterwards only for video ({@code labelVideo}) or not
+ * at all — the scarce target-modality labels of the design. Counting captions apart gives every
+ * class labeled text as well as labeled audio (with captions on half the moments, 5 fully labeled
+ * moments leave a class without any labeled caption one time in 32).
  */
 public final class SyntheticSource extends Source {
 
@@ -51,6 +54,7 @@ public final class SyntheticSource extends Source {
   private final boolean ownsSpeech;
   private final StreamState[] state;
   private final Map<String, Integer> audioLabels = new HashMap<>();
+  private final Map<String, Integer> textLabels = new HashMap<>();
 
   private static final class StreamState {
     final SplittableRandom rnd;
@@ -171,9 +175,12 @@ public final class SyntheticSource extends Source {
 
     LabelEvent label = null;
     Modality labeled = labelModality(cls);
-    if (labeled != null || audioBudgetLeft(cls)) {
-      boolean all = audioBudgetLeft(cls);
-      if (all) audioLabels.merge(cls, 1, Integer::sum);
+    boolean all = budgetLeft(audioLabels, cls) || (text != null && budgetLeft(textLabels, cls));
+    if (labeled != null || all) {
+      if (all) {
+        audioLabels.merge(cls, 1, Integer::sum);
+        if (text != null) textLabels.merge(cls, 1, Integer::sum);
+      }
       label =
           LabelEvent.newBuilder()
               .setStreamId(streamId)
@@ -187,8 +194,8 @@ public final class SyntheticSource extends Source {
     return new Moment(streamId, seq, eventTimeMs, cls, frame, chunk, text, label);
   }
 
-  private boolean audioBudgetLeft(String cls) {
-    return audioLabels.getOrDefault(cls, 0) < scene.audioLabelsPerClass();
+  private boolean budgetLeft(Map<String, Integer> labels, String cls) {
+    return labels.getOrDefault(cls, 0) < scene.targetLabelsPerClass();
   }
 
   private Modality labelModality(String cls) {

@@ -103,12 +103,14 @@ class SyntheticSourceTest {
     SyntheticOptions scene =
         SyntheticOptions.defaults()
             .withNewClassEvery(20)
-            .withAudioLabelsPerClass(3)
+            .withTargetLabelsPerClass(3)
             .withSegments(3, 6)
             .withCaptionProbability(0.5);
     SourceOptions o = SourceOptions.defaults("syn").withStreams(2).withRate(0).withSeed(3);
     SyntheticSource src = new SyntheticSource(new CollectingSink(), o, scene, speech);
     Map<String, Integer> fullyLabeled = new HashMap<>();
+    Map<String, Integer> labeledCaptions = new HashMap<>();
+    Map<String, Integer> captioned = new HashMap<>();
     Set<String> early = new HashSet<>();
     Set<String> all = new HashSet<>();
     Map<String, double[]> meanFrame = new HashMap<>();
@@ -125,6 +127,8 @@ class SyntheticSourceTest {
         if (l.getModality() == null) fullyLabeled.merge(m.className(), 1, Integer::sum);
         else assertEquals(Modality.VIDEO, l.getModality());
         if (m.text() != null) {
+          captioned.merge(m.className(), 1, Integer::sum);
+          if (l.getModality() == null) labeledCaptions.merge(m.className(), 1, Integer::sum);
           captions++;
           assertTrue(m.text().getText().contains(m.className()), m.text().getText());
         }
@@ -140,7 +144,16 @@ class SyntheticSourceTest {
     }
     assertTrue(early.size() <= 3, "only the initial classes at first: " + early);
     assertEquals(10, all.size(), "all classes appear by the end: " + all);
-    for (int n : fullyLabeled.values()) assertTrue(n <= 3, "audio label budget: " + fullyLabeled);
+    // the budget of each target modality: 3 labeled audio chunks per class, and 3 labeled captions
+    // per class that had as many captions; a moment beyond the audio budget is labeled for every
+    // modality only when it brings a caption the class still needs
+    for (String c : all) {
+      int full = fullyLabeled.getOrDefault(c, 0);
+      int text = labeledCaptions.getOrDefault(c, 0);
+      assertTrue(full >= 3, c + " has its audio labels: " + fullyLabeled);
+      assertEquals(Math.min(3, captioned.getOrDefault(c, 0)), text, c + ": " + labeledCaptions);
+      assertTrue(full <= 3 + text, c + " has no more audio labels than its budget: " + full);
+    }
     assertTrue(
         captions > 100 && captions < 300, "about half the moments have captions: " + captions);
     // the same class's frames vary (motion, pose, noise) and classes differ on average
