@@ -165,12 +165,14 @@ final class DemoCommand implements Callable<Integer> {
   /**
    * The learner's settings for a source: the synthetic scenes' shapes drift across the frame, so
    * their video is encoded with global max pooling (README, "The learner": with the flattened-map
-   * encoder of the digit data, video alone stayed near chance on this stream); AvMNIST's digits are
-   * centred, and keep the default.
+   * encoder of the digit data, video alone stayed near chance on this stream), and the Reptile
+   * inner loop takes 5 steps (CroMA's meta-learning; on this stream every modality alone and fused
+   * gained, the paired differences' 95% CIs over 4 seeds above 0: README, "The learner"); AvMNIST's
+   * digits are centred, and keep the defaults.
    */
   static List<String> learnerFor(String source) {
     return "synthetic".equals(source)
-        ? List.of("videoEncoder=" + LearnerConfig.VIDEO_MAXPOOL)
+        ? List.of("videoEncoder=" + LearnerConfig.VIDEO_MAXPOOL, "innerSteps=5")
         : List.of();
   }
 
