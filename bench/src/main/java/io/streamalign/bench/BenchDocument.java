@@ -148,15 +148,32 @@ final class BenchDocument {
         if (ran.contains(e.getKey())) continue;
         String body = e.getValue();
         int nl = body.indexOf('\n');
-        sb.append(body, 0, nl + 1)
-            .append("\n*Not re-run with the scenarios above: from the earlier run (")
-            .append(when)
-            .append("), kept as it was.*\n")
-            .append(body.substring(nl + 1));
+        sb.append(body, 0, nl + 1).append(keptNote(body.substring(nl + 1), when));
         if (!body.endsWith("\n")) sb.append('\n');
       }
     }
     return sb.toString();
+  }
+
+  private static final String KEPT = "*Not re-run with the scenarios above: from the earlier run (";
+
+  /**
+   * A kept section's body after its heading, marked with the run it comes from: a section already
+   * carried from a run before the earlier document keeps that run's date (the first such mark is
+   * the one it was given when first kept; documents written before this rule stacked one mark per
+   * later run in front of it, the oldest last), else it is marked as from the earlier run.
+   */
+  static String keptNote(String body, String when) {
+    String rest = body;
+    String own = null;
+    while (rest.startsWith("\n" + KEPT)) {
+      int end = rest.indexOf('\n', 1);
+      if (end < 0) end = rest.length();
+      own = rest.substring(1, end);
+      rest = rest.substring(Math.min(rest.length(), end + 1));
+    }
+    String mark = own != null ? own : KEPT + when + "), kept as it was.*";
+    return "\n" + mark + "\n" + rest;
   }
 
   /**

@@ -141,6 +141,45 @@ class BenchDocumentTest {
     assertEquals(1, goals.split("1000/s serving latency p99", -1).length - 1, goals);
     assertTrue(goals.contains("| serving | 1000/s serving latency p99 | 80.000 ms |"), goals);
     assertTrue(doc.indexOf("## swap") > doc.indexOf("## serving\n"), doc);
+
+    // a third run of serving alone: swap, kept twice now, keeps the date of the run that measured
+    // it, once, and its table
+    String third =
+        BenchDocument.render(
+            "serving",
+            List.of(serving),
+            Map.of(),
+            opts,
+            Instant.parse("2026-03-01T10:00:00Z"),
+            Instant.parse("2026-03-01T10:10:00Z"),
+            "git commit newer",
+            List.of("x.jar"),
+            doc);
+    String swap = BenchDocument.sections(third).get("swap");
+    assertTrue(
+        swap.startsWith(
+            "## swap\n\n*Not re-run with the scenarios above: from the earlier run (2026-01-01T10:00:00Z"),
+        swap);
+    assertEquals(1, swap.split("Not re-run", -1).length - 1, swap);
+    assertTrue(swap.contains("kept as it was.*\n\n| figure |"), swap);
+    assertTrue(swap.contains("| swap time p99 | 120.0 ms |"), swap);
+  }
+
+  @Test
+  void aKeptSectionMarkedOncePerLaterRunBeforeThisRuleKeepsOnlyTheOldestMark() {
+    String body =
+        "\n*Not re-run with the scenarios above: from the earlier run (C), kept as it was.*\n"
+            + "\n*Not re-run with the scenarios above: from the earlier run (B), kept as it was.*\n"
+            + "\n*Not re-run with the scenarios above: from the earlier run (A), kept as it was.*\n"
+            + "\n| figure | value |\n";
+    assertEquals(
+        "\n*Not re-run with the scenarios above: from the earlier run (A), kept as it was.*\n"
+            + "\n| figure | value |\n",
+        BenchDocument.keptNote(body, "D"));
+    assertEquals(
+        "\n*Not re-run with the scenarios above: from the earlier run (D), kept as it was.*\n"
+            + "\n| figure | value |\n",
+        BenchDocument.keptNote("\n| figure | value |\n", "D"));
   }
 
   @Test
