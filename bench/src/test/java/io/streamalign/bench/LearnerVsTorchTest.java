@@ -69,4 +69,16 @@ class LearnerVsTorchTest {
     assertEquals(0, LearnerVsTorchBench.batchStart(70, 2), "the incomplete tail is skipped");
     assertEquals(0, LearnerVsTorchBench.batchStart(20, 3), "a pool smaller than a batch");
   }
+
+  @Test
+  void theGoalIsNotJudgedAgainstPyTorchOnTheReferenceBlas() {
+    assertTrue(
+        LearnerVsTorchBench.referenceBlas("/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0"));
+    assertTrue(
+        !LearnerVsTorchBench.referenceBlas(
+            "/tmp/o/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3,"
+                + " /tmp/o/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so"));
+    assertTrue(!LearnerVsTorchBench.referenceBlas("/opt/intel/mkl/lib/libmkl_rt.so"));
+    assertTrue(!LearnerVsTorchBench.referenceBlas("linked statically"));
+  }
 }
