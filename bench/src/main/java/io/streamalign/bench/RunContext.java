@@ -54,14 +54,25 @@ final class RunContext {
       if (a.length == 0) return "load average not available (no /proc/loadavg)";
       double max = 0;
       for (double v : a) max = Math.max(max, v);
+      return loadNote(Stats.mean(a), max, a.length, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * The load note: whether the load went above the core count (then processes waited for a CPU)
+     * is said from the samples, not assumed.
+     */
+    static String loadNote(double mean, double max, int samples, int cores) {
       return String.format(
           Locale.ROOT,
           "load average (1 min) during the scenario: mean %.2f, max %.2f over %d samples "
-              + "every 10 s, on %d cores (above the core count, processes waited for a CPU)",
-          Stats.mean(a),
+              + "every 10 s, on %d cores (%s)",
+          mean,
           max,
-          a.length,
-          Runtime.getRuntime().availableProcessors());
+          samples,
+          cores,
+          max > cores
+              ? "above the core count at times: processes waited for a CPU"
+              : "never above the core count");
     }
 
     @Override
