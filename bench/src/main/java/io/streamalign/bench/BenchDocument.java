@@ -159,9 +159,9 @@ final class BenchDocument {
 
   /**
    * A kept section's body after its heading, marked with the run it comes from: a section already
-   * carried from a run before the earlier document keeps that run's date (the first such mark is
-   * the one it was given when first kept; documents written before this rule stacked one mark per
-   * later run in front of it, the oldest last), else it is marked as from the earlier run.
+   * carried from a run before the earlier document keeps its mark, with that run's date (documents
+   * written before this rule stacked one more mark per later run in front of it; the last mark is
+   * the true one and the only one kept), else it is marked as from the earlier run.
    */
   static String keptNote(String body, String when) {
     String rest = body;
