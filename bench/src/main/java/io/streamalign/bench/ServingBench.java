@@ -138,6 +138,8 @@ public final class ServingBench implements Scenario {
         plainPhase(rig, 100, 100, maxDrainMs);
         relayPhase(rig, relay, 100, 100, maxDrainMs);
         servingPhase(rig, 100, 100, maxDrainMs);
+        Ladder servingLadder = new Ladder();
+        Ladder relayLadder = new Ladder();
         for (int rate : rates) {
           int count = (int) Math.min(maxEvents, Math.max(20, rate * phaseSeconds));
           Phase plain = plainPhase(rig, rate, count, maxDrainMs);
@@ -175,6 +177,10 @@ public final class ServingBench implements Scenario {
                   "ms",
                   "broker plain round trip p99",
                   plain.p(99)));
+          // a fixed rate's longer phase also counts for the highest sustained rate: a rate is
+          // sustained only if every run at it kept up
+          servingLadder.add(rate, serving);
+          relayLadder.add(rate, eos);
           report.note(
               rate
                   + "/s: serving "
@@ -190,8 +196,6 @@ public final class ServingBench implements Scenario {
             new StringBuilder("ladder (" + (int) ladderSeconds + " s per rate): ");
         java.util.Map<Integer, Double> cpuServing = new java.util.TreeMap<>();
         java.util.Map<Integer, Double> cpuRelay = new java.util.TreeMap<>();
-        Ladder servingLadder = new Ladder();
-        Ladder relayLadder = new Ladder();
         int failures = 0;
         for (int rate : ladder) {
           int count = (int) Math.min(maxEvents, Math.max(20, rate * ladderSeconds));
@@ -330,10 +334,18 @@ public final class ServingBench implements Scenario {
     private final java.util.TreeMap<Integer, Boolean> tried = new java.util.TreeMap<>();
 
     void add(int rate, Phase p) {
-      tried.put(rate, p.sustained());
+      add(rate, p.sustained());
     }
 
-    /** The highest rate sustained with every lower rate tried sustained too (0 if none). */
+    /** One more run at {@code rate}: the rate stays sustained only if every run at it was. */
+    void add(int rate, boolean sustained) {
+      tried.merge(rate, sustained, Boolean::logicalAnd);
+    }
+
+    /**
+     * The highest rate sustained with every lower rate tried sustained too (0 if none), over the
+     * fixed-rate phases and the ladder's.
+     */
     int best() {
       int best = 0;
       for (var e : tried.entrySet()) {
