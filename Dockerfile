@@ -15,7 +15,9 @@ USER streamalign
 WORKDIR /home/streamalign
 COPY --from=build /src/app/target/streamalign.jar /opt/streamalign/streamalign.jar
 # DJL extracts the PyTorch natives bundled in the jar here on first use; never downloads them.
+# glibc malloc as ./streamalign sets it (README "Native memory").
 ENV MALLOC_ARENA_MAX=2 \
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456 \
     DJL_CACHE_DIR=/home/streamalign/.djl.ai \
     JAVA_TOOL_OPTIONS="-Dai.djl.offline=true -XX:MaxRAMPercentage=75"
 ENTRYPOINT ["java", "-jar", "/opt/streamalign/streamalign.jar"]

@@ -69,6 +69,7 @@ final class BenchDocument {
         .append(m.os())
         .append(" |\n");
     sb.append("| Java | ").append(m.java()).append(" |\n");
+    sb.append("| native memory | ").append(nativeMemory()).append(" |\n");
     sb.append("| date | ")
         .append(start.truncatedTo(ChronoUnit.SECONDS))
         .append(" to ")
@@ -405,6 +406,19 @@ final class BenchDocument {
     if (s % 3600 == 0) return s / 3600 + "h";
     if (s % 60 == 0) return s / 60 + "m";
     return s + "s";
+  }
+
+  /**
+   * The glibc malloc settings of this process ({@code ./streamalign} sets both; README "Native
+   * memory"): they change how fast libtorch's large buffers are allocated.
+   */
+  static String nativeMemory() {
+    String arenas = System.getenv("MALLOC_ARENA_MAX");
+    String tunables = System.getenv("GLIBC_TUNABLES");
+    return "MALLOC_ARENA_MAX "
+        + (arenas == null ? "not set" : "`" + arenas + "`")
+        + ", GLIBC_TUNABLES "
+        + (tunables == null ? "not set (glibc's defaults)" : "`" + tunables + "`");
   }
 
   private static String cpuModel() {

@@ -29,6 +29,10 @@ public final class Stack implements AutoCloseable {
   /** The transactional id suffix the chaos serving instance keeps across restarts. */
   static final String SERVING_INSTANCE_ID = "chaos-serve-0";
 
+  /** glibc malloc settings of every service process, as {@code ./streamalign} sets them. */
+  static final String GLIBC_TUNABLES =
+      "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456";
+
   private final ChaosOptions options;
   private final Path workDir;
   private final Path bootstrapFile;
@@ -159,7 +163,9 @@ public final class Stack implements AutoCloseable {
     cmd.add(options.jar().toString());
     cmd.addAll(args);
     Map<String, String> e = new LinkedHashMap<>(env);
+    // glibc malloc as ./streamalign sets it (README "Native memory")
     e.put("MALLOC_ARENA_MAX", "2");
+    e.putIfAbsent("GLIBC_TUNABLES", GLIBC_TUNABLES);
     return new ServiceProcess(name, cmd, e, logs.resolve(name + ".log"));
   }
 

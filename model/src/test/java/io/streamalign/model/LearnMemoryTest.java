@@ -121,7 +121,12 @@ class LearnMemoryTest {
             System.getProperty("java.class.path"),
             LearnMemoryTest.class.getName());
     pb.redirectErrorStream(true);
+    // glibc malloc as ./streamalign sets it (README "Native memory")
     pb.environment().put("MALLOC_ARENA_MAX", "2");
+    pb.environment()
+        .put(
+            "GLIBC_TUNABLES",
+            "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456");
     Process p = pb.start();
     double perStep = Double.NaN;
     double late = Double.NaN;
