@@ -65,6 +65,22 @@ public final class ServingBench implements Scenario {
       return last <= 2 * first + 20;
     }
 
+    /**
+     * The highest latency of the events sent in each second of the phase, ms (where in the phase
+     * its tail comes from: the start, a stall, or growing lag).
+     */
+    String maxPerSecond() {
+      int perSecond = Math.max(1, (int) Math.round(offeredRate));
+      StringBuilder sb = new StringBuilder();
+      for (int from = 0; from < latencyMs.length; from += perSecond) {
+        double max = 0;
+        for (int i = from; i < Math.min(latencyMs.length, from + perSecond); i++)
+          max = Math.max(max, Double.isFinite(latencyMs[i]) ? latencyMs[i] : 0);
+        sb.append(sb.length() == 0 ? "" : ", ").append(Math.round(max));
+      }
+      return sb.toString();
+    }
+
     String brief() {
       return sustained() ? String.format(Locale.ROOT, "p99 %.0f ms", p(99)) : "NOT sustained";
     }
@@ -188,7 +204,9 @@ public final class ServingBench implements Scenario {
                   + "; EOS relay "
                   + eos.summary()
                   + "; plain "
-                  + plain.summary());
+                  + plain.summary()
+                  + "; serving's highest latency of the events sent in each second, ms: "
+                  + serving.maxPerSecond());
           if (relay.failure() != null)
             throw new IllegalStateException("EOS relay failed", relay.failure());
         }

@@ -30,4 +30,12 @@ class ServingLadderTest {
     assertEquals(400, l.best());
     assertEquals(600, l.nextProbe());
   }
+
+  @Test
+  void thePhaseNamesTheHighestLatencyOfEachSecond() {
+    // 2 events/s over 2.5 s; an unanswered event (NaN) counts as 0 here, it fails the phase anyway
+    double[] ms = {10, 40, 900, 20, Double.NaN};
+    ServingBench.Phase p = new ServingBench.Phase(ms, 5, 4, 2, 0);
+    assertEquals("40, 900, 0", p.maxPerSecond());
+  }
 }
